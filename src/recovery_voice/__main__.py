@@ -1,0 +1,5 @@
+"""Allow `python -m recovery_voice`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""Accounts: keeping the table in step with the config, listing them and checking credentials."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .config import Config, ConfigError
+from .models import Account, utcnow
+from .publishers import FinalError, PublishError, make_publisher
+
+
+def sync_accounts(session: Session, config: Config) -> dict[str, Account]:
+    """Make the accounts table match the config, and return the configured accounts by name."""
+    rows = {a.name: a for a in session.scalars(select(Account))}
+    for configured in config.accounts:
+        row = rows.get(configured.name)
+        if row is None:
+            row = rows[configured.name] = Account(name=configured.name, platform=configured.platform, state="ok")
+            session.add(row)
+        elif row.platform != configured.platform or row.state == "removed":
+            row.platform, row.state = configured.platform, "ok"
+    configured_names = {a.name for a in config.accounts}
+    for name, row in rows.items():
+        if name not in configured_names:
+            row.state = "removed"
+    session.flush()
+    return {name: row for name, row in rows.items() if name in configured_names}
+
+
+def list_accounts(session: Session, config: Config) -> list[dict]:
+    """Describe each configured account with its state and last error."""
+    rows = sync_accounts(session, config)
+    return [
+        {"name": a.name, "platform": a.platform, "where": _where(a), "state": rows[a.name].state,
+         "last_error": rows[a.name].last_error,
+         "checked_at": rows[a.name].checked_at.isoformat() if rows[a.name].checked_at else None}
+        for a in config.accounts
+    ]
+
+
+def _where(account) -> str:
+    """Say where an account publishes, for people reading the list."""
+    if account.platform == "outbox":
+        return str(account.path)
+    if account.handle:
+        return f"{account.handle} on {account.base_url}"
+    return account.base_url or ""
+
+
+def check_account(session: Session, config: Config, name: str, request_timeout: float = 30.0,
+                  now: datetime | None = None) -> tuple[bool, str]:
+    """Verify one account's credentials without posting; a pass clears 'needs attention'."""
+    now = now or utcnow()
+    row = sync_accounts(session, config).get(name)
+    settings = config.account(name)
+    try:
+        description = make_publisher(settings, request_timeout).check()
+    except (ConfigError, PublishError) as error:
+        if isinstance(error, ConfigError) or (isinstance(error, FinalError) and error.account_problem):
+            row.state = "needs_attention"
+        row.last_error, row.checked_at = str(error), now
+        return False, str(error)
+    row.state, row.last_error, row.checked_at = "ok", None, now
+    return True, description

@@ -1,0 +1,330 @@
+"""The `recovery-voice` command line: a thin door into the same pipeline the web app uses."""
+
+import functools
+import getpass
+import json
+import logging
+import os
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+
+import click
+
+from . import logbook
+from .accounts import check_account, list_accounts
+from .compose import TemplateProblem, load_templates
+from .config import ConfigError, load_config
+from .db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
+from .intake import import_queue
+from .language import SEVERITIES, check
+from .models import POST_STATUSES, utcnow
+from .posts import PostProblem, cancel, list_posts
+from .review import approve, reject
+from .users import UserProblem, create_or_update_user
+
+KNOWN_PROBLEMS = (ConfigError, DatabaseError, PostProblem, TemplateProblem, UserProblem)
+
+
+class Context:
+    """What every command needs: the config and, on demand, the database."""
+
+    def __init__(self, config_path: str | None):
+        self.config = load_config(config_path)
+        self.engine = make_engine(self.config.database_url)
+        self._sessions = None
+
+    def sessions(self):
+        """Return a session maker, checking first that the schema is current."""
+        if self._sessions is None:
+            check_schema(self.engine)
+            self._sessions = session_factory(self.engine)
+        return self._sessions
+
+
+def command(group, *args, **kwargs):
+    """Declare a subcommand taking --config, with our errors shown as plain messages."""
+    def decorate(function):
+        @group.command(*args, **kwargs)
+        @click.option("--config", "config_path", metavar="PATH", help="Config file (default ./config.toml).")
+        @click.pass_context
+        @functools.wraps(function)
+        def wrapper(ctx, config_path, **params):
+            try:
+                return function(Context(config_path or ctx.find_root().params.get("config_path")), **params)
+            except KNOWN_PROBLEMS as error:
+                raise click.ClickException(str(error)) from None
+        return wrapper
+    return decorate
+
+
+@click.group()
+@click.option("--config", "config_path", metavar="PATH", help="Config file (default ./config.toml).")
+@click.version_option(package_name="recovery-voice")
+def main(config_path):
+    """recovery-voice: queue, check and publish recovery-positive posts."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cli_actor() -> str:
+    """Name the person using the command line, for the log."""
+    return os.environ.get("RECOVERY_VOICE_USER") or f"{getpass.getuser()} (command line)"
+
+
+@command(main, "init")
+@click.option("--admin", metavar="EMAIL", help="Create (or reset) an admin with this email.")
+def init_command(ctx: Context, admin):
+    """Create the database or upgrade it to this version."""
+    upgrade(ctx.engine)
+    sessions = ctx.sessions()
+    click.echo(f"Database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
+    if admin:
+        password = os.environ.get("RECOVERY_VOICE_ADMIN_PASSWORD") or click.prompt(
+            "Password for " + admin, hide_input=True, confirmation_prompt=True)
+        with transaction(sessions) as session:
+            user = create_or_update_user(session, admin, password, "admin")
+        click.echo(f"Admin {user.email} can sign in.")
+
+
+@command(main, "serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve_command(ctx: Context, host, port):
+    """Run the web app and the publishing worker in one process."""
+    import waitress
+
+    from .web import create_app
+    from .worker import Worker, make_scheduler
+
+    sessions = ctx.sessions()
+    scheduler = make_scheduler(Worker(ctx.config, sessions), blocking=False)
+    scheduler.start()
+    click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
+    try:
+        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=4)
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+@command(main, "worker")
+@click.option("--once", is_flag=True, help="Publish what is due now, then exit.")
+def worker_command(ctx: Context, once):
+    """Run the publishing worker alone (several may run against PostgreSQL)."""
+    from .worker import Worker, make_scheduler
+
+    worker = Worker(ctx.config, ctx.sessions())
+    if once:
+        click.echo(f"Attempted {worker.run_due()} deliveries.")
+        return
+    scheduler = make_scheduler(worker, blocking=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@main.command("check")
+@click.argument("text", required=False)
+@click.option("--file", "file_path", type=click.Path(dir_okay=False), help="Check the text in this file.")
+@click.option("--lines", is_flag=True, help="Check each line as its own text.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(list(SEVERITIES)), default="warning", show_default=True)
+@click.option("--voice", type=click.Choice(["organisation", "storyteller"]), default="organisation",
+              show_default=True, help="storyteller: the writer's own story, where self-description is theirs.")
+@click.option("--config", "config_path", metavar="PATH", help="Config file (default ./config.toml).")
+@click.pass_context
+def check_command(ctx, text, file_path, lines, fmt, fail_on, voice, config_path):
+    """Check TEXT (or - for standard input) for stigmatising language."""
+    try:
+        config = load_config(config_path or ctx.find_root().params.get("config_path"))
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    source = _read_check_input(text, file_path)
+    texts = source.splitlines() if lines else [source]
+    failed = False
+    for number, item in enumerate(texts, start=1):
+        report = check(item, voice=voice, settings=config.language)
+        failed = failed or report.reaches(fail_on)
+        if fmt == "json":
+            result = report.to_dict(fail_on=fail_on)
+            click.echo(json.dumps({"line": number, **result} if lines else result, ensure_ascii=False))
+        else:
+            click.echo(_describe_report(report, number if lines else None))
+    ctx.exit(1 if failed else 0)
+
+
+def _read_check_input(text, file_path) -> str:
+    """Read the text to check from the argument, standard input or a file."""
+    if (text is not None) == (file_path is not None):
+        raise click.UsageError("give the text to check, - to read standard input, or --file PATH (one of them)")
+    if file_path:
+        try:
+            with open(file_path, encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise click.BadParameter(f"cannot read {file_path}: {error}", param_hint="--file") from None
+    return sys.stdin.read() if text == "-" else text
+
+
+def _describe_report(report, line: int | None) -> str:
+    """Describe one report's findings in plain words for a terminal."""
+    prefix = f"line {line}: " if line else ""
+    if not report.findings:
+        return f"{prefix}no stigmatising language found."
+    parts = []
+    for f in report.findings:
+        parts.append(f"{prefix}{f.severity}: \"{f.text}\" (characters {f.start}-{f.end}, rule {f.rule})\n"
+                     f"  {f.message}\n  Try: {' / '.join(f.suggestions) or '-'}   Source: {f.source}")
+    return "\n".join(parts)
+
+
+@main.group("queue")
+def queue_group():
+    """Queue files (queue/*.toml)."""
+
+
+@command(queue_group, "import")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def queue_import_command(ctx: Context, directory):
+    """Import post files from the queue folder (default queue/)."""
+    result = import_queue(ctx.sessions(), ctx.config, directory, actor=cli_actor())
+    for name, post_id in result.imported:
+        click.echo(f"imported {name} as post {post_id} (waiting for approval)")
+    for name, post_id in result.already:
+        click.echo(f"{name} was already imported as post {post_id}; moved to imported/")
+    for name, error in result.rejected:
+        click.echo(f"rejected {name}: {error}", err=True)
+    if not (result.imported or result.already or result.rejected):
+        click.echo("No queue files to import.")
+    if result.rejected:
+        raise click.ClickException(f"{len(result.rejected)} file(s) rejected; see queue/rejected/*.error.txt")
+
+
+@main.group("posts")
+def posts_group():
+    """List, approve, reject and cancel posts."""
+
+
+@command(posts_group, "list")
+@click.option("--status", type=click.Choice(POST_STATUSES))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def posts_list_command(ctx: Context, status, fmt):
+    """List posts, soonest first."""
+    with ctx.sessions()() as session:
+        rows = list_posts(session, status)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No posts.")
+        return
+    cells = [[str(r["id"]), r["status"], _local(ctx, r["due_at"]), ",".join(r["accounts"]),
+              r["worst_finding"] or "", logbook.shorten(r["text"], 50)] for r in rows]
+    click.echo(logbook.format_table(("id", "status", "due", "accounts", "language", "text"), cells))
+
+
+def _local(ctx: Context, iso: str | None) -> str:
+    """Show a UTC time in the organisation's time zone."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ctx.config.timezone)
+    return moment.strftime("%a %d %b %Y %H:%M %Z")
+
+
+@command(posts_group, "approve")
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--override-reason", metavar="TEXT", help="Why a post with a language error should go out anyway.")
+def posts_approve_command(ctx: Context, ids, override_reason):
+    """Approve posts so they go out at their time."""
+    with transaction(ctx.sessions()) as session:
+        posts = approve(session, ctx.config, list(ids), cli_actor(), override_reason)
+        for post in posts:
+            due = min(d.due_at for d in post.deliveries)
+            click.echo(f"approved post {post.id}: goes out {_local(ctx, due.isoformat())}")
+
+
+@command(posts_group, "reject")
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--reason", required=True, metavar="TEXT", help="Why, in words the author will see.")
+def posts_reject_command(ctx: Context, ids, reason):
+    """Reject posts waiting for approval."""
+    with transaction(ctx.sessions()) as session:
+        for post in reject(session, list(ids), cli_actor(), reason):
+            click.echo(f"rejected post {post.id}")
+
+
+@command(posts_group, "cancel")
+@click.argument("ids", nargs=-1, required=True, type=int)
+def posts_cancel_command(ctx: Context, ids):
+    """Cancel posts that have not gone out yet."""
+    with transaction(ctx.sessions()) as session:
+        for post in cancel(session, list(ids), cli_actor()):
+            click.echo(f"cancelled post {post.id} (now {post.status})")
+
+
+@command(main, "log")
+@click.option("--since", metavar="WHEN", help="A time (2026-05-01, 2026-05-01T09:00+01:00) or an age (30m, 24h, 7d).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def log_command(ctx: Context, since, fmt):
+    """Show the publishing log."""
+    moment = parse_since(since, ctx.config.timezone) if since else None
+    with ctx.sessions()() as session:
+        rows = logbook.entries(session, moment)
+    formatter = {"table": logbook.to_table, "csv": logbook.to_csv, "json": logbook.to_json}[fmt]
+    click.echo(formatter(rows), nl=fmt != "csv")
+
+
+def parse_since(value: str, tz) -> datetime:
+    """Parse --since as an age like 24h or an ISO date or time (local time when no offset)."""
+    age = re.fullmatch(r"(\d+)\s*([mhdw])", value.strip())
+    if age:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[age.group(2)]
+        return utcnow() - timedelta(**{unit: int(age.group(1))})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use a time like 2026-05-01 or 2026-05-01T09:00, or an age like 24h",
+                                 param_hint="--since") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(timezone.utc)
+
+
+@main.group("accounts")
+def accounts_group():
+    """The social accounts posts go to."""
+
+
+@command(accounts_group, "list")
+def accounts_list_command(ctx: Context):
+    """List accounts and their state."""
+    with transaction(ctx.sessions()) as session:
+        rows = list_accounts(session, ctx.config)
+    cells = [[r["name"], r["platform"], r["state"], r["where"], logbook.shorten(r["last_error"], 50)] for r in rows]
+    click.echo(logbook.format_table(("name", "platform", "state", "where", "last error"), cells))
+
+
+@command(accounts_group, "check")
+@click.argument("name", required=False)
+def accounts_check_command(ctx: Context, name):
+    """Verify account credentials without posting."""
+    names = [name] if name else [a.name for a in ctx.config.accounts]
+    failures = 0
+    for account in names:
+        with transaction(ctx.sessions()) as session:
+            ok, message = check_account(session, ctx.config, account, ctx.config.worker.request_timeout)
+        failures += not ok
+        click.echo(f"{account}: {'ok' if ok else 'PROBLEM'}: {message}")
+    if failures:
+        raise click.ClickException(f"{failures} account(s) need attention")
+
+
+@main.group("templates")
+def templates_group():
+    """Post templates (templates/*.j2)."""
+
+
+@command(templates_group, "list")
+def templates_list_command(ctx: Context):
+    """List the post templates with their theme and fields."""
+    for template in load_templates(ctx.config.templates_dir):
+        fields = ", ".join(f.name + ("" if f.required else "?") for f in template.fields)
+        click.echo(f"{template.name} ({template.theme}): {template.description}\n  fields: {fields}")

@@ -1,0 +1,322 @@
+"""Loading and checking config.toml, with errors that name the file, the key and the fix."""
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .language import LanguageSettings
+from .slots import Slot, parse_slot
+
+ENV_VAR = "RECOVERY_VOICE_CONFIG"
+DEFAULT_FILE = "config.toml"
+DEFAULT_SLOTS = ("Mon 09:30", "Tue 09:30", "Wed 09:30", "Thu 09:30", "Fri 09:30", "Sat 11:00", "Sun 11:00")
+PLATFORMS = {
+    "outbox": {"required": ("path",), "secrets": ()},
+    "x": {
+        "required": (),
+        "secrets": ("consumer_key_env", "consumer_secret_env", "access_token_env", "access_token_secret_env"),
+    },
+    "mastodon": {"required": ("base_url",), "secrets": ("access_token_env",)},
+    "bluesky": {"required": ("handle",), "secrets": ("app_password_env",)},
+}
+DEFAULT_BASE_URLS = {"x": "https://api.twitter.com", "bluesky": "https://bsky.social"}
+ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts"}
+
+
+class ConfigError(Exception):
+    """A config problem, worded so that a person can fix it."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One social media account the organisation publishes to."""
+
+    name: str
+    platform: str
+    base_url: str | None = None
+    handle: str | None = None
+    path: Path | None = None
+    secret_envs: dict = field(default_factory=dict)
+    source: str = "config"
+
+    def secret(self, key: str) -> str:
+        """Read one secret from the environment variable the config names for it."""
+        variable = self.secret_envs[key]
+        value = os.environ.get(variable)
+        if not value:
+            raise ConfigError(
+                f"account {self.name!r}: environment variable {variable} ({key}) is not set; "
+                f"set it to the {key.removesuffix('_env').replace('_', ' ')} for this account"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Worker:
+    """How the publishing worker behaves."""
+
+    missed_after: timedelta = timedelta(hours=6)
+    claim_timeout: timedelta = timedelta(minutes=5)
+    recheck: timedelta = timedelta(seconds=15)
+    request_timeout: float = 30.0
+    max_attempts: int = 5
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything recovery-voice needs to run, checked and with paths made absolute."""
+
+    path: Path | None
+    organisation_name: str
+    timezone: ZoneInfo
+    region: str
+    database_url: str
+    slots: tuple[Slot, ...]
+    worker: Worker
+    language: LanguageSettings
+    accounts: tuple[Account, ...]
+    queue_dir: Path
+    templates_dir: Path
+
+    def account(self, name: str) -> Account:
+        """Return the account called `name`, or raise ConfigError listing the known ones."""
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none"
+        raise ConfigError(f"there is no account called {name!r} (accounts in config: {known})")
+
+
+def find_config_path(explicit: str | None) -> Path | None:
+    """Pick the config file: --config, else ./config.toml, else $RECOVERY_VOICE_CONFIG, else none."""
+    if explicit:
+        return Path(explicit)
+    if Path(DEFAULT_FILE).exists():
+        return Path(DEFAULT_FILE)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    """Load and check the config that `explicit` or the defaults point to."""
+    path = find_config_path(explicit)
+    if path is None:
+        return parse_config({}, None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (copy config.example.toml to start)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict, path: Path | None) -> Config:
+    """Check a parsed TOML document and build a Config, raising ConfigError that names the file."""
+    where = str(path) if path else "built-in defaults"
+    base = path.parent.resolve() if path else Path.cwd()
+    try:
+        return replace(_build(data, base), path=path)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def _build(data: dict, base: Path) -> Config:
+    """Build a Config from TOML data, resolving relative paths against `base`."""
+    _no_unknown(data, SECTIONS, "top level")
+    org = _table(data, "organisation")
+    _no_unknown(org, {"name", "timezone", "region"}, "[organisation]")
+    region = _choice(org, "region", "[organisation]", ("uk", "us"), "uk")
+    return Config(
+        path=None,
+        organisation_name=_text(org, "name", "[organisation]", "Our recovery community"),
+        timezone=_zone(org.get("timezone", "Europe/London")),
+        region=region,
+        database_url=_database_url(_table(data, "database"), base),
+        slots=_slots(_table(data, "timetable")),
+        worker=_worker(_table(data, "worker")),
+        language=_language(_table(data, "language"), region),
+        accounts=_accounts(data.get("accounts"), base),
+        queue_dir=_path(_table(data, "queue"), "dir", "[queue]", base, "queue"),
+        templates_dir=_path(_table(data, "templates"), "dir", "[templates]", base, "templates"),
+    )
+
+
+def _table(data: dict, key: str) -> dict:
+    """Return the [key] table, or an empty one when absent."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}] must be a table, like [{key}] on a line of its own")
+    return value
+
+
+def _no_unknown(table: dict, allowed: set, where: str) -> None:
+    """Reject keys we do not know, since a typo would otherwise be silently ignored."""
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(allowed))})")
+
+
+def _text(table: dict, key: str, where: str, default: str | None = None) -> str | None:
+    """Return a string value, checking its type."""
+    value = table.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where} {key} must be a quoted string, not {value!r}")
+    return value
+
+
+def _choice(table: dict, key: str, where: str, options: tuple, default: str) -> str:
+    """Return a string value that must be one of `options`."""
+    value = _text(table, key, where, default)
+    if value not in options:
+        raise ConfigError(f"{where} {key} must be one of {', '.join(options)}, not {value!r}")
+    return value
+
+
+def _number(table: dict, key: str, where: str, default: float, minimum: float) -> float:
+    """Return a number that must be at least `minimum`."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ConfigError(f"{where} {key} must be a number of at least {minimum}, not {value!r}")
+    return value
+
+
+def _zone(name) -> ZoneInfo:
+    """Return the IANA time zone called `name`."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigError(
+            f"[organisation] timezone {name!r} is not an IANA time zone name like \"Europe/London\""
+        ) from None
+
+
+def _database_url(table: dict, base: Path) -> str:
+    """Return the database URL (or read it from the variable url_env names), making SQLite paths absolute."""
+    _no_unknown(table, {"url", "url_env"}, "[database]")
+    url = _text(table, "url", "[database]", "sqlite:///recovery-voice.db")
+    variable = _text(table, "url_env", "[database]")
+    if variable:
+        url = os.environ.get(variable)
+        if not url:
+            raise ConfigError(f"[database] url_env names {variable}, but that environment variable is not set")
+    if not url.startswith(("sqlite:///", "postgresql")):
+        raise ConfigError(
+            f"[database] url {url!r} is not supported: use sqlite:///FILE or postgresql+psycopg://..."
+        )
+    relative = url.removeprefix("sqlite:///")
+    if url.startswith("sqlite:///") and relative and not relative.startswith("/"):
+        url = f"sqlite:///{base / relative}"
+    return url
+
+
+def _slots(table: dict) -> tuple[Slot, ...]:
+    """Parse [timetable] slots."""
+    _no_unknown(table, {"slots"}, "[timetable]")
+    raw = table.get("slots", list(DEFAULT_SLOTS))
+    if not isinstance(raw, list):
+        raise ConfigError('[timetable] slots must be a list like ["Mon 09:30", "Thu 18:00"]')
+    slots = []
+    for index, text in enumerate(raw):
+        try:
+            slots.append(parse_slot(text))
+        except ValueError as error:
+            raise ConfigError(f"[timetable] slots[{index}]: {error}") from None
+    return tuple(sorted(set(slots)))
+
+
+def _worker(table: dict) -> Worker:
+    """Parse [worker] settings."""
+    keys = {"missed_after_minutes", "claim_timeout_seconds", "recheck_seconds", "request_timeout_seconds",
+            "max_attempts", "batch_size"}
+    _no_unknown(table, keys, "[worker]")
+    return Worker(
+        missed_after=timedelta(minutes=_number(table, "missed_after_minutes", "[worker]", 360, 1)),
+        claim_timeout=timedelta(seconds=_number(table, "claim_timeout_seconds", "[worker]", 300, 30)),
+        recheck=timedelta(seconds=_number(table, "recheck_seconds", "[worker]", 15, 0.1)),
+        request_timeout=float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1)),
+        max_attempts=int(_number(table, "max_attempts", "[worker]", 5, 1)),
+        batch_size=int(_number(table, "batch_size", "[worker]", 50, 1)),
+    )
+
+
+def _language(table: dict, region: str) -> LanguageSettings:
+    """Parse [language] overrides into LanguageSettings."""
+    _no_unknown(table, {"disable", "severity", "terms"}, "[language]")
+    disabled = table.get("disable", [])
+    if not isinstance(disabled, list):
+        raise ConfigError('[language] disable must be a list of rule ids like ["rehab"]')
+    try:
+        return LanguageSettings(
+            region=region,
+            disabled=frozenset(disabled),
+            severities=dict(_table(table, "severity")),
+            extra_terms=tuple(table.get("terms", [])),
+        )
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"[language] {error}") from None
+
+
+def _accounts(raw, base: Path) -> tuple[Account, ...]:
+    """Parse [[accounts]]; with none configured, publish to a local outbox file."""
+    if raw is None:
+        return (Account(name="outbox", platform="outbox", path=base / "outbox.jsonl", source="default"),)
+    if not isinstance(raw, list):
+        raise ConfigError("accounts must be written as [[accounts]] tables")
+    accounts = [_account(entry, index, base) for index, entry in enumerate(raw)]
+    names = [a.name for a in accounts]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise ConfigError(f"[[accounts]] name {duplicate!r} is used twice; each account needs its own name")
+    return tuple(accounts)
+
+
+def _account(entry: dict, index: int, base: Path) -> Account:
+    """Parse one [[accounts]] table."""
+    where = f"[[accounts]] #{index + 1}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be a table")
+    name = _text(entry, "name", where)
+    if not name or not ACCOUNT_NAME.match(name):
+        raise ConfigError(f"{where} name must be lowercase letters, digits, - or _ (like \"mastodon-main\"), not {name!r}")
+    where = f"[[accounts]] {name!r}"
+    platform = _choice(entry, "platform", where, tuple(PLATFORMS), None)
+    rules = PLATFORMS[platform]
+    _no_secrets_inline(entry, where)
+    allowed = {"name", "platform", "base_url", "handle", "path", *rules["secrets"]}
+    _no_unknown(entry, allowed, where)
+    for key in (*rules["required"], *rules["secrets"]):
+        if not _text(entry, key, where):
+            raise ConfigError(f"{where} needs {key}" + (" (the name of an environment variable)" if key.endswith("_env") else ""))
+    path = entry.get("path")
+    return Account(
+        name=name,
+        platform=platform,
+        base_url=(_text(entry, "base_url", where) or DEFAULT_BASE_URLS.get(platform, "")).rstrip("/") or None,
+        handle=_text(entry, "handle", where),
+        path=(base / path).resolve() if path else None,
+        secret_envs={key: entry[key] for key in rules["secrets"]},
+    )
+
+
+def _no_secrets_inline(entry: dict, where: str) -> None:
+    """Refuse secrets written into the TOML itself: they belong in the environment."""
+    for key in entry:
+        if key in {"consumer_key", "consumer_secret", "access_token", "access_token_secret", "app_password", "password"}:
+            raise ConfigError(
+                f"{where} has {key} written in the file; secrets must not live in config. "
+                f"Put it in an environment variable and write {key}_env = \"VARIABLE_NAME\""
+            )
+
+
+def _path(table: dict, key: str, where: str, base: Path, default: str) -> Path:
+    """Return a directory path from config, relative to the config file's folder."""
+    _no_unknown(table, {key}, where)
+    return (base / _text(table, key, where, default)).resolve()

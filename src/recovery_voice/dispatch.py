@@ -1,0 +1,186 @@
+"""Claiming due deliveries atomically and recording how each attempt ended."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from . import logbook
+from .models import (
+    FAILED,
+    MISSED,
+    NEEDS_REVIEW,
+    PUBLISHED,
+    PUBLISHING,
+    SCHEDULED,
+    Account,
+    Delivery,
+    Post,
+)
+from .posts import refresh_status
+from .publishers import Outgoing, Published
+
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery a worker has claimed, with what it needs to publish it."""
+
+    delivery_id: int
+    post_id: int
+    account: str
+    attempts: int
+    due_at: datetime
+    approved_by: str | None
+    outgoing: Outgoing
+
+
+def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due deliveries for this worker with one conditional UPDATE.
+
+    The UPDATE only changes rows still 'scheduled', so two workers can never claim the same
+    delivery; PostgreSQL also skips rows another worker has locked instead of waiting.
+    """
+    due = (
+        select(Delivery.id)
+        .join(Account, Account.id == Delivery.account_id)
+        .where(Delivery.status == SCHEDULED, Delivery.run_at <= now, Account.state == "ok")
+        .order_by(Delivery.run_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Delivery)
+    )
+    claimed_ids = session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == SCHEDULED)
+        .values(status=PUBLISHING, claimed_by=worker_id, claimed_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return load_claimed(session, claimed_ids)
+
+
+def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
+    """Load what publishing needs for these deliveries, in the order they fell due."""
+    if not delivery_ids:
+        return []
+    rows = session.execute(
+        select(Delivery, Post.text, Post.content_warning, Post.approved_by, Account.name)
+        .join(Post, Post.id == Delivery.post_id)
+        .join(Account, Account.id == Delivery.account_id)
+        .where(Delivery.id.in_(list(delivery_ids)))
+        .order_by(Delivery.run_at, Delivery.id)
+    ).all()
+    return [
+        Claimed(d.id, d.post_id, name, d.attempts, d.due_at, approved_by,
+                Outgoing(delivery_id=d.id, post_id=d.post_id, text=text, content_warning=warning))
+        for d, text, warning, approved_by, name in rows
+    ]
+
+
+def _finish(session: Session, claimed: Claimed, worker_id: str | None, **values) -> bool:
+    """Move a claimed delivery out of 'publishing', only if this worker still holds it."""
+    condition = [Delivery.id == claimed.delivery_id, Delivery.status == PUBLISHING]
+    if worker_id is not None:
+        condition.append(Delivery.claimed_by == worker_id)
+    result = session.execute(update(Delivery).where(*condition).values(**values))
+    if result.rowcount:
+        refresh_status(session, claimed.post_id)
+    return bool(result.rowcount)
+
+
+def _log(session: Session, claimed: Claimed, event: str, now: datetime, **fields) -> None:
+    """Log one attempt's outcome with who approved the post."""
+    logbook.record(session, event, post_id=claimed.post_id, delivery_id=claimed.delivery_id,
+                   account=claimed.account, attempt=claimed.attempts, approved_by=claimed.approved_by,
+                   at=now, **fields)
+
+
+def mark_published(session: Session, claimed: Claimed, published: Published, now: datetime,
+                   worker_id: str | None = None) -> None:
+    """Record a successful publish."""
+    if _finish(session, claimed, worker_id, status=PUBLISHED, remote_id=published.remote_id,
+               remote_url=published.url, last_error=None, finished_at=now):
+        _log(session, claimed, "published", now, remote_id=published.remote_id, url=published.url)
+
+
+def mark_retry(session: Session, claimed: Claimed, error: str, retry_at: datetime | None, now: datetime,
+               worker_id: str | None = None) -> datetime:
+    """Put a delivery back on the queue to try again later; return when."""
+    retry_at = max(retry_at or now + backoff(claimed.attempts), now)
+    if _finish(session, claimed, worker_id, status=SCHEDULED, run_at=retry_at, last_error=error,
+               claimed_by=None, claimed_at=None):
+        _log(session, claimed, "retry", now, error=f"{error} (next try {retry_at:%Y-%m-%d %H:%M:%S} UTC)")
+    return retry_at
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with jitter, so many failed posts do not retry in step."""
+    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    return delay * random.uniform(0.5, 1.5)
+
+
+def mark_failed(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
+    """Record a final failure that a person must look at."""
+    if _finish(session, claimed, worker_id, status=FAILED, last_error=error, finished_at=now):
+        _log(session, claimed, "failed", now, error=error)
+
+
+def mark_needs_review(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
+    """Record an unknown outcome: a person must check the network before anything is resent."""
+    if _finish(session, claimed, worker_id, status=NEEDS_REVIEW, last_error=error, finished_at=now):
+        _log(session, claimed, "needs_review", now, error=error)
+
+
+def hold_for_account(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
+    """Put a delivery back and mark its account as needing attention, so nothing more is tried on it."""
+    session.execute(update(Account).where(Account.name == claimed.account)
+                    .values(state="needs_attention", last_error=error, checked_at=now))
+    if _finish(session, claimed, worker_id, status=SCHEDULED, last_error=error, claimed_by=None, claimed_at=None):
+        _log(session, claimed, "held", now, error=f"{error}. Posts on this account wait until `accounts check` passes.")
+
+
+def release(session: Session, claimed: Claimed, worker_id: str | None = None) -> None:
+    """Hand a claimed delivery back untried, as if it had never been claimed."""
+    _finish(session, claimed, worker_id, status=SCHEDULED, attempts=Delivery.attempts - 1,
+            claimed_by=None, claimed_at=None)
+
+
+def mark_missed(session: Session, now: datetime, missed_after: timedelta) -> int:
+    """Mark deliveries far past their time as missed instead of sending them late."""
+    cutoff = now - missed_after
+    missed = session.execute(
+        select(Delivery.id, Delivery.post_id, Account.name, Delivery.due_at)
+        .join(Account, Account.id == Delivery.account_id)
+        .where(Delivery.status == SCHEDULED, Delivery.due_at < cutoff)
+    ).all()
+    for delivery_id, post_id, account, due_at in missed:
+        result = session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == SCHEDULED)
+                                 .values(status=MISSED, finished_at=now,
+                                         last_error=f"not sent: it was due at {due_at:%Y-%m-%d %H:%M} UTC"))
+        if result.rowcount:
+            refresh_status(session, post_id)
+            logbook.record(session, "missed", post_id=post_id, delivery_id=delivery_id, account=account, at=now,
+                           error=f"due at {due_at:%Y-%m-%d %H:%M} UTC, more than {missed_after} ago; "
+                                 "not sent late. Reschedule it if it should still go out.")
+    return len(missed)
+
+
+def stale_claims(session: Session, now: datetime, claim_timeout: timedelta) -> list[Claimed]:
+    """Return deliveries left 'publishing' longer than any call can take: their worker died."""
+    ids = session.scalars(
+        select(Delivery.id).where(Delivery.status == PUBLISHING, Delivery.claimed_at < now - claim_timeout)
+    ).all()
+    return load_claimed(session, ids)
+
+
+def next_run_at(session: Session) -> datetime | None:
+    """Return when the next scheduled delivery on a working account falls due."""
+    return session.scalar(
+        select(func.min(Delivery.run_at))
+        .join(Account, Account.id == Delivery.account_id)
+        .where(Delivery.status == SCHEDULED, Account.state == "ok")
+    )

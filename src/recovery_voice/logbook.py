@@ -1,0 +1,88 @@
+"""The append-only publishing log: writing entries and reading them back as table, CSV or JSON."""
+
+import csv
+import io
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import LogEntry, utcnow
+
+COLUMNS = ("id", "at", "event", "post_id", "account", "attempt", "remote_id", "url", "error", "actor",
+           "approved_by", "reason")
+TABLE_COLUMNS = ("at", "event", "post_id", "account", "attempt", "url", "error", "approved_by", "reason")
+
+
+def record(session: Session, event: str, **fields) -> LogEntry:
+    """Append one entry to the log in the caller's transaction."""
+    entry = LogEntry(event=event, at=fields.pop("at", None) or utcnow(), **fields)
+    session.add(entry)
+    return entry
+
+
+def entries(session: Session, since: datetime | None = None, limit: int | None = None) -> list[LogEntry]:
+    """Return log entries, oldest first, optionally only those at or after `since`."""
+    query = select(LogEntry).order_by(LogEntry.at, LogEntry.id)
+    if since is not None:
+        query = query.where(LogEntry.at >= since)
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def as_dict(entry: LogEntry) -> dict:
+    """Return one entry as a plain dict with an ISO 8601 UTC time."""
+    row = {column: getattr(entry, column) for column in COLUMNS}
+    row["at"] = entry.at.isoformat().replace("+00:00", "Z")
+    return row
+
+
+def to_json(rows: list[LogEntry]) -> str:
+    """Format entries as a JSON list."""
+    return json.dumps([as_dict(e) for e in rows], indent=2, ensure_ascii=False)
+
+
+def to_csv(rows: list[LogEntry]) -> str:
+    """Format entries as CSV with a header row, safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for entry in rows:
+        writer.writerow([_spreadsheet_safe(as_dict(entry)[c]) for c in COLUMNS])
+    return out.getvalue()
+
+
+def _spreadsheet_safe(value):
+    """Quote values a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def to_table(rows: list[LogEntry]) -> str:
+    """Format entries as an aligned text table for a terminal."""
+    if not rows:
+        return "The log is empty."
+    cells = [[shorten(as_dict(e)[c]) for c in TABLE_COLUMNS] for e in rows]
+    return format_table(TABLE_COLUMNS, cells)
+
+
+def format_table(headers, cells: list[list[str]]) -> str:
+    """Align rows of strings under their headers."""
+    widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def shorten(value, limit: int = 60) -> str:
+    """Render a value on one line, cut to `limit` characters."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def entries_newest(session: Session, limit: int) -> list[LogEntry]:
+    """Return the newest `limit` entries, newest first."""
+    return list(session.scalars(select(LogEntry).order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(limit)))

@@ -1,0 +1,165 @@
+"""The database tables: users, accounts, posts, per-account deliveries and the publishing log."""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Every constraint gets a predictable name, so Alembic can alter it later (SQLite batch mode needs it).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Post and delivery statuses. A post's status summarises its deliveries once it is approved.
+PENDING = "pending"          # waiting for approval
+SCHEDULED = "scheduled"      # approved, waiting for its time
+PUBLISHING = "publishing"    # claimed by a worker, call in flight
+PUBLISHED = "published"
+FAILED = "failed"            # a final error: a person must change something
+NEEDS_REVIEW = "needs_review"  # outcome unknown: a person must check the network
+MISSED = "missed"            # far past its time, not sent late
+CANCELLED = "cancelled"
+REJECTED = "rejected"
+POST_STATUSES = (PENDING, SCHEDULED, PUBLISHING, PUBLISHED, FAILED, NEEDS_REVIEW, MISSED, CANCELLED, REJECTED)
+OPEN_DELIVERY = (PENDING, SCHEDULED, PUBLISHING)
+# Slot occupancy: these deliveries hold their slot; cancelled, missed and failed ones free it.
+HOLDS_SLOT = (PENDING, SCHEDULED, PUBLISHING, PUBLISHED, NEEDS_REVIEW)
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as UTC and always read back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Store aware datetimes as naive UTC so SQLite and PostgreSQL compare them alike."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is needed")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        """Attach UTC to the stored naive value."""
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    """A person who signs in: storyteller, volunteer or admin."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Account(Base):
+    """The state of one configured social account (the config holds its settings)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="ok")  # ok | needs_attention | removed
+    last_error: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Post(Base):
+    """One post: its text, where it goes, its language findings and its approval."""
+
+    __tablename__ = "posts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(100))
+    template_vars: Mapped[dict | None] = mapped_column(JSON)
+    theme: Mapped[str | None] = mapped_column(String(20))
+    content_warning: Mapped[str | None] = mapped_column(String(500))
+    when: Mapped[str] = mapped_column(String(40), default="next-slot")
+    voice: Mapped[str] = mapped_column(String(20), default="organisation")
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    worst_finding: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str | None] = mapped_column(String(300))
+    source_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="post", order_by="Delivery.id")
+
+
+class Delivery(Base):
+    """One post going to one account: the unit a worker claims and publishes."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "account_id", name="uq_deliveries_post_account"),
+        Index("ix_deliveries_claim", "status", "run_at"),
+        Index("ix_deliveries_account_due", "account_id", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)  # due_at, or the time of the next retry
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    remote_url: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    post: Mapped[Post] = relationship(back_populates="deliveries")
+    account: Mapped[Account] = relationship()
+
+
+class LogEntry(Base):
+    """One line of the append-only publishing log: an attempt, an approval or a state change."""
+
+    __tablename__ = "log_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(30))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
+    account: Mapped[str | None] = mapped_column(String(40))
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(320))
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    reason: Mapped[str | None] = mapped_column(Text)

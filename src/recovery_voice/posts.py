@@ -1,0 +1,269 @@
+"""Making posts: compose, language check, accounts, and a slot on the timetable for each account."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import logbook
+from .accounts import sync_accounts
+from .compose import THEMES, TemplateProblem, load_template
+from .config import Config
+from .language import check
+from .models import (
+    CANCELLED,
+    FAILED,
+    HOLDS_SLOT,
+    MISSED,
+    NEEDS_REVIEW,
+    PENDING,
+    POST_STATUSES,
+    PUBLISHED,
+    PUBLISHING,
+    SCHEDULED,
+    Account,
+    Delivery,
+    Post,
+    utcnow,
+)
+from .publishers import SUPPORTED_PLATFORMS
+from .slots import next_free_instant
+
+MAX_TEXT = 20000
+NEXT_SLOT = "next-slot"
+# A post put into the "next slot" is never given one closer than this, so a person has time to look.
+SLOT_LEAD = timedelta(minutes=1)
+
+
+class PostProblem(Exception):
+    """A post cannot be made or changed as asked; the message says what to fix."""
+
+
+@dataclass
+class Draft:
+    """What a person asks for when they queue a post."""
+
+    text: str | None = None
+    template: str | None = None
+    values: dict | None = None
+    accounts: list[str] | None = None
+    when: str = NEXT_SLOT
+    theme: str | None = None
+    content_warning: str | None = None
+    voice: str = "organisation"
+
+
+def create_post(session: Session, config: Config, draft: Draft, *, created_by: str | None = None,
+                source: str | None = None, source_digest: str | None = None, now: datetime | None = None) -> Post:
+    """Turn a draft into a pending post with one delivery per account, each given its time."""
+    now = now or utcnow()
+    text, template_name, theme = _compose(config, draft)
+    accounts = _resolve_accounts(session, config, draft.accounts)
+    explicit = parse_when(draft.when, now)
+    report = check(text, voice=draft.voice, settings=config.language)
+    post = Post(
+        status=PENDING, text=text, template=template_name, template_vars=draft.values if template_name else None,
+        theme=theme, content_warning=_content_warning(draft.content_warning), when=draft.when or NEXT_SLOT,
+        voice=draft.voice, findings=[f.to_dict() for f in report.findings], worst_finding=report.worst(),
+        source=source, source_digest=source_digest, created_by=created_by, created_at=now,
+    )
+    session.add(post)
+    session.flush()
+    for account in accounts:
+        due = explicit or next_slot(session, config, account, now)
+        session.add(Delivery(post_id=post.id, account_id=account.id, status=PENDING, due_at=due, run_at=due))
+    logbook.record(session, "queued", post_id=post.id, actor=created_by, at=now, reason=source)
+    session.flush()
+    return post
+
+
+def _compose(config: Config, draft: Draft) -> tuple[str, str | None, str | None]:
+    """Return the post's text, template name and theme, from a template or free text."""
+    if bool(draft.text) == bool(draft.template):
+        raise PostProblem('give either text = "..." or template = "name" with [vars], not both or neither')
+    theme = draft.theme
+    if draft.template:
+        try:
+            template = load_template(config.templates_dir, draft.template)
+            text = template.render(draft.values or {})
+        except TemplateProblem as error:
+            raise PostProblem(str(error)) from None
+        theme = theme or template.theme
+    else:
+        if not isinstance(draft.text, str):
+            raise PostProblem("text must be a quoted string")
+        text = draft.text.strip()
+    if not text:
+        raise PostProblem("the post has no text")
+    if len(text) > MAX_TEXT:
+        raise PostProblem(f"the text is {len(text)} characters; the most a post can hold is {MAX_TEXT}")
+    if theme is not None and theme not in THEMES:
+        raise PostProblem(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    return text, draft.template, theme
+
+
+def _content_warning(value) -> str | None:
+    """Check an optional content warning."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 500:
+        raise PostProblem("content_warning must be a short quoted text (at most 500 characters)")
+    return value.strip()
+
+
+def _resolve_accounts(session: Session, config: Config, names) -> list[Account]:
+    """Return the account rows a post goes to: those named, or every configured account."""
+    rows = sync_accounts(session, config)
+    if names is None:
+        names = [a.name for a in config.accounts]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise PostProblem('accounts must be a list of account names, like accounts = ["outbox"]')
+    chosen = []
+    for name in dict.fromkeys(names):
+        if name not in rows:
+            raise PostProblem(f"there is no account called {name!r} (accounts: {', '.join(rows) or 'none'})")
+        if rows[name].platform not in SUPPORTED_PLATFORMS:
+            raise PostProblem(f"account {name!r} is on {rows[name].platform}, which this version cannot publish to yet")
+        chosen.append(rows[name])
+    return chosen
+
+
+def parse_when(when, now: datetime) -> datetime | None:
+    """Return the explicit time a post asks for, or None for the next free slot."""
+    if when in (None, "", NEXT_SLOT):
+        return None
+    if isinstance(when, datetime):
+        moment = when
+    else:
+        try:
+            moment = datetime.fromisoformat(str(when))
+        except ValueError:
+            raise PostProblem(
+                f'when must be "next-slot" or a time like "2026-05-01T09:30:00+01:00", not {when!r}'
+            ) from None
+    if moment.tzinfo is None:
+        raise PostProblem(f"when {when!r} needs a UTC offset, like {when}+01:00, so the time is not ambiguous")
+    if moment <= now:
+        raise PostProblem(f"when {when!r} is in the past; pick a later time or use \"next-slot\"")
+    return moment
+
+
+def next_slot(session: Session, config: Config, account: Account, after: datetime) -> datetime:
+    """Return the next timetable slot after `after` that no other post holds on this account."""
+    if not config.slots:
+        raise PostProblem('there are no timetable slots: add [timetable] slots, or give the post a time with when')
+    taken = set(session.scalars(
+        select(Delivery.due_at).where(
+            Delivery.account_id == account.id, Delivery.status.in_(HOLDS_SLOT), Delivery.due_at > after
+        )
+    ))
+    instant = next_free_instant(list(config.slots), config.timezone, after + SLOT_LEAD, taken)
+    if instant is None:
+        raise PostProblem(f"every slot in the next two years is taken on account {account.name!r}")
+    return instant
+
+
+def summarise(statuses: list[str]) -> str:
+    """Derive an approved post's status from its deliveries' statuses."""
+    present = set(statuses)
+    for status in (SCHEDULED, PUBLISHING):
+        if status in present:
+            return SCHEDULED if SCHEDULED in present else PUBLISHING
+    if present == {PUBLISHED}:
+        return PUBLISHED
+    for status in (NEEDS_REVIEW, FAILED, MISSED, PUBLISHED):
+        if status in present:
+            return status
+    return CANCELLED
+
+
+def refresh_status(session: Session, post_id: int) -> str:
+    """Recompute and store a post's status from its deliveries."""
+    statuses = list(session.scalars(select(Delivery.status).where(Delivery.post_id == post_id)))
+    status = summarise(statuses)
+    session.execute(update(Post).where(Post.id == post_id).values(status=status))
+    return status
+
+
+def get_posts(session: Session, ids) -> list[Post]:
+    """Return the posts with these ids, raising PostProblem naming any that do not exist."""
+    posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))}
+    missing = [str(i) for i in ids if i not in posts]
+    if missing:
+        raise PostProblem(f"there is no post with id {', '.join(missing)}")
+    return [posts[i] for i in ids]
+
+
+def cancel(session: Session, ids, actor: str | None = None, now: datetime | None = None) -> list[Post]:
+    """Cancel posts that have not gone out yet; what already went out stays as it is."""
+    now = now or utcnow()
+    posts = get_posts(session, ids)
+    for post in posts:
+        # Conditional on status, so a worker that claimed a delivery a moment ago keeps it.
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.post_id == post.id, Delivery.status.in_((PENDING, SCHEDULED)))
+            .values(status=CANCELLED, finished_at=now)
+        )
+        if result.rowcount == 0:
+            raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}; there is nothing left to cancel")
+        post.status = refresh_status(session, post.id)
+        logbook.record(session, "cancelled", post_id=post.id, actor=actor, at=now)
+    return posts
+
+
+def list_posts(session: Session, status: str | None = None, limit: int | None = None) -> list[dict]:
+    """Return posts as plain dicts, soonest first, optionally only those with `status`."""
+    if status is not None and status not in POST_STATUSES:
+        raise PostProblem(f"status must be one of {', '.join(POST_STATUSES)}, not {status!r}")
+    query = select(Post).order_by(Post.id)
+    if status:
+        query = query.where(Post.status == status)
+    if limit:
+        query = query.limit(limit)
+    posts = list(session.scalars(query))
+    names = {a.id: a.name for a in session.scalars(select(Account))}
+    deliveries = _deliveries_by_post(session, [p.id for p in posts])
+    rows = [_post_dict(p, deliveries.get(p.id, []), names) for p in posts]
+    return sorted(rows, key=lambda r: (r["due_at"] or "9999", r["id"]))
+
+
+def _deliveries_by_post(session: Session, post_ids: list[int]) -> dict[int, list[Delivery]]:
+    """Load the deliveries of many posts in one query."""
+    grouped: dict[int, list[Delivery]] = {}
+    for chunk_start in range(0, len(post_ids), 500):
+        chunk = post_ids[chunk_start:chunk_start + 500]
+        for delivery in session.scalars(select(Delivery).where(Delivery.post_id.in_(chunk)).order_by(Delivery.id)):
+            grouped.setdefault(delivery.post_id, []).append(delivery)
+    return grouped
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Format a UTC time as ISO 8601 with a Z."""
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str]) -> dict:
+    """Describe one post and its deliveries."""
+    due = min((d.due_at for d in deliveries), default=None)
+    return {
+        "id": post.id,
+        "status": post.status,
+        "text": post.text,
+        "accounts": [names[d.account_id] for d in deliveries],
+        "due_at": _iso(due),
+        "template": post.template,
+        "theme": post.theme,
+        "content_warning": post.content_warning,
+        "worst_finding": post.worst_finding,
+        "findings": post.findings,
+        "approved_by": post.approved_by,
+        "override_reason": post.override_reason,
+        "source": post.source,
+        "deliveries": [
+            {"account": names[d.account_id], "status": d.status, "due_at": _iso(d.due_at),
+             "attempts": d.attempts, "url": d.remote_url, "error": d.last_error}
+            for d in deliveries
+        ],
+    }

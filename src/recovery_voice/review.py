@@ -1,0 +1,84 @@
+"""Review: approving posts (the language gate lives here) and rejecting them with a reason."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import logbook
+from .config import Config
+from .models import CANCELLED, PENDING, REJECTED, SCHEDULED, Account, Delivery, Post, utcnow
+from .posts import NEXT_SLOT, PostProblem, get_posts, next_slot, refresh_status
+
+MIN_REASON = 10
+
+
+def approval_problem(post: Post, override_reason: str | None) -> str | None:
+    """Say why a post cannot be approved as asked, or return None when it can.
+
+    The one place the rule lives: a language error blocks approval unless a person writes why
+    publishing it anyway is right.
+    """
+    if post.status != PENDING:
+        return f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval"
+    if post.worst_finding != "error":
+        return None
+    if override_reason and len(override_reason.strip()) >= MIN_REASON:
+        return None
+    errors = "; ".join(f"\"{f['text']}\" ({f['rule']}): {f['message']}" for f in post.findings
+                       if f["severity"] == "error")
+    if override_reason:
+        return f"post {post.id}: the override reason is too short; say in a sentence why it should go out as it is"
+    return (f"post {post.id} has a language error: {errors}. Change the text, or approve with "
+            f"--override-reason \"...\" saying why it should go out as it is")
+
+
+def approve(session: Session, config: Config, ids, actor: str,
+            override_reason: str | None = None, now: datetime | None = None) -> list[Post]:
+    """Approve posts, all or none: each is scheduled for its time on every account."""
+    now = now or utcnow()
+    posts = get_posts(session, ids)
+    problems = [p for p in (approval_problem(post, override_reason) for post in posts) if p]
+    if problems:
+        raise PostProblem("\n".join(problems))
+    for post in posts:
+        _approve_one(session, config, post, actor, override_reason, now)
+    return posts
+
+
+def _approve_one(session: Session, config: Config, post: Post, actor: str, reason: str | None, now: datetime):
+    """Schedule one post's deliveries and log who approved it and why."""
+    overriding = post.worst_finding == "error"
+    post.approved_by, post.approved_at = actor, now
+    post.override_reason = reason.strip() if overriding else None
+    deliveries = session.scalars(select(Delivery).where(Delivery.post_id == post.id, Delivery.status == PENDING))
+    for delivery in deliveries:
+        # A "next slot" that passed while the post waited for approval moves to the next free one.
+        if post.when == NEXT_SLOT and delivery.due_at <= now:
+            delivery.due_at = next_slot(session, config, session.get(Account, delivery.account_id), now)
+        delivery.status, delivery.run_at = SCHEDULED, delivery.due_at
+    session.flush()
+    post.status = refresh_status(session, post.id)
+    acknowledged = ", ".join(sorted({f["rule"] for f in post.findings if f["severity"] == "warning"}))
+    logbook.record(
+        session, "approved_override" if overriding else "approved", post_id=post.id, actor=actor,
+        approved_by=actor, reason=post.override_reason,
+        error=f"warnings acknowledged: {acknowledged}" if acknowledged else None, at=now,
+    )
+
+
+def reject(session: Session, ids, actor: str, reason: str, now: datetime | None = None) -> list[Post]:
+    """Reject posts waiting for approval, with a reason the author will see."""
+    now = now or utcnow()
+    if not reason or len(reason.strip()) < MIN_REASON:
+        raise PostProblem("say in a sentence why the post is rejected, so its author knows what to change")
+    posts = get_posts(session, ids)
+    for post in posts:
+        if post.status != PENDING:
+            raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval")
+    for post in posts:
+        for delivery in post.deliveries:
+            delivery.status, delivery.finished_at = CANCELLED, now
+        post.status = REJECTED
+        logbook.record(session, "rejected", post_id=post.id, actor=actor, reason=reason.strip(), at=now)
+    return posts

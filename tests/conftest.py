@@ -1,0 +1,121 @@
+"""Shared fixtures: a project folder with its own config, SQLite file, queue and outbox."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from recovery_voice.config import load_config
+from recovery_voice.db import make_engine, session_factory, upgrade
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates"
+
+
+class Project:
+    """A throwaway installation: config.toml, database, queue folder and outbox in one folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.queue = root / "queue"
+        self.queue.mkdir()
+        self.outbox = root / "outbox.jsonl"
+        self.config_path = root / "config.toml"
+        self.write_config()
+
+    def write_config(self, extra: str = "", accounts: str | None = None, slots='["Mon 09:30", "Thu 18:00"]'):
+        """Write config.toml; `extra` adds TOML, `accounts` replaces the outbox account."""
+        if accounts is None:
+            accounts = f'[[accounts]]\nname = "outbox"\nplatform = "outbox"\npath = "{self.outbox}"\n'
+        self.config_path.write_text(textwrap.dedent(f"""\
+            [organisation]
+            name = "Test Recovery Community"
+            timezone = "Europe/London"
+            [database]
+            url = "sqlite:///{self.root / 'rv.db'}"
+            [timetable]
+            slots = {slots}
+            [templates]
+            dir = "{TEMPLATES}"
+            [queue]
+            dir = "{self.queue}"
+            """) + textwrap.dedent(extra) + "\n" + accounts)
+        self._config = None
+        return self
+
+    @property
+    def config(self):
+        """The loaded config (reloaded after write_config)."""
+        if self._config is None:
+            self._config = load_config(str(self.config_path))
+        return self._config
+
+    def init_db(self):
+        """Create the database and return a session maker."""
+        engine = make_engine(self.config.database_url)
+        upgrade(engine)
+        self.sessions = session_factory(engine)
+        return self.sessions
+
+    def queue_file(self, name: str, body: str) -> Path:
+        """Write a queue file."""
+        path = self.queue / name
+        path.write_text(textwrap.dedent(body), encoding="utf-8")
+        return path
+
+    def outbox_lines(self) -> list[dict]:
+        """Return what the outbox holds."""
+        if not self.outbox.exists():
+            return []
+        return [json.loads(line) for line in self.outbox.read_text(encoding="utf-8").splitlines()]
+
+    def cli(self, *args, input=None, env=None, check=False):
+        """Run the real recovery-voice command in this folder, as a person would."""
+        full_env = {**os.environ, "RECOVERY_VOICE_USER": "sam@example.org", **(env or {})}
+        result = subprocess.run(
+            [sys.executable, "-m", "recovery_voice", *args, "--config", str(self.config_path)],
+            cwd=self.root, input=input, capture_output=True, text=True, env=full_env, timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+        return result
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    """A fresh project folder with an outbox account."""
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def sessions(project):
+    """A migrated SQLite database for the project."""
+    return project.init_db()
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    """A hand-moved clock starting now (loopback servers answer with real reset times)."""
+    return Clock(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+def copy_templates(target: Path) -> Path:
+    """Copy the starter templates somewhere a test can change them."""
+    shutil.copytree(TEMPLATES, target)
+    return target
