@@ -17,7 +17,7 @@ def make(project, sessions, text, **kw):
 
 def test_a_post_with_an_error_finding_cannot_be_approved_without_a_reason(project, sessions):
     post_id = make(project, sessions, "A junkie once told me recovery was impossible.")
-    with pytest.raises(PostProblem, match=r"has a language error: \"junkie\".*--override-reason"):
+    with pytest.raises(PostProblem, match=r"has a language error: \"A junkie\".*--override-reason"):
         with transaction(sessions) as session:
             approve(session, project.config, [post_id], "admin@example.org")
     with pytest.raises(PostProblem, match="too short"):

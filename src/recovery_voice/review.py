@@ -25,7 +25,7 @@ def approval_problem(post: Post, override_reason: str | None) -> str | None:
         return None
     if override_reason and len(override_reason.strip()) >= MIN_REASON:
         return None
-    errors = "; ".join(f"\"{f['text']}\" ({f['rule']}): {f['message']}" for f in post.findings
+    errors = "; ".join(f"\"{f['text']}\" ({f['rule']}): {f['message'].rstrip('.')}" for f in post.findings
                        if f["severity"] == "error")
     if override_reason:
         return f"post {post.id}: the override reason is too short; say in a sentence why it should go out as it is"

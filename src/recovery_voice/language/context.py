@@ -1,0 +1,134 @@
+"""Context that changes what a match means: quotation, mentions and a storyteller's words about themselves."""
+
+from __future__ import annotations
+
+import re
+
+_QUOTE_CHARS = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
+_OPEN_DOUBLE = "\u201c\u201e\u00ab"
+_CLOSE_DOUBLE = "\u201d\u00bb"
+_MAX_SINGLE = 300  # a single quote left open longer than this was an apostrophe, not a quotation
+
+# A quoted item, as in a list of words: 'junkie', "crackhead" or ‘addict’.
+_ITEM = "[\"\u201c\u2018'][^\"\u201c\u201d\u2018\u2019'\\n]{1,40}[\"\u201d\u2019']"
+
+# Words that introduce a word being talked about rather than used: "we don't say 'junkie'",
+# "words like 'clean'", "they called us 'addicts'". Earlier quoted items in a list count too.
+_CUE_BEFORE = re.compile(
+    r"(?<!\w)(?:say|says|said|saying|call|calls|called|calling|word|words|term|terms|phrase|phrases|"
+    r"label|labels|like|use|uses|used|using|write|writes|wrote|hear|heard|mean|means|meant|avoid|"
+    r"avoids|avoided|avoiding|instead of|rather than|not|than|such as|including|e\.g\.|eg|as|"
+    r"replace|replaced|swap|swapped|ban|banned|drop|dropped)"
+    r"(?:\s+(?:us|me|them|him|her|you|it|people|someone|somebody|anyone|everyone|others|"
+    r"ourselves|themselves|myself|yourself))?"
+    rf"\s*[:,]?\s*(?:{_ITEM}\s*(?:,|or|and|/|nor)?\s*)*\Z",
+    re.IGNORECASE,
+)
+# ...or follow it: "'Junkie' is a slur", "'clean', 'dirty' are loaded words", "'addict' hurts".
+_CUE_AFTER = re.compile(
+    rf"(?:\s*(?:,|or|and|/)\s*{_ITEM})*\s*(?:"
+    r"(?:is|are|was|were|isn't|aren't|remains?)\s+(?:(?:a|an|the|not|such|just|another|still|very|"
+    r"deeply|really|so|hurtful|harmful|stigmatising|stigmatizing|offensive|loaded|old|outdated|"
+    r"negative|cruel|damaging)\s+){0,3}(?:word|term|label|slur|insult|name)s?"
+    r"|(?:hurts?|harms?|stigmati[sz]es?|stings?|wounds?|shames?|labels?)\b)",
+    re.IGNORECASE,
+)
+# A quotation that opens with a subject ("I'm an addict") is somebody speaking, however short.
+_SPEAKER = re.compile(r"\s*(?:i|we|you|he|she|they)(?:['\u2019]\w+)?\b", re.IGNORECASE)
+# An unquoted mention: "we stopped using the word junkie".
+_NAMED_WORD = re.compile(r"(?<!\w)(?:the|that|this|a)\s+(?:word|term|label|phrase|slur|insult)s?\s*[:,]?\s*\Z")
+
+# A storyteller speaking about themselves: "I'm (a grateful) ...", "I was ...", "I've been ...",
+# "we're ...". Up to three words may sit between ("I'm a proud recovering addict"), but not words
+# that turn the sentence towards other people ("I've met addicts", "I was told addicts...").
+_SELF_BEFORE = re.compile(
+    r"(?:(?<![\w'])(?:i|we)(?:'m|'re| am| are| was| were| used to be| became| become| got| get|"
+    r" stayed| stay| remain| remained| identify as| call myself| called myself| call ourselves|"
+    r" see myself as|(?:'ve|'d| have| had)(?: (?:always|never|now|also|just|finally|still))?"
+    r" (?:been|got|gotten|stayed|remained|become))"
+    r"(?:\s+(?!(?:told|met|saw|seen|know|knew|help|helped|helping|support|supported|supporting|"
+    r"work|worked|working|with|around|by|to|for|of|about|that|who|said|say|called|those|these|"
+    r"other|some|many|all|them|they|their|his|her|people)\b)[\w'-]+){0,3}"
+    r"|(?<!\w)(?:my|our))\s*\Z"
+)
+_MYSELF = re.compile(r"(?<!\w)(?:myself|ourselves)(?!\w)")
+# "my alcoholic father" is about the father, so "my" alone does not make it self-description.
+_ABOUT_SOMEONE_ELSE = re.compile(
+    r"(?:father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfriend|girlfriend|brothers?|"
+    r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?)\Z"
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def quote_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Return (open, close) offsets of quotations in double or single quotes, straight or curly."""
+    spans: list[tuple[int, int]] = []
+    double: int | None = None
+    single: int | None = None
+    for found in _QUOTE_CHARS.finditer(text):
+        at, char = found.start(), found.group()
+        if char == '"':
+            if double is None:
+                double = at
+            else:
+                spans.append((double, at))
+                double = None
+        elif char in _OPEN_DOUBLE:
+            double = at
+        elif char in _CLOSE_DOUBLE:
+            if double is not None:
+                spans.append((double, at))
+                double = None
+        else:
+            single = _single_quote(text, at, char, single, spans)
+    return tuple(spans)
+
+
+def _single_quote(text: str, at: int, char: str, single: int | None, spans: list) -> int | None:
+    """Handle one single quote or apostrophe; return the offset of the quotation still open, if any."""
+    before = text[at - 1] if at else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    # A closing quote follows text and is not followed by a letter; an apostrophe inside a word
+    # (don't, I’m) is followed by a letter, and one after a plural (addicts’) has no opener.
+    if single is not None and char in "'\u2019" and not before.isspace() and not after.isalnum():
+        if at - single <= _MAX_SINGLE:
+            spans.append((single, at))
+        return None
+    if char in "'\u2018" and not before.isalnum() and not after.isspace():
+        return at
+    return single
+
+
+def innermost(spans: tuple[tuple[int, int], ...], start: int, end: int) -> tuple[int, int] | None:
+    """Return the tightest quotation around text[start:end], or None."""
+    around = [(o, c) for o, c in spans if o < start and end <= c]
+    return min(around, key=lambda span: span[1] - span[0]) if around else None
+
+
+def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[int, int], norm_start: int) -> bool:
+    """Tell whether a word is talked about rather than used ("we don't say 'junkie'")."""
+    if _NAMED_WORD.search(low, max(0, norm_start - 40), norm_start):
+        return True
+    if span is None:
+        return False
+    open_at, close_at = span
+    # Only a quotation that is (nearly) just the flagged words puts them on display, like
+    # 'junkie' or "been clean"; "I was a junkie" in quotes is somebody speaking.
+    before = text[open_at + 1:match[0]]
+    others = len(before.split()) + len(text[match[1]:close_at].split())
+    if others > 1 or _SPEAKER.match(before):
+        return False
+    return bool(_CUE_BEFORE.search(text, max(0, open_at - 120), open_at) or _CUE_AFTER.match(text, close_at + 1))
+
+
+def is_self_description(low: str, start: int, end: int) -> bool:
+    """Tell whether the words at low[start:end] are the writer describing themselves."""
+    left = low[max(0, start - 120):start]
+    cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
+    sentence_left = left[cut:]
+    found = _SELF_BEFORE.search(sentence_left)
+    if found and not (found.group().strip() in ("my", "our") and _ABOUT_SOMEONE_ELSE.search(low, start, end)):
+        return True
+    right = low[end:end + 120]
+    stop = _SENTENCE_END.search(right)
+    return bool(_MYSELF.search(sentence_left) or _MYSELF.search(right, 0, stop.start() if stop else len(right)))

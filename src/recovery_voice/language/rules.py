@@ -1,0 +1,310 @@
+"""Loading rules from TOML and compiling their patterns once, failing loudly on mistakes."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .model import SEVERITIES
+
+RULES_DIR = Path(__file__).resolve().parent
+REGIONS = ("uk", "us", "both")
+VOICES = ("organisation", "storyteller")
+
+# A space in a pattern stands for any run of spaces, hyphens, underscores and line breaks, or for
+# nothing, so one pattern covers "ex addict", "ex-addict", "exaddict" and "#ExAddict".
+SEP = r"[\s\-_]*"
+DEFAULT_WINDOW = 80
+
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_MACRO = re.compile(r"\{([a-z_]+)\}")
+_BARE_SPACE = re.compile(r"(?<!\\) ")
+# What is left of a pattern once escapes and group names are gone: only letters the author typed.
+_NOT_LETTERS = re.compile(r"\\.|\(\?P<[^>]*>|\(\?P=[^)]*\)")
+
+# Where a sentence ends, for near/not_near: "cancer" in the next sentence says nothing about this one.
+_SENTENCE_END = re.compile(r"[.!?\n]+(?:\s|\Z)|\n")
+
+_CONTEXT_KEYS = ("before", "not_before", "after", "not_after", "near", "not_near")
+_MATCH_KEYS = {"patterns", "case_sensitive", "window", "suggestions", *_CONTEXT_KEYS}
+_RULE_KEYS = {"id", "severity", "message", "suggestions", "source", "region", "voices",
+              "self_description", "article", "match", *_MATCH_KEYS}
+_FILE_KEYS = {"words", "rule"}
+
+
+class RuleFileError(ValueError):
+    """A rules file that cannot be used, with the file, the rule id and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One way a rule matches: a compiled pattern plus the context it needs around it."""
+
+    pattern: re.Pattern
+    case_sensitive: bool = False
+    before: re.Pattern | None = None
+    not_before: re.Pattern | None = None
+    after: re.Pattern | None = None
+    not_after: re.Pattern | None = None
+    near: re.Pattern | None = None
+    not_near: re.Pattern | None = None
+    window: int = DEFAULT_WINDOW
+    suggestions: tuple[str, ...] = ()
+
+    def context_ok(self, low: str, start: int, end: int) -> bool:
+        """Tell whether the words around low[start:end] allow this trigger to fire."""
+        if self.before or self.not_before:
+            left = low[max(0, start - DEFAULT_WINDOW):start]
+            if self.before and not self.before.search(left):
+                return False
+            if self.not_before and self.not_before.search(left):
+                return False
+        if self.after and not self.after.match(low, end):
+            return False
+        if self.not_after and self.not_after.match(low, end):
+            return False
+        if self.near or self.not_near:
+            around = _sentence(low, start, end, self.window)
+            if self.near and not self.near.search(around):
+                return False
+            if self.not_near and self.not_near.search(around):
+                return False
+        return True
+
+
+def _sentence(low: str, start: int, end: int, window: int) -> str:
+    """Return the sentence around low[start:end], at most `window` characters either side."""
+    left = max(0, start - window)
+    cut = max((m.end() for m in _SENTENCE_END.finditer(low, left, start)), default=left)
+    stop = _SENTENCE_END.search(low, end, end + window)
+    return low[cut:stop.start() if stop else end + window]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: what it flags, how bad it is, why, what to say instead and who says so."""
+
+    id: str
+    severity: str
+    message: str
+    suggestions: tuple[str, ...]
+    source: str
+    triggers: tuple[Trigger, ...]
+    region: str = "both"
+    voices: frozenset[str] = frozenset(VOICES)
+    self_description: bool = False
+    article: bool = False
+
+    def applies(self, region: str, voice: str) -> bool:
+        """Tell whether this rule runs for the given region and voice."""
+        return self.region in ("both", region) and voice in self.voices
+
+
+def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
+    """Return the rules in a TOML file or folder (default: the built-in ones), parsed once and cached."""
+    return _load(str(Path(path).resolve()) if path is not None else str(RULES_DIR))
+
+
+@lru_cache(maxsize=8)
+def _load(location: str) -> tuple[Rule, ...]:
+    """Read every rules file at a location and compile it; the cache makes this happen once."""
+    place = Path(location)
+    files = sorted(place.glob("*.toml")) if place.is_dir() else [place]
+    if not files:
+        raise RuleFileError(f"{place}: no rules files (*.toml) found")
+    documents = [(file, _read(file)) for file in files]
+    words = _gather_words(documents)
+    rules: list[Rule] = []
+    for file, data in documents:
+        for index, table in enumerate(data.get("rule", [])):
+            rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}"))
+    _check_unique(rules, files)
+    return tuple(rules)
+
+
+def _read(file: Path) -> dict:
+    """Parse one TOML file, turning syntax errors into RuleFileError that names the file."""
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RuleFileError(f"{file}: cannot read rules file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RuleFileError(f"{file}: not valid TOML: {error}") from None
+    unknown = set(data) - _FILE_KEYS
+    if unknown:
+        raise RuleFileError(f"{file}: unknown top-level key(s) {', '.join(sorted(unknown))}; use [words] and [[rule]]")
+    if not isinstance(data.get("rule", []), list):
+        raise RuleFileError(f"{file}: rules must be written as [[rule]] tables")
+    return data
+
+
+def _gather_words(documents: list[tuple[Path, dict]]) -> dict[str, str]:
+    """Merge the [words] lists of all files, refusing the same name twice."""
+    words: dict[str, str] = {}
+    for file, data in documents:
+        for name, value in data.get("words", {}).items():
+            if name in words:
+                raise RuleFileError(f"{file}: [words] {name} is defined twice")
+            if not isinstance(value, str) or not re.fullmatch(r"[a-z_]+", name):
+                raise RuleFileError(f"{file}: [words] {name} must be a lower_case name set to a pattern string")
+            words[name] = value
+    return words
+
+
+def _check_unique(rules: list[Rule], files: list[Path]) -> None:
+    """Refuse two rules with one id unless one is for the UK and the other for the US."""
+    seen: dict[str, list[str]] = {}
+    for rule in rules:
+        regions = seen.setdefault(rule.id, [])
+        if regions and ("both" in regions or rule.region == "both" or rule.region in regions):
+            where = ", ".join(str(f) for f in files)
+            raise RuleFileError(f"{where}: rule {rule.id!r} is defined twice for the same region")
+        regions.append(rule.region)
+
+
+def _parse_rule(table: dict, words: dict[str, str], where: str) -> Rule:
+    """Turn one [[rule]] table into a Rule, naming the rule id in any error."""
+    if not isinstance(table, dict):
+        raise RuleFileError(f"{where}: must be a table")
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise RuleFileError(f"{where}: id {rule_id!r} must be kebab-case like 'addict-noun'")
+    where = f"{where.rsplit(': ', 1)[0]}: rule {rule_id!r}"
+    unknown = set(table) - _RULE_KEYS
+    if unknown:
+        raise RuleFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    severity = _choice(table, "severity", SEVERITIES, None, where)
+    region = _choice(table, "region", REGIONS, "both", where)
+    voices = table.get("voices", list(VOICES))
+    if not isinstance(voices, list) or not voices or not set(voices) <= set(VOICES):
+        raise RuleFileError(f"{where}: voices must be a list drawn from {', '.join(VOICES)}")
+    return Rule(
+        id=rule_id,
+        severity=severity,
+        message=_text(table, "message", where),
+        suggestions=_strings(table, "suggestions", where, required=True),
+        source=_text(table, "source", where),
+        triggers=_parse_triggers(table, words, where),
+        region=region,
+        voices=frozenset(voices),
+        self_description=_flag(table, "self_description", where),
+        article=_flag(table, "article", where),
+    )
+
+
+def _parse_triggers(table: dict, words: dict[str, str], where: str) -> tuple[Trigger, ...]:
+    """Compile the rule's own patterns (if any) and each of its [[rule.match]] tables."""
+    triggers = []
+    if "patterns" in table:
+        own = {k: table[k] for k in _MATCH_KEYS if k in table and k != "suggestions"}
+        triggers.append(_parse_trigger(own, words, where))
+    else:
+        stray = [k for k in _CONTEXT_KEYS if k in table]
+        if stray:
+            raise RuleFileError(f"{where}: {stray[0]} needs patterns beside it")
+    extra = table.get("match", [])
+    if not isinstance(extra, list):
+        raise RuleFileError(f"{where}: match must be written as [[rule.match]] tables")
+    for index, sub in enumerate(extra):
+        if not isinstance(sub, dict) or set(sub) - _MATCH_KEYS:
+            bad = sorted(set(sub) - _MATCH_KEYS) if isinstance(sub, dict) else "not a table"
+            raise RuleFileError(f"{where}: match #{index + 1}: unknown key(s) {bad}")
+        triggers.append(_parse_trigger(sub, words, f"{where}: match #{index + 1}"))
+    if not triggers:
+        raise RuleFileError(f"{where}: needs patterns or at least one [[rule.match]]")
+    return tuple(triggers)
+
+
+def _parse_trigger(table: dict, words: dict[str, str], where: str) -> Trigger:
+    """Compile one way of matching: its patterns, its context and its own suggestions."""
+    patterns = _strings(table, "patterns", where, required=True)
+    case_sensitive = _flag(table, "case_sensitive", where)
+    window = table.get("window", DEFAULT_WINDOW)
+    if not isinstance(window, int) or isinstance(window, bool) or not 0 < window <= 1000:
+        raise RuleFileError(f"{where}: window must be a whole number of characters from 1 to 1000")
+    expanded = [_expand(p, words, where, lowercase=not case_sensitive) for p in patterns]
+    context = {}
+    for key in _CONTEXT_KEYS:
+        if key in table:
+            parts = [_expand(p, words, f"{where}: {key}", lowercase=True) for p in _strings(table, key, where)]
+            context[key] = _compile(_wrap_context(key, parts), f"{where}: {key}")
+    return Trigger(
+        pattern=_compile("(?:" + "|".join(expanded) + r")(?!\w)", where),
+        case_sensitive=case_sensitive,
+        window=window,
+        suggestions=_strings(table, "suggestions", where) if "suggestions" in table else (),
+        **context,
+    )
+
+
+def _wrap_context(key: str, parts: list[str]) -> str:
+    """Anchor context patterns: before ends at the match, after starts at it, near is whole words."""
+    body = "|".join(f"(?:{p})" for p in parts)
+    if key.endswith("before"):
+        return rf"(?<!\w)(?:{body}){SEP}\Z"
+    if key.endswith("after"):
+        return rf"{SEP}(?:{body})(?!\w)"
+    return rf"(?<!\w)(?:{body})(?!\w)"
+
+
+def _expand(pattern: str, words: dict[str, str], where: str, *, lowercase: bool, depth: int = 0) -> str:
+    """Replace {name} with its word list and bare spaces with SEP; check the pattern is lower case."""
+    if depth > 5:
+        raise RuleFileError(f"{where}: word lists refer to each other in a loop")
+
+    def fill(found: re.Match) -> str:
+        """Return the named word list as a group."""
+        name = found.group(1)
+        if name not in words:
+            raise RuleFileError(f"{where}: pattern {pattern!r} uses unknown word list {{{name}}}")
+        return "(?:" + _expand(words[name], words, where, lowercase=lowercase, depth=depth + 1) + ")"
+
+    if lowercase and any(c.isupper() for c in _NOT_LETTERS.sub("", pattern)):
+        raise RuleFileError(f"{where}: pattern {pattern!r} must be lower case (text is lower-cased "
+                            f"before matching), or set case_sensitive = true")
+    return _BARE_SPACE.sub(lambda _: SEP, _MACRO.sub(fill, pattern))
+
+
+def _compile(source: str, where: str) -> re.Pattern:
+    """Compile a regular expression, reporting the rule when it is broken."""
+    try:
+        return re.compile(source)
+    except re.error as error:
+        raise RuleFileError(f"{where}: pattern does not compile: {error}") from None
+
+
+def _choice(table: dict, key: str, allowed: tuple[str, ...], default: str | None, where: str) -> str:
+    """Return table[key] if it is one of the allowed words."""
+    value = table.get(key, default)
+    if value not in allowed:
+        raise RuleFileError(f"{where}: {key} {value!r} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _text(table: dict, key: str, where: str) -> str:
+    """Return a required, non-empty string."""
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise RuleFileError(f"{where}: {key} is required and must be non-empty text")
+    return value.strip()
+
+
+def _strings(table: dict, key: str, where: str, required: bool = False) -> tuple[str, ...]:
+    """Return a list of non-empty strings as a tuple."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RuleFileError(f"{where}: {key} must be a list of non-empty strings")
+    if required and not value:
+        raise RuleFileError(f"{where}: {key} needs at least one entry")
+    return tuple(value)
+
+
+def _flag(table: dict, key: str, where: str) -> bool:
+    """Return an optional true/false setting."""
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise RuleFileError(f"{where}: {key} must be true or false")
+    return value

@@ -1,0 +1,64 @@
+"""The read-only page served by `serve`: queue, next slots and log, escaped and with safe headers."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from recovery_voice.db import transaction
+from recovery_voice.posts import Draft, create_post
+from recovery_voice.web import create_app
+
+
+def test_the_page_shows_the_queue_slots_and_log_with_text_escaped(project, sessions):
+    with transaction(sessions) as session:
+        create_post(session, project.config, Draft(text="<script>alert(1)</script> Welcome, friends."))
+    client = create_app(project.config, sessions).test_client()
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Welcome, friends." in html and "<script>alert" not in html
+    assert "waiting for approval" in html and "Next timetable slots" in html and "queued" in html
+    assert page.headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_health_answers_when_the_database_does(project, sessions):
+    assert create_app(project.config, sessions).test_client().get("/health").get_json() == {"ok": True}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_runs_the_page_and_the_worker_in_one_process(project):
+    project.cli("init", check=True)
+    due = datetime.now(timezone.utc) + timedelta(seconds=6)
+    project.queue_file("a.toml", f'text = "Our café is open: come as you are."\nwhen = "{due.isoformat()}"\n')
+    project.cli("queue", "import", check=True)
+    project.cli("posts", "approve", "1", check=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "recovery_voice", "serve", "--port", str(port), "--config", str(project.config_path)],
+        cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        html = None
+        for _ in range(100):
+            try:
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert html and "Our café is open: come as you are." in html
+        while not project.outbox_lines() and datetime.now(timezone.utc) < due + timedelta(seconds=10):
+            time.sleep(0.1)
+        [line] = project.outbox_lines()
+        published = datetime.fromisoformat(line["published_at"].replace("Z", "+00:00"))
+        assert due <= published < due + timedelta(seconds=2)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "recovery-voice is running at" in output
