@@ -71,6 +71,21 @@ EXAMPLES = {
     "self-help-group": ("Join a self-help group.", "uk"),
     "clean-equipment": ("We hand out clean needles.", "uk"),
     "the-homeless": ("Soup for the homeless.", "uk"),
+    "addicted-person": ("Addicted mothers deserve care.", "uk"),
+    "dirty-person": ("He was dirty again after a month of using.", "uk"),
+    "hardcore-user": ("Hardcore drug users were turned away.", "uk"),
+    "suicide-pact": ("Police said it was a suicide pact.", "uk"),
+    "mental-health-slur": ("He is a psycho.", "uk"),
+    "mental-health-trivial": ("It was a crazy busy week.", "uk"),
+    "justice-label": ("Ex-offenders are welcome here.", "uk"),
+    "drug-dealer": ("A heroin dealer was jailed.", "uk"),
+    "intoxication-slang": ("She was strung out for weeks.", "uk"),
+    "blaming-label": ("He was in denial for years.", "uk"),
+    "enabler": ("Families are not enablers.", "uk"),
+    "hopeless-framing": ("The drug scourge is everywhere.", "uk"),
+    "addicted-to": ("She was addicted to heroin.", "uk"),
+    "drug-problem": ("He had a drug problem.", "uk"),
+    "overdose-slang": ("He ODed last year.", "uk"),
 }
 
 
@@ -475,7 +490,8 @@ def test_finding_to_dict_has_exactly_the_contract_keys():
 
 def test_report_to_dict_is_ok_only_when_nothing_reaches_fail_on():
     report = check("A relapse is part of many stories.")  # info only
-    assert report.to_dict() == {"ok": True, "findings": [f.to_dict() for f in report.findings]}
+    assert report.to_dict() == {"ok": True, "findings": [f.to_dict() for f in report.findings],
+                                "suggested_text": "A return to use is part of many stories."}
     assert report.to_dict(fail_on="info")["ok"] is False
     assert check("Addicts.").to_dict()["ok"] is False
     assert check("Addicts.").to_dict(fail_on="error")["ok"] is True
@@ -560,3 +576,72 @@ def test_a_good_rules_file_loads(tmp_path):
     path.write_text(GOOD_RULE.format(id="my-rule", severity="info", pattern="word"), encoding="utf-8")
     (rule,) = load_rules(path)
     assert (rule.id, rule.severity, rule.region) == ("my-rule", "info", "both")
+
+
+# ---------------------------------------------------------------- suggested text, names and more context
+
+
+def test_suggested_text_applies_the_first_suggestion_of_each_finding():
+    report = check("Addicts and an ex-addict met drug users.")
+    assert report.suggested_text == "People with an addiction and a person in recovery met people who use drugs."
+    assert report.to_dict()["suggested_text"] == report.suggested_text
+
+
+def test_suggested_text_keeps_quoted_speech_and_a_storytellers_own_words():
+    text = 'Sam said: "I was a junkie." Drug users came.'
+    assert check(text).suggested_text == 'Sam said: "I was a junkie." People who use drugs came.'
+    assert check("I'm an addict in recovery.", voice="storyteller").suggested_text == "I'm an addict in recovery."
+
+
+def test_suggested_text_is_the_text_itself_when_nothing_is_found():
+    assert check("Recovery is possible.").suggested_text == "Recovery is possible."
+
+
+@pytest.mark.parametrize("text", [
+    "Gamblers Anonymous and Sex Addicts Anonymous share the hall.",
+    "The Center for Substance Abuse Treatment trained our staff.",
+    "The Scottish Drug Users Network met today.",
+    "Cocaine Anonymous and Al-Anon meet here.",
+])
+def test_proper_names_of_fellowships_and_institutions_are_left_alone(text):
+    assert check(text).findings == ()
+
+
+def test_the_same_words_outside_a_name_are_still_flagged():
+    assert found("Sex addicts need support.")[0][0] == "addict-noun"
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("He stole to feed his habit, buying heroin daily.", "drug-habit"),
+    ("The abuse of alcohol costs lives.", "substance-abuse"),
+    ("He was dirty again after a month of using.", "dirty-person"),
+    ("Children of alcoholics need support too.", "alcoholic-noun"),
+    ("Addicted mothers deserve care.", "addicted-person"),
+    ("The suicide bid failed.", "failed-suicide-attempt"),
+    ("Swapping heroin for methadone, they call it.", "replacing-one-drug"),
+])
+def test_context_words_make_these_stigmatising(text, rule):
+    assert rule in [r for r, s, _ in found(text) if s != "info"]
+
+
+@pytest.mark.parametrize("text", [
+    "Healthy habits help everyone.",
+    "The room was dirty after the party.",
+    "Verbal abuse of staff will not be tolerated.",
+    "Our partner business has many clients.",
+    "MS patients often have relapsing remitting symptoms.",
+    "Police crack down on dealers of counterfeit goods.",
+])
+def test_the_same_words_without_that_context_are_left_alone(text):
+    assert [f for f in check(text).findings if f.severity != "info"] == []
+
+
+def test_a_storyteller_counting_their_own_clean_time_gets_only_info():
+    assert found("Two years clean today and so grateful.", voice="storyteller") == [
+        ("clean-person", "info", "clean")]
+    assert found("Addicts are people too.", voice="storyteller")[0][1] == "warning"
+
+
+def test_the_prefilter_handles_long_texts_in_one_pass():
+    text = "We support people in recovery. " * 2000 + "Junkies."
+    assert found(text) == [("junkie", "error", "Junkies")]

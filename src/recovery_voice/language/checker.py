@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .context import innermost, is_mention, is_self_description, quote_spans
+from .context import innermost, is_mention, is_name, is_self_description, quote_spans
+from .index import candidates, present
 from .model import RANK, Finding, Report
 from .rules import VOICES, Rule, Trigger
 from .settings import LanguageSettings
@@ -41,11 +42,11 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
     if not isinstance(settings, LanguageSettings):
         raise TypeError("settings must be a LanguageSettings")
     prepared = prepare(text)
-    candidates = _match(prepared, settings.active_rules(voice))
+    candidates = _match(prepared, settings, voice)
     if not candidates:
         return Report(text, ())
     quotes = quote_spans(text) if _has_quotes(text) else ()
-    kept = [c for c in candidates if not _mentioned(prepared, quotes, c)]
+    kept = [c for c in candidates if not _mentioned(prepared, quotes, c) and not _named(prepared, c)]
     for candidate in kept:
         if candidate.rule.article:
             _take_article(prepared.low, candidate)
@@ -62,22 +63,40 @@ def _default_settings() -> LanguageSettings:
     return _DEFAULT_SETTINGS
 
 
-def _match(prepared: Prepared, active: tuple[tuple[Rule, str], ...]) -> list[_Candidate]:
+def _match(prepared: Prepared, settings: LanguageSettings, voice: str) -> list[_Candidate]:
     """Find every place an active rule matches in a context that lets it fire."""
-    found = []
-    for order, (rule, severity) in enumerate(active):
-        for trigger in rule.triggers:
-            target = prepared.norm if trigger.case_sensitive else prepared.low
-            for match in trigger.pattern.finditer(target):
-                start, end = match.span()
-                # Patterns carry no leading \b, which would stop re using its fast literal-prefix
-                # search, so the start-of-word test happens here.
-                if start == end or (start and (target[start - 1].isalnum() or target[start - 1] == "_")):
-                    continue
-                if not trigger.context_ok(prepared.low, start, end) or prepared.is_masked(start, end):
-                    continue
-                found.append(_Candidate(rule, trigger, severity, order, start, end, match.groupdict()))
+    table, index = settings.index(voice)
+    low, norm = prepared.low, prepared.norm
+    found: list[_Candidate] = []
+    seen: dict = {}
+    for at, numbers in candidates(index, low):
+        for number in numbers:
+            row = table[number]
+            trigger = row[2]
+            target = norm if trigger.case_sensitive else low
+            # A cheap test first: most triggers filed under "drug" need a word like "abuse" too.
+            if present(trigger.needs, target, seen):
+                match = trigger.pattern.match(target, at)
+                if match is not None:
+                    _consider(prepared, row, match, found)
+    for number in index.everywhere:
+        row = table[number]
+        target = norm if row[2].case_sensitive else low
+        for match in row[2].pattern.finditer(target):
+            start = match.start()
+            # Matches must start a word; patterns carry no \b so that re can search for their prefix.
+            if not start or not (target[start - 1].isalnum() or target[start - 1] == "_"):
+                _consider(prepared, row, match, found)
     return found
+
+
+def _consider(prepared: Prepared, row: tuple, match: re.Match, found: list) -> None:
+    """Keep a match of a (rule, severity, trigger, order) row when it is not empty and its context lets it fire."""
+    start, end = match.span()
+    rule, severity, trigger, order = row
+    if start == end or not trigger.context_ok(prepared.low, start, end) or prepared.is_masked(start, end):
+        return
+    found.append(_Candidate(rule, trigger, severity, order, start, end, match.groupdict()))
 
 
 def _has_quotes(text: str) -> bool:
@@ -92,6 +111,12 @@ def _mentioned(prepared: Prepared, quotes, candidate: _Candidate) -> bool:
     return is_mention(prepared.original, prepared.low, span, (start, end), candidate.start)
 
 
+def _named(prepared: Prepared, candidate: _Candidate) -> bool:
+    """Tell whether a match is part of a proper name, which is not ours to change."""
+    start, end = prepared.original_span(candidate.start, candidate.end)
+    return is_name(prepared.original, start, end)
+
+
 def _take_article(low: str, candidate: _Candidate) -> None:
     """Widen a noun match over a directly preceding "a"/"an", so "an addict" gets "a person in recovery"."""
     found = _ARTICLE.search(low, max(0, candidate.start - 5), candidate.start)
@@ -103,10 +128,12 @@ def _take_article(low: str, candidate: _Candidate) -> None:
 def _without_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
     """Keep the longest match where matches overlap ("recovering addict" over "addict"), then the most severe."""
     ranked = sorted(candidates, key=lambda c: (c.start - c.end, -RANK[c.severity], c.order, c.start))
+    taken = bytearray(max((c.end for c in candidates), default=0))  # 1 where a kept match already is
     kept: list[_Candidate] = []
     for candidate in ranked:
-        if all(candidate.end <= k.start or k.end <= candidate.start for k in kept):
+        if 1 not in taken[candidate.start:candidate.end]:
             kept.append(candidate)
+            taken[candidate.start:candidate.end] = b"\x01" * (candidate.end - candidate.start)
     return kept
 
 
@@ -114,22 +141,24 @@ def _finding(prepared: Prepared, quotes, voice: str, candidate: _Candidate) -> F
     """Build the finding for a match, lowering it to info for quoted speech and self-description."""
     start, end = prepared.original_span(candidate.start, candidate.end)
     severity = candidate.severity
-    if innermost(quotes, start, end) is not None:
-        severity = "info"  # somebody's words, quoted: show them, never block them
+    theirs = False
+    if quotes and innermost(quotes, start, end) is not None:
+        theirs = True  # somebody's words, quoted: show them, never block them
     elif voice == "storyteller" and candidate.rule.self_description and is_self_description(
-            prepared.low, candidate.start, candidate.end):
-        severity = "info"  # a person's words about themselves are theirs
+            prepared.low, candidate.start, candidate.end, noun=candidate.rule.article):
+        theirs = True  # a person's words about themselves are theirs
     matched = prepared.original[start:end]
     rule = candidate.rule
     return Finding(
         rule=rule.id,
-        severity=severity,
+        severity="info" if theirs else severity,
         start=start,
         end=end,
         text=matched,
         message=rule.message,
         suggestions=_suggestions(prepared, candidate, matched),
         source=rule.source,
+        rewrite=not theirs,
     )
 
 
@@ -140,20 +169,23 @@ def _suggestions(prepared: Prepared, candidate: _Candidate, matched: str) -> tup
     word = last.group(1) if last else ""
     plural = word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith(("ss", "us", "is")))
     article = candidate.groups.get("_article")
-    in_hashtag = prepared.in_hashtag(candidate.start)
+    if prepared.in_hashtag(candidate.start):
+        recase = _camel
+    elif candidate.trigger.case_sensitive:  # acronyms (MAT, IDU) say nothing about case
+        recase = None
+    else:
+        recase = _CASES[_case_of(matched)]
     out: list[str] = []
     for template in candidate.trigger.suggestions or candidate.rule.suggestions:
         if "|" in template:
             singular, _, many = template.partition("|")
             template = many if plural else singular
-        text = _fill(template, candidate.groups)
+        text = _fill(template, candidate.groups) if "{" in template else template
         if text is None:
             continue
         text = _fix_article(text, article)
-        if in_hashtag:
-            text = _camel(text)
-        elif not candidate.trigger.case_sensitive:  # acronyms (MAT, IDU) say nothing about case
-            text = _match_case(matched, text)
+        if recase is not None:
+            text = recase(text)
         if text not in out:
             out.append(text)
     return tuple(out)
@@ -169,25 +201,28 @@ def _fill(template: str, groups: dict) -> str | None:
 
 def _fix_article(text: str, article: str | None) -> str:
     """Keep a suggestion's a/an only when the match had one, and choose a or an by the next word."""
-    head, _, rest = text.partition(" ")
-    if head.lower() not in ("a", "an") or not rest:
+    if not text.startswith(("a ", "an ", "A ", "An ")):
         return text
+    head, _, rest = text.partition(" ")
     if article is None:
         return rest
     chosen = "an" if rest[:1].lower() in "aeiou" else "a"
     return chosen + " " + rest
 
 
-def _match_case(matched: str, text: str) -> str:
-    """Give a suggestion the capitalisation of the matched text: ALL CAPS or a capital first letter."""
+def _case_of(matched: str) -> str:
+    """Tell how the matched text is capitalised: "upper" (ALL CAPS), "title" (a capital first) or "lower"."""
     letters = [c for c in matched if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
-        return text.upper()
+        return "upper"
     first = matched.split()[0] if matched.split() else ""
     # "Addicts" starts a sentence; "IV users" starts with an acronym, which says nothing.
     if first[:1].isupper() and not (len(first) > 1 and first.isupper()):
-        return text[:1].upper() + text[1:]
-    return text
+        return "title"
+    return "lower"
+
+
+_CASES = {"upper": str.upper, "title": lambda text: text[:1].upper() + text[1:], "lower": None}
 
 
 def _camel(text: str) -> str:

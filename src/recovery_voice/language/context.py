@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 _QUOTE_CHARS = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
 _OPEN_DOUBLE = "\u201c\u201e\u00ab"
 _CLOSE_DOUBLE = "\u201d\u00bb"
-_MAX_SINGLE = 300  # a single quote left open longer than this was an apostrophe, not a quotation
+_MAX_SINGLE = 300
+_MAX_NESTED = 24  # quotations looked at around one match  # a single quote left open longer than this was an apostrophe, not a quotation
 
 # A quoted item, as in a list of words: 'junkie', "crackhead" or ‘addict’.
 _ITEM = "[\"\u201c\u2018'][^\"\u201c\u201d\u2018\u2019'\\n]{1,40}[\"\u201d\u2019']"
@@ -58,6 +60,12 @@ _ABOUT_SOMEONE_ELSE = re.compile(
     r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?)\Z"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
+# A sentence with no subject before the match ("Two years clean today!", "Clean and sober since 2019")
+# is, in a storyteller's own story, about the storyteller.
+_NO_SUBJECT = re.compile(
+    r"[\s\W]*(?:(?:and|but|so|now|still|finally|today|officially|proud(?:ly)?|grateful|happy|blessed|"
+    r"thankful|\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several|many|"
+    r"days?|weeks?|months?|years?|yrs?|decades?|staying|stayed|stay|been|getting|got|just|to be)[\s\W]+)*\Z")
 
 
 def quote_spans(text: str) -> tuple[tuple[int, int], ...]:
@@ -101,8 +109,14 @@ def _single_quote(text: str, at: int, char: str, single: int | None, spans: list
 
 def innermost(spans: tuple[tuple[int, int], ...], start: int, end: int) -> tuple[int, int] | None:
     """Return the tightest quotation around text[start:end], or None."""
-    around = [(o, c) for o, c in spans if o < start and end <= c]
-    return min(around, key=lambda span: span[1] - span[0]) if around else None
+    # Spans are in order of their closing quote; the innermost one around a match is the first,
+    # from the match on, that opened before it. Looking at a few is enough: quotes nest shallowly.
+    first = bisect_left(spans, end, key=lambda span: span[1])
+    for at in range(first, min(first + _MAX_NESTED, len(spans))):
+        open_at, close_at = spans[at]
+        if open_at < start:
+            return spans[at]
+    return None
 
 
 def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[int, int], norm_start: int) -> bool:
@@ -121,14 +135,38 @@ def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[i
     return bool(_CUE_BEFORE.search(text, max(0, open_at - 120), open_at) or _CUE_AFTER.match(text, close_at + 1))
 
 
-def is_self_description(low: str, start: int, end: int) -> bool:
-    """Tell whether the words at low[start:end] are the writer describing themselves."""
+def is_self_description(low: str, start: int, end: int, noun: bool = False) -> bool:
+    """Tell whether the words at low[start:end] are the writer describing themselves.
+
+    A noun ("Addicts are...") opening a sentence is its subject, so only other words count as
+    self-description in a sentence without a subject.
+    """
     left = low[max(0, start - 120):start]
     cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
     sentence_left = left[cut:]
+    if not noun and _NO_SUBJECT.match(sentence_left):
+        return True
     found = _SELF_BEFORE.search(sentence_left)
     if found and not (found.group().strip() in ("my", "our") and _ABOUT_SOMEONE_ELSE.search(low, start, end)):
         return True
     right = low[end:end + 120]
     stop = _SENTENCE_END.search(right)
     return bool(_MYSELF.search(sentence_left) or _MYSELF.search(right, 0, stop.start() if stop else len(right)))
+
+
+# Proper names keep their words: "Addicts Anonymous", "Drug Users Network", "Substance Abuse Treatment
+# Centre", "the National Institute on Drug Abuse". A name is Title Case words next to an institution word.
+_INSTITUTION = (r"(?:Anonymous|Act|Administration|Institute|Council|Foundation|Trust|Project|Society|Association|"
+                r"Network|Alliance|Centre|Center|Clinic|Services?|Team|Unit|Forum|Commission|Partnership|"
+                r"Helpline|Court|Programme|Program|Coalition|Office|Department|Bureau|Division)")
+_NAME_AFTER = re.compile(rf"[\s-]+(?:[A-Z][\w'\u2019-]*[\s-]+){{0,2}}?{_INSTITUTION}\b")
+_NAME_BEFORE = re.compile(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*\s+){{0,3}}\Z")
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def is_name(text: str, start: int, end: int) -> bool:
+    """Tell whether text[start:end] is part of the proper name of an organisation, a law or a service."""
+    words = _WORDS.findall(text, start, end)
+    if not words or not all(w[0].isupper() for w in words) or (start and text[start - 1] == "#"):
+        return False
+    return bool(_NAME_AFTER.match(text, end) or _NAME_BEFORE.search(text, max(0, start - 80), start))

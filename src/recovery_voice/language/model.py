@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Ascending: the index of a severity is its rank, so comparisons are index comparisons.
 SEVERITIES = ("info", "warning", "error")
@@ -29,6 +29,8 @@ class Finding:
     message: str
     suggestions: tuple[str, ...]
     source: str
+    # False for quoted speech and a storyteller's words about themselves: shown, never rewritten.
+    rewrite: bool = field(default=True, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """Return the finding as the JSON-ready dict the CLI and the database store."""
@@ -62,6 +64,18 @@ class Report:
         floor = severity_rank(severity)
         return any(RANK[f.severity] >= floor for f in self.findings)
 
+    @property
+    def suggested_text(self) -> str:
+        """Return the text with the first suggestion of each finding put in place of what it flags."""
+        parts, last = [], 0
+        for finding in self.findings:  # sorted and never overlapping
+            if not finding.rewrite or not finding.suggestions or finding.start < last:
+                continue
+            parts += [self.text[last:finding.start], finding.suggestions[0]]
+            last = finding.end
+        return "".join(parts) + self.text[last:]
+
     def to_dict(self, fail_on: str = "warning") -> dict:
-        """Return {"ok", "findings"} as the `check --format json` contract describes."""
-        return {"ok": not self.reaches(fail_on), "findings": [f.to_dict() for f in self.findings]}
+        """Return {"ok", "findings", "suggested_text"}: the `check --format json` contract, extended."""
+        return {"ok": not self.reaches(fail_on), "findings": [f.to_dict() for f in self.findings],
+                "suggested_text": self.suggested_text}

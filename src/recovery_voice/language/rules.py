@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .index import needs, prefixes
 from .model import SEVERITIES
 
 RULES_DIR = Path(__file__).resolve().parent
@@ -53,6 +54,8 @@ class Trigger:
     not_near: re.Pattern | None = None
     window: int = DEFAULT_WINDOW
     suggestions: tuple[str, ...] = ()
+    keys: frozenset[str] | None = None  # the prefixes a match starts with (see index.py)
+    needs: frozenset[str] | None = None  # words of which every match contains one
 
     def context_ok(self, low: str, start: int, end: int) -> bool:
         """Tell whether the words around low[start:end] allow this trigger to fire."""
@@ -231,8 +234,11 @@ def _parse_trigger(table: dict, words: dict[str, str], where: str) -> Trigger:
         if key in table:
             parts = [_expand(p, words, f"{where}: {key}", lowercase=True) for p in _strings(table, key, where)]
             context[key] = _compile(_wrap_context(key, parts), f"{where}: {key}")
+    pattern = _compile("(?:" + "|".join(expanded) + r")(?!\w)", where)
     return Trigger(
-        pattern=_compile("(?:" + "|".join(expanded) + r")(?!\w)", where),
+        pattern=pattern,
+        keys=prefixes(pattern.pattern),
+        needs=needs(pattern.pattern, lowercase=not case_sensitive),
         case_sensitive=case_sensitive,
         window=window,
         suggestions=_strings(table, "suggestions", where) if "suggestions" in table else (),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .index import Index, build, prefixes
 from .model import SEVERITIES
 from .rules import _ID, SEP, VOICES, Rule, Trigger, load_rules
 
@@ -38,6 +39,7 @@ class LanguageSettings:
         # Not fields: derived data, kept out of equality and repr.
         object.__setattr__(self, "_extra_rules", extra)
         object.__setattr__(self, "_active", {})
+        object.__setattr__(self, "_indexes", {})
 
     def __hash__(self) -> int:
         """Hash by value so settings can key caches even though they hold dicts."""
@@ -51,6 +53,17 @@ class LanguageSettings:
                      if r.id not in self.disabled and r.applies(self.region, voice)]
             cached = tuple((r, self.severities.get(r.id, r.severity)) for r in rules)
             self._active[voice] = cached
+        return cached
+
+    def index(self, voice: str) -> tuple[tuple, Index]:
+        """Return every active trigger as (rule, severity, trigger, order) and the prefilter over them."""
+        cached = self._indexes.get(voice)
+        if cached is None:
+            table = tuple((rule, severity, trigger, order)
+                          for order, (rule, severity) in enumerate(self.active_rules(voice))
+                          for trigger in rule.triggers)
+            cached = table, build([(number, row[2]) for number, row in enumerate(table)])
+            self._indexes[voice] = cached
         return cached
 
 
@@ -118,8 +131,9 @@ def _compile_term(term, where: str) -> Rule:
     if not isinstance(source, str) or not source.strip():
         raise ValueError(f"{where}: source must be text, such as the name of your style guide")
     pattern = re.compile("(?:" + "|".join(_phrase_pattern(p) for p in phrases) + r")(?!\w)")
+    trigger = Trigger(pattern=pattern, keys=prefixes(pattern.pattern))
     return Rule(id=rule_id, severity=severity, message=message.strip(), suggestions=tuple(suggestions),
-                source=source.strip(), triggers=(Trigger(pattern=pattern),), voices=frozenset(VOICES),
+                source=source.strip(), triggers=(trigger,), voices=frozenset(VOICES),
                 self_description=True)
 
 

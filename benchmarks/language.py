@@ -1,0 +1,160 @@
+"""Language check benchmark: speed per post and per story, scaling, and alex 11 side by side.
+
+Run: .venv/bin/python benchmarks/language.py [--eval tests/language_eval.jsonl] [--no-alex]
+Targets (issue 3): at most 50 µs per 280-character post and 10 ms per 5,000-word story; 10 times the
+text takes at most 11 times as long; at least 30 times alex's throughput, with higher precision and
+recall than alex on the evaluation set. alex is installed with npm into .cache/alex the first time
+(Node and npm needed; without them the alex columns are skipped) and driven from one long-lived
+node process (benchmarks/alex_worker.mjs), so process start-up is not counted against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from recovery_voice.language import LanguageSettings, check
+from recovery_voice.language.evaluate import BLOCKING, evaluate, load_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+ALEX_DIR = ROOT / ".cache" / "alex"
+ALEX_ENTRY = ALEX_DIR / "node_modules" / "alex" / "index.js"
+WORKER = Path(__file__).resolve().parent / "alex_worker.mjs"
+# alex's gendered-pronoun rules say nothing about addiction; they are counted separately.
+PRONOUN_RULES = {"he-she", "her-him", "he-her", "she-he", "gals-men", "gal-guy", "girl-boy", "women-men"}
+
+
+def posts(sentences: list[str], length: int = 280) -> list[str]:
+    """Join the sentences into posts of exactly `length` characters, in order."""
+    out, current = [], ""
+    for sentence in sentences * 3:
+        current = f"{current} {sentence}" if current else sentence
+        if len(current) >= length:
+            out.append(current[:length])
+            current = ""
+    return out
+
+
+def story(sentences: list[str], words: int) -> str:
+    """Join the sentences into paragraphs until the text has the given number of words."""
+    parts, count, index = [], 0, 0
+    while count < words:
+        sentence = sentences[index % len(sentences)]
+        parts.append(sentence + ("\n\n" if index % 6 == 5 else " "))
+        count += len(sentence.split())
+        index += 1
+    return " ".join("".join(parts).split(" ")[:words]) if count > words else "".join(parts)
+
+
+def time_each(texts: list[str], repeat: int, settings: LanguageSettings) -> list[float]:
+    """Return the mean seconds per check of each text, over `repeat` runs."""
+    results = []
+    for text in texts:
+        started = time.perf_counter()
+        for _ in range(repeat):
+            check(text, settings=settings)
+        results.append((time.perf_counter() - started) / repeat)
+    return results
+
+
+def sentence_scores(cases, flagged) -> tuple[float, float]:
+    """Return sentence-level precision and recall: a sentence is positive when it expects a blocking finding."""
+    tp = sum(1 for c, f in zip(cases, flagged) if f and c.expect)
+    fp = sum(1 for c, f in zip(cases, flagged) if f and not c.expect)
+    fn = sum(1 for c, f in zip(cases, flagged) if not f and c.expect)
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+
+
+def run_alex(texts: list[str]) -> list[dict] | None:
+    """Run alex 11 on each text in one node process; None (with a note) when Node or npm is missing."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None:
+        print("alex: skipped (Node is not installed)")
+        return None
+    if not ALEX_ENTRY.exists():
+        if npm is None:
+            print("alex: skipped (npm is not installed)")
+            return None
+        print(f"alex: installing alex@11 into {ALEX_DIR} ...", flush=True)
+        subprocess.run([npm, "install", "--silent", "--prefix", str(ALEX_DIR), "alex@11"], check=True)
+    warm = texts[:100]
+    payload = "".join(json.dumps(t) + "\n" for t in warm + texts)
+    done = subprocess.run([node, str(WORKER), str(ALEX_ENTRY)], input=payload, capture_output=True,
+                          text=True, check=True)
+    return [json.loads(line) for line in done.stdout.splitlines()][len(warm):]
+
+
+def main() -> int:
+    """Print the benchmark tables and whether each target is met."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--eval", default=str(ROOT / "tests" / "language_eval.jsonl"))
+    parser.add_argument("--no-alex", action="store_true")
+    args = parser.parse_args()
+    cases = load_cases(args.eval)
+    sentences = [c.text for c in cases]
+    uk = LanguageSettings()
+    check("warm up the rules and the prefilter", settings=uk)
+
+    post_times = time_each(posts(sentences), 50, uk)
+    per_post = statistics.median(post_times)
+    long_story, short_story = story(sentences, 5000), story(sentences, 500)
+    per_story = statistics.median(time_each([long_story] * 15, 1, uk))
+    per_short = statistics.median(time_each([short_story] * 15, 10, uk))
+    scaling = per_story / per_short
+    print(f"posts: {len(post_times)} of 280 characters; median {per_post * 1e6:.1f} µs per post "
+          f"(p90 {sorted(post_times)[int(len(post_times) * 0.9)] * 1e6:.1f} µs)")
+    print(f"story: {len(long_story.split())} words, {len(long_story)} characters; median {per_story * 1e3:.2f} ms")
+    print(f"scaling: 500 words {per_short * 1e3:.3f} ms, 5,000 words {per_story * 1e3:.3f} ms: "
+          f"{scaling:.2f} times as long for 10 times the text")
+
+    blocking, _ = evaluate(cases)
+    settings = {"uk": uk, "us": LanguageSettings(region="us")}
+    ours_flagged, ours_times = [], []
+    for case in cases:
+        started = time.perf_counter()
+        for _ in range(20):
+            report = check(case.text, voice=case.voice, settings=settings[case.region])
+        ours_times.append((time.perf_counter() - started) / 20)
+        ours_flagged.append(any(f.severity in BLOCKING for f in report.findings))
+    ours_sentence = statistics.median(ours_times)
+    ours_p, ours_r = sentence_scores(cases, ours_flagged)
+    print(f"\nevaluation set: {len(cases)} sentences ({sum(1 for c in cases if c.expect)} should be flagged)")
+    print(f"{'checker':<34} {'per sentence':>13} {'precision':>10} {'recall':>7}   (sentence level)")
+    print(f"{'recovery-voice':<34} {ours_sentence * 1e6:>10.1f} µs {ours_p:>10.3f} {ours_r:>7.3f}")
+    print(f"{'recovery-voice, per rule':<34} {'':>13} {blocking.precision:>10.3f} {blocking.recall:>7.3f}")
+
+    alex = None if args.no_alex else run_alex(sentences)
+    alex_ms = None
+    if alex is not None:
+        alex_ms = statistics.median(r["ms"] for r in alex)
+        any_flag = [bool(r["messages"]) for r in alex]
+        no_pronouns = [any(m["ruleId"] not in PRONOUN_RULES for m in r["messages"]) for r in alex]
+        equality = [any(m["source"] == "retext-equality" and m["ruleId"] not in PRONOUN_RULES
+                        for m in r["messages"]) for r in alex]
+        for name, flagged in (("alex 11 (any message)", any_flag), ("alex 11 (without he/she rules)", no_pronouns),
+                              ("alex 11 (equality rules only)", equality)):
+            p, r = sentence_scores(cases, flagged)
+            print(f"{name:<34} {alex_ms * 1e3:>10.1f} µs {p:>10.3f} {r:>7.3f}")
+        print(f"throughput: {alex_ms / 1e3 / ours_sentence:.0f} times alex's (median time per sentence)")
+
+    print("\ntargets")
+    print(f"  post  <= 50 µs     {per_post * 1e6:8.1f} µs   {'met' if per_post <= 50e-6 else 'NOT MET'}")
+    print(f"  story <= 10 ms     {per_story * 1e3:8.2f} ms   {'met' if per_story <= 10e-3 else 'NOT MET'}")
+    print(f"  scaling <= 11x     {scaling:8.2f} x    {'met' if scaling <= 11 else 'NOT MET'}")
+    if alex_ms is not None:
+        ratio = alex_ms / 1e3 / ours_sentence
+        best = max(sentence_scores(cases, f) for f in (any_flag, no_pronouns, equality))
+        print(f"  >= 30x alex        {ratio:8.0f} x    {'met' if ratio >= 30 else 'NOT MET'}")
+        better = ours_p > best[0] and ours_r > max(sentence_scores(cases, f)[1] for f in (any_flag, no_pronouns, equality))
+        print(f"  beats alex's precision and recall     {'met' if better else 'NOT MET'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""A prefilter that finds, in one pass, the few places and rules worth trying in a text.
+
+Every match starts at the start of a word, so each pattern is reduced to the short prefixes (up to
+KEY_LENGTH characters) that a match can begin with. One regular expression finds the word starts
+that begin with any prefix; only the triggers filed under those prefixes are then tried there, with
+`pattern.match`. Most words of most texts start no rule, so most rules never run at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+try:  # Python 3.11+ names the parser re._parser; older ones call it sre_parse.
+    from re import _parser as _sre
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre  # type: ignore[no-redef]
+
+from re._constants import (  # type: ignore[attr-defined]
+    ASSERT, ASSERT_NOT, AT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NEGATE, SUBPATTERN,
+)
+
+KEY_LENGTH = 5
+# Character classes bigger than this (like \s or [a-z]) end a prefix instead of multiplying it.
+_MAX_CLASS = 6
+_MAX_PREFIXES = 400
+_MAX_NEEDS = 4
+
+
+def prefixes(source: str, lowercase: bool = True) -> frozenset[str] | None:
+    """Return the prefixes every match of a pattern starts with, or None when it could start anywhere."""
+    found = _sequence(list(_sre.parse(source)), KEY_LENGTH)
+    keys = frozenset((text.lower() if lowercase else text) for text, _ in found)
+    if not keys or "" in keys or len(keys) > _MAX_PREFIXES:
+        return None
+    return keys
+
+
+def _sequence(items: list, room: int) -> set[tuple[str, bool]]:
+    """Return (prefix, open) pairs for a sequence; open means the next item may still add to it."""
+    states = {("", True)}
+    for item in items:
+        grown: set[tuple[str, bool]] = set()
+        for text, open_ in states:
+            if not open_ or len(text) >= room:
+                grown.add((text[:room], False))
+                continue
+            for more, still_open in _item(item, room - len(text)):
+                grown.add(((text + more)[:room], still_open and len(text + more) < room))
+        states = grown
+        if len(states) > _MAX_PREFIXES or all(not open_ for _, open_ in states):
+            break
+    return states
+
+
+def _item(item, room: int) -> set[tuple[str, bool]]:
+    """Return (prefix, open) pairs for one parsed item; anything unknown ends the prefix there."""
+    op, arg = item
+    if op is LITERAL:
+        return {(chr(arg), True)}
+    if op is IN:
+        chars = [chr(a) for o, a in arg if o is LITERAL]
+        if len(chars) != len(arg) or len(chars) > _MAX_CLASS or any(o is NEGATE for o, _ in arg):
+            return {("", False)}
+        return {(c, True) for c in chars}
+    if op is SUBPATTERN:
+        return _sequence(list(arg[-1]), room)
+    if op is BRANCH:
+        return set().union(*(_sequence(list(branch), room) for branch in arg[1]))
+    if op in (MAX_REPEAT, MIN_REPEAT):
+        low, high, body = arg
+        once = {(text, open_ and high == 1) for text, open_ in _sequence(list(body), room)}
+        return once | {("", True)} if low == 0 else once
+    if op in (AT, ASSERT, ASSERT_NOT):
+        return {("", True)}  # zero width: says nothing about the characters
+    return {("", False)}
+
+
+def needs(source: str, lowercase: bool = True) -> frozenset[str] | None:
+    """Return words of which every match contains at least one, or None when no such words are known."""
+    found = _needs(list(_sre.parse(source)))
+    if found is None or len(found) > _MAX_NEEDS:
+        return None  # testing many words costs more than trying the pattern
+    return frozenset(w.lower() for w in found) if lowercase else frozenset(found)
+
+
+def _needs(items: list) -> set[str] | None:
+    """Return the best set of words (any one of them appears in every match) for a sequence of items."""
+    options: list[set[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is LITERAL:
+            run += chr(arg)
+            continue
+        if run:
+            options.append({run})
+        run = ""
+        if op is BRANCH:
+            parts = [_needs(list(branch)) for branch in arg[1]]
+            if all(parts):
+                options.append(set().union(*parts))
+        elif op is SUBPATTERN:
+            inner = _needs(list(arg[-1]))
+            if inner:
+                options.append(inner)
+        elif op in (MAX_REPEAT, MIN_REPEAT) and arg[0] >= 1:
+            inner = _needs(list(arg[2]))
+            if inner:
+                options.append(inner)
+    if run:
+        options.append({run})
+    # The best words are the rarest, so prefer the set whose shortest word is longest.
+    options = [o for o in options if min(map(len, o)) >= 3]
+    return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
+
+
+@dataclass(frozen=True)
+class Index:
+    """The active triggers filed by the prefixes their matches can start with."""
+
+    finder: re.Pattern | None  # finds word starts that begin with a prefix, capturing the longest
+    by_key: dict  # prefix -> trigger numbers filed under it or under any shorter prefix of it
+    everywhere: tuple[int, ...]  # trigger numbers with no usable prefix: searched for everywhere
+
+
+def build(triggers: list[tuple[int, object]]) -> Index:
+    """File each (number, trigger) under its prefixes and compile the word-start finder."""
+    own: dict[str, list[int]] = {}
+    everywhere = []
+    for number, trigger in triggers:
+        if trigger.keys is None:
+            everywhere.append(number)
+            continue
+        for key in trigger.keys:
+            own.setdefault(key, []).append(number)
+    # The finder captures the longest prefix at a word start, so that prefix's entry also lists
+    # the triggers of the shorter prefixes inside it; each trigger is then tried once per place.
+    by_key = {}
+    for key in own:
+        numbers = {n for length in range(1, len(key) + 1) for n in own.get(key[:length], ())}
+        by_key[key] = tuple(sorted(numbers))
+    finder = re.compile(r"(?<!\w)(" + _trie(sorted(own)) + ")") if own else None
+    return Index(finder, by_key, tuple(everywhere))
+
+
+def _trie(keys: list[str]) -> str:
+    """Return a greedy regular expression matching any of the keys, branching one character at a time."""
+    heads: dict[str, list[str]] = {}
+    ends = False
+    for key in keys:
+        if key:
+            heads.setdefault(key[0], []).append(key[1:])
+        else:
+            ends = True
+    if not heads:
+        return ""
+    parts = [re.escape(head) + _trie(rest) for head, rest in heads.items()]
+    body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+    # A key that ends here makes the rest optional: "ad" and "add" both start at "ad".
+    return f"(?:{body})?" if ends else body
+
+
+def candidates(index: Index, low: str) -> list[tuple[int, tuple[int, ...]]]:
+    """Return (start, trigger numbers) for every word start where some filed trigger may match."""
+    if index.finder is None:
+        return []
+    by_key = index.by_key
+    return [(found.start(), by_key[found.group(1)]) for found in index.finder.finditer(low)]
+
+
+def present(words: frozenset[str] | None, text: str, seen: dict) -> bool:
+    """Tell whether any of the words occurs in the text (None: no words needed), remembering answers."""
+    if words is None:
+        return True
+    answer = seen.get(words)
+    if answer is None:
+        answer = False
+        for word in words:
+            if word in text:
+                answer = True
+                break
+        seen[words] = answer
+    return answer
