@@ -1,5 +1,6 @@
-"""The read-only page served by `serve`: queue, next slots and log, escaped and with safe headers."""
+"""The pages served by `serve`: text escaped, safe headers, and the app and worker in one process."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -9,23 +10,26 @@ from datetime import datetime, timedelta, timezone
 
 from recovery_voice.db import transaction
 from recovery_voice.posts import Draft, create_post
-from recovery_voice.web import create_app
+from web_fixtures import make_app, make_people, sign_in
 
 
-def test_the_page_shows_the_queue_slots_and_log_with_text_escaped(project, sessions):
+def test_the_queue_and_log_show_post_text_escaped_with_safe_headers(project, sessions):
+    make_people(sessions)
     with transaction(sessions) as session:
         create_post(session, project.config, Draft(text="<script>alert(1)</script> Welcome, friends."))
-    client = create_app(project.config, sessions).test_client()
-    page = client.get("/")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Welcome, friends." in html and "<script>alert" not in html
-    assert "waiting for approval" in html and "Next timetable slots" in html and "queued" in html
+    client = sign_in(make_app(project, sessions).test_client(), "admin")
+    for path in ("/queue", "/review", "/posts/1"):
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Welcome, friends." in html and "<script>alert" not in html
+    assert "Waiting for approval" in client.get("/queue").get_data(as_text=True)
+    assert "queued" in client.get("/log").get_data(as_text=True)
     assert page.headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in page.headers["Content-Security-Policy"]
 
 
 def test_health_answers_when_the_database_does(project, sessions):
-    assert create_app(project.config, sessions).test_client().get("/health").get_json() == {"ok": True}
+    assert make_app(project, sessions).test_client().get("/health").get_json() == {"ok": True}
 
 
 def free_port() -> int:
@@ -43,16 +47,16 @@ def test_serve_runs_the_page_and_the_worker_in_one_process(project):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "recovery_voice", "serve", "--port", str(port), "--config", str(project.config_path)],
-        cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=project.root, env={**os.environ, "RECOVERY_VOICE_SECRET_KEY": "serve test secret"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         html = None
         for _ in range(100):
             try:
-                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2).read().decode()
                 break
             except OSError:
                 time.sleep(0.1)
-        assert html and "Our café is open: come as you are." in html
+        assert html and "Sign in" in html
         while not project.outbox_lines() and datetime.now(timezone.utc) < due + timedelta(seconds=10):
             time.sleep(0.1)
         [line] = project.outbox_lines()

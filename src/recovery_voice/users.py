@@ -1,13 +1,16 @@
-"""People who sign in: creating them and checking their passwords (argon2)."""
+"""People who sign in: creating them, checking their passwords (argon2) and inviting them."""
 
+import hashlib
 import re
+import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import User
+from .models import Invitation, User, utcnow
 
 ROLES = ("storyteller", "volunteer", "admin")
 MIN_PASSWORD = 10
@@ -53,3 +56,86 @@ def create_or_update_user(session: Session, email: str, password: str, role: str
     user.password_hash, user.role = hash_password(password), role
     session.flush()
     return user
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the user with this email and password, or None (taking the same time either way)."""
+    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password or "-")
+        except (VerificationError, InvalidHashError):
+            pass
+        return None
+    return user if verify_password(user, password or "") else None
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change a user's password after checking the current one."""
+    if not verify_password(user, current or ""):
+        raise UserProblem("the current password is not right")
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    session.flush()
+
+
+def _token_hash(token: str) -> str:
+    """Hash an invitation token; only the hash is stored, so a database leak opens no invitations."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(session: Session, email: str, role: str, invited_by: str, now: datetime | None = None
+           ) -> tuple[Invitation, str]:
+    """Create an invitation and return it with its one-time token (shown once, never stored)."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise UserProblem("enter an email address like name@example.org")
+    if role not in ROLES:
+        raise UserProblem(f"role must be one of {', '.join(ROLES)}")
+    if session.scalar(select(User).where(User.email == email)):
+        raise UserProblem(f"{email} can already sign in")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(email=email, role=role, token_hash=_token_hash(token), invited_by=invited_by,
+                            created_at=now, expires_at=now + INVITATION_LIFETIME)
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def open_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation:
+    """Return the invitation this token opens, or raise UserProblem saying why it cannot be used."""
+    now = now or utcnow()
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    if invitation is None or invitation.revoked_at is not None:
+        raise UserProblem("this invitation link is not valid; ask the person who invited you for a new one")
+    if invitation.used_at is not None:
+        raise UserProblem("this invitation has already been used; sign in with your email and password")
+    if invitation.expires_at <= now:
+        raise UserProblem("this invitation link has expired; ask the person who invited you for a new one")
+    return invitation
+
+
+def accept_invitation(session: Session, token: str, display_name: str, password: str,
+                      now: datetime | None = None) -> User:
+    """Create the invited user with their chosen password and use the invitation up."""
+    now = now or utcnow()
+    invitation = open_invitation(session, token, now)
+    user = create_or_update_user(session, invitation.email, password, invitation.role)
+    user.display_name = (display_name or "").strip()[:200] or user.display_name
+    invitation.used_at = now
+    session.flush()
+    return user
+
+
+def revoke_invitation(session: Session, invitation_id: int, now: datetime | None = None) -> None:
+    """Stop an unused invitation from working."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.used_at is not None:
+        raise UserProblem("that invitation is not waiting to be used")
+    invitation.revoked_at = now or utcnow()

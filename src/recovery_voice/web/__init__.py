@@ -1,25 +1,128 @@
-"""The web app: for now one read-only page of the queue, the next slots and the log."""
+"""The web app for storytellers, comms volunteers and admins: a Flask app factory and its safety settings."""
 
-from flask import Flask
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..config import Config
+from .throttle import Throttle
+
+SECRET_ENV = "RECOVERY_VOICE_SECRET_KEY"
+SECRET_FILE = "recovery-voice.secret"
 
 
-def create_app(config: Config, sessions, scheduler=None) -> Flask:
-    """Build the Flask app around a config and a database session maker."""
+class _SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        """Decide per request, so one install works on loopback and behind an HTTPS proxy."""
+        return request.is_secure or app.config["SESSION_COOKIE_SECURE"]
+
+
+def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | None = None) -> Flask:
+    """Build the Flask app around a config, a database session maker and (optionally) the worker's timer."""
     app = Flask(__name__)
-    app.config.update(RV_CONFIG=config, RV_SESSIONS=sessions, RV_SCHEDULER=scheduler)
-    from . import pages
+    app.config.update(
+        RV_CONFIG=config, RV_SESSIONS=sessions, RV_SCHEDULER=scheduler, RV_THROTTLE=Throttle(),
+        SECRET_KEY=secret_key or _secret_key(),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,
+        SESSION_COOKIE_NAME="rv_session", PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # A storyteller may take an hour or more over their story: the token lasts as long as the session.
+        WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=True,
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    app.session_interface = _SessionInterface()
+    if os.environ.get("RECOVERY_VOICE_BEHIND_PROXY"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    app.register_blueprint(pages.blueprint)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    CSRFProtect(app)
+    _login_manager(app)
+    from . import admin, auth, pages, stories, volunteer
+    from .common import local
+
+    for module in (auth, pages, stories, volunteer, admin):
+        app.register_blueprint(module.blueprint)
+    app.teardown_appcontext(_close_session)
+    app.context_processor(lambda: {"org": config, "local": local})
     app.after_request(_security_headers)
+    _error_pages(app)
     return app
 
 
+def _secret_key() -> str:
+    """Read the signing key from the environment, else from a private file made once beside the data."""
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV]
+    path = Path(SECRET_FILE)
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _login_manager(app: Flask) -> None:
+    """Set up Flask-Login: who is signed in, and where to send those who are not."""
+    from .auth import load_user
+
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = "Please sign in to see that page."
+    manager.login_message_category = "info"
+    manager.session_protection = "strong"
+    manager.user_loader(load_user)
+
+
+def _close_session(_error=None) -> None:
+    """Close the request's database session, releasing any lock it holds."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
 def _security_headers(response):
-    """Send headers that stop framing, sniffing and inline scripts."""
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+    """Send headers that stop framing, sniffing, inline scripts and caching of private pages."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _error_pages(app: Flask) -> None:
+    """Answer errors with plain, kind pages rather than a stack trace."""
+    messages = {
+        400: ("Something went wrong with that form", "Please go back, reload the page and try again."),
+        403: ("This page is not for your role", "If you think you should see it, ask an admin."),
+        404: ("We could not find that page", "It may have moved, or the link may be wrong."),
+        405: ("That did not work", "Please use the buttons on the page."),
+        413: ("That was too much to send at once", "Please make the text shorter and try again."),
+        429: ("Too many tries", "For your safety, please wait 15 minutes before trying again."),
+    }
+    for code, (title, detail) in messages.items():
+        app.register_error_handler(code, _error_page(code, title, detail))
+    app.register_error_handler(CSRFError, _error_page(400, "This form has expired",
+                                                      "Please reload the page and send it again: nothing was saved."))
+
+
+def _error_page(code: int, title: str, detail: str):
+    """Make an error handler that renders one message."""
+    def handler(_error):
+        return render_template("error.html", title=title, detail=detail), code
+    return handler

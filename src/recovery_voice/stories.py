@@ -1,0 +1,234 @@
+"""Stories: a storyteller submits, edits and withdraws their own story; an admin approves or rejects it.
+
+Below the web layer, so the command line could call the same functions. What is approved is a
+version: editing an approved story cancels what was scheduled from it and asks for approval again.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import logbook
+from .config import Config
+from .language import check
+from .models import (
+    CANCELLED,
+    CLAIMED,
+    NAMINGS,
+    PAUSED,
+    PENDING,
+    PUBLISHED,
+    SCHEDULED,
+    STORY_APPROVED,
+    STORY_PENDING,
+    STORY_REJECTED,
+    STORY_WITHDRAWN,
+    Delivery,
+    Post,
+    Story,
+    User,
+    utcnow,
+)
+from .posts import Draft, PostProblem, create_post, refresh_status
+from .review import MIN_REASON, approve
+
+MAX_STORY = 10000
+NAMING_LABELS = {
+    "own_name": "My own name",
+    "first_name": "My first name only",
+    "pseudonym": "A name I choose (pseudonym)",
+    "anonymous": "Anonymous: no name at all",
+}
+
+
+class StoryProblem(PostProblem):
+    """A story cannot be submitted or changed as asked; the message says what to fix."""
+
+
+@dataclass
+class StoryDraft:
+    """What a storyteller writes and agrees to."""
+
+    title: str
+    text: str
+    naming: str
+    shown_name: str | None
+    networks: list[str] = field(default_factory=list)
+    consent_until: date | None = None
+    content_warning: str | None = None
+
+
+def _checked(config: Config, draft: StoryDraft, today: date) -> StoryDraft:
+    """Check a draft and return it tidied, raising StoryProblem saying what to fix."""
+    title, text = (draft.title or "").strip(), (draft.text or "").strip()
+    if not title or len(title) > 200:
+        raise StoryProblem("give your story a title of up to 200 characters")
+    if not text or len(text) > MAX_STORY:
+        raise StoryProblem(f"write your story here: up to {MAX_STORY} characters")
+    if draft.naming not in NAMINGS:
+        raise StoryProblem("choose how you want to be named")
+    shown = (draft.shown_name or "").strip() or None
+    if draft.naming != "anonymous" and not shown:
+        raise StoryProblem("write the name you want shown, or choose anonymous")
+    known = {a.name for a in config.accounts}
+    if not draft.networks or not set(draft.networks) <= known:
+        raise StoryProblem("choose at least one place where your story may be shared")
+    if draft.consent_until is None or draft.consent_until <= today:
+        raise StoryProblem("choose a date after today until which we may share your story")
+    warning = (draft.content_warning or "").strip() or None
+    if warning and len(warning) > 500:
+        raise StoryProblem("keep the content warning under 500 characters")
+    return StoryDraft(title, text, draft.naming, None if draft.naming == "anonymous" else shown,
+                      list(dict.fromkeys(draft.networks)), draft.consent_until, warning)
+
+
+def _apply(story: Story, draft: StoryDraft, report) -> None:
+    """Copy a checked draft and its language report onto a story."""
+    story.title, story.text, story.naming, story.shown_name = draft.title, draft.text, draft.naming, draft.shown_name
+    story.networks, story.consent_until, story.content_warning = draft.networks, draft.consent_until, draft.content_warning
+    story.findings, story.worst_finding = [f.to_dict() for f in report.findings], report.worst()
+
+
+def submit(session: Session, config: Config, author: User, draft: StoryDraft, now: datetime | None = None) -> Story:
+    """Save a new story, waiting for approval."""
+    now = now or utcnow()
+    draft = _checked(config, draft, now.astimezone(config.timezone).date())
+    story = Story(author_id=author.id, status=STORY_PENDING, version=1, created_at=now, updated_at=now)
+    _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
+    session.add(story)
+    session.flush()
+    logbook.record(session, "story_submitted", actor=author.email, at=now, reason=f"story {story.id}")
+    return story
+
+
+def own_story(session: Session, story_id: int, author: User) -> Story | None:
+    """Return a story only when this person wrote it."""
+    story = session.get(Story, story_id)
+    return story if story is not None and story.author_id == author.id else None
+
+
+def edit(session: Session, config: Config, story: Story, actor: str, draft: StoryDraft,
+         now: datetime | None = None) -> Story:
+    """Change a story that has not gone out; an approved one is taken off the timetable for approval again."""
+    now = now or utcnow()
+    if story.status == STORY_WITHDRAWN:
+        raise StoryProblem("this story was withdrawn; write a new one to share it again")
+    if story.status == STORY_APPROVED and _went_out(session, story):
+        raise StoryProblem("this story has already been shared, so it can no longer be changed; you can withdraw it")
+    draft = _checked(config, draft, now.astimezone(config.timezone).date())
+    if story.status == STORY_APPROVED:
+        _cancel_post(session, story, now)
+    _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
+    story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
+    logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
+                   reason=f"story {story.id} version {story.version}")
+    return story
+
+
+def withdraw(session: Session, story: Story, actor: str, now: datetime | None = None) -> Story:
+    """Withdraw a story at once: nothing scheduled from it goes out, and the withdrawal is logged."""
+    now = now or utcnow()
+    if story.status == STORY_WITHDRAWN:
+        raise StoryProblem("this story is already withdrawn")
+    went_out = _went_out(session, story)
+    _cancel_post(session, story, now)
+    story.status, story.withdrawn_at, story.updated_at = STORY_WITHDRAWN, now, now
+    note = f"story {story.id} withdrawn by its storyteller"
+    if went_out:
+        # Deleting from the networks is not built yet: the log tells an admin to do it by hand.
+        note += "; it was already published, so an admin must delete it from the networks by hand"
+    logbook.record(session, "story_withdrawn", post_id=story.post_id, actor=actor, at=now, reason=note)
+    return story
+
+
+def _went_out(session: Session, story: Story) -> bool:
+    """Tell whether any delivery of the story's post was published."""
+    if story.post_id is None:
+        return False
+    return session.scalar(select(Delivery.id).where(Delivery.post_id == story.post_id,
+                                                    Delivery.status == PUBLISHED).limit(1)) is not None
+
+
+def _cancel_post(session: Session, story: Story, now: datetime) -> None:
+    """Cancel whatever of the story's post has not gone out yet."""
+    if story.post_id is None:
+        return
+    session.execute(update(Delivery).where(Delivery.post_id == story.post_id,
+                                           Delivery.status.in_((PENDING, SCHEDULED, CLAIMED, PAUSED)))
+                    .values(status=CANCELLED, finished_at=now))
+    session.flush()
+    post = session.get(Post, story.post_id)
+    if post.status == PENDING:
+        post.status = CANCELLED
+    else:
+        post.status = refresh_status(session, story.post_id)
+
+
+def post_text(story: Story) -> str:
+    """Render the text that goes out: title, story and the name the storyteller chose."""
+    credit = f"— {story.shown_name}" if story.shown_name else "— shared anonymously by a member of our community"
+    return f"{story.title}\n\n{story.text}\n\n{credit}"
+
+
+def approve_story(session: Session, config: Config, story_id: int, actor: str,
+                  override_reason: str | None = None, now: datetime | None = None) -> Story:
+    """Approve a story's current version: make a post on the consented networks and schedule it."""
+    now = now or utcnow()
+    story = _waiting(session, story_id)
+    draft = Draft(text=post_text(story), accounts=list(story.networks), content_warning=story.content_warning,
+                  voice="storyteller", theme="identity")
+    post = create_post(session, config, draft, created_by=story.author.email, source=f"story {story.id}", now=now)
+    approve(session, config, [post.id], actor, override_reason=override_reason, now=now)
+    consent_ends = datetime.combine(story.consent_until + timedelta(days=1), time(), config.timezone)
+    if any(d.due_at >= consent_ends for d in post.deliveries):
+        raise StoryProblem(f"the next free slot is after the storyteller's consent ends ({story.consent_until}); "
+                           "ask them to extend it, or free an earlier slot")
+    story.status, story.approved_version, story.post_id = STORY_APPROVED, story.version, post.id
+    story.reviewed_by, story.reviewed_at, story.review_note = actor, now, None
+    return story
+
+
+def reject_story(session: Session, story_id: int, actor: str, reason: str, now: datetime | None = None) -> Story:
+    """Send a story back to its storyteller with a reason they will see."""
+    now = now or utcnow()
+    if not reason or len(reason.strip()) < MIN_REASON:
+        raise StoryProblem("say in a sentence why, so the storyteller knows what to change")
+    story = _waiting(session, story_id)
+    story.status, story.review_note, story.reviewed_by, story.reviewed_at = STORY_REJECTED, reason.strip(), actor, now
+    logbook.record(session, "story_rejected", actor=actor, at=now, reason=f"story {story.id}: {reason.strip()}")
+    return story
+
+
+def _waiting(session: Session, story_id: int) -> Story:
+    """Return a story waiting for approval, or raise StoryProblem."""
+    story = session.get(Story, story_id)
+    if story is None:
+        raise StoryProblem(f"there is no story {story_id}")
+    if story.status != STORY_PENDING:
+        raise StoryProblem(f"story {story_id} is {story.status}, not waiting for approval")
+    return story
+
+
+def stories_by(session: Session, author: User) -> list[Story]:
+    """Return a storyteller's stories, newest first."""
+    return list(session.scalars(select(Story).where(Story.author_id == author.id).order_by(Story.id.desc())))
+
+
+def waiting_stories(session: Session, limit: int = 100) -> list[Story]:
+    """Return stories waiting for approval, oldest first."""
+    return list(session.scalars(select(Story).where(Story.status == STORY_PENDING).order_by(Story.id).limit(limit)))
+
+
+def status_words(session: Session, story: Story) -> str:
+    """Say where a story is, in the storyteller's terms."""
+    if story.status == STORY_APPROVED and story.post_id is not None:
+        post_status = session.get(Post, story.post_id).status
+        if post_status == PUBLISHED:
+            return "Shared"
+        if post_status in (SCHEDULED, CLAIMED, "publishing"):
+            return "Approved: it will be shared soon"
+        return "Approved, but not shared: an admin is looking into it"
+    return {STORY_PENDING: "Waiting for approval", STORY_REJECTED: "Sent back to you with a note",
+            STORY_WITHDRAWN: "Withdrawn: it will not be shared"}.get(story.status, story.status)

@@ -1,0 +1,228 @@
+"""Admin pages: the review queue, the publishing log, accounts, people and invitations, and the timetable."""
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import logbook
+from ..accounts import check_account, list_accounts
+from ..models import PENDING, Invitation, LogEntry, Post, Story, User, utcnow
+from ..posts import PostProblem
+from ..review import approve, reject
+from ..slots import slot_instants
+from ..stories import approve_story, post_text, reject_story, waiting_stories
+from ..users import UserProblem, invite, revoke_invitation
+from .checking import annotated
+from .common import config, day_start, db, roles, wake_worker
+from .forms import ActionForm, ApproveForm, InviteForm, RejectForm
+
+blueprint = Blueprint("admin", __name__)
+ADMIN = ("admin",)
+LOG_PAGE = 100
+CSV_LIMIT = 100_000
+
+
+@blueprint.get("/review")
+@roles(*ADMIN)
+def review():
+    """List the posts and stories waiting for approval, each with approve and reject forms."""
+    session = db()
+    posts = list(session.scalars(select(Post).where(Post.status == PENDING).order_by(Post.id).limit(50)))
+    return render_template(
+        "review.html", posts=[(p, ApproveForm(prefix=f"a{p.id}"), RejectForm(prefix=f"r{p.id}")) for p in posts],
+        stories=waiting_stories(session, 50))
+
+
+def _decide(change, done: str, target: str):
+    """Run an approval or rejection, flash what happened and go back to the review page."""
+    try:
+        change()
+    except PostProblem as error:
+        db().rollback()
+        flash(str(error).capitalize(), "error")
+        return redirect(target)
+    db().commit()
+    wake_worker()
+    flash(done, "success")
+    return redirect(url_for("admin.review"))
+
+
+@blueprint.post("/review/posts/<int:post_id>/approve")
+@roles(*ADMIN)
+def approve_post(post_id: int):
+    """Approve a post; a language error needs a written reason (review.approve enforces it)."""
+    form = ApproveForm(prefix=f"a{post_id}")
+    form.validate()
+    return _decide(lambda: approve(db(), config(), [post_id], current_user.email, form.override_reason.data or None),
+                   f"Post {post_id} is approved and on the timetable.", url_for("admin.review") + f"#post-{post_id}")
+
+
+@blueprint.post("/review/posts/<int:post_id>/reject")
+@roles(*ADMIN)
+def reject_post(post_id: int):
+    """Reject a post with a reason its author sees."""
+    form = RejectForm(prefix=f"r{post_id}")
+    form.validate()
+    return _decide(lambda: reject(db(), [post_id], current_user.email, form.reason.data or ""),
+                   f"Post {post_id} is sent back to its author with your note.",
+                   url_for("admin.review") + f"#post-{post_id}")
+
+
+@blueprint.get("/review/stories/<int:story_id>")
+@roles(*ADMIN)
+def story(story_id: int):
+    """Show a story as it would go out, with its findings and the review forms."""
+    item = db().get(Story, story_id) or abort(404)
+    text = post_text(item)
+    return render_template("review_story.html", story=item, text=text, findings=annotated(text, "storyteller"),
+                           approve_form=ApproveForm(), reject_form=RejectForm())
+
+
+@blueprint.post("/review/stories/<int:story_id>/approve")
+@roles(*ADMIN)
+def approve_story_view(story_id: int):
+    """Approve a story: it becomes a post on the networks its storyteller chose."""
+    form = ApproveForm()
+    form.validate()
+    return _decide(lambda: approve_story(db(), config(), story_id, current_user.email, form.override_reason.data or None),
+                   f"Story {story_id} is approved and on the timetable.", url_for("admin.story", story_id=story_id))
+
+
+@blueprint.post("/review/stories/<int:story_id>/reject")
+@roles(*ADMIN)
+def reject_story_view(story_id: int):
+    """Send a story back to its storyteller with a note."""
+    form = RejectForm()
+    form.validate()
+    return _decide(lambda: reject_story(db(), story_id, current_user.email, form.reason.data or ""),
+                   f"Story {story_id} is sent back to its storyteller with your note.",
+                   url_for("admin.story", story_id=story_id))
+
+
+def _log_query(args):
+    """Build the log query from the page's filters: account, outcome and a range of local dates."""
+    query = select(LogEntry)
+    if args.get("account"):
+        query = query.where(LogEntry.account == args["account"])
+    if args.get("outcome"):
+        query = query.where(LogEntry.event == args["outcome"])
+    for key, compare in (("since", lambda at: LogEntry.at >= at), ("until", lambda at: LogEntry.at < at)):
+        try:
+            day = date.fromisoformat(args.get(key, ""))
+        except ValueError:
+            continue
+        query = query.where(compare(day_start(day + timedelta(days=1 if key == "until" else 0))))
+    return query.order_by(LogEntry.at.desc(), LogEntry.id.desc())
+
+
+@blueprint.get("/log")
+@roles(*ADMIN)
+def log():
+    """Show the publishing log, newest first, filtered as asked."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = list(db().scalars(_log_query(request.args).offset((page - 1) * LOG_PAGE).limit(LOG_PAGE + 1)))
+    outcomes = _outcomes()
+    return render_template("log.html", entries=entries[:LOG_PAGE], more=len(entries) > LOG_PAGE, page=page,
+                           outcomes=outcomes, accounts=[a.name for a in config().accounts], args=request.args)
+
+
+def _outcomes() -> list[str]:
+    """List the kinds of event in the log, one index seek each (DISTINCT would read every entry)."""
+    found, last = [], ""
+    while (event := db().scalar(select(func.min(LogEntry.event)).where(LogEntry.event > last))) is not None:
+        found.append(event)
+        last = event
+    return found
+
+
+@blueprint.get("/log.csv")
+@roles(*ADMIN)
+def log_csv():
+    """Download the filtered log as CSV (oldest first), safe to open in a spreadsheet."""
+    rows = list(db().scalars(_log_query(request.args).limit(CSV_LIMIT)))
+    rows.reverse()
+    return Response(logbook.to_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=publishing-log.csv"})
+
+
+@blueprint.get("/accounts")
+@roles(*ADMIN)
+def accounts():
+    """Show each social account with its state and last error."""
+    rows = list_accounts(db(), config())
+    db().commit()
+    return render_template("accounts.html", accounts=rows, action=ActionForm())
+
+
+@blueprint.post("/accounts/<name>/check")
+@roles(*ADMIN)
+def check(name: str):
+    """Check an account's credentials without posting."""
+    if name not in {a.name for a in config().accounts}:
+        abort(404)
+    ok, message = check_account(db(), config(), name, request_timeout=10)
+    db().commit()
+    flash(f"{name}: {'working' if ok else 'needs attention'}. {message}", "success" if ok else "error")
+    return redirect(url_for("admin.accounts"))
+
+
+@blueprint.get("/users")
+@roles(*ADMIN)
+def users():
+    """List the people who can sign in and the invitations waiting."""
+    session = db()
+    people = list(session.scalars(select(User).order_by(User.role, User.email)))
+    invitations = list(session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(100)))
+    return render_template("users.html", people=people, invitations=invitations, form=InviteForm(),
+                           action=ActionForm(), now=utcnow(), link=None)
+
+
+@blueprint.post("/users/invite")
+@roles(*ADMIN)
+def invite_user():
+    """Invite someone by email and role; the one-time link is shown once, here."""
+    form = InviteForm()
+    link = None
+    if form.validate():
+        try:
+            invitation, token = invite(db(), form.email.data, form.role.data, current_user.email)
+        except UserProblem as error:
+            form.email.errors.append(str(error).capitalize())
+        else:
+            db().commit()
+            link = url_for("auth.invitation", token=token, _external=True)
+            flash(f"Invitation made for {invitation.email}. Send them the link below: it works once, for 7 days.",
+                  "success")
+    session = db()
+    people = list(session.scalars(select(User).order_by(User.role, User.email)))
+    invitations = list(session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(100)))
+    return render_template("users.html", people=people, invitations=invitations, form=form, action=ActionForm(),
+                           now=utcnow(), link=link)
+
+
+@blueprint.post("/invitations/<int:invitation_id>/revoke")
+@roles(*ADMIN)
+def revoke(invitation_id: int):
+    """Stop an unused invitation from working."""
+    try:
+        revoke_invitation(db(), invitation_id)
+    except UserProblem as error:
+        flash(str(error).capitalize() + ".", "error")
+    else:
+        db().commit()
+        flash("The invitation no longer works.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.get("/timetable")
+@roles(*ADMIN)
+def timetable():
+    """Show the weekly slots from the config and the next few times they fall on (read-only)."""
+    upcoming = []
+    for instant in slot_instants(list(config().slots), config().timezone, utcnow()):
+        upcoming.append(instant)
+        if len(upcoming) == 10:
+            break
+    return render_template("timetable.html", slots=config().slots, upcoming=upcoming)

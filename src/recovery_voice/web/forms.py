@@ -1,0 +1,95 @@
+"""The forms: every one a Flask-WTF form, so every POST carries a CSRF token."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import NAMINGS
+from ..stories import NAMING_LABELS
+from ..users import MIN_PASSWORD, ROLES
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes (easier on a phone than a multiple select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password")])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[InputRequired("Enter your current password")])
+    new = PasswordField(f"New password (at least {MIN_PASSWORD} characters)", validators=[
+        InputRequired("Choose a new password"), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters")])
+    confirm = PasswordField("New password again", validators=[EqualTo("new", "The two new passwords are not the same")])
+
+
+class AcceptInviteForm(FlaskForm):
+    display_name = StringField("Your name, as others here will see it", validators=[
+        InputRequired("Tell us what to call you"), Length(max=200)])
+    password = PasswordField(f"Choose a password (at least {MIN_PASSWORD} characters)", validators=[
+        InputRequired("Choose a password"), Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters")])
+    confirm = PasswordField("Password again", validators=[EqualTo("password", "The two passwords are not the same")])
+
+
+class InviteForm(FlaskForm):
+    # users.invite checks the address itself, so no extra email-validation package is needed.
+    email = EmailField("Their email address", validators=[InputRequired("Enter an email address")])
+    role = SelectField("What they will do", choices=[(r, r.capitalize()) for r in ROLES])
+
+
+class StoryForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired("Give your story a title"), Length(max=200)])
+    text = TextAreaField("Your story", validators=[InputRequired("Write your story here"), Length(max=10000)])
+    naming = RadioField("How do you want to be named?", choices=[(n, NAMING_LABELS[n]) for n in NAMINGS],
+                        default="first_name", validators=[InputRequired("Choose how you want to be named")])
+    shown_name = StringField("The name to show (leave empty if anonymous)", validators=[Optional(), Length(max=100)])
+    networks = CheckboxesField("Where may we share it?", validators=[InputRequired("Choose at least one place")])
+    consent_until = DateField("You agree we may share it until", validators=[InputRequired("Choose a date")])
+    content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=500)])
+
+
+class ComposeForm(FlaskForm):
+    """The parts of a post every compose form has; template fields are added per template."""
+
+    text = TextAreaField("Your post", validators=[Optional(), Length(max=20000)])
+    accounts = CheckboxesField("Where it goes", validators=[InputRequired("Choose at least one account")])
+    when = RadioField("When", choices=[("next-slot", "The next free slot in the timetable"),
+                                       ("at", "At a time I choose")], default="next-slot")
+    at = DateTimeLocalField("Date and time", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=500)])
+
+
+class RescheduleForm(FlaskForm):
+    when = RadioField("Move it to", choices=[("next-slot", "The next free slot"), ("at", "A time I choose")],
+                      default="next-slot")
+    at = DateTimeLocalField("Date and time", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class ApproveForm(FlaskForm):
+    override_reason = TextAreaField("Why it should go out with this wording (needed for a language error)",
+                                    validators=[Optional(), Length(max=2000)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField("What should change (the author will see this)", validators=[
+        InputRequired("Say what should change"), Length(min=10, max=2000, message="Say it in a sentence")])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,69 @@
+// The live language check: as someone types, ask the server and show findings with one-click fixes.
+// Without JavaScript the same findings appear after pressing the form's "Check" button.
+(function () {
+  "use strict";
+  var token = document.querySelector('meta[name="csrf-token"]');
+
+  function render(box, field, findings) {
+    box.textContent = "";
+    if (!findings.length) {
+      var ok = document.createElement("p");
+      ok.className = "ok";
+      ok.textContent = "No language concerns found.";
+      box.appendChild(ok);
+      return;
+    }
+    var list = document.createElement("ul");
+    list.className = "findings";
+    findings.forEach(function (finding) {
+      var item = document.createElement("li");
+      item.className = "finding " + finding.severity;
+      var text = document.createElement("p");
+      var strong = document.createElement("strong");
+      strong.textContent = finding.label + ": \u201c" + finding.text + "\u201d.";
+      text.appendChild(strong);
+      text.appendChild(document.createTextNode(" " + finding.message + " (" + finding.source + ")"));
+      item.appendChild(text);
+      if (finding.fixes.length) {
+        var fixes = document.createElement("p");
+        fixes.className = "fixes";
+        fixes.appendChild(document.createTextNode("Try instead: "));
+        finding.fixes.forEach(function (fix) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "small";
+          button.textContent = "Use \u201c" + fix.suggestion + "\u201d";
+          button.addEventListener("click", function () {
+            field.value = fix.text;
+            field.focus();
+            check(field, box);
+          });
+          fixes.appendChild(button);
+        });
+        item.appendChild(fixes);
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+
+  function check(field, box) {
+    fetch("/check", {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.content : ""},
+      body: JSON.stringify({text: field.value, voice: field.dataset.voice})
+    }).then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body) { render(box, field, body.findings); } })
+      .catch(function () { /* the Check button still works */ });
+  }
+
+  document.querySelectorAll("[data-check]").forEach(function (field) {
+    var box = document.getElementById(field.dataset.check);
+    var timer = null;
+    if (!box) { return; }
+    field.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { check(field, box); }, 400);
+    });
+  });
+}());

@@ -1,0 +1,126 @@
+"""Storyteller pages: write a story, see where it is, change it until it is shared, withdraw it at any time."""
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..models import STORY_WITHDRAWN, User, utcnow
+from ..stories import StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
+from .checking import annotated, fix_from_button
+from .common import config, db, roles
+from .forms import ActionForm, StoryForm
+
+blueprint = Blueprint("stories", __name__, url_prefix="/stories")
+STORYTELLER = ("storyteller",)
+
+
+def _form(story=None) -> StoryForm:
+    """Build the story form with this organisation's networks, filled from a story when editing."""
+    form = StoryForm(obj=story) if story is not None and request.method == "GET" else StoryForm()
+    form.networks.choices = [(a.name, f"{a.name} ({a.platform})") for a in config().accounts]
+    if request.method == "GET" and story is None:
+        form.consent_until.data = (utcnow() + timedelta(days=365)).date()
+        form.networks.data = [a.name for a in config().accounts]
+    return form
+
+
+def _draft(form: StoryForm) -> StoryDraft:
+    """Turn the form into a story draft."""
+    return StoryDraft(form.title.data, form.text.data, form.naming.data, form.shown_name.data,
+                      list(form.networks.data or []), form.consent_until.data, form.content_warning.data)
+
+
+def _story_or_404(story_id: int):
+    """Return the signed-in storyteller's own story; anyone else's is "not found", not "forbidden"."""
+    story = own_story(db(), story_id, db().get(User, current_user.id))
+    if story is None:
+        abort(404)
+    return story
+
+
+def _handle(form: StoryForm, save):
+    """Run the form's button: apply a suggestion, check again, or save with `save`."""
+    if request.form.get("apply"):
+        fixed = fix_from_button(form.text.data or "", "storyteller", request.form["apply"])
+        if fixed is not None:
+            form.text.data = fixed
+        return None
+    if request.form.get("action") != "save" or not form.validate():
+        return None
+    try:
+        story = save(_draft(form))
+    except StoryProblem as error:
+        form.form_errors.append(str(error).capitalize() + ".")
+        return None
+    db().commit()
+    return story
+
+
+@blueprint.get("")
+@roles(*STORYTELLER)
+def index():
+    """List the storyteller's own stories and where each one is."""
+    session = db()
+    stories = stories_by(session, session.get(User, current_user.id))
+    return render_template("stories/index.html", stories=[(s, status_words(session, s)) for s in stories])
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@roles(*STORYTELLER)
+def new():
+    """Write a new story."""
+    form = _form()
+    if request.method == "POST":
+        author = db().get(User, current_user.id)
+        story = _handle(form, lambda draft: submit(db(), config(), author, draft))
+        if story is not None:
+            flash("Thank you for sharing your story. It is waiting for approval: you can change it until then.",
+                  "success")
+            return redirect(url_for("stories.show", story_id=story.id))
+    return render_template("stories/form.html", form=form, story=None,
+                           findings=annotated(form.text.data or "", "storyteller") if form.text.data else [])
+
+
+@blueprint.get("/<int:story_id>")
+@roles(*STORYTELLER)
+def show(story_id: int):
+    """Show one of the storyteller's stories, with what they can do next."""
+    story = _story_or_404(story_id)
+    return render_template("stories/show.html", story=story, status=status_words(db(), story), action=ActionForm(),
+                           findings=annotated(story.text, "storyteller"))
+
+
+@blueprint.route("/<int:story_id>/edit", methods=["GET", "POST"])
+@roles(*STORYTELLER)
+def change(story_id: int):
+    """Change a story; an approved one needs approval again afterwards."""
+    story = _story_or_404(story_id)
+    if story.status == STORY_WITHDRAWN:
+        flash("This story was withdrawn, so it cannot be changed.", "info")
+        return redirect(url_for("stories.show", story_id=story.id))
+    form = _form(story)
+    if request.method == "POST":
+        saved = _handle(form, lambda draft: edit(db(), config(), story, current_user.email, draft))
+        if saved is not None:
+            flash("Your changes are saved. The story is waiting for approval again.", "success")
+            return redirect(url_for("stories.show", story_id=story.id))
+    return render_template("stories/form.html", form=form, story=story,
+                           findings=annotated(form.text.data or "", "storyteller") if form.text.data else [])
+
+
+@blueprint.post("/<int:story_id>/withdraw")
+@roles(*STORYTELLER)
+def withdraw_story(story_id: int):
+    """Withdraw a story at once: nothing scheduled from it goes out."""
+    story = _story_or_404(story_id)
+    if ActionForm().validate_on_submit():
+        try:
+            withdraw(db(), story, current_user.email)
+        except StoryProblem as error:
+            flash(str(error).capitalize() + ".", "error")
+        else:
+            db().commit()
+            flash("Your story is withdrawn. It will not be shared, and nothing scheduled from it will go out.",
+                  "success")
+    return redirect(url_for("stories.show", story_id=story.id))

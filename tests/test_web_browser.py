@@ -1,0 +1,126 @@
+"""The main flow of each role, end to end in a real Chromium at phone width, with axe on every page."""
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from browser import Visitor, chromium  # noqa: F401 (fixture)
+from recovery_voice.db import transaction
+from recovery_voice.models import Delivery, LogEntry, Post, Story
+from recovery_voice.posts import Draft, create_post
+from recovery_voice.slots import slot_instants
+from recovery_voice.worker import Worker, make_scheduler
+from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
+
+
+@pytest.fixture
+def site(project, sessions):
+    """The app and the worker's timer, served in this process as `serve` does."""
+    make_people(sessions)
+    scheduler = make_scheduler(Worker(project.config, sessions), blocking=False)
+    scheduler.start()
+    server = LiveServer(make_app(project, sessions, scheduler))
+    yield server
+    server.close()
+    scheduler.shutdown(wait=True)
+
+
+def test_a_storyteller_submits_edits_and_withdraws_a_story(chromium, site, sessions):
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["storyteller"], PASSWORD)
+    assert page.get_by_role("heading", name="My stories").is_visible()
+    page.get_by_role("link", name="Share a story").first.click()
+    visitor.audit()
+    page.get_by_label("Title").fill("Finding my people")
+    page.get_by_label("Your story").fill("I'm an addict and proud to be in recovery. The café gave me a place to belong.")
+    page.get_by_label("My first name only").check()
+    page.get_by_label("The name to show").fill("Sam")
+    page.get_by_role("button", name="Check my words").click()
+    visitor.audit()
+    assert "A gentle suggestion" in page.locator("#text-findings").inner_text()  # their own words are never blocked
+    page.get_by_role("button", name="Send my story for approval").click()
+    visitor.audit()
+    assert "Waiting for approval" in page.locator(".status").inner_text()
+
+    page.get_by_role("link", name="Change my story").click()
+    visitor.audit()
+    page.get_by_label("Your story").fill("I'm in recovery. The café gave me a place to belong, and friends for life.")
+    page.get_by_role("button", name="Save my changes").click()
+    visitor.audit()
+    assert "friends for life" in page.locator(".story-text").inner_text()
+
+    page.get_by_role("button", name="Withdraw my story").click()
+    visitor.audit()
+    assert "You withdrew this story" in page.content()
+    visitor.goto("/stories")
+    assert "Withdrawn: it will not be shared" in page.content()
+    with sessions() as session:
+        story = session.scalar(select(Story))
+        assert (story.status, story.version) == ("withdrawn", 2)
+        assert session.scalar(select(LogEntry.event).where(LogEntry.event == "story_withdrawn"))
+    visitor.close()
+
+
+def test_a_volunteer_composes_from_a_template_applies_a_suggestion_and_schedules_into_a_slot(
+        chromium, site, project, sessions):
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)
+    page.get_by_role("link", name="Write a post").first.click()
+    visitor.audit()
+    page.get_by_role("link", name="Milestone").click()
+    visitor.audit()
+    page.get_by_label("How they want to be named").fill("Sam")
+    page.get_by_label("Time in recovery").fill("two years clean")
+    fix = page.get_by_role("button", name="Use “in recovery”")
+    fix.wait_for()  # the live check answered while typing
+    fix.click()
+    assert page.get_by_label("Time in recovery").input_value() == "two years in recovery"
+    page.get_by_role("button", name="Check and preview").click()
+    visitor.audit()
+    assert "No language concerns found." in page.content() and "On X:" in page.content()
+    page.get_by_label("The next free slot in the timetable").check()
+    page.get_by_role("button", name="Queue this post").click()
+    visitor.audit()
+    assert "Waiting for approval" in page.get_by_role("heading", level=1).inner_text()
+    with sessions() as session:
+        post = session.scalar(select(Post))
+        [delivery] = session.scalars(select(Delivery))
+    assert post.template == "milestone" and "two years in recovery" in post.text
+    slots = slot_instants(list(project.config.slots), project.config.timezone, datetime.now(timezone.utc))
+    assert delivery.due_at == next(slots)
+    for path in ("/queue", "/calendar", "/calendar?view=month", f"/posts/{post.id}"):
+        visitor.goto(path)
+    assert "Sam" in page.content()
+    visitor.close()
+
+
+def test_an_admin_approves_a_post_with_an_override_reason_and_sees_it_published_in_the_log(
+        chromium, site, project, sessions):
+    due = datetime.now(timezone.utc) + timedelta(seconds=4)
+    with transaction(sessions) as session:
+        create_post(session, project.config, Draft(
+            text="We'll never call anyone a junkie: here is why words matter.", when=due.isoformat()))
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["admin"], PASSWORD)
+    assert page.get_by_role("heading", name="Waiting for your review").is_visible()
+    page.get_by_role("button", name="Approve post #1").click()
+    visitor.audit()
+    assert "language error" in page.locator(".flash.error").inner_text()  # no reason, no approval
+    page.get_by_label("Why it should go out").fill("It quotes the slur to explain why we never use it.")
+    page.get_by_role("button", name="Approve post #1").click()
+    visitor.audit()
+    assert "is approved" in page.locator(".flash").inner_text()
+    deadline = time.monotonic() + 20
+    while not project.outbox_lines() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert project.outbox_lines(), "the worker did not publish the approved post"
+    visitor.goto("/log?outcome=published")
+    row = page.locator("tbody tr").first
+    assert "published" in row.inner_text() and "#1" in row.inner_text()
+    visitor.goto("/log")
+    assert "It quotes the slur to explain why we never use it." in page.content()
+    for path in ("/accounts", "/users", "/timetable", "/account/password"):
+        visitor.goto(path)
+    visitor.close()

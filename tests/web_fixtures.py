@@ -1,0 +1,58 @@
+"""Helpers for the web tests: an app with people of every role, signed-in test clients and a live server."""
+
+import re
+import threading
+
+import waitress
+
+from recovery_voice.db import transaction
+from recovery_voice.users import create_or_update_user
+from recovery_voice.web import create_app
+
+PASSWORD = "a long enough password"
+PEOPLE = {"storyteller": "sam@example.org", "other_storyteller": "alex@example.org",
+          "volunteer": "val@example.org", "admin": "ada@example.org"}
+
+
+def make_people(sessions) -> dict[str, int]:
+    """Create one person per role (and a second storyteller), returning their ids."""
+    ids = {}
+    with transaction(sessions) as session:
+        for key, email in PEOPLE.items():
+            role = "storyteller" if "storyteller" in key else key
+            ids[key] = create_or_update_user(session, email, PASSWORD, role).id
+    return ids
+
+
+def make_app(project, sessions, scheduler=None, **settings):
+    """Build the app for a test project with a fixed secret."""
+    app = create_app(project.config, sessions, scheduler, secret_key="test secret that is long enough")
+    app.config.update(settings)
+    return app
+
+
+def csrf_from(html: str) -> str:
+    """Pull the CSRF token out of a page."""
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def sign_in(client, who: str):
+    """Sign a test client in as one of PEOPLE."""
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login", data={"email": PEOPLE[who], "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return client
+
+
+class LiveServer:
+    """The app served by waitress on a free loopback port, in a thread."""
+
+    def __init__(self, app):
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        """Stop serving."""
+        self.server.close()
