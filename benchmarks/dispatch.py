@@ -12,12 +12,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import insert
-
+import bulk
 from recovery_voice.config import parse_config
 from recovery_voice.db import make_engine, session_factory, transaction, upgrade
 from recovery_voice.accounts import sync_accounts
-from recovery_voice.models import Delivery, Post
 from recovery_voice.worker import Worker, make_scheduler
 
 
@@ -35,22 +33,11 @@ def setup(folder: Path, recheck: float = 15):
 
 
 def add_scheduled(sessions, config, due_times: list[datetime]) -> None:
-    """Insert approved posts with one scheduled outbox delivery each, due at the given times."""
+    """Insert approved outbox posts due at the given times."""
     with transaction(sessions) as session:
-        account = sync_accounts(session, config)["outbox"]
-        first_id = (session.query(Post.id).order_by(Post.id.desc()).limit(1).scalar() or 0) + 1
-        now = datetime.now(timezone.utc)
-        session.execute(insert(Post), [
-            {"id": first_id + i, "status": "scheduled", "text": f"Benchmark post {i}: recovery is possible.",
-             "when": due.isoformat(), "voice": "organisation", "findings": [], "created_at": now,
-             "approved_by": "bench@example.org", "approved_at": now}
-            for i, due in enumerate(due_times)
-        ])
-        session.execute(insert(Delivery), [
-            {"post_id": first_id + i, "account_id": account.id, "status": "scheduled", "due_at": due,
-             "run_at": due, "attempts": 0}
-            for i, due in enumerate(due_times)
-        ])
+        account_id = sync_accounts(session, config)["outbox"].id
+    bulk.add_scheduled(sessions, [(account_id, due, f"Benchmark post {i}: recovery is possible.")
+                                  for i, due in enumerate(due_times)])
 
 
 def throughput(count: int) -> float:

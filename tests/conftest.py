@@ -14,6 +14,8 @@ import pytest
 from recovery_voice.config import load_config
 from recovery_voice.db import make_engine, session_factory, upgrade
 
+from pgserver import PostgresServer, find_bindir
+
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
 
@@ -21,8 +23,10 @@ TEMPLATES = REPO / "templates"
 class Project:
     """A throwaway installation: config.toml, database, queue folder and outbox in one folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, database_url: str | None = None):
         self.root = root
+        self.database_url = database_url or f"sqlite:///{root / 'rv.db'}"
+        self.engines = []
         self.queue = root / "queue"
         self.queue.mkdir()
         self.outbox = root / "outbox.jsonl"
@@ -38,7 +42,7 @@ class Project:
             name = "Test Recovery Community"
             timezone = "Europe/London"
             [database]
-            url = "sqlite:///{self.root / 'rv.db'}"
+            url = "{self.database_url}"
             [timetable]
             slots = {slots}
             [templates]
@@ -59,6 +63,7 @@ class Project:
     def init_db(self):
         """Create the database and return a session maker."""
         engine = make_engine(self.config.database_url)
+        self.engines.append(engine)
         upgrade(engine)
         self.sessions = session_factory(engine)
         return self.sessions
@@ -87,10 +92,38 @@ class Project:
         return result
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL server for the whole run; CI must have it, elsewhere it may be absent."""
+    bindir = find_bindir()
+    if bindir is None or shutil.which("runuser") is None and os.geteuid() == 0:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing: .ci/run installs the postgresql package")
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql); SQLite tests still run")
+    server = PostgresServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database of each kind: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'rv.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
 @pytest.fixture
-def project(tmp_path) -> Project:
-    """A fresh project folder with an outbox account."""
-    return Project(tmp_path)
+def project(tmp_path, database_url) -> Project:
+    """A fresh project folder with an outbox account, once on SQLite and once on PostgreSQL."""
+    project = Project(tmp_path, database_url)
+    yield project
+    for engine in project.engines:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -114,3 +114,9 @@ def test_the_example_config_is_valid(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     config = load_config(str(example))
     assert {a.platform for a in config.accounts} >= {"outbox", "x"}
+
+
+def test_a_claim_timeout_shorter_than_a_call_is_refused(tmp_path):
+    path = write(tmp_path, "[worker]\nrequest_timeout_seconds = 30\nclaim_timeout_seconds = 45\n")
+    with pytest.raises(ConfigError, match=r"claim_timeout_seconds \(45\) must be more than twice request_timeout"):
+        load_config(path)

@@ -71,3 +71,29 @@ def test_an_unreachable_database_is_reported_plainly(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'missing-folder' / 'x.db'}")
     with pytest.raises(DatabaseError, match="cannot reach the database"):
         upgrade(engine)
+
+
+def test_migrations_and_the_append_only_log_work_on_postgresql(postgres):
+    url = postgres.create_database()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        check_schema(engine)
+        assert {"posts", "deliveries", "log_entries"} <= set(inspect(engine).get_table_names())
+        with transaction(session_factory(engine)) as session:
+            logbook.record(session, "published", account="outbox")
+        for statement in ("UPDATE log_entries SET event = 'x'", "DELETE FROM log_entries"):
+            with pytest.raises(Exception, match="append-only"):
+                with engine.begin() as connection:
+                    connection.execute(text(statement))
+    finally:
+        engine.dispose()
+        postgres.drop_database(url)
+
+
+def test_an_unreachable_postgresql_is_reported_plainly():
+    from pgserver import free_port
+
+    engine = make_engine(f"postgresql+psycopg://rv@127.0.0.1:{free_port()}/rv")
+    with pytest.raises(DatabaseError, match="cannot reach the database"):
+        check_schema(engine)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from recovery_voice import dispatch, logbook
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, utcnow
-from recovery_voice.posts import Draft, create_post
+from recovery_voice.posts import Draft, cancel, create_post
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker, make_scheduler
 
@@ -83,6 +83,7 @@ def crash_mid_publish(project, sessions, clock, write_line: bool):
     [post_id] = schedule(project, sessions, 1, clock.now)
     with transaction(sessions) as session:
         [claimed] = dispatch.claim_due(session, "dead-worker", clock.now, 10)
+        claimed = dispatch.start_attempt(session, claimed, "dead-worker", clock.now)
     if write_line:
         Worker(project.config, sessions, clock).publisher("outbox").publish(claimed.outgoing)
     clock.now += project.config.worker.claim_timeout + timedelta(seconds=1)
@@ -106,6 +107,30 @@ def test_a_stale_claim_whose_post_never_went_out_is_sent_again(project, sessions
     assert len(project.outbox_lines()) == 1
     with sessions() as session:
         assert session.get(Post, post_id).status == "published"
+
+
+def test_a_claim_never_started_by_a_dead_worker_is_handed_back_and_published(project, sessions, clock):
+    [post_id] = schedule(project, sessions, 1, clock.now)
+    with transaction(sessions) as session:
+        dispatch.claim_due(session, "dead-worker", clock.now, 10)
+    worker = Worker(project.config, sessions, clock)
+    assert worker.run_due() == 0, "a fresh claim belongs to its worker"
+    clock.now += project.config.worker.claim_timeout + timedelta(seconds=1)
+    assert worker.run_due() == 1
+    with sessions() as session:
+        assert session.get(Post, post_id).status == "published"
+        assert session.scalars(select(Delivery.attempts)).one() == 1
+
+
+def test_a_post_cancelled_after_a_worker_claimed_it_is_not_sent(project, sessions, clock):
+    [post_id] = schedule(project, sessions, 1, clock.now)
+    with transaction(sessions) as session:
+        [claimed] = dispatch.claim_due(session, "worker-a", clock.now, 10)
+    with transaction(sessions) as session:
+        cancel(session, [post_id], "admin@example.org")
+    with transaction(sessions) as session:
+        assert dispatch.start_attempt(session, claimed, "worker-a", clock.now) is None
+    assert project.outbox_lines() == []
 
 
 def test_a_claimed_delivery_cannot_be_claimed_again(project, sessions, clock):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import click
 
 from . import logbook
-from .accounts import check_account, list_accounts
+from .accounts import check_account, list_accounts, sync_accounts
 from .compose import TemplateProblem, load_templates
 from .config import ConfigError, load_config
 from .db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
@@ -63,7 +63,13 @@ def command(group, *args, **kwargs):
 @click.version_option(package_name="recovery-voice")
 def main(config_path):
     """recovery-voice: queue, check and publish recovery-positive posts."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def log_progress() -> None:
+    """Let the long-running commands say what they do, without APScheduler's every wake-up."""
+    logging.getLogger("recovery_voice").setLevel(logging.INFO)
+    logging.getLogger("waitress").setLevel(logging.INFO)
 
 
 def cli_actor() -> str:
@@ -77,6 +83,8 @@ def init_command(ctx: Context, admin):
     """Create the database or upgrade it to this version."""
     upgrade(ctx.engine)
     sessions = ctx.sessions()
+    with transaction(sessions) as session:
+        sync_accounts(session, ctx.config)
     click.echo(f"Database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
     if admin:
         password = os.environ.get("RECOVERY_VOICE_ADMIN_PASSWORD") or click.prompt(
@@ -89,21 +97,26 @@ def init_command(ctx: Context, admin):
 @command(main, "serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve_command(ctx: Context, host, port):
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Web request threads.")
+@click.option("--no-worker", is_flag=True, help="Serve the web app only (run `worker` processes separately).")
+def serve_command(ctx: Context, host, port, threads, no_worker):
     """Run the web app and the publishing worker in one process."""
     import waitress
 
     from .web import create_app
     from .worker import Worker, make_scheduler
 
+    log_progress()
     sessions = ctx.sessions()
-    scheduler = make_scheduler(Worker(ctx.config, sessions), blocking=False)
-    scheduler.start()
+    scheduler = None if no_worker else make_scheduler(Worker(ctx.config, sessions), blocking=False)
+    if scheduler:
+        scheduler.start()
     click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=4)
+        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads)
     finally:
-        scheduler.shutdown(wait=True)
+        if scheduler:
+            scheduler.shutdown(wait=True)
 
 
 @command(main, "worker")
@@ -112,6 +125,7 @@ def worker_command(ctx: Context, once):
     """Run the publishing worker alone (several may run against PostgreSQL)."""
     from .worker import Worker, make_scheduler
 
+    log_progress()
     worker = Worker(ctx.config, ctx.sessions())
     if once:
         click.echo(f"Attempted {worker.run_due()} deliveries.")
@@ -270,8 +284,10 @@ def log_command(ctx: Context, since, fmt):
     moment = parse_since(since, ctx.config.timezone) if since else None
     with ctx.sessions()() as session:
         rows = logbook.entries(session, moment)
-    formatter = {"table": logbook.to_table, "csv": logbook.to_csv, "json": logbook.to_json}[fmt]
-    click.echo(formatter(rows), nl=fmt != "csv")
+    if fmt == "table":
+        click.echo(logbook.to_table(rows, ctx.config.timezone))
+    else:
+        click.echo({"csv": logbook.to_csv, "json": logbook.to_json}[fmt](rows), nl=fmt != "csv")
 
 
 def parse_since(value: str, tz) -> datetime:

@@ -237,11 +237,17 @@ def _worker(table: dict) -> Worker:
     keys = {"missed_after_minutes", "claim_timeout_seconds", "recheck_seconds", "request_timeout_seconds",
             "max_attempts", "batch_size"}
     _no_unknown(table, keys, "[worker]")
+    request_timeout = float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1))
+    claim_timeout = _number(table, "claim_timeout_seconds", "[worker]", 300, 1)
+    # A claim must outlast any call, or a slow call could be settled while still in flight.
+    if claim_timeout <= request_timeout * 2:
+        raise ConfigError(f"[worker] claim_timeout_seconds ({claim_timeout}) must be more than twice "
+                          f"request_timeout_seconds ({request_timeout})")
     return Worker(
         missed_after=timedelta(minutes=_number(table, "missed_after_minutes", "[worker]", 360, 1)),
-        claim_timeout=timedelta(seconds=_number(table, "claim_timeout_seconds", "[worker]", 300, 30)),
+        claim_timeout=timedelta(seconds=claim_timeout),
         recheck=timedelta(seconds=_number(table, "recheck_seconds", "[worker]", 15, 0.1)),
-        request_timeout=float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1)),
+        request_timeout=request_timeout,
         max_attempts=int(_number(table, "max_attempts", "[worker]", 5, 1)),
         batch_size=int(_number(table, "batch_size", "[worker]", 50, 1)),
     )

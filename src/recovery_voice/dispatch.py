@@ -1,7 +1,7 @@
 """Claiming due deliveries atomically and recording how each attempt ended."""
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import logbook
 from .models import (
+    CLAIMED,
     FAILED,
     MISSED,
     NEEDS_REVIEW,
@@ -44,7 +45,10 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> li
 
     The UPDATE only changes rows still 'scheduled', so two workers can never claim the same
     delivery; PostgreSQL also skips rows another worker has locked instead of waiting.
+    A claimed delivery is not yet sent: `start_attempt` marks the moment it is.
     """
+    # A CTE, because PostgreSQL may run an IN (... LIMIT ... SKIP LOCKED) subquery more than once
+    # and so claim more rows than asked; a CTE that locks rows is evaluated exactly once.
     due = (
         select(Delivery.id)
         .join(Account, Account.id == Delivery.account_id)
@@ -52,11 +56,13 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> li
         .order_by(Delivery.run_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
+        .cte("due")
     )
     claimed_ids = session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == SCHEDULED)
-        .values(status=PUBLISHING, claimed_by=worker_id, claimed_at=now, attempts=Delivery.attempts + 1)
+        .add_cte(due)
+        .where(Delivery.id.in_(select(due.c.id)), Delivery.status == SCHEDULED)
+        .values(status=CLAIMED, claimed_by=worker_id, claimed_at=now)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -81,9 +87,25 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
     ]
 
 
-def _finish(session: Session, claimed: Claimed, worker_id: str | None, **values) -> bool:
-    """Move a claimed delivery out of 'publishing', only if this worker still holds it."""
-    condition = [Delivery.id == claimed.delivery_id, Delivery.status == PUBLISHING]
+def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datetime) -> Claimed | None:
+    """Mark a claimed delivery as being sent; None if it was cancelled or handed on meanwhile.
+
+    From here until the outcome is recorded, a crash leaves the outcome unknown.
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == claimed.delivery_id, Delivery.status == CLAIMED, Delivery.claimed_by == worker_id)
+        .values(status=PUBLISHING, claimed_at=now, attempts=Delivery.attempts + 1)
+    )
+    if not result.rowcount:
+        return None
+    return replace(claimed, attempts=claimed.attempts + 1)
+
+
+def _finish(session: Session, claimed: Claimed, worker_id: str | None, from_status: str = PUBLISHING,
+            **values) -> bool:
+    """Move a delivery out of `from_status`, only if this worker (when given) still holds it."""
+    condition = [Delivery.id == claimed.delivery_id, Delivery.status == from_status]
     if worker_id is not None:
         condition.append(Delivery.claimed_by == worker_id)
     result = session.execute(update(Delivery).where(*condition).values(**values))
@@ -143,10 +165,10 @@ def hold_for_account(session: Session, claimed: Claimed, error: str, now: dateti
         _log(session, claimed, "held", now, error=f"{error}. Posts on this account wait until `accounts check` passes.")
 
 
-def release(session: Session, claimed: Claimed, worker_id: str | None = None) -> None:
-    """Hand a claimed delivery back untried, as if it had never been claimed."""
-    _finish(session, claimed, worker_id, status=SCHEDULED, attempts=Delivery.attempts - 1,
-            claimed_by=None, claimed_at=None)
+def release(session: Session, claimed: Claimed, worker_id: str | None = None) -> bool:
+    """Hand a claimed, unsent delivery back to the queue."""
+    return _finish(session, claimed, worker_id, from_status=CLAIMED, status=SCHEDULED,
+                   claimed_by=None, claimed_at=None)
 
 
 def mark_missed(session: Session, now: datetime, missed_after: timedelta) -> int:
@@ -170,9 +192,15 @@ def mark_missed(session: Session, now: datetime, missed_after: timedelta) -> int
 
 
 def stale_claims(session: Session, now: datetime, claim_timeout: timedelta) -> list[Claimed]:
-    """Return deliveries left 'publishing' longer than any call can take: their worker died."""
+    """Hand back old unsent claims, and return deliveries left 'publishing' longer than any call takes.
+
+    Either way their worker has died or stalled; only the 'publishing' ones may have gone out.
+    """
+    cutoff = now - claim_timeout
+    session.execute(update(Delivery).where(Delivery.status == CLAIMED, Delivery.claimed_at < cutoff)
+                    .values(status=SCHEDULED, claimed_by=None, claimed_at=None))
     ids = session.scalars(
-        select(Delivery.id).where(Delivery.status == PUBLISHING, Delivery.claimed_at < now - claim_timeout)
+        select(Delivery.id).where(Delivery.status == PUBLISHING, Delivery.claimed_at < cutoff)
     ).all()
     return load_claimed(session, ids)
 

@@ -1,9 +1,10 @@
 """The database tables: users, accounts, posts, per-account deliveries and the publishing log."""
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -28,17 +29,20 @@ NAMING = {
 # Post and delivery statuses. A post's status summarises its deliveries once it is approved.
 PENDING = "pending"          # waiting for approval
 SCHEDULED = "scheduled"      # approved, waiting for its time
-PUBLISHING = "publishing"    # claimed by a worker, call in flight
+CLAIMED = "claimed"          # taken by a worker, not yet sent: safe to hand back
+PUBLISHING = "publishing"    # the call to the network is in flight: its outcome may be unknown
 PUBLISHED = "published"
 FAILED = "failed"            # a final error: a person must change something
 NEEDS_REVIEW = "needs_review"  # outcome unknown: a person must check the network
 MISSED = "missed"            # far past its time, not sent late
 CANCELLED = "cancelled"
 REJECTED = "rejected"
-POST_STATUSES = (PENDING, SCHEDULED, PUBLISHING, PUBLISHED, FAILED, NEEDS_REVIEW, MISSED, CANCELLED, REJECTED)
-OPEN_DELIVERY = (PENDING, SCHEDULED, PUBLISHING)
+PAUSED = "paused"            # approved, held back by a person until they resume it
+POST_STATUSES = (PENDING, SCHEDULED, CLAIMED, PUBLISHING, PUBLISHED, FAILED, NEEDS_REVIEW, MISSED, CANCELLED, REJECTED,
+                 PAUSED)
+OPEN_DELIVERY = (PENDING, SCHEDULED, CLAIMED, PUBLISHING)
 # Slot occupancy: these deliveries hold their slot; cancelled, missed and failed ones free it.
-HOLDS_SLOT = (PENDING, SCHEDULED, PUBLISHING, PUBLISHED, NEEDS_REVIEW)
+HOLDS_SLOT = (PENDING, SCHEDULED, CLAIMED, PUBLISHING, PUBLISHED, NEEDS_REVIEW, PAUSED)
 
 
 def utcnow() -> datetime:
@@ -128,6 +132,8 @@ class Delivery(Base):
         UniqueConstraint("post_id", "account_id", name="uq_deliveries_post_account"),
         Index("ix_deliveries_claim", "status", "run_at"),
         Index("ix_deliveries_account_due", "account_id", "due_at"),
+        Index("ix_deliveries_due_at", "due_at"),
+        Index("ix_deliveries_status_due", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
@@ -150,6 +156,10 @@ class LogEntry(Base):
     """One line of the append-only publishing log: an attempt, an approval or a state change."""
 
     __tablename__ = "log_entries"
+    __table_args__ = (
+        Index("ix_log_entries_event_at", "event", "at"),
+        Index("ix_log_entries_account_at", "account", "at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     event: Mapped[str] = mapped_column(String(30))
@@ -163,3 +173,55 @@ class LogEntry(Base):
     actor: Mapped[str | None] = mapped_column(String(320))
     approved_by: Mapped[str | None] = mapped_column(String(320))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+# Story statuses. "Approved" means a post was made from the approved version and scheduled.
+STORY_PENDING = "pending"
+STORY_APPROVED = "approved"
+STORY_REJECTED = "rejected"
+STORY_WITHDRAWN = "withdrawn"
+NAMINGS = ("own_name", "first_name", "pseudonym", "anonymous")
+
+
+class Story(Base):
+    """A storyteller's own story: its current version, their consent and where it is in review."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_author_status", "author_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    naming: Mapped[str] = mapped_column(String(20))
+    shown_name: Mapped[str | None] = mapped_column(String(100))
+    networks: Mapped[list] = mapped_column(JSON, default=list)
+    consent_until: Mapped[date] = mapped_column(Date)
+    content_warning: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default=STORY_PENDING, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    approved_version: Mapped[int | None] = mapped_column(Integer)
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    worst_finding: Mapped[str | None] = mapped_column(String(10))
+    review_note: Mapped[str | None] = mapped_column(Text)  # the reason a reviewer gave when rejecting
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(320))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author: Mapped[User] = relationship()
+
+
+class Invitation(Base):
+    """An invitation to join: only a hash of its one-time token is kept."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,10 +13,12 @@ from .config import Config
 from .language import check
 from .models import (
     CANCELLED,
+    CLAIMED,
     FAILED,
     HOLDS_SLOT,
     MISSED,
     NEEDS_REVIEW,
+    PAUSED,
     PENDING,
     POST_STATUSES,
     PUBLISHED,
@@ -32,6 +34,8 @@ from .slots import next_free_instant
 
 MAX_TEXT = 20000
 NEXT_SLOT = "next-slot"
+# Deliveries a person can move to another time (a claimed one is already on its way out).
+RESCHEDULABLE = (PENDING, SCHEDULED, PAUSED)
 # A post put into the "next slot" is never given one closer than this, so a person has time to look.
 SLOT_LEAD = timedelta(minutes=1)
 
@@ -167,9 +171,12 @@ def next_slot(session: Session, config: Config, account: Account, after: datetim
 def summarise(statuses: list[str]) -> str:
     """Derive an approved post's status from its deliveries' statuses."""
     present = set(statuses)
-    for status in (SCHEDULED, PUBLISHING):
-        if status in present:
-            return SCHEDULED if SCHEDULED in present else PUBLISHING
+    if PAUSED in present and not present & {SCHEDULED, CLAIMED, PUBLISHING}:
+        return PAUSED
+    if present & {SCHEDULED, CLAIMED}:
+        return SCHEDULED
+    if PUBLISHING in present:
+        return PUBLISHING
     if present == {PUBLISHED}:
         return PUBLISHED
     for status in (NEEDS_REVIEW, FAILED, MISSED, PUBLISHED):
@@ -203,7 +210,7 @@ def cancel(session: Session, ids, actor: str | None = None, now: datetime | None
         # Conditional on status, so a worker that claimed a delivery a moment ago keeps it.
         result = session.execute(
             update(Delivery)
-            .where(Delivery.post_id == post.id, Delivery.status.in_((PENDING, SCHEDULED)))
+            .where(Delivery.post_id == post.id, Delivery.status.in_((PENDING, SCHEDULED, CLAIMED, PAUSED)))
             .values(status=CANCELLED, finished_at=now)
         )
         if result.rowcount == 0:
@@ -267,3 +274,54 @@ def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str]) ->
             for d in deliveries
         ],
     }
+
+
+def pause(session: Session, post_id: int, actor: str | None = None, now: datetime | None = None) -> Post:
+    """Hold back an approved post's scheduled deliveries until someone resumes it."""
+    now = now or utcnow()
+    [post] = get_posts(session, [post_id])
+    result = session.execute(update(Delivery).where(Delivery.post_id == post.id, Delivery.status == SCHEDULED)
+                             .values(status=PAUSED))
+    if result.rowcount == 0:
+        raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}; only a scheduled post can be paused")
+    post.status = refresh_status(session, post.id)
+    logbook.record(session, "paused", post_id=post.id, actor=actor, at=now)
+    return post
+
+
+def resume(session: Session, config: Config, post_id: int, actor: str | None = None,
+           now: datetime | None = None) -> Post:
+    """Put a paused post back on the timetable; a time that passed meanwhile moves to the next free slot."""
+    now = now or utcnow()
+    [post] = get_posts(session, [post_id])
+    paused = list(session.scalars(select(Delivery).where(Delivery.post_id == post.id, Delivery.status == PAUSED)))
+    if not paused:
+        raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}, not paused")
+    for delivery in paused:
+        if delivery.due_at <= now:
+            delivery.due_at = next_slot(session, config, session.get(Account, delivery.account_id), now)
+        delivery.status, delivery.run_at = SCHEDULED, delivery.due_at
+    session.flush()
+    post.status = refresh_status(session, post.id)
+    logbook.record(session, "resumed", post_id=post.id, actor=actor, at=now)
+    return post
+
+
+def reschedule(session: Session, config: Config, post_id: int, when, actor: str | None = None,
+               now: datetime | None = None) -> Post:
+    """Move a post that has not gone out to a new time, or to the next free slot on each account."""
+    now = now or utcnow()
+    [post] = get_posts(session, [post_id])
+    explicit = parse_when(when, now)
+    movable = list(session.scalars(select(Delivery).where(Delivery.post_id == post.id, Delivery.status.in_(RESCHEDULABLE))))
+    if not movable:
+        raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}; there is nothing left to move")
+    for delivery in movable:
+        due = explicit or next_slot(session, config, session.get(Account, delivery.account_id), now)
+        # Conditional on status, so a delivery a worker claimed a moment ago is left alone.
+        session.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.status.in_(RESCHEDULABLE))
+                        .values(due_at=due, run_at=due))
+    post.when = explicit.isoformat() if explicit else NEXT_SLOT
+    session.flush()
+    logbook.record(session, "rescheduled", post_id=post.id, actor=actor, at=now, reason=post.when)
+    return post

@@ -10,6 +10,7 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from . import dispatch
@@ -33,8 +34,12 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.publishers: dict[str, Publisher | Exception] = {}
         self.held: set[str] = set()  # accounts whose credentials failed during this round
-        with transaction(sessions) as session:
-            sync_accounts(session, config)
+        try:
+            with transaction(sessions) as session:
+                sync_accounts(session, config)
+        except IntegrityError:  # another worker starting at the same moment added the same accounts
+            with transaction(sessions) as session:
+                sync_accounts(session, config)
 
     def publisher(self, account: str) -> Publisher:
         """Return the account's publisher, built once; a config problem is raised as a FinalError."""
@@ -74,9 +79,12 @@ class Worker:
 
     def publish(self, claimed: dispatch.Claimed) -> None:
         """Publish one claimed delivery and record the outcome in its own transaction."""
-        if claimed.account in self.held:
-            with transaction(self.sessions) as session:
+        with transaction(self.sessions) as session:
+            if claimed.account in self.held:
                 dispatch.release(session, claimed, self.id)
+                return
+            claimed = dispatch.start_attempt(session, claimed, self.id, self.clock())
+        if claimed is None:  # cancelled, paused or handed on since it was claimed
             return
         try:
             publisher = self.publisher(claimed.account)

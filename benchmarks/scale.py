@@ -1,0 +1,93 @@
+"""Scale benchmark on PostgreSQL: worker throughput with 20 ms API latency for 1, 2 and 4 workers.
+
+Run: .venv/bin/python benchmarks/scale.py [--posts 4000] [--accounts 20] [--latency 0.02]
+It starts a throwaway PostgreSQL from the installed server binaries (as the tests do) and a
+loopback X API (tests/xapi.py) that answers every call after `--latency` seconds.
+Target (issue 6): 4 workers at least 3.5 times the throughput of one.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+
+import bulk  # noqa: E402
+from pgserver import PostgresServer, find_bindir  # noqa: E402
+from xapi import XApiServer  # noqa: E402
+
+from recovery_voice.config import load_config  # noqa: E402
+from recovery_voice.db import make_engine, session_factory, transaction, upgrade  # noqa: E402
+from recovery_voice.accounts import sync_accounts  # noqa: E402
+from recovery_voice.models import Delivery  # noqa: E402
+
+CREDENTIALS = {"RV_X_CK": "ck", "RV_X_CS": "cs", "RV_X_AT": "at", "RV_X_ATS": "ats"}
+
+
+def write_config(folder: Path, url: str, x_url: str, accounts: int) -> Path:
+    """Write a config with `accounts` X accounts on the loopback API."""
+    tables = "\n".join(
+        f'[[accounts]]\nname = "x-{n}"\nplatform = "x"\nbase_url = "{x_url}"\nconsumer_key_env = "RV_X_CK"\n'
+        'consumer_secret_env = "RV_X_CS"\naccess_token_env = "RV_X_AT"\naccess_token_secret_env = "RV_X_ATS"\n'
+        for n in range(accounts))
+    path = folder / "config.toml"
+    path.write_text(f'[database]\nurl = "{url}"\n[worker]\nbatch_size = 10\n{tables}')
+    return path
+
+
+def run(server: PostgresServer, workers: int, posts: int, accounts: int, latency: float) -> float:
+    """Publish `posts` due posts with `workers` processes; return posts per second."""
+    url = server.create_database()
+    with tempfile.TemporaryDirectory() as folder, \
+            XApiServer(*CREDENTIALS.values(), post_limit=10**7, latency=latency) as x_api:
+        config = load_config(str(write_config(Path(folder), url, x_api.base_url, accounts)))
+        engine = make_engine(url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+        with transaction(sessions) as session:
+            ids = [a.id for a in sync_accounts(session, config).values()]
+        due = datetime.now(timezone.utc) - timedelta(seconds=1)
+        bulk.add_scheduled(sessions, [(ids[i % len(ids)], due, f"Scale post {i}") for i in range(posts)])
+        command = [sys.executable, "-m", "recovery_voice", "worker", "--once", "--config", f"{folder}/config.toml"]
+        started = time.perf_counter()
+        processes = [subprocess.Popen(command, env={**os.environ, **CREDENTIALS}, stdout=subprocess.DEVNULL)
+                     for _ in range(workers)]
+        for process in processes:
+            process.wait()
+        elapsed = time.perf_counter() - started
+        with sessions() as session:
+            published = session.scalar(select(func.count()).where(Delivery.status == "published"))
+        engine.dispose()
+    server.drop_database(url)
+    assert published == posts, f"only {published} of {posts} published"
+    return posts / elapsed
+
+
+def main() -> None:
+    """Print throughput for 1, 2 and 4 workers."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=4000)
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--latency", type=float, default=0.02)
+    args = parser.parse_args()
+    server = PostgresServer(find_bindir()).start()
+    try:
+        rates = {n: run(server, n, args.posts, args.accounts, args.latency) for n in (1, 2, 4)}
+    finally:
+        server.stop()
+    for n, rate in rates.items():
+        print(f"{n} worker(s), {args.posts} posts over {args.accounts} accounts, {args.latency * 1000:.0f} ms API "
+              f"latency, PostgreSQL: {rate:,.0f} posts/s ({rate / rates[1]:.2f}x one worker)")
+    print(f"target: 4 workers >= 3.5x one worker: {'met' if rates[4] >= 3.5 * rates[1] else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

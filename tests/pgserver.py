@@ -1,0 +1,81 @@
+"""A throwaway PostgreSQL server started from the installed binaries, for the tests."""
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def find_bindir() -> Path | None:
+    """Find the folder with initdb and pg_ctl: Debian keeps them under /usr/lib/postgresql."""
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+def free_port() -> int:
+    """Ask the kernel for a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary folder, on loopback, thrown away when stopped."""
+
+    def __init__(self, bindir: Path):
+        self.bindir = bindir
+        self.folder = Path(tempfile.mkdtemp(prefix="rv-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self._names = itertools.count(1)
+        # PostgreSQL refuses to run as root, so as root we run it as the postgres user.
+        self._as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self._as_user:
+            shutil.chown(self.folder, "postgres", "postgres")
+
+    def _run(self, *args: str) -> None:
+        """Run one PostgreSQL program, raising with its output when it fails."""
+        result = subprocess.run([*self._as_user, str(self.bindir / args[0]), *args[1:]],
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed:\n{result.stdout}\n{result.stderr}")
+
+    def start(self) -> "PostgresServer":
+        """Create the cluster and start the server, tuned for tests rather than durability."""
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--locale=C", "--no-sync")
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-o", options, "start")
+        return self
+
+    def stop(self) -> None:
+        """Stop the server at once and delete its files."""
+        try:
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def admin(self, sql: str) -> None:
+        """Run one statement on the maintenance database, outside a transaction."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as connection:
+            connection.execute(sql)
+
+    def create_database(self) -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        name = f"rv_test_{next(self._names)}"
+        self.admin(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def drop_database(self, url: str) -> None:
+        """Drop a test database, closing any connections left on it."""
+        self.admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
