@@ -1,9 +1,10 @@
-"""Scale benchmark on PostgreSQL: worker throughput with 20 ms API latency for 1, 2 and 4 workers.
+"""Scale benchmark on PostgreSQL: worker throughput for 1, 2 and 4 workers, and web pages with 1,000,000 posts.
 
-Run: .venv/bin/python benchmarks/scale.py [--posts 4000] [--accounts 20] [--latency 0.02]
+Run: .venv/bin/python benchmarks/scale.py [--posts 4000] [--accounts 20] [--latency 0.02] [--web-posts 1000000]
 It starts a throwaway PostgreSQL from the installed server binaries (as the tests do) and a
 loopback X API (tests/xapi.py) that answers every call after `--latency` seconds.
-Target (issue 6): 4 workers at least 3.5 times the throughput of one.
+Targets (issue 6): 4 workers at least 3.5 times the throughput of one; web page p95 at most 100 ms
+with 1,000,000 posts on PostgreSQL.
 """
 
 import argparse
@@ -11,15 +12,17 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 import bulk  # noqa: E402
+import web  # noqa: E402
 from pgserver import PostgresServer, find_bindir  # noqa: E402
 from xapi import XApiServer  # noqa: E402
 
@@ -77,16 +80,35 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=4000)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--web-posts", type=int, default=1_000_000)
+    parser.add_argument("--web-log", type=int, default=1_000_000)
     args = parser.parse_args()
     server = PostgresServer(find_bindir()).start()
     try:
         rates = {n: run(server, n, args.posts, args.accounts, args.latency) for n in (1, 2, 4)}
+        for n, rate in rates.items():
+            print(f"{n} worker(s), {args.posts} posts over {args.accounts} accounts, {args.latency * 1000:.0f} ms "
+                  f"API latency, PostgreSQL: {rate:,.0f} posts/s ({rate / rates[1]:.2f}x one worker)")
+        print(f"target: 4 workers >= 3.5x one worker: {'met' if rates[4] >= 3.5 * rates[1] else 'NOT met'}")
+        if args.web_posts:
+            web_pages(server, args.web_posts, args.web_log)
     finally:
         server.stop()
-    for n, rate in rates.items():
-        print(f"{n} worker(s), {args.posts} posts over {args.accounts} accounts, {args.latency * 1000:.0f} ms API "
-              f"latency, PostgreSQL: {rate:,.0f} posts/s ({rate / rates[1]:.2f}x one worker)")
-    print(f"target: 4 workers >= 3.5x one worker: {'met' if rates[4] >= 3.5 * rates[1] else 'NOT met'}")
+
+
+def web_pages(server: PostgresServer, posts: int, entries: int) -> None:
+    """Fill a PostgreSQL database with `posts` posts and `entries` log entries and time the pages."""
+    url = server.create_database()
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        config, sessions = web.setup(Path(folder), posts, entries, url)
+        with sessions() as session:
+            session.execute(text("ANALYZE"))
+        print(f"web pages on PostgreSQL with {posts:,} posts and {entries:,} log entries "
+              f"(made in {time.perf_counter() - started:.0f} s):")
+        web.print_times(web.time_pages(config, sessions, runs=30))
+        sessions.kw["bind"].dispose()
+    server.drop_database(url)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,10 @@ STATUSES = ("scheduled",) * 6 + ("published",) * 3 + ("pending", "cancelled", "p
 EVENTS = ("published",) * 5 + ("queued", "approved", "retry", "failed", "cancelled")
 
 
-def setup(folder: Path, posts: int, entries: int):
+def setup(folder: Path, posts: int, entries: int, database_url: str | None = None):
     """Make a config and a database holding `posts` posts (one delivery each) and `entries` log entries."""
     config = parse_config({
-        "database": {"url": f"sqlite:///{folder / 'bench.db'}"},
+        "database": {"url": database_url or f"sqlite:///{folder / 'bench.db'}"},
         "accounts": [{"name": "outbox", "platform": "outbox", "path": str(folder / "outbox.jsonl")}],
     }, None)
     engine = make_engine(config.database_url)
@@ -67,28 +67,40 @@ def measure(client, path: str, runs: int) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
+PAGES = {"queue": "/queue", "queue page 20": "/queue?page=20", "calendar week": "/calendar",
+         "calendar month": "/calendar?view=month", "log": "/log", "log filtered": "/log?outcome=failed",
+         "log by dates": f"/log?since={(datetime.now() - timedelta(days=30)).date()}&until={datetime.now().date()}"}
+
+
+def time_pages(config, sessions, runs: int) -> dict[str, tuple[float, float]]:
+    """Sign in as the benchmark admin and return each page's p50 and p95 in milliseconds."""
+    app = create_app(config, sessions, secret_key="benchmark")
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    client.post("/login", data={"email": "bench@example.org", "password": "benchmark password"})
+    return {name: measure(client, path, runs) for name, path in PAGES.items()}
+
+
+def print_times(times: dict[str, tuple[float, float]]) -> None:
+    """Print the page times as a table, marking any over the target."""
+    print(f"{'page':<16} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, (p50, p95) in times.items():
+        print(f"{name:<16} {p50:8.1f} {p95:8.1f}{'' if p95 <= 100 else '  (over the 100 ms target)'}")
+
+
 def main():
     """Build the database, sign in as an admin and time each page."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--log", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--database-url", help="an empty database to fill (default: a SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        config, sessions = setup(Path(folder), args.posts, args.log)
+        config, sessions = setup(Path(folder), args.posts, args.log, args.database_url)
         print(f"{args.posts} posts and {args.log} log entries made in {time.perf_counter() - started:.1f} s")
-        app = create_app(config, sessions, secret_key="benchmark")
-        app.config["WTF_CSRF_ENABLED"] = False
-        client = app.test_client()
-        client.post("/login", data={"email": "bench@example.org", "password": "benchmark password"})
-        pages = {"queue": "/queue", "queue page 20": "/queue?page=20", "calendar week": "/calendar",
-                 "calendar month": "/calendar?view=month", "log": "/log", "log filtered": "/log?outcome=failed",
-                 "log by dates": f"/log?since={(datetime.now() - timedelta(days=30)).date()}&until={datetime.now().date()}"}
-        print(f"{'page':<16} {'p50 ms':>8} {'p95 ms':>8}")
-        for name, path in pages.items():
-            p50, p95 = measure(client, path, args.runs)
-            print(f"{name:<16} {p50:8.1f} {p95:8.1f}{'' if p95 <= 100 else '  (over the 100 ms target)'}")
+        print_times(time_pages(config, sessions, args.runs))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,11 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def engine_of(sessions: sessionmaker) -> Engine:
+    """Return the engine a session maker is bound to."""
+    return sessions.kw["bind"]
+
+
 @contextmanager
 def transaction(sessions: sessionmaker):
     """Run a block in one transaction: commit on success, roll back on error."""

@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from . import dispatch
 from .config import Config, ConfigError
-from .db import transaction
+from .db import engine_of, transaction
 from .models import utcnow
 from .accounts import sync_accounts
 from .publishers import FinalError, PublishError, Publisher, RetryableError, UnknownOutcome, make_publisher
@@ -30,6 +30,7 @@ class Worker:
     def __init__(self, config: Config, sessions: sessionmaker, clock=utcnow):
         self.config = config
         self.sessions = sessions
+        self.engine = engine_of(sessions)
         self.clock = clock
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.publishers: dict[str, Publisher | Exception] = {}
@@ -60,7 +61,7 @@ class Worker:
         self.held.clear()
         attempted = 0
         while True:
-            with transaction(self.sessions) as session:
+            with self.engine.begin() as session:
                 batch = dispatch.claim_due(session, self.id, self.clock(), self.config.worker.batch_size)
             if not batch:
                 return attempted
@@ -79,7 +80,7 @@ class Worker:
 
     def publish(self, claimed: dispatch.Claimed) -> None:
         """Publish one claimed delivery and record the outcome in its own transaction."""
-        with transaction(self.sessions) as session:
+        with self.engine.begin() as session:
             if claimed.account in self.held:
                 dispatch.release(session, claimed, self.id)
                 return
@@ -95,13 +96,13 @@ class Worker:
             log.exception("unexpected error publishing delivery %s", claimed.delivery_id)
             self.record_error(claimed, UnknownOutcome(f"unexpected error: {error.__class__.__name__}: {error}"))
         else:
-            with transaction(self.sessions) as session:
+            with self.engine.begin() as session:
                 dispatch.mark_published(session, claimed, published, self.clock(), self.id)
 
     def record_error(self, claimed: dispatch.Claimed, error: PublishError) -> None:
         """Record a failed attempt as a retry, a hold, a final failure or a case for review."""
         now, message = self.clock(), str(error)
-        with transaction(self.sessions) as session:
+        with self.engine.begin() as session:
             if isinstance(error, RetryableError) and claimed.attempts < self.config.worker.max_attempts:
                 dispatch.mark_retry(session, claimed, message, error.retry_at, now, self.id)
             elif isinstance(error, RetryableError):
