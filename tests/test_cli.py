@@ -146,3 +146,10 @@ def test_templates_list_shows_each_template_and_its_fields(project):
 
 def test_python_dash_m_is_the_same_command(project):
     assert "Usage" in project.cli("--help").stdout
+
+
+def test_init_says_how_to_create_the_first_admin_until_there_is_one(project):
+    assert "run `recovery-voice init --admin YOUR-EMAIL`" in project.cli("init", check=True).stdout
+    project.cli("init", "--admin", "a@example.org", env={"RECOVERY_VOICE_ADMIN_PASSWORD": "a long enough password"},
+                check=True)
+    assert "--admin" not in project.cli("init", check=True).stdout

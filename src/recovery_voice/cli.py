@@ -10,6 +10,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import click
+from sqlalchemy import func, select
 
 from . import logbook
 from .accounts import check_account, list_accounts, sync_accounts
@@ -18,7 +19,7 @@ from .config import ConfigError, load_config
 from .db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
 from .intake import import_queue
 from .language import SEVERITIES, check
-from .models import POST_STATUSES, utcnow
+from .models import POST_STATUSES, User, utcnow
 from .posts import PostProblem, cancel, list_posts
 from .review import approve, reject
 from .users import UserProblem, create_or_update_user
@@ -92,6 +93,10 @@ def init_command(ctx: Context, admin):
         with transaction(sessions) as session:
             user = create_or_update_user(session, admin, password, "admin")
         click.echo(f"Admin {user.email} can sign in.")
+    else:
+        with sessions() as session:
+            if not session.scalar(select(func.count()).where(User.role == "admin")):
+                click.echo("No one can sign in to the web app yet: run `recovery-voice init --admin YOUR-EMAIL`.")
 
 
 @command(main, "serve")
