@@ -2,9 +2,12 @@
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from recovery_voice.db import transaction
-from recovery_voice.models import utcnow
-from recovery_voice.users import invite
+from recovery_voice.models import LoginFailure, User, utcnow
+from recovery_voice.users import deactivate, invite
+from recovery_voice.web.throttle import WINDOW, Throttle
 from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, make_people, sign_in
 
 
@@ -95,3 +98,42 @@ def test_an_admin_invites_someone_and_sees_the_link_once(project, sessions):
                                               "csrf_token": token}).get_data(as_text=True)
     assert "/invite/" in html and "kim@example.org" in html
     assert "/invite/" not in client.get("/users").get_data(as_text=True)
+
+
+def test_two_web_processes_on_one_database_share_the_sign_in_pause_and_a_restart_keeps_it(project, sessions):
+    make_people(sessions)
+    first, second = make_app(project, sessions).test_client(), make_app(project, sessions).test_client()
+    for client in (first, second, first, second, first):  # five failures, spread over two processes
+        assert _login(client, PEOPLE["admin"], "not the password").status_code == 200
+    assert _login(second, PEOPLE["admin"], PASSWORD).status_code == 429
+    restarted = make_app(project, sessions).test_client()
+    assert _login(restarted, PEOPLE["admin"], PASSWORD).status_code == 429
+
+
+def test_failed_sign_ins_are_stored_without_the_email_or_address_in_clear(project, sessions):
+    make_people(sessions)
+    _login(make_app(project, sessions).test_client(), PEOPLE["admin"], "not the password")
+    with sessions() as session:
+        keys = list(session.scalars(select(LoginFailure.key)))
+    assert len(keys) == 2 and not any("@" in key or "127.0.0.1" in key for key in keys)
+
+
+def test_failures_older_than_the_window_no_longer_count(project, sessions):
+    clock = [utcnow() - WINDOW - timedelta(minutes=1)]
+    throttle = Throttle(clock=lambda: clock[0])
+    with transaction(sessions) as session:
+        for _ in range(5):
+            throttle.failed(session, "email:ada@example.org")
+        clock[0] = utcnow()
+        assert not throttle.blocked(session, "email:ada@example.org")
+        for _ in range(5):
+            throttle.failed(session, "ip:10.0.0.1")
+        assert throttle.blocked(session, "email:someone@example.org", "ip:10.0.0.1")
+
+
+def test_a_deactivated_person_cannot_sign_in_even_with_the_right_password(project, sessions):
+    ids = make_people(sessions)
+    with transaction(sessions) as session:
+        deactivate(session, ids["volunteer"], session.get(User, ids["admin"]))
+    answer = _login(make_app(project, sessions).test_client(), PEOPLE["volunteer"], PASSWORD)
+    assert answer.status_code == 200 and "do not match" in answer.get_data(as_text=True)

@@ -61,7 +61,12 @@ MATRIX = {
     ("GET", "/users", "/users"): ADMIN,
     ("POST", "/users/invite", "/users/invite"): ADMIN,
     ("POST", "/invitations/<int:invitation_id>/revoke", "/invitations/{invitation}/revoke"): ADMIN,
+    ("POST", "/users/<int:user_id>/role", "/users/{storyteller}/role"): ADMIN,
+    ("POST", "/users/<int:user_id>/deactivate", "/users/{other_storyteller}/deactivate"): ADMIN,
+    ("POST", "/users/<int:user_id>/reactivate", "/users/{other_storyteller}/reactivate"): ADMIN,
     ("GET", "/timetable", "/timetable"): ADMIN,
+    ("POST", "/timetable", "/timetable"): ADMIN,
+    ("POST", "/timetable/remove", "/timetable/remove"): ADMIN,
 }
 
 

@@ -1,5 +1,6 @@
 """The main flow of each role, end to end in a real Chromium at phone width, with axe on every page."""
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -10,7 +11,7 @@ from browser import Visitor, chromium  # noqa: F401 (fixture)
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, Story
 from recovery_voice.posts import Draft, create_post
-from recovery_voice.slots import slot_instants
+from recovery_voice.slots import Slot, slot_instants
 from recovery_voice.worker import Worker, make_scheduler
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
@@ -123,4 +124,67 @@ def test_an_admin_approves_a_post_with_an_override_reason_and_sees_it_published_
     assert "It quotes the slur to explain why we never use it." in page.content()
     for path in ("/accounts", "/users", "/timetable", "/account/password"):
         visitor.goto(path)
+    visitor.close()
+
+
+def test_an_admin_adds_a_slot_sees_compose_use_it_and_removes_it(chromium, site, project, sessions):
+    tz = project.config.timezone
+    soon = (datetime.now(tz) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    added = Slot(soon.weekday(), soon.time().replace(tzinfo=None))
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["admin"], PASSWORD)
+    visitor.goto("/timetable")
+    page.get_by_label("Day").select_option(str(added.weekday))
+    page.get_by_label("Time").fill(f"{added.time:%H:%M}")
+    page.get_by_role("button", name="Add this slot").click()
+    visitor.audit()
+    assert f"{added} is added" in page.locator(".flash").inner_text()
+    assert page.get_by_role("button", name=f"Remove {added}").is_visible()
+
+    expected = next(slot_instants([*project.config.slots, added], tz, datetime.now(timezone.utc) + timedelta(minutes=1)))
+    visitor.goto("/compose?free=1")
+    assert expected.astimezone(tz).strftime("%a %d %b %Y, %H:%M") in page.locator("#next-slot-hint").inner_text()
+    page.get_by_label("Your post").fill("Our café is open on Thursday: come as you are.")
+    page.get_by_label("The next free slot in the timetable").check()
+    page.get_by_role("button", name="Queue this post").click()
+    visitor.audit()
+    with sessions() as session:
+        assert session.scalar(select(Delivery.due_at)) == expected
+
+    visitor.goto("/timetable")
+    page.get_by_role("button", name=f"Remove {added}").click()
+    visitor.audit()
+    assert "still go out then" in page.locator(".flash").inner_text()
+    assert page.get_by_role("button", name=f"Remove {added}").count() == 0
+    with sessions() as session:
+        assert session.scalar(select(Delivery.due_at)) == expected  # the post keeps its time
+    visitor.close()
+
+
+def test_the_preview_follows_the_text_as_a_volunteer_types(chromium, site):
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)
+    visitor.goto("/compose?free=1")
+    assert page.locator("#preview").is_hidden()
+    page.get_by_label("Your post").fill("Our café is open: come as you are.")
+    page.get_by_role("heading", name="On X: 34 of 280 characters").wait_for()
+    page.get_by_label("Your post").fill("Our café is open every Thursday: come as you are. " * 8)
+    page.get_by_role("heading", name=re.compile(r"On Bluesky: \d+ of 300 characters, so it goes out as a thread of 2")
+                     ).wait_for()
+    visitor.audit()
+    visitor.close()
+
+
+def test_the_people_page_lets_an_admin_deactivate_someone(chromium, site, sessions):
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["admin"], PASSWORD)
+    visitor.goto("/users")
+    page.get_by_label(f"Role of {PEOPLE['volunteer']}").select_option("admin")
+    page.get_by_role("button", name=f"Change role of {PEOPLE['volunteer']}").click()
+    visitor.audit()
+    assert "is now admin" in page.locator(".flash").inner_text()
+    page.get_by_role("button", name=f"Deactivate {PEOPLE['storyteller']}").click()
+    visitor.audit()
+    assert "can no longer sign in" in page.locator(".flash").inner_text()
+    assert page.get_by_role("button", name=f"Reactivate {PEOPLE['storyteller']}").is_visible()
     visitor.close()

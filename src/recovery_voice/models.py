@@ -1,9 +1,11 @@
 """The database tables: users, accounts, posts, per-account deliveries and the publishing log."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -12,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -225,3 +228,39 @@ class Invitation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TimetableSlot(Base):
+    """A weekly slot kept in the database once an admin edits the timetable (until then the config's are used)."""
+
+    __tablename__ = "timetable_slots"
+    __table_args__ = (
+        UniqueConstraint("weekday", "local_time", name="uq_timetable_slots_weekday_time"),
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 is Monday
+    local_time: Mapped[time] = mapped_column(Time)  # wall-clock time in the organisation's time zone
+    # A removed slot keeps its row, so "every slot removed" differs from "never edited, use the config".
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_by: Mapped[str | None] = mapped_column(String(320))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Deactivation(Base):
+    """A person who may no longer sign in: the row's presence is the switch, so reactivating deletes it."""
+
+    __tablename__ = "deactivations"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    deactivated_by: Mapped[str] = mapped_column(String(320))
+    deactivated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """One failed sign-in against a key (a hash of an email or an address), shared by every web process."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -31,6 +31,7 @@ from .models import (
 )
 from .publishers import SUPPORTED_PLATFORMS
 from .slots import next_free_instant
+from .timetable import current_slots
 
 MAX_TEXT = 20000
 NEXT_SLOT = "next-slot"
@@ -155,14 +156,16 @@ def parse_when(when, now: datetime) -> datetime | None:
 
 def next_slot(session: Session, config: Config, account: Account, after: datetime) -> datetime:
     """Return the next timetable slot after `after` that no other post holds on this account."""
-    if not config.slots:
-        raise PostProblem('there are no timetable slots: add [timetable] slots, or give the post a time with when')
+    slots = current_slots(session, config)
+    if not slots:
+        raise PostProblem("there are no timetable slots: an admin can add some on the Timetable page "
+                          "(or [timetable] slots in the config), or give the post a time with when")
     taken = set(session.scalars(
         select(Delivery.due_at).where(
             Delivery.account_id == account.id, Delivery.status.in_(HOLDS_SLOT), Delivery.due_at > after
         )
     ))
-    instant = next_free_instant(list(config.slots), config.timezone, after + SLOT_LEAD, taken)
+    instant = next_free_instant(slots, config.timezone, after + SLOT_LEAD, taken)
     if instant is None:
         raise PostProblem(f"every slot in the next two years is taken on account {account.name!r}")
     return instant

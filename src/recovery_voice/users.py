@@ -1,4 +1,4 @@
-"""People who sign in: creating them, checking their passwords (argon2) and inviting them."""
+"""People who sign in: creating them, checking their passwords (argon2), inviting them and managing their access."""
 
 import hashlib
 import re
@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .models import Invitation, User, utcnow
+from . import logbook
+from .models import Deactivation, Invitation, User, utcnow
 
 ROLES = ("storyteller", "volunteer", "admin")
 MIN_PASSWORD = 10
@@ -55,6 +56,8 @@ def create_or_update_user(session: Session, email: str, password: str, role: str
         session.add(user)
     user.password_hash, user.role = hash_password(password), role
     session.flush()
+    # Resetting a password from the command line (`init --admin`) is how a locked-out organisation gets back in.
+    session.execute(delete(Deactivation).where(Deactivation.user_id == user.id))
     return user
 
 
@@ -72,7 +75,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         except (VerificationError, InvalidHashError):
             pass
         return None
-    return user if verify_password(user, password or "") else None
+    if not verify_password(user, password or ""):
+        return None
+    return user if is_active(session, user.id) else None
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -98,7 +103,10 @@ def invite(session: Session, email: str, role: str, invited_by: str, now: dateti
         raise UserProblem("enter an email address like name@example.org")
     if role not in ROLES:
         raise UserProblem(f"role must be one of {', '.join(ROLES)}")
-    if session.scalar(select(User).where(User.email == email)):
+    existing = session.scalar(select(User).where(User.email == email))
+    if existing is not None and not is_active(session, existing.id):
+        raise UserProblem(f"{email} has an account that is deactivated: reactivate it in the list below")
+    if existing is not None:
         raise UserProblem(f"{email} can already sign in")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(email=email, role=role, token_hash=_token_hash(token), invited_by=invited_by,
@@ -139,3 +147,72 @@ def revoke_invitation(session: Session, invitation_id: int, now: datetime | None
     if invitation is None or invitation.used_at is not None:
         raise UserProblem("that invitation is not waiting to be used")
     invitation.revoked_at = now or utcnow()
+
+
+def is_active(session: Session, user_id: int) -> bool:
+    """Tell whether a person may sign in (no admin has deactivated them)."""
+    return session.get(Deactivation, user_id) is None
+
+
+def _active_admins(session: Session) -> int:
+    """Count the admins who can still sign in."""
+    return session.scalar(select(func.count(User.id)).where(
+        User.role == "admin", User.id.not_in(select(Deactivation.user_id)))) or 0
+
+
+def _other_person(session: Session, user_id: int, actor: User) -> User:
+    """Return the person an admin is changing, refusing the admin themselves."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserProblem("that person is not here any more")
+    if user.id == actor.id:
+        raise UserProblem("you cannot change your own role or access; ask another admin")
+    return user
+
+
+def change_role(session: Session, user_id: int, role: str, actor: User) -> User:
+    """Give someone else a new role, keeping at least one admin, and log it."""
+    if role not in ROLES:
+        raise UserProblem(f"role must be one of {', '.join(ROLES)}")
+    user = _other_person(session, user_id, actor)
+    if user.role == role:
+        raise UserProblem(f"{user.email} is already {_a(role)}")
+    before, user.role = user.role, role
+    session.flush()
+    if _active_admins(session) == 0:
+        raise UserProblem("there must always be an admin who can sign in")
+    logbook.record(session, "role_changed", actor=actor.email, reason=f"{user.email}: {before} to {role}")
+    return user
+
+
+def deactivate(session: Session, user_id: int, actor: User, now: datetime | None = None) -> User:
+    """Stop someone else signing in (their open sessions end at their next page), and log it."""
+    user = _other_person(session, user_id, actor)
+    if not is_active(session, user.id):
+        raise UserProblem(f"{user.email} is already deactivated")
+    session.add(Deactivation(user_id=user.id, deactivated_by=actor.email, deactivated_at=now or utcnow()))
+    session.flush()
+    if _active_admins(session) == 0:
+        raise UserProblem("there must always be an admin who can sign in")
+    logbook.record(session, "user_deactivated", actor=actor.email, reason=user.email)
+    return user
+
+
+def reactivate(session: Session, user_id: int, actor: User) -> User:
+    """Let a deactivated person sign in again, and log it."""
+    user = _other_person(session, user_id, actor)
+    if is_active(session, user.id):
+        raise UserProblem(f"{user.email} can already sign in")
+    session.execute(delete(Deactivation).where(Deactivation.user_id == user.id))
+    logbook.record(session, "user_reactivated", actor=actor.email, reason=user.email)
+    return user
+
+
+def deactivated_ids(session: Session) -> set[int]:
+    """Return the ids of everyone who cannot sign in."""
+    return set(session.scalars(select(Deactivation.user_id)))
+
+
+def _a(role: str) -> str:
+    """Put the right article before a role."""
+    return ("an " if role[0] in "aeiou" else "a ") + role

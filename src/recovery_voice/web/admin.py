@@ -1,4 +1,4 @@
-"""Admin pages: the review queue, the publishing log, accounts, people and invitations, and the timetable."""
+"""Admin pages: the review queue, the publishing log and accounts (people and the timetable have their own modules)."""
 
 from datetime import date, timedelta
 
@@ -8,15 +8,13 @@ from sqlalchemy import func, select
 
 from .. import logbook
 from ..accounts import check_account, list_accounts
-from ..models import PENDING, Invitation, LogEntry, Post, Story, User, utcnow
+from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
 from ..review import approve, reject
-from ..slots import slot_instants
 from ..stories import approve_story, post_text, reject_story, waiting_stories
-from ..users import UserProblem, invite, revoke_invitation
 from .checking import annotated
 from .common import config, day_start, db, roles, wake_worker
-from .forms import ActionForm, ApproveForm, InviteForm, RejectForm
+from .forms import ActionForm, ApproveForm, RejectForm
 
 blueprint = Blueprint("admin", __name__)
 ADMIN = ("admin",)
@@ -166,63 +164,3 @@ def check(name: str):
     db().commit()
     flash(f"{name}: {'working' if ok else 'needs attention'}. {message}", "success" if ok else "error")
     return redirect(url_for("admin.accounts"))
-
-
-@blueprint.get("/users")
-@roles(*ADMIN)
-def users():
-    """List the people who can sign in and the invitations waiting."""
-    session = db()
-    people = list(session.scalars(select(User).order_by(User.role, User.email)))
-    invitations = list(session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(100)))
-    return render_template("users.html", people=people, invitations=invitations, form=InviteForm(),
-                           action=ActionForm(), now=utcnow(), link=None)
-
-
-@blueprint.post("/users/invite")
-@roles(*ADMIN)
-def invite_user():
-    """Invite someone by email and role; the one-time link is shown once, here."""
-    form = InviteForm()
-    link = None
-    if form.validate():
-        try:
-            invitation, token = invite(db(), form.email.data, form.role.data, current_user.email)
-        except UserProblem as error:
-            form.email.errors.append(str(error).capitalize())
-        else:
-            db().commit()
-            link = url_for("auth.invitation", token=token, _external=True)
-            flash(f"Invitation made for {invitation.email}. Send them the link below: it works once, for 7 days.",
-                  "success")
-    session = db()
-    people = list(session.scalars(select(User).order_by(User.role, User.email)))
-    invitations = list(session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(100)))
-    return render_template("users.html", people=people, invitations=invitations, form=form, action=ActionForm(),
-                           now=utcnow(), link=link)
-
-
-@blueprint.post("/invitations/<int:invitation_id>/revoke")
-@roles(*ADMIN)
-def revoke(invitation_id: int):
-    """Stop an unused invitation from working."""
-    try:
-        revoke_invitation(db(), invitation_id)
-    except UserProblem as error:
-        flash(str(error).capitalize() + ".", "error")
-    else:
-        db().commit()
-        flash("The invitation no longer works.", "success")
-    return redirect(url_for("admin.users"))
-
-
-@blueprint.get("/timetable")
-@roles(*ADMIN)
-def timetable():
-    """Show the weekly slots from the config and the next few times they fall on (read-only)."""
-    upcoming = []
-    for instant in slot_instants(list(config().slots), config().timezone, utcnow()):
-        upcoming.append(instant)
-        if len(upcoming) == 10:
-            break
-    return render_template("timetable.html", slots=config().slots, upcoming=upcoming)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from ..models import User
-from ..users import UserProblem, accept_invitation, authenticate, change_password, open_invitation
+from ..users import UserProblem, accept_invitation, authenticate, change_password, is_active, open_invitation
 from .common import db
 from .forms import AcceptInviteForm, LoginForm, PasswordForm
 
@@ -43,8 +43,8 @@ def load_user(session_id: str):
     if not user_id.isdigit():
         return None
     user = db().get(User, int(user_id))
-    if user is None or user.password_hash[-16:] != fingerprint:
-        return None
+    if user is None or user.password_hash[-16:] != fingerprint or not is_active(db(), user.id):
+        return None  # a changed password or a deactivation ends every session at its next request
     return _signed_in(user)
 
 
@@ -61,18 +61,20 @@ def login():
     form = LoginForm()
     problem = None
     if form.validate_on_submit():
-        throttle = current_app.config["RV_THROTTLE"]
+        throttle, session = current_app.config["RV_THROTTLE"], db()
         keys = (f"email:{form.email.data.strip().lower()}", _client())
-        if throttle.blocked(*keys):
+        if throttle.blocked(session, *keys):
             log.warning("sign-in paused after repeated failures from %s", request.remote_addr)
             problem = "Too many tries. For your safety, please wait 15 minutes before trying again."
             return render_template("login.html", form=form, problem=problem), 429
-        user = authenticate(db(), form.email.data, form.password.data)
+        user = authenticate(session, form.email.data, form.password.data)
         if user is None:
-            throttle.failed(*keys)
+            throttle.failed(session, *keys)
+            session.commit()
             problem = "That email and password do not match. Please try again."
         else:
-            throttle.succeeded(*keys)
+            throttle.succeeded(session, *keys)
+            session.commit()
             login_user(_signed_in(user))
             return redirect(_safe_next(request.args.get("next")) or url_for("pages.home"))
     return render_template("login.html", form=form, problem=problem)

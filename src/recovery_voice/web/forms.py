@@ -7,10 +7,12 @@ from wtforms import (
     EmailField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -18,6 +20,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..models import NAMINGS
 from ..stories import NAMING_LABELS
 from ..users import MIN_PASSWORD, ROLES
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into SelectChoice objects (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CheckboxesField(SelectMultipleField):
@@ -50,13 +60,13 @@ class AcceptInviteForm(FlaskForm):
 class InviteForm(FlaskForm):
     # users.invite checks the address itself, so no extra email-validation package is needed.
     email = EmailField("Their email address", validators=[InputRequired("Enter an email address")])
-    role = SelectField("What they will do", choices=[(r, r.capitalize()) for r in ROLES])
+    role = SelectField("What they will do", choices=options((r, r.capitalize()) for r in ROLES))
 
 
 class StoryForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired("Give your story a title"), Length(max=200)])
     text = TextAreaField("Your story", validators=[InputRequired("Write your story here"), Length(max=10000)])
-    naming = RadioField("How do you want to be named?", choices=[(n, NAMING_LABELS[n]) for n in NAMINGS],
+    naming = RadioField("How do you want to be named?", choices=options((n, NAMING_LABELS[n]) for n in NAMINGS),
                         default="first_name", validators=[InputRequired("Choose how you want to be named")])
     shown_name = StringField("The name to show (leave empty if anonymous)", validators=[Optional(), Length(max=100)])
     networks = CheckboxesField("Where may we share it?", validators=[InputRequired("Choose at least one place")])
@@ -69,14 +79,14 @@ class ComposeForm(FlaskForm):
 
     text = TextAreaField("Your post", validators=[Optional(), Length(max=20000)])
     accounts = CheckboxesField("Where it goes", validators=[InputRequired("Choose at least one account")])
-    when = RadioField("When", choices=[("next-slot", "The next free slot in the timetable"),
-                                       ("at", "At a time I choose")], default="next-slot")
+    when = RadioField("When", choices=options([("next-slot", "The next free slot in the timetable"),
+                                               ("at", "At a time I choose")]), default="next-slot")
     at = DateTimeLocalField("Date and time", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=500)])
 
 
 class RescheduleForm(FlaskForm):
-    when = RadioField("Move it to", choices=[("next-slot", "The next free slot"), ("at", "A time I choose")],
+    when = RadioField("Move it to", choices=options([("next-slot", "The next free slot"), ("at", "A time I choose")]),
                       default="next-slot")
     at = DateTimeLocalField("Date and time", format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
@@ -93,3 +103,18 @@ class RejectForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=options((r, r.capitalize()) for r in ROLES))
+
+
+class SlotForm(FlaskForm):
+    # The weekday travels as "0".."6" and comes back as an int; the time is local to the organisation.
+    weekday = SelectField("Day", coerce=int, choices=options((str(i), day) for i, day in enumerate(DAY_NAMES)),
+                          validators=[InputRequired("Choose a day")])
+    at = TimeField("Time (24-hour, like 09:30)", validators=[InputRequired("Choose a time, like 09:30")])
+
+
+class RemoveSlotForm(FlaskForm):
+    slot = StringField("Slot", validators=[InputRequired()])

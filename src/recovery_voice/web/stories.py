@@ -9,7 +9,7 @@ from ..models import STORY_WITHDRAWN, User, utcnow
 from ..stories import StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
 from .checking import annotated, fix_from_button
 from .common import config, db, roles
-from .forms import ActionForm, StoryForm
+from .forms import ActionForm, StoryForm, options
 
 blueprint = Blueprint("stories", __name__, url_prefix="/stories")
 STORYTELLER = ("storyteller",)
@@ -18,7 +18,7 @@ STORYTELLER = ("storyteller",)
 def _form(story=None) -> StoryForm:
     """Build the story form with this organisation's networks, filled from a story when editing."""
     form = StoryForm(obj=story) if story is not None and request.method == "GET" else StoryForm()
-    form.networks.choices = [(a.name, f"{a.name} ({a.platform})") for a in config().accounts]
+    form.networks.choices = options((a.name, f"{a.name} ({a.platform})") for a in config().accounts)
     if request.method == "GET" and story is None:
         form.consent_until.data = (utcnow() + timedelta(days=365)).date()
         form.networks.data = [a.name for a in config().accounts]

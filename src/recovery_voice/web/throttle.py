@@ -1,41 +1,50 @@
-"""Login throttling: too many wrong passwords for one email, or from one address, pause sign-in for a while."""
+"""Login throttling: too many wrong passwords for one email, or from one address, pause sign-in for a while.
 
-import threading
-import time
-from collections import defaultdict, deque
+Failures live in the database, so every web process behind a load balancer sees the same count and a
+restart does not wipe it. Each method works in the caller's session; the caller commits.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from ..models import LoginFailure, utcnow
 
 MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
+WINDOW = timedelta(minutes=15)
+
+
+def _hashed(keys) -> list[str]:
+    """Hash keys, so the table never holds anyone's email or address in clear."""
+    return [hashlib.sha256(key.encode()).hexdigest() for key in keys]
 
 
 class Throttle:
-    """Counts recent failed sign-ins per key (email, address) in this process."""
+    """Counts recent failed sign-ins per key (email, address) in the shared database."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS, clock=time.monotonic):
+    def __init__(self, max_failures: int = MAX_FAILURES, window: timedelta = WINDOW, clock=utcnow):
         self.max_failures, self.window, self.clock = max_failures, window, clock
-        self._failures: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def blocked(self, *keys: str) -> bool:
+    def blocked(self, session: Session, *keys: str) -> bool:
         """Tell whether any key has failed too often within the window."""
-        with self._lock:
-            return any(len(self._recent(key)) >= self.max_failures for key in keys)
+        counts = session.scalars(
+            select(func.count(LoginFailure.id))
+            .where(LoginFailure.key.in_(_hashed(keys)), LoginFailure.at > self._since())
+            .group_by(LoginFailure.key))
+        return any(count >= self.max_failures for count in counts)
 
-    def failed(self, *keys: str) -> None:
-        """Record one failure against each key."""
-        with self._lock:
-            for key in keys:
-                self._recent(key).append(self.clock())
+    def failed(self, session: Session, *keys: str) -> None:
+        """Record one failure against each key, and forget failures too old to matter."""
+        now = self.clock()
+        session.execute(insert(LoginFailure), [{"key": key, "at": now} for key in _hashed(keys)])
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= self._since(now)))
 
-    def succeeded(self, *keys: str) -> None:
-        """Forget the failures of a key that has now signed in."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+    def succeeded(self, session: Session, *keys: str) -> None:
+        """Forget the failures of keys that have now signed in."""
+        session.execute(delete(LoginFailure).where(LoginFailure.key.in_(_hashed(keys))))
 
-    def _recent(self, key: str) -> deque:
-        """Return the key's failures, dropping those older than the window."""
-        entries = self._failures[key]
-        while entries and entries[0] < self.clock() - self.window:
-            entries.popleft()
-        return entries
+    def _since(self, now: datetime | None = None) -> datetime:
+        """Return the start of the window that counts."""
+        return (now or self.clock()) - self.window

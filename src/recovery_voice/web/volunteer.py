@@ -5,12 +5,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..compose import TemplateProblem, load_template, load_templates
-from ..models import Account, Delivery, LogEntry, Post
-from ..posts import Draft, PostProblem, cancel, create_post, pause, reschedule, resume
+from ..models import Account, Delivery, LogEntry, Post, utcnow
+from ..posts import SLOT_LEAD, Draft, PostProblem, cancel, create_post, next_slot, pause, reschedule, resume
+from ..timetable import upcoming
 from .calendar import calendar_view
 from .checking import annotated, fix_from_button
 from .common import STAFF, config, db, from_local, roles
-from .forms import ActionForm, ComposeForm, RescheduleForm
+from .forms import ActionForm, ComposeForm, RescheduleForm, options
 from .preview import previews
 
 blueprint = Blueprint("volunteer", __name__)
@@ -36,7 +37,7 @@ def _compose_form(template):
             field.label + ("" if field.required else " (optional)"), description=f"For example: {field.example}"
             if field.example else "")
     form = type("TemplateComposeForm", (ComposeForm,), extra)()
-    form.accounts.choices = [(a.name, f"{a.name} ({a.platform})") for a in config().accounts]
+    form.accounts.choices = options((a.name, f"{a.name} ({a.platform})") for a in config().accounts)
     if request.method == "GET":
         form.accounts.data = [a.name for a in config().accounts]
     return form
@@ -94,7 +95,27 @@ def compose():
               if field.data}
     return render_template("compose.html", form=form, template=template, checks=checks, text=text,
                            previews=previews(text, form.content_warning.data) if text else [],
-                           checked_fields=_checked_fields(form, template))
+                           checked_fields=_checked_fields(form, template), next_free=_next_free(form))
+
+
+def _next_free(form) -> list[tuple[str, object]]:
+    """Return (account, time) of the next free slot for each chosen account, for the hint beside "When"."""
+    session, found = db(), []
+    rows = {a.name: a for a in session.scalars(select(Account).where(Account.name.in_(form.accounts.data or [])))}
+    for name in form.accounts.data or []:
+        try:
+            at = next_slot(session, config(), rows[name], utcnow()) if name in rows else _first_slot()
+        except PostProblem:
+            at = None
+        if at is not None:
+            found.append((name, at))
+    return found if len({at for _, at in found}) > 1 else found[:1]
+
+
+def _first_slot():
+    """Return the timetable's next instant, for an account that has never had a post."""
+    soonest = upcoming(db(), config(), utcnow() + SLOT_LEAD, count=1)
+    return soonest[0] if soonest else None
 
 
 def _apply(form, template, choice: str) -> None:

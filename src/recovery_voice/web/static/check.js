@@ -1,5 +1,6 @@
 // The live language check: as someone types, ask the server and show findings with one-click fixes.
-// Without JavaScript the same findings appear after pressing the form's "Check" button.
+// It also refreshes the per-network preview, by sending the form as the "Check and preview" button would.
+// Without JavaScript the same findings and preview appear after pressing that button.
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]');
@@ -64,6 +65,37 @@
     field.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () { check(field, box); }, 400);
+    });
+  });
+
+  function preview(form, target) {
+    var body = new FormData(form);
+    body.set("action", "check");
+    fetch(window.location.href, {method: "POST", credentials: "same-origin", body: body})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(target.id);
+        if (!fresh) { return; }
+        target.replaceChildren.apply(target, Array.prototype.slice.call(fresh.childNodes));
+        target.hidden = fresh.hidden;
+      })
+      .catch(function () { /* the preview button still works */ });
+  }
+
+  document.querySelectorAll("form[data-preview]").forEach(function (form) {
+    var target = document.getElementById(form.dataset.preview);
+    var timer = null;
+    if (!target) { return; }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(function () { preview(form, target); }, 500);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    // A one-click fix changes a field from script, which fires no input event: watch the fix buttons too.
+    form.addEventListener("click", function (event) {
+      if (event.target.closest(".fixes button[type=button]")) { later(); }
     });
   });
 }());
