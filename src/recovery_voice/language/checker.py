@@ -5,24 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .context import innermost, is_mention, is_name, is_self_description, quote_spans
-from .index import candidates, present
-from .model import RANK, Finding, Report
+from .context import Quotes, cue_before, is_mention, is_name, is_self_description, named_cues, quote_spans
+from .index import Index, key_of, present
+from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
 from .settings import LanguageSettings
+from .suggest import suggestions
 from .text import Prepared, prepare
 
 _DEFAULT_SETTINGS: LanguageSettings | None = None
 _ARTICLE = re.compile(r"(?<!\w)(an?)\s+\Z")
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-_LAST_WORD = re.compile(r"([a-z]+)[^a-z]*\Z")
-_IRREGULAR_PLURALS = frozenset({"people", "men", "women", "children", "folk"})
+_NO_QUOTES = Quotes(())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     """A match that passed its rule's context checks, before quotes and overlaps are weighed."""
 
+    number: int  # the row of the trigger in the settings' table
     rule: Rule
     trigger: Trigger
     severity: str
@@ -30,6 +30,7 @@ class _Candidate:
     start: int  # offsets into the normalised text
     end: int
     groups: dict
+    span: tuple[int, int]  # start and end in the original text, worked out once
 
 
 def check(text: str, *, voice: str = "organisation", settings: LanguageSettings | None = None) -> Report:
@@ -42,17 +43,28 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
     if not isinstance(settings, LanguageSettings):
         raise TypeError("settings must be a LanguageSettings")
     prepared = prepare(text)
-    candidates = _match(prepared, settings, voice)
+    table, index = settings.index(voice)
+    candidates = _match(prepared, table, index)
     if not candidates:
-        return Report(text, ())
-    quotes = quote_spans(text) if _has_quotes(text) else ()
-    kept = [c for c in candidates if not _mentioned(prepared, quotes, c) and not _named(prepared, c)]
+        return new_report(text, ())
+    quotes = Quotes(quote_spans(text)) if _has_quotes(text) else _NO_QUOTES
+    cues = named_cues(prepared.low)  # once per text, so most matches skip the search for "the word ..."
+    if quotes.spans or cues:
+        candidates = [c for c in candidates if not _mentioned(prepared, quotes, cues, c)]
+    # else: with no quotation and no "the word ...", nothing can be a mention
+    kept = [c for c in candidates if not _named(prepared, c)]
     for candidate in kept:
         if candidate.rule.article:
-            _take_article(prepared.low, candidate)
-    findings = [_finding(prepared, quotes, voice, c) for c in _without_overlaps(kept)]
+            _take_article(prepared, candidate)
+    if _in_order(kept):
+        # Most texts: the matches came in order of place and none overlap, so all are kept, and their
+        # findings are sorted by where they start already, unless normalising made two starts equal.
+        findings = [_finding(prepared, quotes, voice, index.memo, c) for c in kept]
+        if prepared.index is None or all(a.start < b.start for a, b in zip(findings, findings[1:])):
+            return new_report(text, tuple(findings))
+    findings = [_finding(prepared, quotes, voice, index.memo, c) for c in _without_overlaps(kept)]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
-    return Report(text, tuple(findings))
+    return new_report(text, tuple(findings))
 
 
 def _default_settings() -> LanguageSettings:
@@ -63,40 +75,68 @@ def _default_settings() -> LanguageSettings:
     return _DEFAULT_SETTINGS
 
 
-def _match(prepared: Prepared, settings: LanguageSettings, voice: str) -> list[_Candidate]:
-    """Find every place an active rule matches in a context that lets it fire."""
-    table, index = settings.index(voice)
-    low, norm = prepared.low, prepared.norm
+def _match(prepared: Prepared, table: tuple, index: Index) -> list[_Candidate]:
+    """Find every place an active trigger of the table matches in a context that lets it fire."""
+    low = prepared.low
     found: list[_Candidate] = []
     seen: dict = {}
-    for at, numbers in candidates(index, low):
-        for number in numbers:
-            row = table[number]
-            trigger = row[2]
-            target = norm if trigger.case_sensitive else low
-            # A cheap test first: most triggers filed under "drug" need a word like "abuse" too.
-            if present(trigger.needs, target, seen):
-                match = trigger.pattern.match(target, at)
-                if match is not None:
-                    _consider(prepared, row, match, found)
+    if index.finder is not None:
+        probes = index.probes
+        for place in index.finder.finditer(low):
+            at = place.start()
+            key = place.group(1)
+            regex, slots, alone = probes.get(key) or probes[key_of(key)]  # "a-bit" is filed under "a bit"
+            # One call tries every joined trigger filed under this prefix (see probe.py).
+            joined = regex.match(low, at)
+            if joined.lastindex is None and not alone:
+                continue  # no group took part: none of the triggers matches here, as at most places
+            spans = joined.regs  # built anew on every access, so once
+            for number, group, names in slots:
+                if group >= 0:
+                    start, end = spans[group]
+                    if start >= 0:
+                        _consider(prepared, table, number, start, end, joined, names, found)
+                else:
+                    _try_alone(prepared, table, number, at, seen, found)
     for number in index.everywhere:
-        row = table[number]
-        target = norm if row[2].case_sensitive else low
-        for match in row[2].pattern.finditer(target):
+        trigger = table[number][2]
+        target = prepared.norm if trigger.case_sensitive else low
+        for match in trigger.pattern.finditer(target):
             start = match.start()
             # Matches must start a word; patterns carry no \b so that re can search for their prefix.
             if not start or not (target[start - 1].isalnum() or target[start - 1] == "_"):
-                _consider(prepared, row, match, found)
+                _consider(prepared, table, number, start, match.end(), match, None, found)
     return found
 
 
-def _consider(prepared: Prepared, row: tuple, match: re.Match, found: list) -> None:
-    """Keep a match of a (rule, severity, trigger, order) row when it is not empty and its context lets it fire."""
-    start, end = match.span()
-    rule, severity, trigger, order = row
-    if start == end or not trigger.context_ok(prepared.low, start, end) or prepared.is_masked(start, end):
+def _try_alone(prepared: Prepared, table: tuple, number: int, at: int, seen: dict, found: list) -> None:
+    """Try one trigger that a probe could not join at a word start, the way every trigger once was."""
+    trigger = table[number][2]
+    target = prepared.norm if trigger.case_sensitive else prepared.low
+    # A cheap test first: most triggers filed under "drug" need a word like "abuse" too.
+    if present(trigger.needs, target, seen):
+        match = trigger.pattern.match(target, at)
+        if match is not None:
+            _consider(prepared, table, number, match.start(), match.end(), match, None, found)
+
+
+def _consider(prepared: Prepared, table: tuple, number: int, start: int, end: int, match: re.Match, names,
+              found: list) -> None:
+    """Keep a match of a table's (rule, severity, trigger, order) row when it is not empty and its context allows it.
+
+    `names` pairs each of the trigger's group names with its name in a joined probe; None means
+    `match` is the trigger's own match.
+    """
+    rule, severity, trigger, order = table[number]
+    if start == end or (trigger.contextual and not trigger.context_ok(prepared.low, start, end)) or (
+            prepared.masked and prepared.is_masked(start, end)):
         return
-    found.append(_Candidate(rule, trigger, severity, order, start, end, match.groupdict()))
+    if names is None:
+        groups = match.groupdict()
+    else:  # most triggers have no groups: skip building an empty dict the long way
+        groups = {name: match.group(renamed) for name, renamed in names} if names else {}
+    span = (start, end) if prepared.index is None else prepared.original_span(start, end)
+    found.append(_Candidate(number, rule, trigger, severity, order, start, end, groups, span))
 
 
 def _has_quotes(text: str) -> bool:
@@ -104,29 +144,51 @@ def _has_quotes(text: str) -> bool:
     return any(q in text for q in "\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb")
 
 
-def _mentioned(prepared: Prepared, quotes, candidate: _Candidate) -> bool:
+def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], candidate: _Candidate) -> bool:
     """Tell whether a match is a word being talked about, which is not a finding at all."""
-    start, end = prepared.original_span(candidate.start, candidate.end)
-    span = innermost(quotes, start, end)
-    return is_mention(prepared.original, prepared.low, span, (start, end), candidate.start)
+    start, end = candidate.span
+    span = quotes.innermost(start, end) if quotes.spans else None
+    near = bool(cues) and cue_before(cues, candidate.start)
+    if span is None and not near:
+        return False  # neither quoted nor after "the word": what is_mention would say, sooner
+    return is_mention(prepared.original, prepared.low, span, (start, end), candidate.start, named_cue=near)
 
 
 def _named(prepared: Prepared, candidate: _Candidate) -> bool:
     """Tell whether a match is part of a proper name, which is not ours to change."""
-    start, end = prepared.original_span(candidate.start, candidate.end)
+    start, end = candidate.span
+    if prepared.original[start].islower():
+        return False  # names are in Title Case; most matches are not, and is_name would say so slowly
     return is_name(prepared.original, start, end)
 
 
-def _take_article(low: str, candidate: _Candidate) -> None:
+def _take_article(prepared: Prepared, candidate: _Candidate) -> None:
     """Widen a noun match over a directly preceding "a"/"an", so "an addict" gets "a person in recovery"."""
-    found = _ARTICLE.search(low, max(0, candidate.start - 5), candidate.start)
+    low, start = prepared.low, candidate.start
+    if not start or not low[start - 1].isspace():
+        return  # _ARTICLE ends in whitespace right before the match
+    found = _ARTICLE.search(low, max(0, start - 5), start)
     if found:
         candidate.groups = {**candidate.groups, "_article": found.group(1)}
         candidate.start = found.start()
+        candidate.span = prepared.original_span(candidate.start, candidate.end)
+
+
+def _in_order(candidates: list[_Candidate]) -> bool:
+    """Tell whether each match starts where the one before it ended, or later: in order, and no overlaps."""
+    end = 0
+    for candidate in candidates:
+        if candidate.start < end:
+            return False
+        end = candidate.end
+    return True
 
 
 def _without_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
     """Keep the longest match where matches overlap ("recovering addict" over "addict"), then the most severe."""
+    spans = sorted([(c.start, c.end) for c in candidates])
+    if all(before[1] <= after[0] for before, after in zip(spans, spans[1:])):
+        return candidates  # nothing overlaps, as in most texts: all are kept, and findings get sorted anyway
     ranked = sorted(candidates, key=lambda c: (c.start - c.end, -RANK[c.severity], c.order, c.start))
     taken = bytearray(max((c.end for c in candidates), default=0))  # 1 where a kept match already is
     kept: list[_Candidate] = []
@@ -137,94 +199,20 @@ def _without_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
     return kept
 
 
-def _finding(prepared: Prepared, quotes, voice: str, candidate: _Candidate) -> Finding:
+def _finding(prepared: Prepared, quotes: Quotes, voice: str, memo: dict, candidate: _Candidate) -> Finding:
     """Build the finding for a match, lowering it to info for quoted speech and self-description."""
-    start, end = prepared.original_span(candidate.start, candidate.end)
+    start, end = candidate.span
     severity = candidate.severity
     theirs = False
-    if quotes and innermost(quotes, start, end) is not None:
+    if quotes.spans and quotes.innermost(start, end) is not None:
         theirs = True  # somebody's words, quoted: show them, never block them
     elif voice == "storyteller" and candidate.rule.self_description and is_self_description(
             prepared.low, candidate.start, candidate.end, noun=candidate.rule.article):
         theirs = True  # a person's words about themselves are theirs
     matched = prepared.original[start:end]
     rule = candidate.rule
-    return Finding(
-        rule=rule.id,
-        severity="info" if theirs else severity,
-        start=start,
-        end=end,
-        text=matched,
-        message=rule.message,
-        suggestions=_suggestions(prepared, candidate, matched),
-        source=rule.source,
-        rewrite=not theirs,
-    )
-
-
-def _suggestions(prepared: Prepared, candidate: _Candidate, matched: str) -> tuple[str, ...]:
-    """Fill in, number, article and capitalise the suggestions so they can replace the match as is."""
-    low = prepared.low[candidate.start:candidate.end]
-    last = _LAST_WORD.search(low)
-    word = last.group(1) if last else ""
-    plural = word in _IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith(("ss", "us", "is")))
-    article = candidate.groups.get("_article")
-    if prepared.in_hashtag(candidate.start):
-        recase = _camel
-    elif candidate.trigger.case_sensitive:  # acronyms (MAT, IDU) say nothing about case
-        recase = None
-    else:
-        recase = _CASES[_case_of(matched)]
-    out: list[str] = []
-    for template in candidate.trigger.suggestions or candidate.rule.suggestions:
-        if "|" in template:
-            singular, _, many = template.partition("|")
-            template = many if plural else singular
-        text = _fill(template, candidate.groups) if "{" in template else template
-        if text is None:
-            continue
-        text = _fix_article(text, article)
-        if recase is not None:
-            text = recase(text)
-        if text not in out:
-            out.append(text)
-    return tuple(out)
-
-
-def _fill(template: str, groups: dict) -> str | None:
-    """Put named groups into {name} slots; None when a slot's group did not take part in the match."""
-    names = _PLACEHOLDER.findall(template)
-    if any(not groups.get(name) for name in names):
-        return None
-    return _PLACEHOLDER.sub(lambda m: " ".join(groups[m.group(1)].split()), template)
-
-
-def _fix_article(text: str, article: str | None) -> str:
-    """Keep a suggestion's a/an only when the match had one, and choose a or an by the next word."""
-    if not text.startswith(("a ", "an ", "A ", "An ")):
-        return text
-    head, _, rest = text.partition(" ")
-    if article is None:
-        return rest
-    chosen = "an" if rest[:1].lower() in "aeiou" else "a"
-    return chosen + " " + rest
-
-
-def _case_of(matched: str) -> str:
-    """Tell how the matched text is capitalised: "upper" (ALL CAPS), "title" (a capital first) or "lower"."""
-    letters = [c for c in matched if c.isalpha()]
-    if len(letters) > 1 and all(c.isupper() for c in letters):
-        return "upper"
-    first = matched.split()[0] if matched.split() else ""
-    # "Addicts" starts a sentence; "IV users" starts with an acronym, which says nothing.
-    if first[:1].isupper() and not (len(first) > 1 and first.isupper()):
-        return "title"
-    return "lower"
-
-
-_CASES = {"upper": str.upper, "title": lambda text: text[:1].upper() + text[1:], "lower": None}
-
-
-def _camel(text: str) -> str:
-    """Turn a suggestion into CamelCase, so a hashtag can be replaced by a hashtag."""
-    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^\w]+", text) if w)
+    hashtag = bool(prepared.hashtags) and prepared.in_hashtag(candidate.start)
+    return new_finding(rule.id, "info" if theirs else severity, start, end, matched, rule.message,
+                       suggestions(memo, candidate.number, rule, candidate.trigger, matched,
+                                   prepared.low[candidate.start:candidate.end], hashtag, candidate.groups),
+                       rule.source, not theirs)

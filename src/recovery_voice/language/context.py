@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
+from .text import occurrences
+
 _QUOTE_CHARS = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
 _OPEN_DOUBLE = "\u201c\u201e\u00ab"
 _CLOSE_DOUBLE = "\u201d\u00bb"
@@ -38,7 +40,8 @@ _CUE_AFTER = re.compile(
 # A quotation that opens with a subject ("I'm an addict") is somebody speaking, however short.
 _SPEAKER = re.compile(r"\s*(?:i|we|you|he|she|they)(?:['\u2019]\w+)?\b", re.IGNORECASE)
 # An unquoted mention: "we stopped using the word junkie".
-_NAMED_WORD = re.compile(r"(?<!\w)(?:the|that|this|a)\s+(?:word|term|label|phrase|slur|insult)s?\s*[:,]?\s*\Z")
+_NAMED_NOUNS = ("word", "term", "label", "phrase", "slur", "insult")
+_NAMED_WORD = re.compile(rf"(?<!\w)(?:the|that|this|a)\s+(?:{'|'.join(_NAMED_NOUNS)})s?\s*[:,]?\s*\Z")
 
 # A storyteller speaking about themselves: "I'm (a grateful) ...", "I was ...", "I've been ...",
 # "we're ...". Up to three words may sit between ("I'm a proud recovering addict"), but not words
@@ -109,19 +112,61 @@ def _single_quote(text: str, at: int, char: str, single: int | None, spans: list
 
 def innermost(spans: tuple[tuple[int, int], ...], start: int, end: int) -> tuple[int, int] | None:
     """Return the tightest quotation around text[start:end], or None."""
-    # Spans are in order of their closing quote; the innermost one around a match is the first,
-    # from the match on, that opened before it. Looking at a few is enough: quotes nest shallowly.
-    first = bisect_left(spans, end, key=lambda span: span[1])
-    for at in range(first, min(first + _MAX_NESTED, len(spans))):
-        open_at, close_at = spans[at]
-        if open_at < start:
-            return spans[at]
-    return None
+    return Quotes(spans).innermost(start, end)
 
 
-def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[int, int], norm_start: int) -> bool:
-    """Tell whether a word is talked about rather than used ("we don't say 'junkie'")."""
-    if _NAMED_WORD.search(low, max(0, norm_start - 40), norm_start):
+class Quotes:
+    """A text's quotation spans, kept with what lets each match find its innermost quotation quickly."""
+
+    __slots__ = ("spans", "closes", "lowest")
+
+    def __init__(self, spans: tuple[tuple[int, int], ...]) -> None:
+        """Remember the spans, their closing offsets and the earliest opening among each next few."""
+        self.spans = spans
+        self.closes = [close for _, close in spans]
+        opens = [open_at for open_at, _ in spans]
+        # lowest[i]: the earliest opening quote among the spans innermost() looks at from i on. Most
+        # matches are in no quotation, and this says so without looking at each of those spans.
+        self.lowest = [min(opens[at:at + _MAX_NESTED]) for at in range(len(spans))]
+
+    def __bool__(self) -> bool:
+        """Tell whether the text has any quotation."""
+        return bool(self.spans)
+
+    def innermost(self, start: int, end: int) -> tuple[int, int] | None:
+        """Return the tightest quotation around text[start:end], or None."""
+        # Spans are in order of their closing quote; the innermost one around a match is the first,
+        # from the match on, that opened before it. Looking at a few is enough: quotes nest shallowly.
+        spans = self.spans
+        first = bisect_left(self.closes, end)
+        if first == len(spans) or self.lowest[first] >= start:
+            return None
+        for at in range(first, min(first + _MAX_NESTED, len(spans))):
+            if spans[at][0] < start:
+                return spans[at]
+        return None  # pragma: no cover - lowest[first] < start means one of them opened before
+
+
+def named_cues(low: str) -> list[int]:
+    """Return, in order, where the words that _NAMED_WORD needs ("word", "term"...) occur in a lower-cased text."""
+    if not any(word in low for word in _NAMED_NOUNS):
+        return []  # most texts: a quick look, no list of places
+    return sorted(at for word in _NAMED_NOUNS for at in occurrences(low, word))
+
+
+def cue_before(cues: list[int], start: int) -> bool:
+    """Tell whether a cue from named_cues() starts in the 40 characters that is_mention searches before `start`."""
+    at = bisect_left(cues, start - 40)
+    return at < len(cues) and cues[at] < start
+
+
+def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[int, int], norm_start: int,
+               named_cue: bool = True) -> bool:
+    """Tell whether a word is talked about rather than used ("we don't say 'junkie'").
+
+    `named_cue` False (from cue_before) says no "word", "term"... is near enough for an unquoted mention.
+    """
+    if named_cue and _NAMED_WORD.search(low, max(0, norm_start - 40), norm_start):
         return True
     if span is None:
         return False
@@ -166,6 +211,8 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 def is_name(text: str, start: int, end: int) -> bool:
     """Tell whether text[start:end] is part of the proper name of an organisation, a law or a service."""
+    if text[start].isalpha() and not text[start].isupper():
+        return False  # the first word starts lower case: the check below would say so, more slowly
     words = _WORDS.findall(text, start, end)
     if not words or not all(w[0].isupper() for w in words) or (start and text[start - 1] == "#"):
         return False

@@ -2,14 +2,22 @@
 
 Every match starts at the start of a word, so each pattern is reduced to the short prefixes (up to
 KEY_LENGTH characters) that a match can begin with. One regular expression finds the word starts
-that begin with any prefix; only the triggers filed under those prefixes are then tried there, with
-`pattern.match`. Most words of most texts start no rule, so most rules never run at all.
+that begin with any prefix; only the triggers filed under those prefixes are then tried there, all
+in one call (probe.py). Most words of most texts start no rule, so most rules never run at all.
+
+A space in a prefix stands for the rules' word gap (SEP: spaces, hyphens, underscores) when it is
+not empty, so "a bit ocd" is filed under "a bit", "a-bit" and "a  bit" alike (and under "abito"
+for the gap left out), not under "a": short words like "a" and "the" no longer stop the finder at
+every other word. No other prefix character can be a gap character, so at every step of the
+finder's trie at most one branch can match, and it captures the longest prefix there is.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .probe import Probe, build_probe
 
 try:  # Python 3.11+ names the parser re._parser; older ones call it sre_parse.
     from re import _parser as _sre
@@ -20,18 +28,23 @@ from re._constants import (  # type: ignore[attr-defined]
     ASSERT, ASSERT_NOT, AT, BRANCH, IN, LITERAL, MAX_REPEAT, MIN_REPEAT, NEGATE, SUBPATTERN,
 )
 
-KEY_LENGTH = 5
+KEY_LENGTH = 6
 # Character classes bigger than this (like \s or [a-z]) end a prefix instead of multiplying it.
 _MAX_CLASS = 6
 _MAX_PREFIXES = 400
 _MAX_NEEDS = 4
+GAP = " "  # stands for a run of one or more gap characters in a prefix
+_GAP_RUN = re.compile(r"[\s\-_]+")
+_GAP_CHARS = frozenset(" \t\n\r\f\v-_")
+# The parsed form of SEP ([\s\-_]*), the word gap that rules.py puts for every space in a pattern.
+_SEP_ITEM = str(list(_sre.parse(r"[\s\-_]*")))
 
 
 def prefixes(source: str, lowercase: bool = True) -> frozenset[str] | None:
     """Return the prefixes every match of a pattern starts with, or None when it could start anywhere."""
     found = _sequence(list(_sre.parse(source)), KEY_LENGTH)
     keys = frozenset((text.lower() if lowercase else text) for text, _ in found)
-    if not keys or "" in keys or len(keys) > _MAX_PREFIXES:
+    if not keys or "" in keys or len(keys) > _MAX_PREFIXES or any(k.startswith(GAP) for k in keys):
         return None
     return keys
 
@@ -46,7 +59,10 @@ def _sequence(items: list, room: int) -> set[tuple[str, bool]]:
                 grown.add((text[:room], False))
                 continue
             for more, still_open in _item(item, room - len(text)):
-                grown.add(((text + more)[:room], still_open and len(text + more) < room))
+                joined = text + more
+                while GAP + GAP in joined:  # two gaps in a row are one run of gap characters
+                    joined = joined.replace(GAP + GAP, GAP)
+                grown.add((joined[:room], still_open and len(joined) < room))
         states = grown
         if len(states) > _MAX_PREFIXES or all(not open_ for _, open_ in states):
             break
@@ -57,12 +73,19 @@ def _item(item, room: int) -> set[tuple[str, bool]]:
     """Return (prefix, open) pairs for one parsed item; anything unknown ends the prefix there."""
     op, arg = item
     if op is LITERAL:
-        return {(chr(arg), True)}
+        # A gap character written out ("co-dependent") is filed as a gap, which stands for it and more:
+        # as a character of its own it would make two branches of the finder's trie match at once.
+        return {(GAP, True)} if _is_gap(chr(arg)) else {(chr(arg), True)}
     if op is IN:
         chars = [chr(a) for o, a in arg if o is LITERAL]
         if len(chars) != len(arg) or len(chars) > _MAX_CLASS or any(o is NEGATE for o, _ in arg):
             return {("", False)}
+        gaps = [c for c in chars if _is_gap(c)]
+        if gaps:
+            return {(GAP, True)} if len(gaps) == len(chars) else {("", False)}
         return {(c, True) for c in chars}
+    if op is MAX_REPEAT and str([item]) == _SEP_ITEM:
+        return {(GAP, True), ("", True)}  # the word gap: some gap characters, or none
     if op is SUBPATTERN:
         return _sequence(list(arg[-1]), room)
     if op is BRANCH:
@@ -74,6 +97,11 @@ def _item(item, room: int) -> set[tuple[str, bool]]:
     if op in (AT, ASSERT, ASSERT_NOT):
         return {("", True)}  # zero width: says nothing about the characters
     return {("", False)}
+
+
+def _is_gap(char: str) -> bool:
+    """Tell whether a character is one of those a gap (SEP) is made of."""
+    return char in _GAP_CHARS or char.isspace()
 
 
 def needs(source: str, lowercase: bool = True) -> frozenset[str] | None:
@@ -121,6 +149,8 @@ class Index:
     finder: re.Pattern | None  # finds word starts that begin with a prefix, capturing the longest
     by_key: dict  # prefix -> trigger numbers filed under it or under any shorter prefix of it
     everywhere: tuple[int, ...]  # trigger numbers with no usable prefix: searched for everywhere
+    probes: dict  # prefix -> the Probe that tries all of by_key[prefix] in one call (see probe.py)
+    memo: dict  # rendered suggestions by trigger number and matched form (see suggest.py)
 
 
 def build(triggers: list[tuple[int, object]]) -> Index:
@@ -139,8 +169,17 @@ def build(triggers: list[tuple[int, object]]) -> Index:
     for key in own:
         numbers = {n for length in range(1, len(key) + 1) for n in own.get(key[:length], ())}
         by_key[key] = tuple(sorted(numbers))
-    finder = re.compile(r"(?<!\w)(" + _trie(sorted(own)) + ")") if own else None
-    return Index(finder, by_key, tuple(everywhere))
+    # Zero width (a lookahead), as a prefix with a gap ("the h") must not hide the next word start.
+    finder = re.compile(r"(?<!\w)(?=(" + _trie(sorted(own)) + "))") if own else None
+    # Many prefixes share one list of triggers ("drugs", "drugm"...): build each probe once.
+    lookup = dict(triggers)
+    shared: dict[tuple[int, ...], Probe] = {}
+    probes = {}
+    for key, numbers in by_key.items():
+        if numbers not in shared:
+            shared[numbers] = build_probe(numbers, lookup)
+        probes[key] = shared[numbers]
+    return Index(finder, by_key, tuple(everywhere), probes, {})
 
 
 def _trie(keys: list[str]) -> str:
@@ -154,9 +193,10 @@ def _trie(keys: list[str]) -> str:
             ends = True
     if not heads:
         return ""
-    parts = [re.escape(head) + _trie(rest) for head, rest in heads.items()]
+    parts = [(r"[\s\-_]+" if head == GAP else re.escape(head)) + _trie(rest) for head, rest in heads.items()]
     body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-    # A key that ends here makes the rest optional: "ad" and "add" both start at "ad".
+    # A key that ends here makes the rest optional: "ad" and "add" both start at "ad". (Marking each
+    # key with an empty group, to read it from lastindex, made every match copy hundreds of groups.)
     return f"(?:{body})?" if ends else body
 
 
@@ -165,7 +205,12 @@ def candidates(index: Index, low: str) -> list[tuple[int, tuple[int, ...]]]:
     if index.finder is None:
         return []
     by_key = index.by_key
-    return [(found.start(), by_key[found.group(1)]) for found in index.finder.finditer(low)]
+    return [(found.start(), by_key[key_of(found.group(1))]) for found in index.finder.finditer(low)]
+
+
+def key_of(found: str) -> str:
+    """Return the prefix that the finder's capture stands for: each run of gap characters is one GAP."""
+    return found if found.isalpha() else _GAP_RUN.sub(GAP, found)
 
 
 def present(words: frozenset[str] | None, text: str, seen: dict) -> bool:

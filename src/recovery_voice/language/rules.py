@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .index import needs, prefixes
 from .model import SEVERITIES
+from .reverse import reversed_pattern
 
 RULES_DIR = Path(__file__).resolve().parent
 REGIONS = ("uk", "us", "both")
@@ -56,19 +57,35 @@ class Trigger:
     suggestions: tuple[str, ...] = ()
     keys: frozenset[str] | None = None  # the prefixes a match starts with (see index.py)
     needs: frozenset[str] | None = None  # words of which every match contains one
+    # before and not_before reversed (see reverse.py): one anchored match on the reversed window
+    # instead of a search through it. None where a pattern cannot be reversed.
+    before_reversed: re.Pattern | None = field(default=None, compare=False, repr=False)
+    not_before_reversed: re.Pattern | None = field(default=None, compare=False, repr=False)
+    contextual: bool = field(init=False, compare=False, repr=False)  # whether any context is set
+
+    def __post_init__(self) -> None:
+        """Note once whether context_ok has anything to check, so most matches skip calling it."""
+        object.__setattr__(self, "contextual", any(
+            getattr(self, key) is not None for key in ("before", "not_before", "after", "not_after", "near", "not_near")))
 
     def context_ok(self, low: str, start: int, end: int) -> bool:
         """Tell whether the words around low[start:end] allow this trigger to fire."""
-        if self.before or self.not_before:
-            left = low[max(0, start - DEFAULT_WINDOW):start]
-            if self.before and not self.before.search(left):
-                return False
-            if self.not_before and self.not_before.search(left):
-                return False
+        # Every test must pass, so the cheapest go first: after/not_after only match at one place,
+        # while before/not_before search a window.
         if self.after and not self.after.match(low, end):
             return False
         if self.not_after and self.not_after.match(low, end):
             return False
+        if self.before or self.not_before:
+            lo = max(0, start - DEFAULT_WINDOW)
+            # The window before the match, read backwards, cut in one step: low[lo:start][::-1].
+            backwards = low[start - 1:lo - 1:-1] if lo else low[start - 1::-1] if start else ""
+            if self.before and not (self.before_reversed.match(backwards) if self.before_reversed
+                                    else self.before.search(low[lo:start])):
+                return False
+            if self.not_before and (self.not_before_reversed.match(backwards) if self.not_before_reversed
+                                    else self.not_before.search(low[lo:start])):
+                return False
         if self.near or self.not_near:
             around = _sentence(low, start, end, self.window)
             if self.near and not self.near.search(around):
@@ -235,6 +252,9 @@ def _parse_trigger(table: dict, words: dict[str, str], where: str) -> Trigger:
             parts = [_expand(p, words, f"{where}: {key}", lowercase=True) for p in _strings(table, key, where)]
             context[key] = _compile(_wrap_context(key, parts), f"{where}: {key}")
     pattern = _compile("(?:" + "|".join(expanded) + r")(?!\w)", where)
+    for key in ("before", "not_before"):
+        if key in context:
+            context[f"{key}_reversed"] = reversed_pattern(context[key])
     return Trigger(
         pattern=pattern,
         keys=prefixes(pattern.pattern),
