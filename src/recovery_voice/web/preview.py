@@ -17,12 +17,12 @@ def x_length(text: str) -> int:
 
 
 def mastodon_length(text: str) -> int:
-    """Count as Mastodon does: characters, with each link as 23."""
-    return len(URL.sub("x" * MASTODON_URL_LENGTH, text))
+    """Count as Mastodon does: graphemes, with each link as 23."""
+    return bluesky_length(URL.sub("x" * MASTODON_URL_LENGTH, text))
 
 
 def bluesky_length(text: str) -> int:
-    """Count as Bluesky does: graphemes (what a reader sees as one character)."""
+    """Count as Bluesky does: graphemes (what a reader sees as one character, e.g. one emoji)."""
     return len(regex.findall(r"\X", text))
 
 
