@@ -82,7 +82,3 @@ def shorten(value, limit: int = 60) -> str:
     text = "" if value is None else " ".join(str(value).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-
-def entries_newest(session: Session, limit: int) -> list[LogEntry]:
-    """Return the newest `limit` entries, newest first."""
-    return list(session.scalars(select(LogEntry).order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(limit)))

@@ -43,7 +43,6 @@ REJECTED = "rejected"
 PAUSED = "paused"            # approved, held back by a person until they resume it
 POST_STATUSES = (PENDING, SCHEDULED, CLAIMED, PUBLISHING, PUBLISHED, FAILED, NEEDS_REVIEW, MISSED, CANCELLED, REJECTED,
                  PAUSED)
-OPEN_DELIVERY = (PENDING, SCHEDULED, CLAIMED, PUBLISHING)
 # Slot occupancy: these deliveries hold their slot; cancelled, missed and failed ones free it.
 HOLDS_SLOT = (PENDING, SCHEDULED, CLAIMED, PUBLISHING, PUBLISHED, NEEDS_REVIEW, PAUSED)
 
