@@ -16,7 +16,7 @@ from sqlalchemy import insert
 
 from recovery_voice.accounts import sync_accounts
 from recovery_voice.config import parse_config
-from recovery_voice.db import make_engine, session_factory, transaction, upgrade
+from recovery_voice.db import engine_of, make_engine, session_factory, transaction, upgrade
 from recovery_voice.models import Delivery, LogEntry, Post
 from recovery_voice.users import create_or_update_user
 from recovery_voice.web import create_app
@@ -36,22 +36,24 @@ def setup(folder: Path, posts: int, entries: int, database_url: str | None = Non
     sessions = session_factory(engine)
     now, rng = datetime.now(timezone.utc), random.Random(4)
     with transaction(sessions) as session:
-        account = sync_accounts(session, config)["outbox"]
+        account_id = sync_accounts(session, config)["outbox"].id
         create_or_update_user(session, "bench@example.org", "benchmark password", "admin")
+    # Plain connections: the ORM's bulk path takes minutes and gigabytes for a million rows.
+    with engine_of(sessions).begin() as connection:
         for start in range(0, posts, 5000):
             rows = range(start, min(start + 5000, posts))
             # Two years either side of now: a busy organisation's history and plans.
             due = {i: now + timedelta(minutes=rng.randint(-525_600, 525_600)) for i in rows}
-            session.execute(insert(Post), [{"id": i + 1, "status": STATUSES[i % len(STATUSES)], "text": f"Post {i}: come as you are.",
-                                            "when": "next-slot", "voice": "organisation", "findings": [], "created_at": now}
-                                           for i in rows])
-            session.execute(insert(Delivery), [{"post_id": i + 1, "account_id": account.id, "status": STATUSES[i % len(STATUSES)],
-                                                "due_at": due[i], "run_at": due[i], "attempts": 0} for i in rows])
+            connection.execute(insert(Post), [{"id": i + 1, "status": STATUSES[i % len(STATUSES)], "text": f"Post {i}: come as you are.",
+                                               "when": "next-slot", "voice": "organisation", "findings": [], "created_at": now}
+                                              for i in rows])
+            connection.execute(insert(Delivery), [{"post_id": i + 1, "account_id": account_id, "status": STATUSES[i % len(STATUSES)],
+                                                   "due_at": due[i], "run_at": due[i], "attempts": 0} for i in rows])
         for start in range(0, entries, 5000):
-            session.execute(insert(LogEntry), [{"at": now - timedelta(minutes=rng.randint(0, 525_600)),
-                                                "event": EVENTS[i % len(EVENTS)], "post_id": i % posts + 1,
-                                                "account": "outbox", "url": f"outbox:{i}"}
-                                               for i in range(start, min(start + entries, entries))])
+            connection.execute(insert(LogEntry), [{"at": now - timedelta(minutes=rng.randint(0, 525_600)),
+                                                   "event": EVENTS[i % len(EVENTS)], "post_id": i % posts + 1,
+                                                   "account": "outbox", "url": f"outbox:{i}"}
+                                                  for i in range(start, min(start + 5000, entries))])
     return config, sessions
 
 
