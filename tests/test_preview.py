@@ -36,4 +36,5 @@ def test_a_short_post_is_one_part_and_the_content_warning_counts_on_mastodon():
     [x, mastodon, bluesky] = previews("Our café is open.", content_warning="mentions of loss")
     assert x["parts"] == ["Our café is open."] and x["fits"]
     assert mastodon["limit"] == 500 - len("mentions of loss")
+    assert x["limit"] == 280 - len("Content warning: mentions of loss\n\n")
     assert bluesky["length"] == len("Our café is open.")

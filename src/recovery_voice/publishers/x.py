@@ -49,7 +49,7 @@ class XPublisher(Publisher):
 
     def publish(self, outgoing: Outgoing) -> Published:
         """Create the tweet and return its id and link."""
-        text = _with_content_warning(outgoing)
+        text = with_content_warning(outgoing.text, outgoing.content_warning)
         response = self._call(lambda: self.client.create_tweet(text=text, user_auth=True))
         tweet_id = str(response.data["id"])
         return Published(remote_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
@@ -69,11 +69,11 @@ class XPublisher(Publisher):
             raise classify_network_error(error) from None
 
 
-def _with_content_warning(outgoing: Outgoing) -> str:
+def with_content_warning(text: str, content_warning: str | None) -> str:
     """X has no content-warning field, so the warning leads the text."""
-    if outgoing.content_warning:
-        return f"Content warning: {outgoing.content_warning}\n\n{outgoing.text}"
-    return outgoing.text
+    if content_warning:
+        return f"Content warning: {content_warning}\n\n{text}"
+    return text
 
 
 def classify_tweepy_error(error: tweepy.TweepyException) -> Exception:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import regex
 from twitter_text import parse_tweet
 
+from ..publishers.x import with_content_warning
+
 URL = re.compile(r"https?://\S+")
 MASTODON_URL_LENGTH = 23  # Mastodon counts every link as 23 characters, however long it is
 THREAD_MARK = " {n}/{total}"
@@ -79,12 +81,22 @@ def _longest_fit(word: str, room: int, count) -> str:
     return word[:end]
 
 
+def _warning_cost(network: str, content_warning: str | None) -> int:
+    """Say how much of a network's limit a content warning uses."""
+    if not content_warning:
+        return 0
+    if network == "mastodon":  # spoiler_text shares the 500-character limit with the text
+        return len(content_warning)
+    if network == "x":  # X has no such field: the publisher puts the warning in front of the text
+        return x_length(with_content_warning("", content_warning))
+    return 0
+
+
 def previews(text: str, content_warning: str | None = None) -> list[dict]:
     """Describe how the text looks on each network: its count, its limit and its thread parts."""
     result = []
     for network in NETWORKS:
-        # On Mastodon the content warning shares the 500-character limit with the text.
-        room = network.limit - (len(content_warning) if network.key == "mastodon" and content_warning else 0)
+        room = network.limit - _warning_cost(network.key, content_warning)
         length = network.count(text)
         parts = split_thread(text, max(room, 50), network.count)
         result.append({"key": network.key, "label": network.label, "length": length, "limit": room,
