@@ -50,9 +50,17 @@ class LiveServer:
     def __init__(self, app):
         self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
+    def _serve(self):
+        """Run waitress until closed; closing its socket from another thread ends the loop with EBADF."""
+        try:
+            self.server.run()
+        except OSError:
+            pass
+
     def close(self):
-        """Stop serving."""
+        """Stop serving and wait for the loop to end."""
         self.server.close()
+        self.thread.join(timeout=5)
