@@ -12,6 +12,7 @@ from recovery_voice import dispatch, logbook
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, utcnow
 from recovery_voice.posts import Draft, cancel, create_post
+from recovery_voice.publishers import Part
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker, make_scheduler
 
@@ -85,7 +86,8 @@ def crash_mid_publish(project, sessions, clock, write_line: bool):
         [claimed] = dispatch.claim_due(session, "dead-worker", clock.now, 10)
         claimed = dispatch.start_attempt(session, claimed, "dead-worker", clock.now)
     if write_line:
-        Worker(project.config, sessions, clock).publisher("outbox").publish(claimed.outgoing)
+        publisher = Worker(project.config, sessions, clock).publisher("outbox")
+        publisher.publish(Part(claimed.outgoing, 1, 1, claimed.outgoing.text))
     clock.now += project.config.worker.claim_timeout + timedelta(seconds=1)
     return post_id
 

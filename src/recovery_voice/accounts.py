@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from .config import Config, ConfigError
@@ -48,6 +48,34 @@ def _where(account) -> str:
     return account.base_url or ""
 
 
+class SessionStore:
+    """Where a publisher keeps its login session (already encrypted by it), shared by every worker.
+
+    Given an Engine it uses a short transaction of its own; given a Session it works inside that one.
+    """
+
+    def __init__(self, bind: Engine | Session, account_name: str):
+        self.bind = bind
+        self.account_name = account_name
+
+    def load(self) -> str | None:
+        """Return the saved session, if any."""
+        query = select(Account.session).where(Account.name == self.account_name)
+        if isinstance(self.bind, Engine):
+            with self.bind.connect() as connection:
+                return connection.scalar(query)
+        return self.bind.scalar(query)
+
+    def save(self, value: str) -> None:
+        """Save a new or refreshed session."""
+        statement = update(Account).where(Account.name == self.account_name).values(session=value)
+        if isinstance(self.bind, Engine):
+            with self.bind.begin() as connection:
+                connection.execute(statement)
+        else:
+            self.bind.execute(statement)
+
+
 def check_account(session: Session, config: Config, name: str, request_timeout: float = 30.0,
                   now: datetime | None = None) -> tuple[bool, str]:
     """Verify one account's credentials without posting; a pass clears 'needs attention'."""
@@ -55,7 +83,8 @@ def check_account(session: Session, config: Config, name: str, request_timeout: 
     row = sync_accounts(session, config).get(name)
     settings = config.account(name)
     try:
-        description = make_publisher(settings, request_timeout).check()
+        store = SessionStore(session, name)
+        description = make_publisher(settings, request_timeout, store).check()
     except (ConfigError, PublishError) as error:
         if isinstance(error, ConfigError) or (isinstance(error, FinalError) and error.account_problem):
             row.state = "needs_attention"

@@ -24,6 +24,8 @@ PLATFORMS = {
     "bluesky": {"required": ("handle",), "secrets": ("app_password_env",)},
 }
 DEFAULT_BASE_URLS = {"x": "https://api.twitter.com", "bluesky": "https://bsky.social"}
+VISIBILITIES = ("public", "unlisted", "private")
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts"}
 
@@ -43,6 +45,9 @@ class Account:
     path: Path | None = None
     secret_envs: dict = field(default_factory=dict)
     source: str = "config"
+    footer: str | None = None  # added to the end of every post (the last part of a thread), e.g. a support line
+    language: str = "en"  # the posts' language, as Mastodon and Bluesky want it (BCP 47)
+    visibility: str = "public"  # Mastodon only
 
     def secret(self, key: str) -> str:
         """Read one secret from the environment variable the config names for it."""
@@ -66,6 +71,7 @@ class Worker:
     request_timeout: float = 30.0
     max_attempts: int = 5
     batch_size: int = 50
+    backoff: timedelta = timedelta(seconds=30)  # the first retry's wait; each later one waits twice as long
 
 
 @dataclass(frozen=True)
@@ -235,7 +241,7 @@ def _slots(table: dict) -> tuple[Slot, ...]:
 def _worker(table: dict) -> Worker:
     """Parse [worker] settings."""
     keys = {"missed_after_minutes", "claim_timeout_seconds", "recheck_seconds", "request_timeout_seconds",
-            "max_attempts", "batch_size"}
+            "max_attempts", "batch_size", "backoff_seconds"}
     _no_unknown(table, keys, "[worker]")
     request_timeout = float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1))
     claim_timeout = _number(table, "claim_timeout_seconds", "[worker]", 300, 1)
@@ -250,6 +256,7 @@ def _worker(table: dict) -> Worker:
         request_timeout=request_timeout,
         max_attempts=int(_number(table, "max_attempts", "[worker]", 5, 1)),
         batch_size=int(_number(table, "batch_size", "[worker]", 50, 1)),
+        backoff=timedelta(seconds=_number(table, "backoff_seconds", "[worker]", 30, 0.01)),
     )
 
 
@@ -296,7 +303,7 @@ def _account(entry: dict, index: int, base: Path) -> Account:
     platform = _choice(entry, "platform", where, tuple(PLATFORMS), None)
     rules = PLATFORMS[platform]
     _no_secrets_inline(entry, where)
-    allowed = {"name", "platform", "base_url", "handle", "path", *rules["secrets"]}
+    allowed = {"name", "platform", "base_url", "handle", "path", "footer", "language", "visibility", *rules["secrets"]}
     _no_unknown(entry, allowed, where)
     for key in (*rules["required"], *rules["secrets"]):
         if not _text(entry, key, where):
@@ -309,7 +316,18 @@ def _account(entry: dict, index: int, base: Path) -> Account:
         handle=_text(entry, "handle", where),
         path=(base / path).resolve() if path else None,
         secret_envs={key: entry[key] for key in rules["secrets"]},
+        footer=_text(entry, "footer", where) or None,
+        language=_post_language(entry, where),
+        visibility=_choice(entry, "visibility", where, VISIBILITIES, "public"),
     )
+
+
+def _post_language(entry: dict, where: str) -> str:
+    """Return the account's post language, a short BCP 47 tag like "en" or "en-GB"."""
+    value = _text(entry, "language", where, "en")
+    if not LANGUAGE_TAG.match(value):
+        raise ConfigError(f'{where} language must be a language tag like "en" or "cy", not {value!r}')
+    return value
 
 
 def _no_secrets_inline(entry: dict, where: str) -> None:

@@ -8,11 +8,12 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import logbook
+from . import logbook, ratelimits
 from .models import (
+    CANCELLED,
     CLAIMED,
     FAILED,
     MISSED,
@@ -22,13 +23,14 @@ from .models import (
     SCHEDULED,
     Account,
     Delivery,
+    DeliveryPart,
     Post,
 )
 from .posts import refresh_status
 from .publishers import Outgoing, Published
 
 BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(minutes=30)
+BACKOFF_CAP_FACTOR = 60  # with the default base, at most 30 minutes between tries
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Claimed:
     due_at: datetime
     approved_by: str | None
     outgoing: Outgoing
+    account_id: int = 0
+    started_at: datetime | None = None  # when the current (or last) attempt began
 
 
 def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> list[Claimed]:
@@ -56,7 +60,8 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> li
     due = (
         select(Delivery.id)
         .join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status == SCHEDULED, Delivery.run_at <= now, Account.state == "ok")
+        .where(Delivery.status == SCHEDULED, Delivery.run_at <= now, Account.state == "ok",
+               ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now))
         .order_by(Delivery.run_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
@@ -79,7 +84,7 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
         return []
     rows = session.execute(
         select(Delivery.id, Delivery.post_id, Account.name, Delivery.attempts, Delivery.due_at, Post.approved_by,
-               Post.text, Post.content_warning)
+               Post.text, Post.content_warning, Delivery.remote_key, Delivery.account_id, Delivery.claimed_at)
         .join(Post, Post.id == Delivery.post_id)
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.id.in_(list(delivery_ids)))
@@ -87,8 +92,10 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
     ).all()
     return [
         Claimed(delivery_id, post_id, name, attempts, due_at, approved_by,
-                Outgoing(delivery_id=delivery_id, post_id=post_id, text=text, content_warning=warning))
-        for delivery_id, post_id, name, attempts, due_at, approved_by, text, warning in rows
+                Outgoing(delivery_id=delivery_id, post_id=post_id, text=text, content_warning=warning,
+                         remote_key=remote_key), account_id, claimed_at)
+        for (delivery_id, post_id, name, attempts, due_at, approved_by, text, warning, remote_key, account_id,
+             claimed_at) in rows
     ]
 
 
@@ -104,7 +111,47 @@ def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datet
     )
     if not result.rowcount:
         return None
-    return replace(claimed, attempts=claimed.attempts + 1)
+    return replace(claimed, attempts=claimed.attempts + 1, started_at=now)
+
+
+def published_parts(session: Session, delivery_id: int) -> list[Published]:
+    """The parts of a delivery already published, in order, so an interrupted thread resumes after the last."""
+    rows = session.execute(select(DeliveryPart.remote_id, DeliveryPart.url, DeliveryPart.remote_cid)
+                           .where(DeliveryPart.delivery_id == delivery_id).order_by(DeliveryPart.number)).all()
+    return [Published(remote_id=remote_id, url=url, cid=cid) for remote_id, url, cid in rows]
+
+
+def next_part_allowed(session: Session, claimed: Claimed, worker_id: str, now: datetime) -> tuple[bool, datetime | None]:
+    """Before sending a later part: is the delivery still wanted, and may the account make a call now (else until when)?
+
+    The claim is renewed, so a long thread is never taken for a stalled worker.
+    """
+    renewed = session.execute(update(Delivery).where(Delivery.id == claimed.delivery_id, Delivery.status == PUBLISHING,
+                                                     Delivery.claimed_by == worker_id, Delivery.deletion.is_(None))
+                              .values(claimed_at=now))
+    if not renewed.rowcount:
+        return False, None
+    return True, ratelimits.take(session, claimed.account_id, ratelimits.POST, now)
+
+
+def record_part(session: Session, claimed: Claimed, number: int, count: int, published: Published,
+                now: datetime) -> None:
+    """Store one published part at once, so a crash later in the thread never sends it again."""
+    session.execute(insert(DeliveryPart).values(
+        delivery_id=claimed.delivery_id, number=number, remote_id=published.remote_id, remote_cid=published.cid,
+        url=published.url, published_at=now))
+    if count > 1:
+        _log(session, claimed, "part_published", now, remote_id=published.remote_id, url=published.url,
+             reason=f"part {number} of {count}")
+
+
+def wait_for_allowance(session: Session, claimed: Claimed, reset_at: datetime, now: datetime, worker_id: str,
+                       parts_done: int, count: int) -> None:
+    """Hand a delivery back until the account's allowance resets; a thread resumes after its last published part."""
+    if _finish(session, claimed, worker_id, status=SCHEDULED, run_at=reset_at, claimed_by=None, claimed_at=None):
+        left = f"parts {parts_done + 1} to {count} of the thread" if parts_done else "it"
+        _log(session, claimed, "waiting", now, reason=f"the account's allowance is used up until "
+                                                      f"{reset_at:%H:%M:%S} UTC; {left} will go then")
 
 
 def _finish(session: Session, claimed: Claimed, worker_id: str | None, from_status: str = PUBLISHING,
@@ -135,18 +182,18 @@ def mark_published(session: Session, claimed: Claimed, published: Published, now
 
 
 def mark_retry(session: Session, claimed: Claimed, error: str, retry_at: datetime | None, now: datetime,
-               worker_id: str | None = None) -> datetime:
+               worker_id: str | None = None, base: timedelta = BACKOFF_BASE) -> datetime:
     """Put a delivery back on the queue to try again later; return when."""
-    retry_at = max(retry_at or now + backoff(claimed.attempts), now)
+    retry_at = max(retry_at or now + backoff(claimed.attempts, base), now)
     if _finish(session, claimed, worker_id, status=SCHEDULED, run_at=retry_at, last_error=error,
                claimed_by=None, claimed_at=None):
         _log(session, claimed, "retry", now, error=f"{error} (next try {retry_at:%Y-%m-%d %H:%M:%S} UTC)")
     return retry_at
 
 
-def backoff(attempts: int) -> timedelta:
+def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
     """Exponential backoff with jitter, so many failed posts do not retry in step."""
-    delay = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    delay = min(base * (2 ** max(attempts - 1, 0)), base * BACKOFF_CAP_FACTOR)
     return delay * random.uniform(0.5, 1.5)
 
 
@@ -162,18 +209,38 @@ def mark_needs_review(session: Session, claimed: Claimed, error: str, now: datet
         _log(session, claimed, "needs_review", now, error=error)
 
 
+def mark_account(session: Session, account: str, error: str, now: datetime) -> None:
+    """Mark an account as needing attention: its posts wait, kept, until `accounts check` passes."""
+    session.execute(update(Account).where(Account.name == account)
+                    .values(state="needs_attention", last_error=error, checked_at=now))
+
+
 def hold_for_account(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
     """Put a delivery back and mark its account as needing attention, so nothing more is tried on it."""
-    session.execute(update(Account).where(Account.name == claimed.account)
-                    .values(state="needs_attention", last_error=error, checked_at=now))
+    mark_account(session, claimed.account, error, now)
     if _finish(session, claimed, worker_id, status=SCHEDULED, last_error=error, claimed_by=None, claimed_at=None):
         _log(session, claimed, "held", now, error=f"{error}. Posts on this account wait until `accounts check` passes.")
 
 
-def release(session: Session, claimed: Claimed, worker_id: str | None = None) -> bool:
-    """Hand a claimed, unsent delivery back to the queue."""
+def release(session: Session, claimed: Claimed, worker_id: str | None = None, run_at: datetime | None = None) -> bool:
+    """Hand a claimed, unsent delivery back to the queue (to run at `run_at` when given)."""
+    later = {"run_at": run_at} if run_at else {}
     return _finish(session, claimed, worker_id, from_status=CLAIMED, status=SCHEDULED,
-                   claimed_by=None, claimed_at=None)
+                   claimed_by=None, claimed_at=None, **later)
+
+
+def continue_later(session: Session, claimed: Claimed, now: datetime) -> None:
+    """Hand a half-published thread of a stopped worker back to the queue, to go on from its last part."""
+    if _finish(session, claimed, None, status=SCHEDULED, run_at=now, claimed_by=None, claimed_at=None):
+        _log(session, claimed, "retry", now, reason="the rest of the thread will follow its last published part")
+
+
+def stop_interrupted(session: Session, claimed: Claimed, parts: list[Published], now: datetime, worker_id: str) -> None:
+    """Settle a thread withdrawn or cancelled between parts: what went out stays recorded, so it can be deleted."""
+    if parts:
+        mark_published(session, claimed, parts[0], now, worker_id)
+    else:
+        _finish(session, claimed, worker_id, status=CANCELLED, finished_at=now, claimed_by=None, claimed_at=None)
 
 
 def mark_missed(session: Session, now: datetime, missed_after: timedelta) -> int:
@@ -210,10 +277,17 @@ def stale_claims(session: Session, now: datetime, claim_timeout: timedelta) -> l
     return load_claimed(session, ids)
 
 
-def next_run_at(session: Session) -> datetime | None:
-    """Return when the next scheduled delivery on a working account falls due."""
-    return session.scalar(
+def next_run_at(session: Session, now: datetime) -> datetime | None:
+    """Return when the next scheduled delivery on a working account may go: its time, or its account's reset."""
+    ready = session.scalar(
         select(func.min(Delivery.run_at))
         .join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status == SCHEDULED, Account.state == "ok")
+        .where(Delivery.status == SCHEDULED, Account.state == "ok",
+               ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now))
     )
+    waiting = ratelimits.waiting_until(ratelimits.POST, now).subquery()
+    reset = session.scalar(
+        select(func.min(waiting.c.reset_at))
+        .where(exists().where(Delivery.account_id == waiting.c.account_id, Delivery.status == SCHEDULED))
+    )
+    return min((moment for moment in (ready, reset) if moment is not None), default=None)

@@ -99,6 +99,19 @@ class Account(Base):
     state: Mapped[str] = mapped_column(String(20), default="ok")  # ok | needs_attention | removed
     last_error: Mapped[str | None] = mapped_column(Text)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A Bluesky login session, encrypted with a key derived from the account's app password, so that
+    # every worker reuses one session instead of logging in per post (createSession is tightly limited).
+    session: Mapped[str | None] = mapped_column(Text)
+
+
+class RateLimit(Base):
+    """What the platform last said about one account's allowance for one kind of call ("post" or "delete")."""
+
+    __tablename__ = "rate_limits"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(10), primary_key=True)
+    remaining: Mapped[int | None] = mapped_column(Integer)
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Post(Base):
@@ -136,6 +149,7 @@ class Delivery(Base):
         Index("ix_deliveries_account_due", "account_id", "due_at"),
         Index("ix_deliveries_due_at", "due_at"),
         Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_deletion", "deletion"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
@@ -150,8 +164,31 @@ class Delivery(Base):
     remote_url: Mapped[str | None] = mapped_column(String(500))
     last_error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Chosen when the delivery is made, so a retry after an unknown outcome can look the post up
+    # (Bluesky record keys); never changes afterwards.
+    remote_key: Mapped[str | None] = mapped_column(String(40))
+    # Removing what was published (after a withdrawal, a cancellation or the end of consent):
+    # None, requested, deleting, deleted or failed.
+    deletion: Mapped[str | None] = mapped_column(String(20))
+    deletion_reason: Mapped[str | None] = mapped_column(Text)
     post: Mapped[Post] = relationship(back_populates="deliveries")
     account: Mapped[Account] = relationship()
+    parts: Mapped[list["DeliveryPart"]] = relationship(order_by="DeliveryPart.number")
+
+
+class DeliveryPart(Base):
+    """One published part of a delivery: the only part of a short post, or one post of a thread."""
+
+    __tablename__ = "delivery_parts"
+    __table_args__ = (UniqueConstraint("delivery_id", "number", name="uq_delivery_parts_delivery_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1 for the first part
+    remote_id: Mapped[str] = mapped_column(String(300))
+    remote_cid: Mapped[str | None] = mapped_column(String(100))  # Bluesky: needed to reply to this part
+    url: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LogEntry(Base):

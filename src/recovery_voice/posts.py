@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import logbook
+from . import deletion, logbook
 from .accounts import sync_accounts
 from .compose import THEMES, TemplateProblem, load_template
 from .config import Config
@@ -30,6 +30,7 @@ from .models import (
     utcnow,
 )
 from .publishers import SUPPORTED_PLATFORMS
+from .publishers.tid import new_tid
 from .slots import next_free_instant
 from .timetable import current_slots
 
@@ -77,7 +78,8 @@ def create_post(session: Session, config: Config, draft: Draft, *, created_by: s
     session.flush()
     for account in accounts:
         due = explicit or next_slot(session, config, account, now)
-        session.add(Delivery(post_id=post.id, account_id=account.id, status=PENDING, due_at=due, run_at=due))
+        session.add(Delivery(post_id=post.id, account_id=account.id, status=PENDING, due_at=due, run_at=due,
+                             remote_key=new_tid()))
     logbook.record(session, "queued", post_id=post.id, actor=created_by, at=now, reason=source)
     session.flush()
     return post
@@ -206,21 +208,32 @@ def get_posts(session: Session, ids) -> list[Post]:
 
 
 def cancel(session: Session, ids, actor: str | None = None, now: datetime | None = None) -> list[Post]:
-    """Cancel posts that have not gone out yet; what already went out stays as it is."""
+    """Cancel posts: what has not gone out never will, and what already went out is deleted from the networks."""
     now = now or utcnow()
     posts = get_posts(session, ids)
     for post in posts:
-        # Conditional on status, so a worker that claimed a delivery a moment ago keeps it.
-        result = session.execute(
-            update(Delivery)
-            .where(Delivery.post_id == post.id, Delivery.status.in_((PENDING, SCHEDULED, CLAIMED, PAUSED)))
-            .values(status=CANCELLED, finished_at=now)
-        )
-        if result.rowcount == 0:
+        cancelled = stop_unsent(session, post.id, now)
+        taken_down = deletion.request(session, post.id, f"post {post.id} was cancelled", actor, now)
+        if not cancelled and not taken_down:
             raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}; there is nothing left to cancel")
-        post.status = refresh_status(session, post.id)
-        logbook.record(session, "cancelled", post_id=post.id, actor=actor, at=now)
+        if cancelled:
+            logbook.record(session, "cancelled", post_id=post.id, actor=actor, at=now)
     return posts
+
+
+def stop_unsent(session: Session, post_id: int, now: datetime) -> int:
+    """Cancel the post's deliveries that have not been sent; return how many."""
+    # Conditional on status, so a worker that started sending a moment ago finishes and records it.
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.post_id == post_id, Delivery.status.in_((PENDING, SCHEDULED, CLAIMED, PAUSED)))
+        .values(status=CANCELLED, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    post = session.get(Post, post_id)
+    post.status = CANCELLED if post.status == PENDING else refresh_status(session, post_id)
+    return result.rowcount
 
 
 def list_posts(session: Session, status: str | None = None, limit: int | None = None) -> list[dict]:

@@ -7,18 +7,15 @@ version: editing an approved story cancels what was scheduled from it and asks f
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import logbook
+from . import deletion, logbook
 from .config import Config
 from .language import check
 from .models import (
-    CANCELLED,
     CLAIMED,
     NAMINGS,
-    PAUSED,
-    PENDING,
     PUBLISHED,
     SCHEDULED,
     STORY_APPROVED,
@@ -31,7 +28,7 @@ from .models import (
     User,
     utcnow,
 )
-from .posts import Draft, PostProblem, create_post, refresh_status
+from .posts import Draft, PostProblem, create_post, stop_unsent
 from .review import MIN_REASON, approve
 
 MAX_STORY = 10000
@@ -119,7 +116,7 @@ def edit(session: Session, config: Config, story: Story, actor: str, draft: Stor
         raise StoryProblem("this story has already been shared, so it can no longer be changed; you can withdraw it")
     draft = _checked(config, draft, now.astimezone(config.timezone).date())
     if story.status == STORY_APPROVED:
-        _cancel_post(session, story, now)
+        stop_unsent(session, story.post_id, now)
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
@@ -132,14 +129,12 @@ def withdraw(session: Session, story: Story, actor: str, now: datetime | None = 
     now = now or utcnow()
     if story.status == STORY_WITHDRAWN:
         raise StoryProblem("this story is already withdrawn")
-    went_out = _went_out(session, story)
-    _cancel_post(session, story, now)
     story.status, story.withdrawn_at, story.updated_at = STORY_WITHDRAWN, now, now
     note = f"story {story.id} withdrawn by its storyteller"
-    if went_out:
-        # Deleting from the networks is not built yet: the log tells an admin to do it by hand.
-        note += "; it was already published, so an admin must delete it from the networks by hand"
     logbook.record(session, "story_withdrawn", post_id=story.post_id, actor=actor, at=now, reason=note)
+    if story.post_id is not None:
+        stop_unsent(session, story.post_id, now)
+        deletion.request(session, story.post_id, note, actor, now)
     return story
 
 
@@ -149,21 +144,6 @@ def _went_out(session: Session, story: Story) -> bool:
         return False
     return session.scalar(select(Delivery.id).where(Delivery.post_id == story.post_id,
                                                     Delivery.status == PUBLISHED).limit(1)) is not None
-
-
-def _cancel_post(session: Session, story: Story, now: datetime) -> None:
-    """Cancel whatever of the story's post has not gone out yet."""
-    if story.post_id is None:
-        return
-    session.execute(update(Delivery).where(Delivery.post_id == story.post_id,
-                                           Delivery.status.in_((PENDING, SCHEDULED, CLAIMED, PAUSED)))
-                    .values(status=CANCELLED, finished_at=now))
-    session.flush()
-    post = session.get(Post, story.post_id)
-    if post.status == PENDING:
-        post.status = CANCELLED
-    else:
-        post.status = refresh_status(session, story.post_id)
 
 
 def post_text(story: Story) -> str:

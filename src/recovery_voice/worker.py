@@ -1,4 +1,4 @@
-"""The publishing worker: wakes when the next post is due, publishes what is due, records the outcome."""
+"""The publishing worker: wakes when the next post is due, publishes what is due part by part, records the outcome."""
 
 import logging
 import os
@@ -13,12 +13,21 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from . import dispatch
+from . import deletion, dispatch, ratelimits
+from .accounts import SessionStore, sync_accounts
 from .config import Config, ConfigError
 from .db import engine_of, transaction
 from .models import utcnow
-from .accounts import sync_accounts
-from .publishers import FinalError, PublishError, Publisher, RetryableError, UnknownOutcome, make_publisher
+from .publishers import (
+    FinalError,
+    Part,
+    Published,
+    PublishError,
+    Publisher,
+    RetryableError,
+    UnknownOutcome,
+    make_publisher,
+)
 
 log = logging.getLogger("recovery_voice.worker")
 JOB_ID = "publish-due"
@@ -47,7 +56,8 @@ class Worker:
         if account not in self.publishers:
             try:
                 settings = self.config.account(account)
-                self.publishers[account] = make_publisher(settings, self.config.worker.request_timeout)
+                self.publishers[account] = make_publisher(settings, self.config.worker.request_timeout,
+                                                          SessionStore(self.engine, account))
             except (ConfigError, PublishError) as error:
                 self.publishers[account] = error
         found = self.publishers[account]
@@ -56,7 +66,7 @@ class Worker:
         return found
 
     def run_due(self) -> int:
-        """Sweep, then publish everything due now; return how many deliveries were attempted."""
+        """Sweep, publish everything due now, then carry out requested deletions; return deliveries attempted."""
         self.sweep()
         self.held.clear()
         attempted = 0
@@ -64,49 +74,110 @@ class Worker:
             with self.engine.begin() as session:
                 batch = dispatch.claim_due(session, self.id, self.clock(), self.config.worker.batch_size)
             if not batch:
-                return attempted
+                break
             for claimed in batch:
                 self.publish(claimed)
             attempted += len(batch)
+        self.delete_due()
+        return attempted
 
     def sweep(self) -> None:
-        """Mark long-overdue posts missed and settle claims whose worker died mid-call."""
+        """Mark long-overdue posts missed, take down stories whose consent ended, settle claims of dead workers."""
         now = self.clock()
         with transaction(self.sessions) as session:
             dispatch.mark_missed(session, now, self.config.worker.missed_after)
+            deletion.end_consent(session, self.config, now)
+            deletion.stale(session, now, self.config.worker.claim_timeout)
             stale = dispatch.stale_claims(session, now, self.config.worker.claim_timeout)
         for claimed in stale:
             self.settle_stale(claimed)
 
+    # Publishing -----------------------------------------------------------------------------------------------
+
     def publish(self, claimed: dispatch.Claimed) -> None:
-        """Publish one claimed delivery and record the outcome in its own transaction."""
+        """Publish one claimed delivery part by part, recording each part as soon as it is out."""
         with self.engine.begin() as session:
-            if claimed.account in self.held:
-                dispatch.release(session, claimed, self.id)
+            wait = ratelimits.take(session, claimed.account_id, ratelimits.POST, self.clock())
+            if claimed.account in self.held or wait:
+                dispatch.release(session, claimed, self.id, run_at=wait)
                 return
             claimed = dispatch.start_attempt(session, claimed, self.id, self.clock())
         if claimed is None:  # cancelled, paused or handed on since it was claimed
             return
+        prepared = self.prepare(claimed)
+        if prepared is not None:
+            self.send_parts(claimed, *prepared)
+
+    def prepare(self, claimed: dispatch.Claimed):
+        """Return the publisher, the rendered parts and the parts already out; on a problem record it, return None."""
         try:
             publisher = self.publisher(claimed.account)
-            published = publisher.publish(claimed.outgoing)
+            rendered = publisher.render(claimed.outgoing)
         except PublishError as error:
-            self.record_error(claimed, error)
-        except Exception as error:  # a bug or an unexpected library error: we cannot know what was sent
-            log.exception("unexpected error publishing delivery %s", claimed.delivery_id)
-            self.record_error(claimed, UnknownOutcome(f"unexpected error: {error.__class__.__name__}: {error}"))
-        else:
-            with self.engine.begin() as session:
-                dispatch.mark_published(session, claimed, published, self.clock(), self.id)
+            return self.record_error(claimed, error)
+        except ValueError as error:  # the text cannot be fitted to this network
+            return self.record_error(claimed, FinalError(str(error)))
+        with self.engine.connect() as session:
+            done = dispatch.published_parts(session, claimed.delivery_id)
+        return publisher, rendered, done
 
-    def record_error(self, claimed: dispatch.Claimed, error: PublishError) -> None:
-        """Record a failed attempt as a retry, a hold, a final failure or a case for review."""
-        now, message = self.clock(), str(error)
+    def send_parts(self, claimed: dispatch.Claimed, publisher: Publisher, rendered, done: list[Published],
+                   allowance_taken: bool = True) -> None:
+        """Send the parts not yet out, each replying to the one before, taking the account's allowance for each."""
+        count, first = len(rendered.parts), len(done) + 1
+        for number in range(first, count + 1):
+            if (number > first or not allowance_taken) and not self.may_send_next(claimed, done, count):
+                return
+            part = Part(claimed.outgoing, number, count, rendered.parts[number - 1], rendered.spoiler_text,
+                        reply_to=done[-1] if done else None, root=done[0] if done else None)
+            try:
+                published = publisher.publish(part)
+            except PublishError as error:
+                return self.record_error(claimed, error, part, done)
+            except Exception as error:  # a bug or an unexpected library error: we cannot know what was sent
+                log.exception("unexpected error publishing delivery %s", claimed.delivery_id)
+                error = UnknownOutcome(f"unexpected error: {error.__class__.__name__}: {error}")
+                return self.record_error(claimed, error, part, done)
+            done.append(published)
+            self.record_sent(claimed, publisher, part, done)
+        if first > count:  # every part was already out (found after an unknown outcome)
+            with self.engine.begin() as session:
+                dispatch.mark_published(session, claimed, done[0], self.clock(), self.id)
+
+    def may_send_next(self, claimed: dispatch.Claimed, done: list[Published], count: int) -> bool:
+        """Before a later part: stop if the post was withdrawn meanwhile, wait if the allowance ran out."""
+        now = self.clock()
         with self.engine.begin() as session:
-            if isinstance(error, RetryableError) and claimed.attempts < self.config.worker.max_attempts:
-                dispatch.mark_retry(session, claimed, message, error.retry_at, now, self.id)
+            wanted, wait = dispatch.next_part_allowed(session, claimed, self.id, now)
+            if not wanted:
+                dispatch.stop_interrupted(session, claimed, done, now, self.id)
+            elif wait:
+                dispatch.wait_for_allowance(session, claimed, wait, now, self.id, len(done), count)
+        return wanted and not wait
+
+    def record_sent(self, claimed: dispatch.Claimed, publisher: Publisher, part: Part, done: list[Published]) -> None:
+        """Store a sent part and the allowance the answer reported; the last part completes the delivery."""
+        now = self.clock()
+        with self.engine.begin() as session:
+            ratelimits.record(session, claimed.account_id, ratelimits.POST, publisher.rate_info(), now)
+            dispatch.record_part(session, claimed, part.number, part.count, done[-1], now)
+            if part.number == part.count:
+                dispatch.mark_published(session, claimed, done[0], now, self.id)
+
+    def record_error(self, claimed: dispatch.Claimed, error: PublishError, part: Part | None = None,
+                     done: tuple = ()) -> None:
+        """Record a failed attempt as a retry, a hold, a final failure or a case for review."""
+        now, message = self.clock(), _describe(error, part, done)
+        worker, found = self.config.worker, None
+        with self.engine.begin() as session:
+            if isinstance(error, RetryableError) and error.rate_limited:
+                wait_until = error.retry_at or now + dispatch.backoff(claimed.attempts, worker.backoff)
+                ratelimits.exhaust(session, claimed.account_id, ratelimits.POST, wait_until)
+            if isinstance(error, RetryableError) and (error.rate_limited or claimed.attempts < worker.max_attempts):
+                dispatch.mark_retry(session, claimed, message, error.retry_at, now, self.id, worker.backoff)
             elif isinstance(error, RetryableError):
-                dispatch.mark_failed(session, claimed, f"gave up after {claimed.attempts} attempts: {message}", now, self.id)
+                dispatch.mark_failed(session, claimed, f"gave up after {claimed.attempts} attempts: {message}", now,
+                                     self.id)
             elif isinstance(error, FinalError) and error.account_problem:
                 self.held.add(claimed.account)
                 dispatch.hold_for_account(session, claimed, message, now, self.id)
@@ -117,44 +188,151 @@ class Worker:
             elif isinstance(error, FinalError):
                 dispatch.mark_failed(session, claimed, message, now, self.id)
             else:
-                self._unknown(session, claimed, message, now, self.id)
+                found = self.settle_unknown(session, claimed, part, message, now, self.id)
+        if found is not None:  # the lookup found the part: go on with the rest of the thread
+            publisher = self.publisher(claimed.account)
+            self.send_parts(claimed, publisher, publisher.render(claimed.outgoing), list(done) + [found],
+                            allowance_taken=False)
 
-    def _unknown(self, session, claimed: dispatch.Claimed, message: str, now: datetime, owner: str | None) -> None:
-        """Settle an unknown outcome: look the post up where the platform allows, else ask a person."""
+    def settle_unknown(self, session, claimed: dispatch.Claimed, part: Part | None, message: str, now: datetime,
+                       owner: str | None) -> Published | None:
+        """Settle an unknown outcome: look the part up, or resend it with the same key, or ask a person.
+
+        Returns the part when the lookup found it, so the caller can go on with the thread.
+        """
         publisher = self.publishers.get(claimed.account)
-        if isinstance(publisher, Publisher) and publisher.can_look_up:
+        if part is None or not isinstance(publisher, Publisher):
+            dispatch.mark_needs_review(session, claimed, f"{message}. Check the account: if the post is not there, "
+                                       "reschedule it", now, owner)
+            return None
+        if publisher.can_look_up:
             try:
-                found = publisher.find(claimed.outgoing)
+                found = publisher.find(part)
             except PublishError as error:
-                message = f"{message}; looking it up failed too: {error}"
+                message = f"{message}; looking it up failed too ({error})"
             else:
                 if found:
-                    dispatch.mark_published(session, claimed, found, now, owner)
-                else:
-                    dispatch.mark_retry(session, claimed, f"{message}; it was not published", None, now, owner)
-                return
-        dispatch.mark_needs_review(session, claimed, f"{message}. Check the account: if the post is not there, "
-                                   "reschedule it", now, owner)
+                    dispatch.record_part(session, claimed, part.number, part.count, found, now)
+                    return found
+                dispatch.mark_retry(session, claimed, f"{message}; it was not published", None, now, owner,
+                                    self.config.worker.backoff)
+                return None
+        window = publisher.resend_safe_within
+        if window and (claimed.started_at is None or now - claimed.started_at < window):
+            dispatch.mark_retry(session, claimed, f"{message}; it will be sent again under the same key, "
+                                "which cannot make a second post", None, now, owner, self.config.worker.backoff)
+            return None
+        dispatch.mark_needs_review(session, claimed, _review_facts(claimed, part, message), now, owner)
+        return None
 
     def settle_stale(self, claimed: dispatch.Claimed) -> None:
-        """Settle a delivery whose worker stopped during the publish call."""
+        """Settle a delivery whose worker stopped during a publish call, then finish its thread if it was found."""
         message = (f"the worker stopped while publishing this (attempt {claimed.attempts}), "
                    "so whether it went out is unknown")
-        try:
-            self.publisher(claimed.account)
-        except PublishError:
-            pass
+        prepared = self.prepare_quietly(claimed)
+        part = None
+        if prepared is not None:
+            publisher, rendered, done = prepared
+            number = len(done) + 1
+            if number > len(rendered.parts):  # every part was recorded; only the final step was lost
+                with transaction(self.sessions) as session:
+                    dispatch.mark_published(session, claimed, done[0], self.clock(), None)
+                return
+            part = Part(claimed.outgoing, number, len(rendered.parts), rendered.parts[number - 1],
+                        rendered.spoiler_text, reply_to=done[-1] if done else None, root=done[0] if done else None)
         with transaction(self.sessions) as session:
             # The claim's owner is gone, so settle it whoever claimed it.
-            self._unknown(session, claimed, message, self.clock(), None)
+            found = self.settle_unknown(session, claimed, part, message, self.clock(), None)
+            if found is not None and part.number == part.count:
+                dispatch.mark_published(session, claimed, done[0] if done else found, self.clock(), None)
+            elif found is not None:
+                dispatch.continue_later(session, claimed, self.clock())
+
+    def prepare_quietly(self, claimed: dispatch.Claimed):
+        """Like `prepare`, but for settling: a problem here just means the lookup cannot be done."""
+        try:
+            publisher = self.publisher(claimed.account)
+            rendered = publisher.render(claimed.outgoing)
+        except (PublishError, ValueError):
+            return None
+        with self.engine.connect() as session:
+            return publisher, rendered, dispatch.published_parts(session, claimed.delivery_id)
+
+    # Deleting -------------------------------------------------------------------------------------------------
+
+    def delete_due(self) -> None:
+        """Carry out requested deletions whose delivery has settled."""
+        while True:
+            with self.engine.begin() as session:
+                jobs = deletion.claim(session, self.id, self.clock(), self.config.worker.batch_size)
+            if not jobs:
+                return
+            for job in jobs:
+                self.delete(job)
+
+    def delete(self, job: deletion.DeletionJob) -> None:
+        """Delete every live part of one delivery, last first, each logged; stop and hand back on a problem."""
+        try:
+            publisher = self.publisher(job.account)
+        except PublishError as error:
+            return self.record_delete_error(job, error)
+        for part in job.parts:
+            with self.engine.begin() as session:
+                wait = ratelimits.take(session, job.account_id, ratelimits.DELETE, self.clock())
+                if wait:
+                    return deletion.retry(session, job, "the account's allowance for deleting is used up", wait,
+                                          self.clock())
+            try:
+                publisher.delete(part.remote_id)
+            except PublishError as error:
+                return self.record_delete_error(job, error)
+            with self.engine.begin() as session:
+                ratelimits.record(session, job.account_id, ratelimits.DELETE, publisher.rate_info(), self.clock())
+                deletion.part_deleted(session, job, part, self.clock())
+        with self.engine.begin() as session:
+            deletion.finish(session, job, self.clock())
+
+    def record_delete_error(self, job: deletion.DeletionJob, error: PublishError) -> None:
+        """Hand a deletion back to try later, hold the account, or give up and tell an admin."""
+        now, worker = self.clock(), self.config.worker
+        with self.engine.begin() as session:
+            if isinstance(error, RetryableError) and error.rate_limited:
+                ratelimits.exhaust(session, job.account_id, ratelimits.DELETE,
+                                   error.retry_at or now + dispatch.backoff(1, worker.backoff))
+            if isinstance(error, FinalError) and error.account_problem:
+                dispatch.mark_account(session, job.account, str(error), now)
+            if isinstance(error, FinalError) and not error.account_problem:
+                deletion.fail(session, job, str(error), now)
+            else:  # deleting twice is harmless, so an unknown outcome is simply tried again
+                retry_at = getattr(error, "retry_at", None) or now + dispatch.backoff(1, worker.backoff)
+                deletion.retry(session, job, str(error), retry_at, now)
 
     def next_wake(self) -> datetime:
-        """Return when to wake: the next due post, but at least every `recheck` for new ones."""
+        """Return when to wake: the next due post or deletion, but at least every `recheck` for new ones."""
         now = self.clock()
         with self.sessions() as session:
-            due = dispatch.next_run_at(session)
+            due = [moment for moment in (dispatch.next_run_at(session, now), deletion.next_due(session))
+                   if moment is not None]
         latest = now + self.config.worker.recheck
-        return max(min(due, latest), now) if due else latest
+        return max(min(*due, latest), now) if due else latest
+
+
+def _describe(error: PublishError, part: Part | None, done) -> str:
+    """Say which part of a thread an error is about, and which parts are already out."""
+    if part is None or part.count == 1:
+        return str(error)
+    out = f"; parts 1 to {len(done)} are out ({done[-1].url or done[-1].remote_id} is the last)" if done else ""
+    return f"part {part.number} of {part.count}: {error}{out}"
+
+
+def _review_facts(claimed: dispatch.Claimed, part: Part, message: str) -> str:
+    """What a person needs to check an unknown outcome by hand: where, when, and the start of the text."""
+    started = f" at {claimed.started_at:%Y-%m-%d %H:%M:%S} UTC" if claimed.started_at else ""
+    text = part.text if len(part.text) <= 80 else part.text[:79] + "…"
+    which = f"part {part.number} of {part.count} " if part.count > 1 else ""
+    return (f"{message}. Look on the account {claimed.account!r} for a post made{started} that begins "
+            f"\"{text}\" ({which}attempt {claimed.attempts}). If it is not there, reschedule the post; "
+            "if it is, leave this as it is")
 
 
 class NextDueTrigger(BaseTrigger):

@@ -1,17 +1,20 @@
-"""Publishers: one per platform, each turning a post into a call and its errors into our three kinds."""
+"""Publishers: one per platform, each turning a part of a post into a call and its errors into our three kinds."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from ..render import Rendered, render
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What a publisher needs to send one delivery."""
+    """One delivery: a post's text going to one account."""
 
     delivery_id: int
     post_id: int
     text: str
     content_warning: str | None = None
+    remote_key: str | None = None  # chosen when the delivery was made (Bluesky's record key)
 
     @property
     def key(self) -> str:
@@ -21,10 +24,44 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Published:
-    """Where a published post now lives."""
+    """Where a published part now lives."""
 
     remote_id: str
     url: str | None = None
+    cid: str | None = None  # Bluesky: a reply must name the exact version of the post it answers
+
+
+@dataclass(frozen=True)
+class Part:
+    """One call to a network: the whole of a short post, or one post of a thread."""
+
+    outgoing: Outgoing
+    number: int  # 1 for the first part
+    count: int
+    text: str
+    spoiler_text: str | None = None
+    reply_to: Published | None = None  # the previous part
+    root: Published | None = None  # the first part
+
+    @property
+    def key(self) -> str:
+        """A key unique to this part: the delivery's key for the first, numbered after that."""
+        base = self.outgoing.key
+        return base if self.number == 1 else f"{base}-{self.number}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The part's key with the delivery's own random key, so a reused database id never matches an old post."""
+        return f"{self.key}-{self.outgoing.remote_key}" if self.outgoing.remote_key else self.key
+
+
+@dataclass(frozen=True)
+class RateInfo:
+    """What a platform's headers said about the allowance left for a kind of call."""
+
+    remaining: int
+    reset_at: datetime
+    limit: int | None = None
 
 
 class PublishError(Exception):
@@ -34,18 +71,21 @@ class PublishError(Exception):
 class RetryableError(PublishError):
     """Nothing was published and trying later may work (rate limit, network, server error)."""
 
-    def __init__(self, message: str, retry_at: datetime | None = None):
+    def __init__(self, message: str, retry_at: datetime | None = None, rate_limited: bool = False):
         super().__init__(message)
         self.retry_at = retry_at
+        self.rate_limited = rate_limited
 
 
 class FinalError(PublishError):
     """The platform refused the post; trying again will not help until a person changes something."""
 
-    def __init__(self, message: str, *, account_problem: bool = False, duplicate: bool = False):
+    def __init__(self, message: str, *, account_problem: bool = False, duplicate: bool = False,
+                 gone: bool = False):
         super().__init__(message)
         self.account_problem = account_problem
         self.duplicate = duplicate
+        self.gone = gone  # the post is not there (already deleted, or never existed)
 
 
 class UnknownOutcome(PublishError):
@@ -56,36 +96,62 @@ class Publisher:
     """The interface every platform implements."""
 
     platform = ""
-    # True when `find` can tell for sure whether a delivery was published, making retries safe.
+    # True when `find` can tell for sure whether a part was published, making retries safe.
     can_look_up = False
+    # How long after a call sending the same part again under the same key cannot publish it twice
+    # (Mastodon keeps an Idempotency-Key for an hour; a Bluesky record key is forever); None: never safe.
+    resend_safe_within: timedelta | None = None
+    footer: str | None = None
 
-    def publish(self, outgoing: Outgoing) -> Published:
-        """Send the post, returning where it lives or raising a PublishError subclass."""
+    def render(self, outgoing: Outgoing) -> Rendered:
+        """Split the delivery into the parts this network takes, with its warning and footer."""
+        return render(outgoing.text, self.platform, content_warning=outgoing.content_warning,
+                      footer=self.footer, max_length=self.max_length())
+
+    def max_length(self) -> int | None:
+        """The longest post the account may send, where it differs from the platform's usual limit."""
+        return None
+
+    def publish(self, part: Part) -> Published:
+        """Send one part, returning where it lives or raising a PublishError subclass."""
         raise PublishError(f"{type(self).__name__} cannot publish")
 
-    def find(self, outgoing: Outgoing) -> Published | None:
-        """Return the published copy of `outgoing`, or None when it is certainly not there."""
+    def find(self, part: Part) -> Published | None:
+        """Return the published copy of `part`, or None when it is certainly not there."""
         raise PublishError(f"{type(self).__name__} cannot look up posts")
+
+    def delete(self, remote_id: str) -> None:
+        """Delete one published part; a part that is already gone counts as deleted."""
+        raise FinalError(f"{type(self).__name__} cannot delete posts")
 
     def check(self) -> str:
         """Verify the credentials without posting; return a short description of the account."""
         raise PublishError(f"{type(self).__name__} cannot check its account")
 
+    def rate_info(self) -> RateInfo | None:
+        """What the last call's answer said about the allowance left, if it said anything."""
+        return None
 
-SUPPORTED_PLATFORMS = ("outbox", "x")
+
+SUPPORTED_PLATFORMS = ("outbox", "x", "mastodon", "bluesky")
 
 
-def make_publisher(account, request_timeout: float = 30.0) -> Publisher:
+def make_publisher(account, request_timeout: float = 30.0, session_store=None) -> Publisher:
     """Build the publisher for a configured account."""
     if account.platform == "outbox":
         from .outbox import OutboxPublisher
 
-        return OutboxPublisher(account.path, account.name)
+        return OutboxPublisher(account.path, account.name, account.footer)
     if account.platform == "x":
         from .x import XPublisher
 
         return XPublisher(account, request_timeout)
-    raise FinalError(
-        f"publishing to {account.platform} is not available in this version of recovery-voice "
-        f"(it supports {', '.join(SUPPORTED_PLATFORMS)})"
-    )
+    if account.platform == "mastodon":
+        from .mastodon import MastodonPublisher
+
+        return MastodonPublisher(account, request_timeout)
+    if account.platform == "bluesky":
+        from .bluesky import BlueskyPublisher
+
+        return BlueskyPublisher(account, request_timeout, session_store)
+    raise FinalError(f"publishing to {account.platform} is not available (it supports {', '.join(SUPPORTED_PLATFORMS)})")

@@ -4,7 +4,7 @@ import fcntl
 import json
 from pathlib import Path
 
-from . import Outgoing, Published, Publisher, RetryableError
+from . import Part, Published, Publisher, RetryableError
 from ..models import utcnow
 
 
@@ -14,19 +14,21 @@ class OutboxPublisher(Publisher):
     platform = "outbox"
     can_look_up = True
 
-    def __init__(self, path: Path, account_name: str):
+    def __init__(self, path: Path, account_name: str, footer: str | None = None):
         self.path = Path(path)
         self.account_name = account_name
+        self.footer = footer
 
-    def publish(self, outgoing: Outgoing) -> Published:
+    def publish(self, part: Part) -> Published:
         """Append the post as one line, under an exclusive lock so lines never interleave."""
+        outgoing = part.outgoing
         record = {
-            "key": outgoing.key,
+            "key": part.key,
             "account": self.account_name,
             "post_id": outgoing.post_id,
             "delivery_id": outgoing.delivery_id,
             "published_at": utcnow().isoformat().replace("+00:00", "Z"),
-            "text": outgoing.text,
+            "text": part.text,
             "content_warning": outgoing.content_warning,
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
@@ -37,18 +39,32 @@ class OutboxPublisher(Publisher):
                 handle.write(line)
         except OSError as error:
             raise RetryableError(f"could not write to the outbox file {self.path}: {error}") from None
-        return Published(remote_id=outgoing.key, url=f"{self.path.as_uri()}#{outgoing.key}")
+        return self._published(part.key)
 
-    def find(self, outgoing: Outgoing) -> Published | None:
-        """Look for the delivery's key in the outbox file."""
+    def find(self, part: Part) -> Published | None:
+        """Look for the part's key in the outbox file."""
         if not self.path.exists():
             return None
-        needle = f'"key": "{outgoing.key}"'
+        needle = f'"key": "{part.key}"'
         with open(self.path, encoding="utf-8") as handle:
-            for line in handle:
-                if needle in line:
-                    return Published(remote_id=outgoing.key, url=f"{self.path.as_uri()}#{outgoing.key}")
+            if any(needle in line for line in handle):
+                return self._published(part.key)
         return None
+
+    def delete(self, remote_id: str) -> None:
+        """Remove the post's line from the file, under the same lock that writers take."""
+        needle = f'"key": "{remote_id}"'
+        try:
+            with open(self.path, "r+", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                kept = [line for line in handle if needle not in line]
+                handle.seek(0)
+                handle.writelines(kept)
+                handle.truncate()
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise RetryableError(f"could not rewrite the outbox file {self.path}: {error}") from None
 
     def check(self) -> str:
         """Check that the outbox file can be written."""
@@ -59,3 +75,7 @@ class OutboxPublisher(Publisher):
         except OSError as error:
             raise RetryableError(f"cannot write to {self.path}: {error}") from None
         return f"writes to {self.path}"
+
+    def _published(self, key: str) -> Published:
+        """Where an outbox line lives: the file, with the key as the fragment."""
+        return Published(remote_id=key, url=f"{self.path.as_uri()}#{key}")

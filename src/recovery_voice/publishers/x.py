@@ -4,40 +4,21 @@ from datetime import datetime, timezone
 
 import requests
 import tweepy
-from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from . import FinalError, Outgoing, Published, Publisher, RetryableError, UnknownOutcome
+from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome
+from .http import RecordingSession, never_connected
 
 X_API = "https://api.twitter.com"
 
 
-class XSession(requests.Session):
-    """A requests session that applies a timeout and can point tweepy at another API host.
-
-    tweepy hard-codes the host and sets no timeout; without one a hung call blocks the worker.
-    The host is rewritten before the request is signed, so the OAuth signature matches.
-    """
-
-    def __init__(self, base_url: str, timeout: float):
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def request(self, method, url, *args, **kwargs):
-        """Send a request to the configured host with the default timeout."""
-        if url.startswith(X_API) and self.base_url != X_API:
-            url = self.base_url + url[len(X_API):]
-        kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
-
-
 class XPublisher(Publisher):
-    """Publish to X through API v2 (POST /2/tweets)."""
+    """Publish to X through API v2 (POST /2/tweets); a thread replies to the previous tweet."""
 
     platform = "x"
 
     def __init__(self, account, timeout: float = 30.0):
         self.account_name = account.name
+        self.footer = account.footer
         self.client = tweepy.Client(
             consumer_key=account.secret("consumer_key_env"),
             consumer_secret=account.secret("consumer_secret_env"),
@@ -45,19 +26,33 @@ class XPublisher(Publisher):
             access_token_secret=account.secret("access_token_secret_env"),
             wait_on_rate_limit=False,  # sleeping inside the call would block the worker for 15 minutes
         )
-        self.client.session = XSession(account.base_url or X_API, timeout)
+        self.session = self.client.session = RecordingSession(timeout, X_API, account.base_url or X_API)
 
-    def publish(self, outgoing: Outgoing) -> Published:
-        """Create the tweet and return its id and link."""
-        text = with_content_warning(outgoing.text, outgoing.content_warning)
-        response = self._call(lambda: self.client.create_tweet(text=text, user_auth=True))
+    def publish(self, part: Part) -> Published:
+        """Create the tweet, as a reply to the previous part of a thread, and return its id and link."""
+        reply_to = part.reply_to.remote_id if part.reply_to else None
+        response = self._call(lambda: self.client.create_tweet(text=part.text, in_reply_to_tweet_id=reply_to,
+                                                               user_auth=True))
         tweet_id = str(response.data["id"])
         return Published(remote_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
+
+    def delete(self, remote_id: str) -> None:
+        """Delete a tweet; X answers deleted=false for one that is already gone, which is just as good."""
+        try:
+            self._call(lambda: self.client.delete_tweet(remote_id, user_auth=True))
+        except FinalError as error:
+            if not error.gone:
+                raise
 
     def check(self) -> str:
         """Verify the credentials with GET /2/users/me, which posts nothing."""
         response = self._call(lambda: self.client.get_me(user_auth=True))
         return f"signed in as @{response.data['username']}"
+
+    def rate_info(self) -> RateInfo | None:
+        """Read the tighter of X's 15-minute window and its 24-hour user limit."""
+        return tighter(rate_from_headers(self.session.last_headers, "x-rate-limit"),
+                       rate_from_headers(self.session.last_headers, "x-user-limit-24hour"))
 
     def _call(self, call):
         """Run a tweepy call, turning its errors into retryable, final or unknown outcomes."""
@@ -69,20 +64,13 @@ class XPublisher(Publisher):
             raise classify_network_error(error) from None
 
 
-def with_content_warning(text: str, content_warning: str | None) -> str:
-    """X has no content-warning field, so the warning leads the text."""
-    if content_warning:
-        return f"Content warning: {content_warning}\n\n{text}"
-    return text
-
-
 def classify_tweepy_error(error: tweepy.TweepyException) -> Exception:
     """Map a tweepy error to RetryableError or FinalError with a message a person can act on."""
     detail = " ".join(str(error).split())
     if isinstance(error, tweepy.TooManyRequests):
         reset = _reset_time(error.response)
         when = f" until {reset:%H:%M:%S} UTC" if reset else ""
-        return RetryableError(f"X rate limit reached; waiting{when} ({detail})", retry_at=reset)
+        return RetryableError(f"X rate limit reached; waiting{when} ({detail})", retry_at=reset, rate_limited=True)
     if isinstance(error, tweepy.TwitterServerError):
         return RetryableError(f"X had a server error, will try again ({detail})")
     if isinstance(error, tweepy.Unauthorized):
@@ -92,6 +80,8 @@ def classify_tweepy_error(error: tweepy.TweepyException) -> Exception:
         )
     if isinstance(error, tweepy.Forbidden) and "duplicate" in detail.lower():
         return FinalError(f"X refused it as a duplicate of an earlier post ({detail})", duplicate=True)
+    if isinstance(error, tweepy.NotFound):
+        return FinalError(f"X has no such post ({detail})", gone=True)
     if isinstance(error, tweepy.HTTPException):
         return FinalError(f"X refused the post ({detail})")
     return FinalError(f"X call failed ({detail})")
@@ -99,25 +89,40 @@ def classify_tweepy_error(error: tweepy.TweepyException) -> Exception:
 
 def classify_network_error(error: requests.RequestException) -> Exception:
     """Only a failure to connect is certain to have sent nothing; anything else is unknown."""
-    if isinstance(error, requests.ConnectTimeout) or _never_connected(error):
+    if never_connected(error):
         return RetryableError(f"could not reach X, will try again ({error.__class__.__name__})")
     return UnknownOutcome(
         f"no answer from X ({error.__class__.__name__}); the post may or may not have gone out"
     )
 
 
-def _never_connected(error: requests.RequestException) -> bool:
-    """Tell whether the connection was refused or the host not found (nothing was sent)."""
-    if not isinstance(error, requests.ConnectionError):
-        return False
-    cause = error.args[0] if error.args else None
-    reason = getattr(cause, "reason", cause)
-    return isinstance(reason, (NewConnectionError, NameResolutionError))
+def rate_from_headers(headers: dict, prefix: str, parse_reset=None) -> RateInfo | None:
+    """Read `{prefix}-limit`, `-remaining` and `-reset` headers (reset in epoch seconds unless parse_reset says)."""
+    try:
+        remaining = int(headers[f"{prefix}-remaining"])
+        raw = headers[f"{prefix}-reset"]
+        reset = parse_reset(raw) if parse_reset else datetime.fromtimestamp(int(float(raw)), tz=timezone.utc)
+        limit = int(headers[f"{prefix}-limit"]) if f"{prefix}-limit" in headers else None
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return RateInfo(remaining=remaining, reset_at=reset, limit=limit)
+
+
+def tighter(*infos: RateInfo | None) -> RateInfo | None:
+    """Of several allowances, the one that runs out first (an exhausted one wins)."""
+    known = [info for info in infos if info is not None]
+    if not known:
+        return None
+    return min(known, key=lambda info: (info.remaining > 0, info.remaining))
 
 
 def _reset_time(response) -> datetime | None:
     """Read X's x-rate-limit-reset header (epoch seconds)."""
+    headers = {key.lower(): value for key, value in getattr(response, "headers", {}).items()}
+    day = rate_from_headers(headers, "x-user-limit-24hour")
+    if day is not None and day.remaining <= 0:
+        return day.reset_at
     try:
-        return datetime.fromtimestamp(int(response.headers["x-rate-limit-reset"]), tz=timezone.utc)
-    except (AttributeError, KeyError, TypeError, ValueError):
+        return datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), tz=timezone.utc)
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None

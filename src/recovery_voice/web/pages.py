@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..dispatch import next_run_at
+from ..models import utcnow
 from .checking import annotated
 from .common import db
 
@@ -25,7 +26,7 @@ def home():
 @blueprint.get("/health")
 def health():
     """Answer for monitoring: the app is up and the database answers."""
-    next_run_at(db())
+    next_run_at(db(), utcnow())
     return {"ok": True}
 
 

@@ -1,0 +1,124 @@
+"""The Mastodon publisher: Mastodon.py with an Idempotency-Key on every post, so a retry never doubles one."""
+
+from datetime import datetime, timedelta, timezone
+
+from mastodon import Mastodon
+from mastodon.errors import (
+    MastodonAPIError,
+    MastodonError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome
+from .http import RecordingSession, never_connected
+from .x import rate_from_headers
+
+
+class MastodonPublisher(Publisher):
+    """Publish statuses; a content warning is the status's spoiler_text, a thread replies to the previous part."""
+
+    platform = "mastodon"
+    # Mastodon keeps an Idempotency-Key for an hour and answers a repeat with the original status;
+    # ten minutes to spare, as a worker's clock and the server's may differ.
+    resend_safe_within = timedelta(minutes=50)
+
+    def __init__(self, account, timeout: float = 30.0):
+        self.base_url = account.base_url
+        self.footer = account.footer
+        self.language = account.language
+        self.visibility = account.visibility
+        self.session = RecordingSession(timeout)
+        self.api = Mastodon(access_token=account.secret("access_token_env"), api_base_url=account.base_url,
+                            ratelimit_method="throw",  # the default sleeps inside the call
+                            request_timeout=timeout, session=self.session, version_check_mode="none")
+        self._max_length: int | None = None
+
+    def max_length(self) -> int | None:
+        """The instance's own limit (500 unless it says otherwise), asked once."""
+        if self._max_length is None:
+            instance = self._call(self.api.instance_v2)
+            try:
+                self._max_length = int(instance["configuration"]["statuses"]["max_characters"])
+            except (KeyError, TypeError, ValueError):
+                self._max_length = 500
+        return self._max_length
+
+    def publish(self, part: Part) -> Published:
+        """Post one status with the part's own Idempotency-Key."""
+        status = self._call(lambda: self.api.status_post(
+            part.text, in_reply_to_id=part.reply_to.remote_id if part.reply_to else None,
+            spoiler_text=part.spoiler_text, language=self.language, visibility=self.visibility,
+            idempotency_key=part.idempotency_key,
+        ))
+        return Published(remote_id=str(status["id"]), url=status.get("url"))
+
+    def delete(self, remote_id: str) -> None:
+        """Delete a status; one that is already gone (404) counts as deleted."""
+        try:
+            self._call(lambda: self.api.status_delete(remote_id))
+        except FinalError as error:
+            if not error.gone:
+                raise
+
+    def check(self) -> str:
+        """Verify the token with verify_credentials, which posts nothing."""
+        account = self._call(self.api.account_verify_credentials)
+        return f"signed in as @{account['acct']} on {self.base_url}"
+
+    def rate_info(self) -> RateInfo | None:
+        """Read X-RateLimit-Remaining and -Reset (an ISO 8601 time on Mastodon)."""
+        return rate_from_headers(self.session.last_headers, "x-ratelimit", parse_reset=parse_reset)
+
+    def _call(self, call):
+        """Run a Mastodon.py call, turning its errors into retryable, final or unknown outcomes."""
+        try:
+            return call()
+        except MastodonError as error:
+            raise self.classify(error) from None
+
+    def classify(self, error: MastodonError) -> Exception:
+        """Map a Mastodon.py error to our kinds, with a message a person can act on."""
+        detail = " ".join(str(error).split())
+        if isinstance(error, MastodonRatelimitError):
+            info = self.rate_info()
+            reset = info.reset_at if info else None
+            when = f" until {reset:%H:%M:%S} UTC" if reset else ""
+            return RetryableError(f"Mastodon rate limit reached; waiting{when}", retry_at=reset, rate_limited=True)
+        if isinstance(error, MastodonUnauthorizedError) or _status(error) == 403:
+            return FinalError(f"{self.base_url} did not accept this account's access token; "
+                              f"check it and its scopes ({detail})", account_problem=True)
+        if isinstance(error, MastodonNotFoundError):
+            return FinalError(f"Mastodon has no such status ({detail})", gone=True)
+        if isinstance(error, MastodonServerError):
+            return RetryableError(f"{self.base_url} had a server error, will try again ({detail})")
+        if isinstance(error, MastodonNetworkError):
+            return _network_error(error, self.base_url)
+        if isinstance(error, MastodonAPIError):
+            return FinalError(f"{self.base_url} refused the post ({detail})")
+        return FinalError(f"Mastodon call failed ({detail})")
+
+
+def _network_error(error: MastodonNetworkError, base_url: str) -> Exception:
+    """Mastodon.py wraps the requests error it caught; only a failed connection is sure to have sent nothing."""
+    if never_connected(error.__context__):
+        return RetryableError(f"could not reach {base_url}, will try again")
+    cause = error.__context__.__class__.__name__ if error.__context__ else "no answer"
+    return UnknownOutcome(f"no answer from {base_url} ({cause}); the post may or may not have gone out")
+
+
+def _status(error: MastodonError) -> int | None:
+    """The HTTP status Mastodon.py put in an API error's arguments."""
+    return error.args[1] if len(error.args) > 1 and isinstance(error.args[1], int) else None
+
+
+def parse_reset(value: str) -> datetime:
+    """Read an X-RateLimit-Reset value: ISO 8601 on Mastodon, epoch seconds on some other servers."""
+    try:
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except ValueError:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

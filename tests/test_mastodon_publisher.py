@@ -1,0 +1,237 @@
+"""Publishing to Mastodon through Mastodon.py against a real mastodon-mock server on loopback."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from recovery_voice import dispatch, logbook
+from recovery_voice.accounts import check_account, list_accounts
+from recovery_voice.db import transaction
+from recovery_voice.models import Account, Delivery, DeliveryPart, Post, RateLimit
+from recovery_voice.posts import Draft, cancel, create_post
+from recovery_voice.review import approve
+from recovery_voice.worker import Worker
+
+from faultproxy import FaultProxy, route
+from mastodonserver import MastodonServer
+
+STORY = " ".join(f"Sentence {n} of my story is about the people who walked beside me in recovery." for n in range(20))
+
+
+@pytest.fixture(scope="module")
+def mastodon():
+    with MastodonServer() as server:
+        yield server
+
+
+@pytest.fixture
+def account(mastodon, request):
+    """A fresh Mastodon user per test, so no test sees another's statuses."""
+    name = "rv" + str(abs(hash(request.node.nodeid)) % 10**9)
+    return name, mastodon.create_user(name)
+
+
+def mastodon_config(project, base_url: str, extra_account: str = "", worker: str = ""):
+    """Point the project at one Mastodon account."""
+    project.write_config(extra=f"[worker]\nrequest_timeout_seconds = 0.5\nbackoff_seconds = 0.05\n{worker}",
+                         accounts=f"""
+[[accounts]]
+name = "mastodon"
+platform = "mastodon"
+base_url = "{base_url}"
+access_token_env = "RV_MASTODON_TOKEN"
+language = "en"
+visibility = "unlisted"
+{extra_account}
+""")
+    project.init_db()
+    return project
+
+
+@pytest.fixture
+def masto_project(project, mastodon, account, monkeypatch):
+    monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
+    return mastodon_config(project, mastodon.base_url)
+
+
+def queue(project, clock, text="Our café opens at 10 today. Everyone is welcome.", warning=None):
+    """Create and approve one post due now; return its id."""
+    with transaction(project.sessions) as session:
+        post = create_post(session, project.config, Draft(text=text, content_warning=warning,
+                                                          when=clock.now.isoformat()),
+                           now=clock.now - timedelta(minutes=1))
+        approve(session, project.config, [post.id], "admin@example.org", now=clock.now - timedelta(minutes=1))
+    return post.id
+
+
+def run(project, clock, rounds=1):
+    worker = Worker(project.config, project.sessions, clock)
+    for _ in range(rounds):
+        worker.run_due()
+    return worker
+
+
+def the_delivery(project):
+    with project.sessions() as session:
+        found = session.scalars(select(Delivery)).one()
+        return found, [(p.number, p.remote_id, p.deleted_at) for p in found.parts]
+
+
+def test_a_post_goes_to_mastodon_with_its_language_visibility_and_link(masto_project, mastodon, account, clock):
+    queue(masto_project, clock)
+    run(masto_project, clock)
+    [status] = mastodon.statuses(token=account[1])
+    assert (status["language"], status["visibility"]) == ("en", "unlisted")
+    assert mastodon.texts(token=account[1]) == ["Our café opens at 10 today. Everyone is welcome."]
+    delivery, parts = the_delivery(masto_project)
+    assert (delivery.status, delivery.remote_id, delivery.remote_url) == ("published", status["id"], status["url"])
+    assert parts == [(1, status["id"], None)]
+
+
+def test_a_long_story_becomes_a_thread_with_the_warning_on_every_part(masto_project, mastodon, account, clock):
+    queue(masto_project, clock, text=STORY, warning="mentions of overdose")
+    run(masto_project, clock)
+    statuses = list(reversed(mastodon.statuses(token=account[1])))
+    texts = mastodon.texts(token=account[1])
+    assert len(statuses) > 1
+    assert all(s["spoiler_text"] == "mentions of overdose" for s in statuses)
+    assert [s["in_reply_to_id"] for s in statuses] == [None] + [s["id"] for s in statuses[:-1]]
+    assert all(text.endswith(f"({n}/{len(texts)})") for n, text in enumerate(texts, 1))
+    assert all(len(text) + len("mentions of overdose") <= 500 for text in texts)
+    delivery, parts = the_delivery(masto_project)
+    assert delivery.status == "published" and [p[1] for p in parts] == [s["id"] for s in statuses]
+
+
+def test_the_footer_ends_the_last_part(project, mastodon, account, clock, monkeypatch):
+    monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
+    mastodon_config(project, mastodon.base_url, 'footer = "Need support? Call 0300 123 4567"')
+    queue(project, clock)
+    run(project, clock)
+    assert mastodon.texts(token=account[1]) == [
+        "Our café opens at 10 today. Everyone is welcome.\n\nNeed support? Call 0300 123 4567"]
+
+
+def test_the_instances_own_limit_is_used(project, clock, monkeypatch):
+    with MastodonServer(max_characters=2000) as big:
+        token = big.create_user("longform")
+        monkeypatch.setenv("RV_MASTODON_TOKEN", token)
+        mastodon_config(project, big.base_url)
+        queue(project, clock, text=STORY[:1500].strip())
+        run(project, clock)
+        assert big.texts(token=token) == [STORY[:1500].strip()]
+
+
+def test_a_timeout_after_the_status_was_made_is_retried_under_the_same_key_and_posts_once(
+        project, mastodon, account, clock, monkeypatch):
+    monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
+    with FaultProxy(mastodon.base_url, platform="mastodon", hold=1.0) as proxy:
+        mastodon_config(project, proxy.base_url)
+        proxy.fail_next("timeout", match=route("POST", "/api/v1/statuses"))
+        queue(project, clock)
+        worker = run(project, clock)
+        assert the_delivery(project)[0].status == "scheduled"
+        clock.now += timedelta(minutes=1)
+        worker.run_due()
+        posts = [r for r in proxy.records if r.method == "POST"]
+    assert [r.outcome for r in posts] == ["timeout", "forwarded"]
+    assert len(mastodon.statuses(token=account[1])) == 1
+    assert the_delivery(project)[0].status == "published"
+
+
+def test_idempotency_key_replay_returns_the_first_status(mastodon, account):
+    api = mastodon.client(token=account[1])
+    first = api.status_post("one", idempotency_key="recovery-voice-1-abc")
+    again = api.status_post("one", idempotency_key="recovery-voice-1-abc")
+    other = api.status_post("one", idempotency_key="recovery-voice-2-abc")
+    assert first["id"] == again["id"] != other["id"]
+    assert len(mastodon.statuses(token=account[1])) == 2
+
+
+def test_a_rate_limit_holds_the_account_until_the_reset_header(masto_project, mastodon, account, clock):
+    reset = clock.now + timedelta(minutes=3)
+    mastodon.add_fault("ratelimit", headers={"X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.000000Z"),
+                                             "X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "300"})
+    queue(masto_project, clock)
+    queue(masto_project, clock, text="A second post for the same account.")
+    worker = run(masto_project, clock)
+    with masto_project.sessions() as session:
+        runs = session.scalars(select(Delivery.run_at)).all()
+        [limit] = session.scalars(select(RateLimit)).all()
+    assert (limit.remaining, limit.reset_at) == (0, reset.replace(microsecond=0))
+    assert all(run_at >= reset.replace(microsecond=0) for run_at in runs)
+    assert mastodon.statuses(token=account[1]) == []
+    with masto_project.sessions() as session:
+        assert dispatch.next_run_at(session, clock.now) == reset.replace(microsecond=0)
+    clock.now = reset + timedelta(seconds=1)
+    worker.run_due()
+    assert len(mastodon.statuses(token=account[1])) == 2
+
+
+def test_a_refused_token_holds_the_posts_and_marks_the_account(project, mastodon, account, clock, monkeypatch):
+    monkeypatch.setenv("RV_MASTODON_TOKEN", "not-a-token")
+    mastodon_config(project, mastodon.base_url)
+    queue(project, clock)
+    run(project, clock)
+    with transaction(project.sessions) as session:
+        [listed] = list_accounts(session, project.config)
+        assert listed["state"] == "needs_attention" and "access token" in listed["last_error"]
+        assert session.scalars(select(Delivery.status)).one() == "scheduled"
+    monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
+    with transaction(project.sessions) as session:
+        ok, said = check_account(session, project.config, "mastodon", 2)
+    assert ok and said == f"signed in as @{account[0]} on {mastodon.base_url}"
+    run(project, clock)
+    assert len(mastodon.statuses(token=account[1])) == 1
+
+
+def test_accounts_check_posts_nothing(masto_project, mastodon, account):
+    with transaction(masto_project.sessions) as session:
+        assert check_account(session, masto_project.config, "mastodon", 2)[0]
+    assert mastodon.statuses(token=account[1]) == []
+
+
+def test_cancelling_a_published_thread_deletes_every_part_and_logs_each(masto_project, mastodon, account, clock):
+    post_id = queue(masto_project, clock, text=STORY)
+    run(masto_project, clock)
+    count = len(mastodon.statuses(token=account[1]))
+    with transaction(masto_project.sessions) as session:
+        cancel(session, [post_id], actor="admin@example.org", now=clock.now)
+    run(masto_project, clock)
+    assert mastodon.statuses(token=account[1]) == []
+    delivery, parts = the_delivery(masto_project)
+    assert delivery.deletion == "deleted" and all(deleted for _, _, deleted in parts)
+    with masto_project.sessions() as session:
+        events = [e.event for e in logbook.entries(session)]
+    assert events.count("deleted") == count and "deletion_requested" in events
+
+
+def nth_post(n):
+    """A matcher for the n-th status posted through a proxy."""
+    seen = []
+
+    def match(method, path):
+        if method == "POST" and path == "/api/v1/statuses":
+            seen.append(path)
+            return len(seen) == n
+        return False
+    return match
+
+
+def test_a_thread_cut_off_by_a_server_error_resumes_from_its_last_part(project, mastodon, account, clock,
+                                                                       monkeypatch):
+    monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
+    with FaultProxy(mastodon.base_url, platform="mastodon") as proxy:
+        mastodon_config(project, proxy.base_url)
+        proxy.fail_next("500", match=nth_post(3))
+        queue(project, clock, text=STORY)
+        worker = run(project, clock)
+        delivery, parts = the_delivery(project)
+        assert delivery.status == "scheduled" and len(parts) == 2
+        clock.now += timedelta(minutes=1)
+        worker.run_due()
+    statuses = list(reversed(mastodon.statuses(token=account[1])))
+    texts = mastodon.texts(token=account[1])
+    assert len(statuses) > 3 and texts[-1].endswith(f"({len(texts)}/{len(texts)})")
+    assert [s["in_reply_to_id"] for s in statuses] == [None] + [s["id"] for s in statuses[:-1]]
+    assert the_delivery(project)[0].status == "published"
