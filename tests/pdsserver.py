@@ -165,9 +165,11 @@ class PdsError(RuntimeError):
 class PdsServer:
     """A PDS and PLC directory in one Node process, data in a temporary folder, thrown away on stop()."""
 
-    def __init__(self, rate_limits: bool = True, log: bool = False):
+    def __init__(self, rate_limits: bool = True, log: bool = False, did_doc_with_session: bool = True):
         self.rate_limits = rate_limits
         self.log = log
+        # False keeps the SDK on the URL it was given after login (needed to keep a fault proxy in the path).
+        self.did_doc_with_session = did_doc_with_session
         self.admin_password = secrets.token_hex(12)
         self.bypass_key = secrets.token_hex(16)  # header x-ratelimit-bypass: only the harness uses it
         self.url: str = ""          # http://127.0.0.1:PORT, the PDS
@@ -190,7 +192,8 @@ class PdsServer:
         self.folder = Path(tempfile.mkdtemp(prefix="rv-pds-"))
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PDS_", "RV_PDS_", "LOG_", "NODE_OPTIONS"))}
-        env.update(PDS_ADMIN_PASSWORD=self.admin_password, LOG_ENABLED="true" if self.log else "false")
+        env.update(PDS_ADMIN_PASSWORD=self.admin_password, LOG_ENABLED="true" if self.log else "false",
+                   PDS_ENABLE_DID_DOC_WITH_SESSION="true" if self.did_doc_with_session else "false")
         self._stderr = open(self.folder / "stderr.log", "wb")
         self.process = subprocess.Popen(
             [node22(), str(START_SCRIPT), "--data", str(self.folder / "data"), "--modules", str(PDS_MODULES),

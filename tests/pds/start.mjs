@@ -115,7 +115,7 @@ Object.assign(process.env, {
   PDS_INVITE_REQUIRED: 'false',
   // Like bsky.social: createSession/refreshSession answers carry the DID document, and the Python SDK then
   // moves to the PDS endpoint named there (http://localhost:PDS_PORT).
-  PDS_ENABLE_DID_DOC_WITH_SESSION: 'true',
+  PDS_ENABLE_DID_DOC_WITH_SESSION: process.env.PDS_ENABLE_DID_DOC_WITH_SESSION ?? 'true',
   PDS_SERVICE_HANDLE_DOMAINS: '.test',
   // No AppView: app.bsky.* reads proxied there fail at once (nothing listens on port 1).
   PDS_BSKY_APP_VIEW_URL: `http://${HOST}:1`,

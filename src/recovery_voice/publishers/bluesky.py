@@ -60,11 +60,14 @@ class BlueskyPublisher(Publisher):
                                                       rkey=rkey, record=record)
         try:
             created = self._call(lambda: self.client.com.atproto.repo.create_record(data))
-        except FinalError as error:
-            found = self.find(part) if "already exists" in str(error).lower() else None
+        except UnknownOutcome as error:
+            if not getattr(error, "answered", False):
+                raise  # no answer at all: the worker looks the key up once the call has surely ended
+            # The server answered with an error (the PDS answers 500 for a key that exists): ask it which.
+            found = self.find(part)
             if found is None:
-                raise
-            return found  # an earlier attempt created it: the record key makes that certain
+                raise RetryableError(f"{error}; it was not created, will try again") from None
+            return found
         return Published(remote_id=created.uri, cid=created.cid, url=self._web_url(rkey))
 
     def find(self, part: Part) -> Published | None:
@@ -155,9 +158,11 @@ class BlueskyPublisher(Publisher):
         if isinstance(error, (InvokeTimeoutError, NetworkError)) and _never_connected(error):
             return RetryableError(f"could not reach {self.base_url}, will try again")
         if isinstance(error, (InvokeTimeoutError, NetworkError)) or _status(error) >= 500:
-            # The record key makes this safe: the worker looks it up before trying again.
-            return UnknownOutcome(f"no clear answer from {self.base_url} ({detail}); "
-                                  "the post may or may not have gone out")
+            # The record key makes this safe: the record is looked up before anything is sent again.
+            unknown = UnknownOutcome(f"no clear answer from {self.base_url} ({detail}); "
+                                     "the post may or may not have gone out")
+            unknown.answered = _status(error) >= 500
+            return unknown
         return FinalError(f"Bluesky call failed ({detail})")
 
     def _facets(self, text: str) -> list:
