@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import hmac
 import itertools
+import math
 import json
 import re
 import socket
@@ -213,7 +214,7 @@ class _Window:
     def headers(self, prefix: str = "x-rate-limit") -> dict[str, str]:
         return {f"{prefix}-limit": str(self.limit),
                 f"{prefix}-remaining": str(self.remaining),
-                f"{prefix}-reset": str(int(self.reset_at))}
+                f"{prefix}-reset": str(math.ceil(self.reset_at))}  # X's window has ended by that second
 
 
 @dataclass

@@ -72,6 +72,8 @@ class Worker:
     max_attempts: int = 5
     batch_size: int = 50
     backoff: timedelta = timedelta(seconds=30)  # the first retry's wait; each later one waits twice as long
+    # Added to every rate-limit reset a platform announces, for clocks that disagree by a little.
+    reset_margin: timedelta = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ def _slots(table: dict) -> tuple[Slot, ...]:
 def _worker(table: dict) -> Worker:
     """Parse [worker] settings."""
     keys = {"missed_after_minutes", "claim_timeout_seconds", "recheck_seconds", "request_timeout_seconds",
-            "max_attempts", "batch_size", "backoff_seconds"}
+            "max_attempts", "batch_size", "backoff_seconds", "reset_margin_seconds"}
     _no_unknown(table, keys, "[worker]")
     request_timeout = float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1))
     claim_timeout = _number(table, "claim_timeout_seconds", "[worker]", 300, 1)
@@ -257,6 +259,7 @@ def _worker(table: dict) -> Worker:
         max_attempts=int(_number(table, "max_attempts", "[worker]", 5, 1)),
         batch_size=int(_number(table, "batch_size", "[worker]", 50, 1)),
         backoff=timedelta(seconds=_number(table, "backoff_seconds", "[worker]", 30, 0.01)),
+        reset_margin=timedelta(seconds=_number(table, "reset_margin_seconds", "[worker]", 1, 0)),
     )
 
 

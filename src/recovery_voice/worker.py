@@ -4,6 +4,7 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from apscheduler.executors.debug import DebugExecutor
@@ -24,6 +25,7 @@ from .publishers import (
     Published,
     PublishError,
     Publisher,
+    RateInfo,
     RetryableError,
     UnknownOutcome,
     make_publisher,
@@ -159,7 +161,7 @@ class Worker:
         """Store a sent part and the allowance the answer reported; the last part completes the delivery."""
         now = self.clock()
         with self.engine.begin() as session:
-            ratelimits.record(session, claimed.account_id, ratelimits.POST, publisher.rate_info(), now)
+            ratelimits.record(session, claimed.account_id, ratelimits.POST, self.allowance(publisher), now)
             dispatch.record_part(session, claimed, part.number, part.count, done[-1], now)
             if part.number == part.count:
                 dispatch.mark_published(session, claimed, done[0], now, self.id)
@@ -171,10 +173,11 @@ class Worker:
         worker, found = self.config.worker, None
         with self.engine.begin() as session:
             if isinstance(error, RetryableError) and error.rate_limited:
-                wait_until = error.retry_at or now + dispatch.backoff(claimed.attempts, worker.backoff)
+                wait_until = self.after_reset(error.retry_at) or now + dispatch.backoff(claimed.attempts, worker.backoff)
                 ratelimits.exhaust(session, claimed.account_id, ratelimits.POST, wait_until)
             if isinstance(error, RetryableError) and (error.rate_limited or claimed.attempts < worker.max_attempts):
-                dispatch.mark_retry(session, claimed, message, error.retry_at, now, self.id, worker.backoff)
+                dispatch.mark_retry(session, claimed, message, self.after_reset(error.retry_at), now, self.id,
+                                    worker.backoff)
             elif isinstance(error, RetryableError):
                 dispatch.mark_failed(session, claimed, f"gave up after {claimed.attempts} attempts: {message}", now,
                                      self.id)
@@ -287,7 +290,7 @@ class Worker:
             except PublishError as error:
                 return self.record_delete_error(job, error)
             with self.engine.begin() as session:
-                ratelimits.record(session, job.account_id, ratelimits.DELETE, publisher.rate_info(), self.clock())
+                ratelimits.record(session, job.account_id, ratelimits.DELETE, self.allowance(publisher), self.clock())
                 deletion.part_deleted(session, job, part, self.clock())
         with self.engine.begin() as session:
             deletion.finish(session, job, self.clock())
@@ -298,7 +301,7 @@ class Worker:
         with self.engine.begin() as session:
             if isinstance(error, RetryableError) and error.rate_limited:
                 ratelimits.exhaust(session, job.account_id, ratelimits.DELETE,
-                                   error.retry_at or now + dispatch.backoff(1, worker.backoff))
+                                   self.after_reset(error.retry_at) or now + dispatch.backoff(1, worker.backoff))
             if isinstance(error, FinalError) and error.account_problem:
                 dispatch.mark_account(session, job.account, str(error), now)
             if isinstance(error, FinalError) and not error.account_problem:
@@ -306,6 +309,15 @@ class Worker:
             else:  # deleting twice is harmless, so an unknown outcome is simply tried again
                 retry_at = getattr(error, "retry_at", None) or now + dispatch.backoff(1, worker.backoff)
                 deletion.retry(session, job, str(error), retry_at, now)
+
+    def allowance(self, publisher: Publisher) -> RateInfo | None:
+        """What the last answer said about the allowance left, its reset moved on by the configured margin."""
+        info = publisher.rate_info()
+        return replace(info, reset_at=self.after_reset(info.reset_at)) if info else None
+
+    def after_reset(self, reset_at: datetime | None) -> datetime | None:
+        """A platform's reset time plus the margin for clocks that disagree."""
+        return reset_at + self.config.worker.reset_margin if reset_at else None
 
     def next_wake(self) -> datetime:
         """Return when to wake: the next due post or deletion, but at least every `recheck` for new ones."""

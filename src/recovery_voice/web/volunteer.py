@@ -12,7 +12,7 @@ from .calendar import calendar_view
 from .checking import annotated, fix_from_button
 from .common import STAFF, config, db, from_local, roles
 from .forms import ActionForm, ComposeForm, RescheduleForm, options
-from .preview import previews
+from .preview import footers_by_platform, previews
 
 blueprint = Blueprint("volunteer", __name__)
 QUEUE_STATUSES = ("pending", "scheduled", "claimed", "publishing", "paused")
@@ -94,7 +94,7 @@ def compose():
     checks = {field.name: annotated(field.data or "", "organisation") for field in _checked_fields(form, template)
               if field.data}
     return render_template("compose.html", form=form, template=template, checks=checks, text=text,
-                           previews=previews(text, form.content_warning.data) if text else [],
+                           previews=previews(text, form.content_warning.data, footers_by_platform(config())) if text else [],
                            checked_fields=_checked_fields(form, template), next_free=_next_free(form))
 
 
@@ -183,7 +183,8 @@ def post(post_id: int):
                               .order_by(LogEntry.id.desc()).limit(1))
     form = RescheduleForm()
     return render_template("post.html", post=item, deliveries=item.deliveries, names=names, rejected=rejected,
-                           action=ActionForm(), reschedule_form=form, previews=previews(item.text, item.content_warning))
+                           action=ActionForm(), reschedule_form=form, previews=previews(item.text, item.content_warning,
+                                                                          footers_by_platform(config())))
 
 
 def _act(post_id: int, change, done: str):
