@@ -207,12 +207,12 @@ def test_cancelling_a_published_thread_deletes_every_part_and_logs_each(masto_pr
     assert events.count("deleted") == count and "deletion_requested" in events
 
 
-def nth_post(n):
-    """A matcher for the n-th status posted through a proxy."""
+def nth_post(n, where="/api/v1/statuses"):
+    """A matcher for the n-th post sent through a proxy."""
     seen = []
 
     def match(method, path):
-        if method == "POST" and path == "/api/v1/statuses":
+        if method == "POST" and path == where:
             seen.append(path)
             return len(seen) == n
         return False

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 import tweepy
+from sqlalchemy import select
 
 from recovery_voice import logbook
 from recovery_voice.accounts import check_account, list_accounts
@@ -17,6 +18,8 @@ from recovery_voice.publishers.x import XPublisher, classify_network_error, clas
 from recovery_voice.worker import Worker
 
 from test_worker import schedule
+from faultproxy import FaultProxy
+from test_mastodon_publisher import nth_post
 from xapi import XApiServer
 
 CREDENTIALS = {"RV_X_CK": "consumer-key", "RV_X_CS": "consumer-secret", "RV_X_AT": "access-token",
@@ -30,20 +33,23 @@ def x_api():
         yield server
 
 
-@pytest.fixture
-def x_project(project, x_api, monkeypatch):
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\n", accounts=f"""
+X_ACCOUNT = """
 [[accounts]]
 name = "x"
 platform = "x"
-base_url = "{x_api.base_url}"
+base_url = "{}"
 consumer_key_env = "RV_X_CK"
 consumer_secret_env = "RV_X_CS"
 access_token_env = "RV_X_AT"
 access_token_secret_env = "RV_X_ATS"
-""")
+"""
+
+
+@pytest.fixture
+def x_project(project, x_api, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\n", accounts=X_ACCOUNT.format(x_api.base_url))
     project.init_db()
     return project
 
@@ -189,3 +195,73 @@ def test_network_errors_are_retryable_only_when_nothing_was_sent():
     assert isinstance(classify_network_error(requests.ConnectTimeout()), RetryableError)
     assert isinstance(classify_network_error(requests.ReadTimeout()), UnknownOutcome)
     assert isinstance(classify_network_error(requests.ConnectionError("Connection aborted")), UnknownOutcome)
+
+
+STORY = " ".join(f"Sentence {n} of my story is about the people who walked beside me in recovery." for n in range(8))
+
+
+def queue_text(project, clock, text):
+    from recovery_voice.posts import Draft, create_post
+    from recovery_voice.review import approve
+
+    with transaction(project.sessions) as session:
+        post = create_post(session, project.config, Draft(text=text, when=clock.now.isoformat()),
+                           now=clock.now - timedelta(minutes=1))
+        approve(session, project.config, [post.id], "a@example.org", now=clock.now - timedelta(minutes=1))
+    return post.id
+
+
+def test_a_long_story_goes_to_x_as_a_chain_of_replies(x_project, x_api, clock):
+    queue_text(x_project, clock, STORY)
+    Worker(x_project.config, x_project.sessions, clock).run_due()
+    tweets = x_api.created
+    assert len(tweets) > 1 and all(t["text"].endswith(f"({n}/{len(tweets)})") for n, t in enumerate(tweets, 1))
+    assert [t.get("in_reply_to_tweet_id") for t in tweets] == [None] + [t["id"] for t in tweets[:-1]]
+    assert delivery(x_project.sessions).status == "published"
+
+
+def test_a_timeout_in_the_middle_of_a_thread_asks_a_person_with_the_facts(x_project, x_api, clock):
+    with FaultProxy(x_api.base_url, platform="x", hold=2.0) as proxy:
+        x_project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\n", accounts=X_ACCOUNT.format(proxy.base_url))
+        x_project.init_db()
+        proxy.fail_next("timeout", match=nth_post(2, "/2/tweets"))
+        queue_text(x_project, clock, STORY)
+        worker = Worker(x_project.config, x_project.sessions, clock)
+        worker.run_due()
+        found = delivery(x_project.sessions)
+        assert found.status == "needs_review"
+        assert "Look on the account 'x'" in found.last_error and "(part 2 of" in found.last_error
+        assert f"parts 1 to 1 are out" in found.last_error
+        clock.now += timedelta(hours=1)
+        worker.run_due()
+    assert len(x_api.created) == 2  # the first part, and the second whose answer was lost: never resent
+
+
+def test_cancelling_a_published_thread_deletes_every_tweet(x_project, x_api, clock):
+    post_id = queue_text(x_project, clock, STORY)
+    worker = Worker(x_project.config, x_project.sessions, clock)
+    worker.run_due()
+    with transaction(x_project.sessions) as session:
+        from recovery_voice.posts import cancel
+
+        cancel(session, [post_id], actor="admin@example.org", now=clock.now)
+    worker.run_due()
+    assert x_api.tweets == {}
+    assert delivery(x_project.sessions).deletion == "deleted"
+
+
+def test_the_allowance_in_xs_headers_keeps_the_account_under_its_limit(project, clock, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with XApiServer("consumer-key", "consumer-secret", "access-token", "access-token-secret",
+                    username="ourcommunity", post_limit=3, post_window=600) as server:
+        project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\n", accounts=X_ACCOUNT.format(server.base_url))
+        project.init_db()
+        for n in range(5):
+            queue_text(project, clock, f"Post {n} of five.")
+        Worker(project.config, project.sessions, clock).run_due()
+        assert len(server.created) == 3
+        assert not [r for r in server.requests if r.status == 429]
+        with project.sessions() as session:
+            waiting = session.scalars(select(Delivery.run_at).where(Delivery.status == "scheduled")).all()
+        assert len(waiting) == 2 and all(run_at > clock.now + timedelta(minutes=9) for run_at in waiting)
