@@ -1,0 +1,167 @@
+"""The worker is killed with SIGKILL at random moments while it publishes to X, Mastodon and Bluesky.
+
+No post may appear twice on Mastodon or Bluesky, none more than once on X, and none may be lost:
+each ends published, or failed or needing review with its reason.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from recovery_voice.db import transaction
+from recovery_voice.models import Account, Delivery, DeliveryPart, LogEntry
+from recovery_voice.posts import Draft, create_post
+from recovery_voice.review import approve
+
+from conftest import Project
+from mastodonserver import MastodonServer
+from pdsserver import PdsServer, skip_reason
+from test_bluesky_publisher import PASSWORD, records
+from xapi import XApiServer
+
+POSTS = int(os.environ.get("RV_FAULT_POSTS", "200"))  # per platform
+KILLS = int(os.environ.get("RV_FAULT_KILLS", "20"))
+X_KEYS = {"RV_X_CK": "ck", "RV_X_CS": "cs", "RV_X_AT": "at", "RV_X_ATS": "ats"}
+SETTLED = {"published", "failed", "needs_review"}
+
+
+def story(n: int) -> str:
+    """Every fifth post is long enough to go out as a thread of two to four parts."""
+    if n % 5:
+        return f"Post {n}: recovery is possible, and our café is open to everyone today."
+    return " ".join(f"Story {n}, sentence {s}: people walked beside me and I found my way back." for s in range(12))
+
+
+def accounts(x_url, mastodon_url, pds_url, handle) -> str:
+    return f"""
+[[accounts]]
+name = "x"
+platform = "x"
+base_url = "{x_url}"
+consumer_key_env = "RV_X_CK"
+consumer_secret_env = "RV_X_CS"
+access_token_env = "RV_X_AT"
+access_token_secret_env = "RV_X_ATS"
+
+[[accounts]]
+name = "mastodon"
+platform = "mastodon"
+base_url = "{mastodon_url}"
+access_token_env = "RV_MASTODON_TOKEN"
+
+[[accounts]]
+name = "bluesky"
+platform = "bluesky"
+base_url = "{pds_url}"
+handle = "{handle}"
+app_password_env = "RV_BSKY_PASSWORD"
+"""
+
+
+def queue_all(project: Project) -> None:
+    """Queue and approve POSTS posts for each account, all due now."""
+    now = datetime.now(timezone.utc)
+    with transaction(project.sessions) as session:
+        ids = [create_post(session, project.config, Draft(text=f"{name.upper()} {story(n)}", accounts=[name],
+                                                          when=now.isoformat()), now=now - timedelta(minutes=1)).id
+               for n in range(POSTS) for name in ("x", "mastodon", "bluesky")]  # interleaved, so kills hit all three
+        approve(session, project.config, ids, "admin@example.org", now=now - timedelta(minutes=1))
+
+
+def start_worker(project: Project, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "recovery_voice", "worker", "--config", str(project.config_path)],
+                            cwd=project.root, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def unsettled(project: Project) -> int:
+    with project.sessions() as session:
+        return len(session.scalars(select(Delivery.id).where(Delivery.status.not_in(SETTLED))).all())
+
+
+def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[int, list[str]]:
+    """Run one worker at a time, killing it at a random moment KILLS times, then let the last one finish."""
+    kills, errors = 0, []
+    worker = start_worker(project, env)
+    deadline = time.monotonic() + 420
+    try:
+        while unsettled(project) and time.monotonic() < deadline:
+            time.sleep(rng.uniform(1.0, 2.0) if kills < KILLS else 0.5)
+            if kills < KILLS and unsettled(project):
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+                kills += 1
+                worker = start_worker(project, env)
+    finally:
+        worker.terminate()
+        errors.append(worker.communicate(timeout=30)[1])
+    return kills, errors
+
+
+@pytest.fixture(scope="module")
+def pds():
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with PdsServer(rate_limits=False) as server:
+        yield server
+
+
+def test_killing_the_worker_at_random_never_doubles_or_loses_a_post(tmp_path, pds):
+    rng = random.Random(int(os.environ.get("RV_FAULT_SEED", "5")))
+    project = Project(tmp_path)
+    bsky = pds.create_account("fault.test", PASSWORD)
+    with XApiServer(*X_KEYS.values(), post_limit=10**6, latency=0.03) as x_api, MastodonServer() as mastodon:
+        token = mastodon.create_user("faults")
+        mastodon.add_fault("latency", delay_ms=30, count=None)  # as slow as a real instance, like the X fake
+        env = {**X_KEYS, "RV_MASTODON_TOKEN": token,
+               "RV_BSKY_PASSWORD": pds.app_password("fault.test", PASSWORD, "recovery-voice")}
+        project.write_config(extra="[worker]\nrequest_timeout_seconds = 2\nclaim_timeout_seconds = 5\n"
+                                   "recheck_seconds = 0.3\nbatch_size = 5\nbackoff_seconds = 0.2\n",
+                             accounts=accounts(x_api.base_url, mastodon.base_url, pds.url, "fault.test"))
+        project.cli("init", check=True)
+        project.init_db()
+        queue_all(project)
+        kills, errors = kill_repeatedly(project, env, rng)
+        x_api.wait_idle()
+        statuses = [s["id"] for s in mastodon.statuses(token=token)]
+        mastodon_texts = mastodon.texts(token=token)
+        x_texts = [t["text"] for t in x_api.created]
+    bluesky_texts = [r["value"]["text"] for r in records(pds, bsky["did"])]
+    with project.sessions() as session:
+        rows = session.execute(select(Delivery.id, Account.name, Delivery.status, Delivery.last_error)
+                               .join(Account, Account.id == Delivery.account_id)).all()
+        parts = session.execute(select(Account.name, DeliveryPart.remote_id)
+                                .join(Delivery, Delivery.id == DeliveryPart.delivery_id)
+                                .join(Account, Account.id == Delivery.account_id)).all()
+        interrupted = session.scalars(select(LogEntry.account).where(
+            LogEntry.error.like("%the worker stopped while publishing%"))).all()
+    print(f"{kills} kills; calls cut off by a kill: {Counter(interrupted)}; outcomes: "
+          f"{Counter((name, status) for _, name, status, _ in rows)}")
+
+    assert kills == KILLS, errors
+    assert set(interrupted) == {"x", "mastodon", "bluesky"}, "kills should land in calls to every network"
+    by_platform = Counter((name, status) for _, name, status, _ in rows)
+    assert all(status in SETTLED for _, _, status, _ in rows), by_platform
+    assert all(error for _, _, status, error in rows if status != "published"), "every unfinished post says why"
+    # Mastodon's Idempotency-Key and Bluesky's record keys settle every unknown outcome: all are published.
+    assert by_platform[("mastodon", "published")] == POSTS, by_platform
+    assert by_platform[("bluesky", "published")] == POSTS, by_platform
+    assert max(Counter(mastodon_texts).values()) == 1, "a Mastodon post appeared twice"
+    assert max(Counter(bluesky_texts).values()) == 1, "a Bluesky post appeared twice"
+    assert max(Counter(x_texts).values()) == 1, "an X post was sent twice"
+    # What the database says went out is exactly what each network holds.
+    recorded = Counter(name for name, _ in parts)
+    assert recorded["mastodon"] == len(mastodon_texts) and set(statuses) == {r for n, r in parts if n == "mastodon"}
+    assert recorded["bluesky"] == len(bluesky_texts)
+    # On X an unknown outcome goes to a person: at most one per kill, and each has the facts to check.
+    assert by_platform[("x", "needs_review")] <= KILLS
+    assert recorded["x"] <= len(x_texts) <= recorded["x"] + by_platform[("x", "needs_review")]
