@@ -33,10 +33,7 @@ def take(session, account_id: int, action: str, now: datetime) -> datetime | Non
     )
     if taken.rowcount:
         return None
-    row = _row(session, account_id, action)
-    if row is not None and row.remaining is not None and row.remaining <= 0 and row.reset_at and row.reset_at > now:
-        return row.reset_at
-    return None  # unknown, or a new window: the answer will tell us where we stand
+    return waiting(session, account_id, action, now)  # None when unknown or a new window: the answer will tell
 
 
 def record(session, account_id: int, action: str, info: RateInfo | None, now: datetime) -> None:
@@ -50,6 +47,14 @@ def record(session, account_id: int, action: str, info: RateInfo | None, now: da
         # Other workers' calls may be in flight, already taken here but not yet counted by the platform.
         remaining = min(remaining, row.remaining)
     _store(session, account_id, action, remaining, info.reset_at)
+
+
+def waiting(session, account_id: int, action: str, now: datetime) -> datetime | None:
+    """The reset to wait for when the account has no calls of this kind left, else None."""
+    row = _row(session, account_id, action)
+    if row is not None and row.remaining is not None and row.remaining <= 0 and row.reset_at and row.reset_at > now:
+        return row.reset_at
+    return None
 
 
 def exhaust(session, account_id: int, action: str, reset_at: datetime) -> None:

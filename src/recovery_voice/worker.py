@@ -170,7 +170,14 @@ class Worker:
                      done: tuple = ()) -> None:
         """Record a failed attempt as a retry, a hold, a final failure or a case for review."""
         now, message = self.clock(), _describe(error, part, done)
-        worker, found = self.config.worker, None
+        worker = self.config.worker
+        if isinstance(error, UnknownOutcome):
+            found = self.settle_unknown(claimed, part, message, self.id)
+            if found is not None:  # the lookup found the part: go on with the rest of the thread
+                publisher = self.publisher(claimed.account)
+                self.send_parts(claimed, publisher, publisher.render(claimed.outgoing), list(done) + [found],
+                                allowance_taken=False)
+            return
         with self.engine.begin() as session:
             if isinstance(error, RetryableError) and error.rate_limited:
                 wait_until = self.after_reset(error.retry_at) or now + dispatch.backoff(claimed.attempts, worker.backoff)
@@ -188,68 +195,69 @@ class Worker:
                 # An earlier attempt that got no clear answer may be the "duplicate" the platform sees.
                 dispatch.mark_needs_review(session, claimed, f"{message}; an earlier attempt may have published it: "
                                            "check the account before sending it again", now, self.id)
-            elif isinstance(error, FinalError):
-                dispatch.mark_failed(session, claimed, message, now, self.id)
             else:
-                found = self.settle_unknown(session, claimed, part, message, now, self.id)
-        if found is not None:  # the lookup found the part: go on with the rest of the thread
-            publisher = self.publisher(claimed.account)
-            self.send_parts(claimed, publisher, publisher.render(claimed.outgoing), list(done) + [found],
-                            allowance_taken=False)
+                dispatch.mark_failed(session, claimed, message, now, self.id)
 
-    def settle_unknown(self, session, claimed: dispatch.Claimed, part: Part | None, message: str, now: datetime,
+    def settle_unknown(self, claimed: dispatch.Claimed, part: Part | None, message: str,
                        owner: str | None) -> Published | None:
-        """Settle an unknown outcome: look the part up, or resend it with the same key, or ask a person.
+        """Settle an unknown outcome: look the part up, or resend it later under the same key, or ask a person.
 
-        Returns the part when the lookup found it, so the caller can go on with the thread.
+        Returns the part, already recorded, when the lookup found it, so the caller can go on with the thread.
+        Network calls happen outside any transaction, so no database lock is held while waiting on a network.
         """
-        publisher = self.publishers.get(claimed.account)
+        publisher, backoff = self.publishers.get(claimed.account), self.config.worker.backoff
         if part is None or not isinstance(publisher, Publisher):
-            dispatch.mark_needs_review(session, claimed, f"{message}. Check the account: if the post is not there, "
-                                       "reschedule it", now, owner)
-            return None
+            return self._in_transaction(dispatch.mark_needs_review, claimed, f"{message}. Check the account: if the "
+                                        "post is not there, reschedule it", self.clock(), owner)
+        with self.engine.connect() as session:
+            wait = ratelimits.waiting(session, claimed.account_id, ratelimits.POST, self.clock())
+        if wait and publisher.resend_safe_within:
+            # Even a lookup is a request: it waits for the reset, and the next attempt settles it under its key.
+            return self._in_transaction(dispatch.mark_retry, claimed, f"{message}; it will be checked after the rate "
+                                        "limit resets", wait, self.clock(), owner)
         if publisher.can_look_up:
             try:
                 found = publisher.find(part)
             except PublishError as error:
                 message = f"{message}; looking it up failed too ({error})"
             else:
-                if found:
-                    dispatch.record_part(session, claimed, part.number, part.count, found, now)
-                    return found
-                dispatch.mark_retry(session, claimed, f"{message}; it was not published", None, now, owner,
-                                    self.config.worker.backoff)
-                return None
-        window = publisher.resend_safe_within
-        if window and (claimed.started_at is None or now - claimed.started_at < window):
-            dispatch.mark_retry(session, claimed, f"{message}; it will be sent again under the same key, "
-                                "which cannot make a second post", None, now, owner, self.config.worker.backoff)
-            return None
-        dispatch.mark_needs_review(session, claimed, _review_facts(claimed, part, message), now, owner)
-        return None
+                if found is None:
+                    return self._in_transaction(dispatch.mark_retry, claimed, f"{message}; it was not published",
+                                                None, self.clock(), owner, backoff)
+                self._in_transaction(dispatch.record_part, claimed, part.number, part.count, found, self.clock())
+                return found
+        window, started = publisher.resend_safe_within, claimed.started_at
+        if window and (started is None or self.clock() - started < window):
+            return self._in_transaction(dispatch.mark_retry, claimed, f"{message}; it will be sent again under the "
+                                        "same key, which cannot make a second post", None, self.clock(), owner,
+                                        backoff)
+        return self._in_transaction(dispatch.mark_needs_review, claimed, _review_facts(claimed, part, message),
+                                    self.clock(), owner)
+
+    def _in_transaction(self, step, *args) -> None:
+        """Run one dispatch step in its own short transaction."""
+        with self.engine.begin() as session:
+            step(session, *args)
 
     def settle_stale(self, claimed: dispatch.Claimed) -> None:
         """Settle a delivery whose worker stopped during a publish call, then finish its thread if it was found."""
         message = (f"the worker stopped while publishing this (attempt {claimed.attempts}), "
                    "so whether it went out is unknown")
         prepared = self.prepare_quietly(claimed)
-        part = None
+        part, done = None, []
         if prepared is not None:
             publisher, rendered, done = prepared
             number = len(done) + 1
             if number > len(rendered.parts):  # every part was recorded; only the final step was lost
-                with transaction(self.sessions) as session:
-                    dispatch.mark_published(session, claimed, done[0], self.clock(), None)
-                return
+                return self._in_transaction(dispatch.mark_published, claimed, done[0], self.clock(), None)
             part = Part(claimed.outgoing, number, len(rendered.parts), rendered.parts[number - 1],
                         rendered.spoiler_text, reply_to=done[-1] if done else None, root=done[0] if done else None)
-        with transaction(self.sessions) as session:
-            # The claim's owner is gone, so settle it whoever claimed it.
-            found = self.settle_unknown(session, claimed, part, message, self.clock(), None)
-            if found is not None and part.number == part.count:
-                dispatch.mark_published(session, claimed, done[0] if done else found, self.clock(), None)
-            elif found is not None:
-                dispatch.continue_later(session, claimed, self.clock())
+        # The claim's owner is gone, so settle it whoever claimed it.
+        found = self.settle_unknown(claimed, part, message, None)
+        if found is not None and part.number == part.count:
+            self._in_transaction(dispatch.mark_published, claimed, done[0] if done else found, self.clock(), None)
+        elif found is not None:
+            self._in_transaction(dispatch.continue_later, claimed, self.clock())
 
     def prepare_quietly(self, claimed: dispatch.Claimed):
         """Like `prepare`, but for settling: a problem here just means the lookup cannot be done."""

@@ -121,7 +121,10 @@ class BlueskyPublisher(Publisher):
         try:
             self.client.login(self.handle, self.password, fetch_bsky_profile=False)
         except AtProtocolError as error:
-            raise self.classify(error, signing_in=True) from None
+            problem = self.classify(error, signing_in=True)
+            if isinstance(problem, UnknownOutcome):  # a lost login answer cannot have posted anything
+                problem = RetryableError(f"could not sign in to {self.base_url}: {problem}")
+            raise problem from None
 
     def _call(self, call):
         """Run an SDK call; if the saved session was refused, log in again once and repeat it."""
