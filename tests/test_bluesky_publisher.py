@@ -234,3 +234,37 @@ def test_the_rate_limit_headers_are_kept_for_the_account(project, pds, monkeypat
     with project.sessions() as session:
         [allowance] = session.scalars(select(RateLimit)).all()
     assert allowance.action == "post" and allowance.remaining > 0 and allowance.reset_at > clock.now
+
+
+def test_accounts_check_on_the_command_line_verifies_every_network_without_posting(project, pds, clock):
+    from mastodonserver import MastodonServer
+
+    account = new_account(pds)
+    with MastodonServer() as mastodon:
+        token = mastodon.create_user("cli")
+        project.write_config(accounts=f"""
+[[accounts]]
+name = "bluesky"
+platform = "bluesky"
+base_url = "{pds.url}"
+handle = "{account['handle']}"
+app_password_env = "RV_BSKY_PASSWORD"
+
+[[accounts]]
+name = "mastodon"
+platform = "mastodon"
+base_url = "{mastodon.base_url}"
+access_token_env = "RV_MASTODON_TOKEN"
+""")
+        project.cli("init", check=True)
+        env = {"RV_BSKY_PASSWORD": account["app_password"], "RV_MASTODON_TOKEN": token}
+        checked = project.cli("accounts", "check", env=env)
+        assert checked.returncode == 0, checked.stderr
+        assert f"bluesky: ok: signed in as @{account['handle']}" in checked.stdout
+        assert "mastodon: ok: signed in as @cli" in checked.stdout
+        refused = project.cli("accounts", "check", "mastodon", env={**env, "RV_MASTODON_TOKEN": "revoked"})
+        assert refused.returncode == 1 and "mastodon: PROBLEM" in refused.stdout
+        listed = project.cli("accounts", "list", env=env)
+        assert "needs_attention" in listed.stdout or "needs attention" in listed.stdout
+        assert mastodon.statuses(token=token) == []
+    assert records(pds, account["did"]) == []
