@@ -99,7 +99,8 @@ class Worker:
     def publish(self, claimed: dispatch.Claimed) -> None:
         """Publish one claimed delivery part by part, recording each part as soon as it is out."""
         with self.engine.begin() as session:
-            wait = ratelimits.take(session, claimed.account_id, ratelimits.POST, self.clock())
+            wait = None if claimed.account in self.held else ratelimits.take(
+                session, claimed.account_id, ratelimits.POST, self.clock())
             if claimed.account in self.held or wait:
                 dispatch.release(session, claimed, self.id, run_at=wait)
                 return

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import re
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -24,6 +25,8 @@ from .tid import part_rkey
 from .x import rate_from_headers
 
 POST_COLLECTION = "app.bsky.feed.post"
+# Bluesky counts writes in points: a create costs 3, a delete 1 (5,000 points an hour per account).
+CREATE_POINTS, DELETE_POINTS = 3, 1
 SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing"}
 
 
@@ -43,6 +46,7 @@ class BlueskyPublisher(Publisher):
         self.language = account.language
         self.store = session_store
         self.headers: dict[str, str] = {}
+        self.points = CREATE_POINTS  # what the last write cost, to turn the points left into calls left
         self.did: str | None = None
         self._lock = threading.Lock()
         request = Request(timeout=timeout, event_hooks={"response": [self._keep_headers]})
@@ -58,6 +62,7 @@ class BlueskyPublisher(Publisher):
         )
         data = models.ComAtprotoRepoCreateRecord.Data(repo=self._signed_in(), collection=POST_COLLECTION,
                                                       rkey=rkey, record=record)
+        self.points = CREATE_POINTS
         try:
             created = self._call(lambda: self.client.com.atproto.repo.create_record(data))
         except UnknownOutcome as error:
@@ -89,6 +94,7 @@ class BlueskyPublisher(Publisher):
         """Delete a post by its at:// URI; deleting one that is already gone succeeds."""
         rkey = remote_id.rsplit("/", 1)[-1]
         data = models.ComAtprotoRepoDeleteRecord.Data(repo=self._signed_in(), collection=POST_COLLECTION, rkey=rkey)
+        self.points = DELETE_POINTS
         self._call(lambda: self.client.com.atproto.repo.delete_record(data))
 
     def check(self) -> str:
@@ -98,8 +104,16 @@ class BlueskyPublisher(Publisher):
         return f"signed in as @{session.handle} ({session.did}) on {self.base_url}"
 
     def rate_info(self) -> RateInfo | None:
-        """Read the ratelimit-remaining and -reset headers (epoch seconds) of the last answer."""
-        return rate_from_headers(self.headers, "ratelimit")
+        """Read the ratelimit-remaining and -reset headers (epoch seconds) as the number of such calls left.
+
+        The PDS reports whichever of its limits has the fewest points left; counting them at the last
+        write's price is exact for the write limit and errs on the safe side for the others.
+        """
+        info = rate_from_headers(self.headers, "ratelimit")
+        if info is None:
+            return None
+        return replace(info, remaining=info.remaining // self.points,
+                       limit=info.limit // self.points if info.limit is not None else None)
 
     def _keep_headers(self, response: httpx.Response) -> None:
         """Keep the last answer's headers: the SDK returns only the body."""
