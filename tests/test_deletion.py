@@ -121,3 +121,40 @@ def test_a_thread_cancelled_while_waiting_between_parts_stops_and_its_parts_are_
     with sessions() as session:
         assert session.scalar(select(Delivery.status)) == "cancelled"
         assert session.scalar(select(Delivery.deletion)) == "deleted"
+
+
+def test_a_storyteller_sees_their_withdrawn_story_removed_and_the_admin_sees_the_deletion(project, sessions, clock):
+    from web_fixtures import csrf_from, make_app, sign_in
+
+    story_id = share_story(project, sessions, clock)
+    app = make_app(project, sessions)
+    storyteller = sign_in(app.test_client(), "storyteller")
+    page = storyteller.get(f"/stories/{story_id}").get_data(as_text=True)
+    answer = storyteller.post(f"/stories/{story_id}/withdraw", data={"csrf_token": csrf_from(page)})
+    assert answer.status_code == 302
+    assert "being removed from the networks" in storyteller.get(f"/stories/{story_id}").get_data(as_text=True)
+    clock.now += timedelta(minutes=1)  # the request was made on the real clock, after the test's frozen one
+    Worker(project.config, sessions, clock).run_due()
+    assert "Withdrawn and removed from the networks" in storyteller.get(f"/stories/{story_id}").get_data(as_text=True)
+    with sessions() as session:
+        post_id = session.get(Story, story_id).post_id
+    admin = sign_in(app.test_client(), "admin")
+    assert "Deleted from the network." in admin.get(f"/posts/{post_id}").get_data(as_text=True)
+
+
+def test_an_admin_can_take_a_published_post_down_from_its_page(project, sessions, clock):
+    from web_fixtures import csrf_from, make_app, sign_in
+
+    story_id = share_story(project, sessions, clock)
+    with sessions() as session:
+        post_id = session.get(Story, story_id).post_id
+    admin = sign_in(make_app(project, sessions).test_client(), "admin")
+    page = admin.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Delete it from the networks" in page
+    admin.post(f"/posts/{post_id}/cancel", data={"csrf_token": csrf_from(page)})
+    assert "Being deleted from the network." in admin.get(f"/posts/{post_id}").get_data(as_text=True)
+    clock.now += timedelta(minutes=1)
+    Worker(project.config, sessions, clock).run_due()
+    page = admin.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Deleted from the network." in page and "Delete it from the networks" not in page
+    assert project.outbox_lines() == []

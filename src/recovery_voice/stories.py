@@ -210,5 +210,14 @@ def status_words(session: Session, story: Story) -> str:
         if post_status in (SCHEDULED, CLAIMED, "publishing"):
             return "Approved: it will be shared soon"
         return "Approved, but not shared: an admin is looking into it"
+    if story.status == STORY_WITHDRAWN and story.post_id is not None:
+        removals = set(session.scalars(select(Delivery.deletion).where(Delivery.post_id == story.post_id,
+                                                                       Delivery.deletion.is_not(None))))
+        if removals & {"requested", "deleting"}:
+            return "Withdrawn: it is being removed from the networks"
+        if removals == {"deleted"}:
+            return "Withdrawn and removed from the networks"
+        if "failed" in removals:
+            return "Withdrawn: an admin is removing it from the networks by hand"
     return {STORY_PENDING: "Waiting for approval", STORY_REJECTED: "Sent back to you with a note",
             STORY_WITHDRAWN: "Withdrawn: it will not be shared"}.get(story.status, story.status)

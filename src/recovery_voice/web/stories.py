@@ -121,6 +121,7 @@ def withdraw_story(story_id: int):
             flash(str(error).capitalize() + ".", "error")
         else:
             db().commit()
-            flash("Your story is withdrawn. It will not be shared, and nothing scheduled from it will go out.",
+            flash("Your story is withdrawn. Nothing scheduled from it will go out, and anything already shared "
+                  "is being deleted from the networks.",
                   "success")
     return redirect(url_for("stories.show", story_id=story.id))

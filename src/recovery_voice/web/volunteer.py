@@ -218,8 +218,9 @@ def resume_post(post_id: int):
 @blueprint.post("/posts/<int:post_id>/cancel")
 @roles(*STAFF)
 def cancel_post(post_id: int):
-    """Cancel what has not gone out yet."""
-    return _act(post_id, lambda: cancel(db(), [post_id], current_user.email), "The post is cancelled.")
+    """Cancel what has not gone out yet, and take down from the networks what has."""
+    return _act(post_id, lambda: cancel(db(), [post_id], current_user.email),
+                "The post is cancelled; anything already published is being deleted from the networks.")
 
 
 @blueprint.post("/posts/<int:post_id>/reschedule")
