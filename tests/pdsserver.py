@@ -115,6 +115,18 @@ def node22() -> str | None:
     return None
 
 
+def start_or_skip(**options) -> "PdsServer":
+    """Start a PDS for a test module; where it cannot run, skip with the reason, except in CI, which must run it."""
+    import pytest
+
+    reason = skip_reason()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the Bluesky tests: {reason}")
+    if reason:
+        pytest.skip(reason)
+    return PdsServer(**options).start()
+
+
 def skip_reason() -> str | None:
     """Why the PDS cannot run here, for pytest.skip; None when it can."""
     if node22() is None:

@@ -17,7 +17,7 @@ from recovery_voice.publishers.tid import part_rkey
 from recovery_voice.worker import Worker
 
 from faultproxy import FaultProxy, route
-from pdsserver import PdsServer, skip_reason
+from pdsserver import start_or_skip
 from test_mastodon_publisher import STORY, queue, run, the_delivery
 
 POST = "app.bsky.feed.post"
@@ -25,16 +25,9 @@ PASSWORD = "main-password-for-tests"
 numbers = itertools.count(1)
 
 
-def start_pds(**options):
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    return PdsServer(**options).start()
-
-
 @pytest.fixture(scope="module")
 def pds():
-    server = start_pds()
+    server = start_or_skip()
     yield server
     server.stop()
 
@@ -42,7 +35,7 @@ def pds():
 @pytest.fixture(scope="module")
 def pds_behind_proxy():
     """A PDS whose login answer does not move the SDK to another URL, so a proxy in front stays in the path."""
-    server = start_pds(did_doc_with_session=False)
+    server = start_or_skip(did_doc_with_session=False)
     yield server
     server.stop()
 

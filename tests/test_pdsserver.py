@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from pdsserver import PdsServer, new_tid, skip_reason
+from pdsserver import new_tid, start_or_skip
 
 atproto = pytest.importorskip("atproto")
 from atproto import models  # noqa: E402
@@ -18,11 +18,9 @@ POST = "app.bsky.feed.post"
 
 @pytest.fixture(scope="module")
 def pds():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with PdsServer() as server:
-        yield server
+    server = start_or_skip()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from recovery_voice.review import approve
 
 from conftest import Project
 from mastodonserver import MastodonServer
-from pdsserver import PdsServer, skip_reason
+from pdsserver import start_or_skip
 from test_bluesky_publisher import PASSWORD, records
 from xapi import XApiServer
 
@@ -108,11 +108,9 @@ def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[in
 
 @pytest.fixture(scope="module")
 def pds():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with PdsServer(rate_limits=False) as server:
-        yield server
+    server = start_or_skip(rate_limits=False)
+    yield server
+    server.stop()
 
 
 def test_killing_the_worker_at_random_never_doubles_or_loses_a_post(tmp_path, pds):

@@ -21,7 +21,7 @@ from recovery_voice.worker import Worker
 from conftest import Project
 from faultproxy import FaultProxy
 from mastodonserver import MastodonServer
-from pdsserver import PdsServer, skip_reason
+from pdsserver import start_or_skip
 from test_bluesky_publisher import PASSWORD, records
 from test_publish_faults import X_KEYS, accounts, story
 from xapi import XApiServer
@@ -32,12 +32,10 @@ SEED = int(os.environ.get("RV_STORM_SEED", "11"))
 
 @pytest.fixture(scope="module")
 def pds():
-    reason = skip_reason()
-    if reason:
-        pytest.skip(reason)
     # The login answer must not move the SDK to another URL, or the proxy would be bypassed.
-    with PdsServer(rate_limits=False, did_doc_with_session=False) as server:
-        yield server
+    server = start_or_skip(rate_limits=False, did_doc_with_session=False)
+    yield server
+    server.stop()
 
 
 def queue_all(project: Project) -> None:
