@@ -105,14 +105,9 @@ class Worker:
                 dispatch.release(session, claimed, self.id, run_at=wait)
                 return
             claimed = dispatch.start_attempt(session, claimed, self.id, self.clock())
+            done = dispatch.published_parts(session, claimed.delivery_id) if claimed else []
         if claimed is None:  # cancelled, paused or handed on since it was claimed
             return
-        prepared = self.prepare(claimed)
-        if prepared is not None:
-            self.send_parts(claimed, *prepared)
-
-    def prepare(self, claimed: dispatch.Claimed):
-        """Return the publisher, the rendered parts and the parts already out; on a problem record it, return None."""
         try:
             publisher = self.publisher(claimed.account)
             rendered = publisher.render(claimed.outgoing)
@@ -120,9 +115,7 @@ class Worker:
             return self.record_error(claimed, error)
         except ValueError as error:  # the text cannot be fitted to this network
             return self.record_error(claimed, FinalError(str(error)))
-        with self.engine.connect() as session:
-            done = dispatch.published_parts(session, claimed.delivery_id)
-        return publisher, rendered, done
+        self.send_parts(claimed, publisher, rendered, done)
 
     def send_parts(self, claimed: dispatch.Claimed, publisher: Publisher, rendered, done: list[Published],
                    allowance_taken: bool = True) -> None:
@@ -261,7 +254,7 @@ class Worker:
             self._in_transaction(dispatch.continue_later, claimed, self.clock())
 
     def prepare_quietly(self, claimed: dispatch.Claimed):
-        """Like `prepare`, but for settling: a problem here just means the lookup cannot be done."""
+        """The publisher, rendered parts and parts already out, for settling; None when the lookup cannot be done."""
         try:
             publisher = self.publisher(claimed.account)
             rendered = publisher.render(claimed.outgoing)
