@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from recovery_voice import logbook
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Story, User
-from recovery_voice.posts import cancel
+from recovery_voice.posts import cancel, list_posts
 from recovery_voice.stories import StoryDraft, approve_story, submit, withdraw
 from recovery_voice.worker import Worker
 
@@ -45,6 +45,8 @@ def test_withdrawing_a_published_story_deletes_it_and_logs_the_deletion(project,
         deleted = session.scalar(select(LogEntry).where(LogEntry.event == "deleted"))
         assert deleted.remote_id and "withdrawn by its storyteller" in deleted.reason
         assert session.scalar(select(Delivery.deletion)) == "deleted"
+        [listed] = list_posts(session)
+        assert listed["deliveries"][0]["deletion"] == "deleted"  # posts list --format json says so too
 
 
 def test_a_story_whose_consent_has_ended_is_taken_down_by_the_worker(project, sessions, clock):

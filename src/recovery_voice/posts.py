@@ -286,7 +286,7 @@ def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str]) ->
         "source": post.source,
         "deliveries": [
             {"account": names[d.account_id], "status": d.status, "due_at": _iso(d.due_at),
-             "attempts": d.attempts, "url": d.remote_url, "error": d.last_error}
+             "attempts": d.attempts, "url": d.remote_url, "error": d.last_error, "deletion": d.deletion}
             for d in deliveries
         ],
     }
