@@ -121,7 +121,8 @@ def published_parts(session: Session, delivery_id: int) -> list[Published]:
     return [Published(remote_id=remote_id, url=url, cid=cid) for remote_id, url, cid in rows]
 
 
-def next_part_allowed(session: Session, claimed: Claimed, worker_id: str, now: datetime) -> tuple[bool, datetime | None]:
+def next_part_allowed(session: Session, claimed: Claimed, worker_id: str, now: datetime,
+                      counted: bool = True) -> tuple[bool, datetime | None]:
     """Before sending a later part: is the delivery still wanted, and may the account make a call now (else until when)?
 
     The claim is renewed, so a long thread is never taken for a stalled worker.
@@ -131,7 +132,7 @@ def next_part_allowed(session: Session, claimed: Claimed, worker_id: str, now: d
                               .values(claimed_at=now))
     if not renewed.rowcount:
         return False, None
-    return True, ratelimits.take(session, claimed.account_id, ratelimits.POST, now)
+    return True, ratelimits.take(session, claimed.account_id, ratelimits.POST, now) if counted else None
 
 
 def record_part(session: Session, claimed: Claimed, number: int, count: int, published: Published,

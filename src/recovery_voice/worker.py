@@ -98,14 +98,15 @@ class Worker:
 
     def publish(self, claimed: dispatch.Claimed) -> None:
         """Publish one claimed delivery part by part, recording each part as soon as it is out."""
+        first_try = claimed.attempts == 0  # nothing of it can be out yet
         with self.engine.begin() as session:
-            wait = None if claimed.account in self.held else ratelimits.take(
-                session, claimed.account_id, ratelimits.POST, self.clock())
+            wait = None if claimed.account in self.held or not self.has_allowance(claimed.account) else \
+                ratelimits.take(session, claimed.account_id, ratelimits.POST, self.clock())
             if claimed.account in self.held or wait:
                 dispatch.release(session, claimed, self.id, run_at=wait)
                 return
             claimed = dispatch.start_attempt(session, claimed, self.id, self.clock())
-            done = dispatch.published_parts(session, claimed.delivery_id) if claimed else []
+            done = dispatch.published_parts(session, claimed.delivery_id) if claimed and not first_try else []
         if claimed is None:  # cancelled, paused or handed on since it was claimed
             return
         try:
@@ -122,7 +123,7 @@ class Worker:
         """Send the parts not yet out, each replying to the one before, taking the account's allowance for each."""
         count, first = len(rendered.parts), len(done) + 1
         for number in range(first, count + 1):
-            if (number > first or not allowance_taken) and not self.may_send_next(claimed, done, count):
+            if (number > first or not allowance_taken) and not self.may_send_next(claimed, publisher, done, count):
                 return
             part = Part(claimed.outgoing, number, count, rendered.parts[number - 1], rendered.spoiler_text,
                         reply_to=done[-1] if done else None, root=done[0] if done else None)
@@ -140,11 +141,11 @@ class Worker:
             with self.engine.begin() as session:
                 dispatch.mark_published(session, claimed, done[0], self.clock(), self.id)
 
-    def may_send_next(self, claimed: dispatch.Claimed, done: list[Published], count: int) -> bool:
+    def may_send_next(self, claimed: dispatch.Claimed, publisher: Publisher, done: list[Published], count: int) -> bool:
         """Before a later part: stop if the post was withdrawn meanwhile, wait if the allowance ran out."""
         now = self.clock()
         with self.engine.begin() as session:
-            wanted, wait = dispatch.next_part_allowed(session, claimed, self.id, now)
+            wanted, wait = dispatch.next_part_allowed(session, claimed, self.id, now, publisher.rate_limited)
             if not wanted:
                 dispatch.stop_interrupted(session, claimed, done, now, self.id)
             elif wait:
@@ -311,6 +312,13 @@ class Worker:
             else:  # deleting twice is harmless, so an unknown outcome is simply tried again
                 retry_at = getattr(error, "retry_at", None) or now + dispatch.backoff(1, worker.backoff)
                 deletion.retry(session, job, str(error), retry_at, now)
+
+    def has_allowance(self, account: str) -> bool:
+        """Tell whether the account's network limits its calls (the outbox does not), so it must be counted."""
+        try:
+            return self.publisher(account).rate_limited
+        except PublishError:
+            return False  # it cannot publish anyway; the attempt records why
 
     def allowance(self, publisher: Publisher) -> RateInfo | None:
         """What the last answer said about the allowance left, its reset moved on by the configured margin."""

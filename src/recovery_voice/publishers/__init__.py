@@ -102,6 +102,8 @@ class Publisher:
     # (Mastodon keeps an Idempotency-Key for an hour; a Bluesky record key is forever); None: never safe.
     resend_safe_within: timedelta | None = None
     footer: str | None = None
+    # False for a platform without rate limits (the outbox): its calls are not counted.
+    rate_limited = True
 
     def render(self, outgoing: Outgoing) -> Rendered:
         """Split the delivery into the parts this network takes, with its warning and footer."""

@@ -13,6 +13,7 @@ class OutboxPublisher(Publisher):
 
     platform = "outbox"
     can_look_up = True
+    rate_limited = False
 
     def __init__(self, path: Path, account_name: str, footer: str | None = None):
         self.path = Path(path)
