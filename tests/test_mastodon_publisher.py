@@ -236,3 +236,37 @@ def test_a_thread_cut_off_by_a_server_error_resumes_from_its_last_part(project, 
     assert len(statuses) > 3 and texts[-1].endswith(f"({len(texts)}/{len(texts)})")
     assert [s["in_reply_to_id"] for s in statuses] == [None] + [s["id"] for s in statuses[:-1]]
     assert the_delivery(project)[0].status == "published"
+
+
+def crash_mid_call(project, clock, send: bool):
+    """Start publishing as a worker that dies during the call, after Mastodon made the status if `send`."""
+    from recovery_voice.publishers import Part
+
+    queue(project, clock)
+    publisher = Worker(project.config, project.sessions, clock).publisher("mastodon")
+    with transaction(project.sessions) as session:
+        [claimed] = dispatch.claim_due(session, "dead-worker", clock.now, 10)
+        claimed = dispatch.start_attempt(session, claimed, "dead-worker", clock.now)
+    if send:
+        publisher.publish(Part(claimed.outgoing, 1, 1, claimed.outgoing.text))
+
+
+def test_a_worker_that_died_mid_call_is_followed_by_a_resend_under_the_same_key(masto_project, mastodon, account,
+                                                                               clock):
+    crash_mid_call(masto_project, clock, send=True)
+    clock.now += masto_project.config.worker.claim_timeout + timedelta(seconds=1)
+    worker = run(masto_project, clock)  # settles the stale claim: it will be sent again, after a short backoff
+    clock.now += timedelta(seconds=5)
+    worker.run_due()
+    assert len(mastodon.statuses(token=account[1])) == 1
+    assert the_delivery(masto_project)[0].status == "published"
+
+
+def test_past_the_hour_mastodon_keeps_a_key_an_unknown_outcome_goes_to_a_person(masto_project, mastodon, account,
+                                                                               clock):
+    crash_mid_call(masto_project, clock, send=False)
+    clock.now += timedelta(minutes=55)  # e.g. the only worker was down all that time
+    run(masto_project, clock)
+    delivery, _ = the_delivery(masto_project)
+    assert delivery.status == "needs_review" and "Look on the account 'mastodon'" in delivery.last_error
+    assert mastodon.statuses(token=account[1]) == []
