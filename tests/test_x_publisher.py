@@ -265,3 +265,19 @@ def test_the_allowance_in_xs_headers_keeps_the_account_under_its_limit(project, 
         with project.sessions() as session:
             waiting = session.scalars(select(Delivery.run_at).where(Delivery.status == "scheduled")).all()
         assert len(waiting) == 2 and all(run_at > clock.now + timedelta(minutes=9) for run_at in waiting)
+
+
+def test_xs_24_hour_user_limit_holds_the_account_for_the_day_without_a_429(project, clock, monkeypatch):
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with XApiServer("consumer-key", "consumer-secret", "access-token", "access-token-secret",
+                    username="ourcommunity", user_24h_limit=2) as server:
+        project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\n", accounts=X_ACCOUNT.format(server.base_url))
+        project.init_db()
+        for n in range(3):
+            queue_text(project, clock, f"Post {n} of three.")
+        Worker(project.config, project.sessions, clock).run_due()
+        assert len(server.created) == 2 and not [r for r in server.requests if r.status == 429]
+        with project.sessions() as session:
+            [waiting] = session.scalars(select(Delivery.run_at).where(Delivery.status == "scheduled")).all()
+        assert waiting > clock.now + timedelta(hours=23)
