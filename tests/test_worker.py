@@ -202,3 +202,16 @@ def test_four_worker_processes_publish_500_posts_with_none_twice_and_none_missed
         claimers = set(session.scalars(select(Delivery.claimed_by)))
     assert published == 500
     assert len(claimers) >= 2, "more than one process took part"
+
+
+def test_a_part_recorded_by_two_workers_is_kept_once(project, sessions, clock):
+    from recovery_voice.models import DeliveryPart
+    from recovery_voice.publishers import Published
+
+    schedule(project, sessions, 1, clock.now)
+    with transaction(sessions) as session:
+        [claimed] = dispatch.claim_due(session, "slow-worker", clock.now, 1)
+        for _ in range(2):  # the stalled owner and the worker that settled its claim both record it
+            dispatch.record_part(session, claimed, 1, 2, Published("recovery-voice-1", "file:///x#1"), clock.now)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DeliveryPart)) == 1

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import String, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from . import logbook, ratelimits
@@ -25,6 +25,7 @@ from .models import (
     Delivery,
     DeliveryPart,
     Post,
+    UTCDateTime,
 )
 from .posts import refresh_status
 from .publishers import Outgoing, Published
@@ -137,11 +138,16 @@ def next_part_allowed(session: Session, claimed: Claimed, worker_id: str, now: d
 
 def record_part(session: Session, claimed: Claimed, number: int, count: int, published: Published,
                 now: datetime) -> None:
-    """Store one published part at once, so a crash later in the thread never sends it again."""
-    session.execute(insert(DeliveryPart).values(
-        delivery_id=claimed.delivery_id, number=number, remote_id=published.remote_id, remote_cid=published.cid,
-        url=published.url, published_at=now))
-    if count > 1:
+    """Store one published part at once, so a crash later in the thread never sends it again.
+
+    A part already stored (by a worker that settled this one's claim while it stalled) is kept as it is.
+    """
+    values = select(literal(claimed.delivery_id), literal(number), literal(published.remote_id),
+                    literal(published.cid, String), literal(published.url, String), literal(now, UTCDateTime()))
+    stored = session.execute(insert(DeliveryPart).from_select(
+        ["delivery_id", "number", "remote_id", "remote_cid", "url", "published_at"],
+        values.where(~exists().where(DeliveryPart.delivery_id == claimed.delivery_id, DeliveryPart.number == number))))
+    if stored.rowcount and count > 1:
         _log(session, claimed, "part_published", now, remote_id=published.remote_id, url=published.url,
              reason=f"part {number} of {count}")
 
