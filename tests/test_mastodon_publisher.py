@@ -162,8 +162,9 @@ def test_a_rate_limit_holds_the_account_until_the_reset_header(masto_project, ma
     assert (limit.remaining, limit.reset_at) == (0, after)
     assert all(run_at >= after for run_at in runs)
     assert mastodon.statuses(token=account[1]) == []
-    with masto_project.sessions() as session:
+    with transaction(masto_project.sessions) as session:
         assert dispatch.next_run_at(session, clock.now) == after
+        assert list_accounts(session, masto_project.config, now=clock.now)[0]["waiting_until"] == after.isoformat()
     clock.now = after
     worker.run_due()
     assert len(mastodon.statuses(token=account[1])) == 2

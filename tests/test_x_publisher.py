@@ -265,6 +265,8 @@ def test_the_allowance_in_xs_headers_keeps_the_account_under_its_limit(project, 
         with project.sessions() as session:
             waiting = session.scalars(select(Delivery.run_at).where(Delivery.status == "scheduled")).all()
         assert len(waiting) == 2 and all(run_at > clock.now + timedelta(minutes=9) for run_at in waiting)
+        listed = project.cli("accounts", "list", check=True).stdout
+        assert "waiting until" in listed and "(rate limit)" in listed  # an admin can see why nothing goes out
 
 
 def test_xs_24_hour_user_limit_holds_the_account_for_the_day_without_a_429(project, clock, monkeypatch):

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from . import ratelimits
 from .config import Config, ConfigError
 from .models import Account, utcnow
 from .publishers import FinalError, PublishError, make_publisher
@@ -28,15 +29,23 @@ def sync_accounts(session: Session, config: Config) -> dict[str, Account]:
     return {name: row for name, row in rows.items() if name in configured_names}
 
 
-def list_accounts(session: Session, config: Config) -> list[dict]:
-    """Describe each configured account with its state and last error."""
+def list_accounts(session: Session, config: Config, now: datetime | None = None) -> list[dict]:
+    """Describe each configured account with its state, last error and any wait for its rate limit to reset."""
     rows = sync_accounts(session, config)
+    now = now or utcnow()
     return [
         {"name": a.name, "platform": a.platform, "where": _where(a), "state": rows[a.name].state,
          "last_error": rows[a.name].last_error,
-         "checked_at": rows[a.name].checked_at.isoformat() if rows[a.name].checked_at else None}
+         "checked_at": rows[a.name].checked_at.isoformat() if rows[a.name].checked_at else None,
+         "waiting_until": _waiting(session, rows[a.name].id, now)}
         for a in config.accounts
     ]
+
+
+def _waiting(session: Session, account_id: int, now: datetime) -> str | None:
+    """When the account may post again, if its allowance is used up."""
+    reset = ratelimits.waiting(session, account_id, ratelimits.POST, now)
+    return reset.isoformat() if reset else None
 
 
 def _where(account) -> str:

@@ -319,8 +319,15 @@ def accounts_list_command(ctx: Context):
     """List accounts and their state."""
     with transaction(ctx.sessions()) as session:
         rows = list_accounts(session, ctx.config)
-    cells = [[r["name"], r["platform"], r["state"], r["where"], logbook.shorten(r["last_error"], 50)] for r in rows]
+    cells = [[r["name"], r["platform"], _state(r), r["where"], logbook.shorten(r["last_error"], 50)] for r in rows]
     click.echo(logbook.format_table(("name", "platform", "state", "where", "last error"), cells))
+
+
+def _state(account: dict) -> str:
+    """An account's state, with the time its rate limit resets when it is waiting for one."""
+    if account["waiting_until"] and account["state"] == "ok":
+        return f"waiting until {account['waiting_until'][11:19]} UTC (rate limit)"
+    return account["state"]
 
 
 @command(accounts_group, "check")
