@@ -1,7 +1,6 @@
 """The language check's speed-ups give the same answers as the plain way: property tests on the
 evaluation set and random mutations of it (gaps, case, quotes, Unicode, hashtags, addresses)."""
 
-import bisect
 import random
 import re
 import unicodedata
@@ -10,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from recovery_voice.language import LanguageSettings, check
-from recovery_voice.language import checker, context, suggest
+from recovery_voice.language import checker, suggest
 from recovery_voice.language.evaluate import load_cases
 from recovery_voice.language.index import GAP, key_of, prefixes
 from recovery_voice.language.model import Finding, Report, new_finding, new_report
 from recovery_voice.language.reverse import reversed_pattern
-from recovery_voice.language.rules import DEFAULT_WINDOW, Trigger, _sentence
+from recovery_voice.language.rules import DEFAULT_WINDOW
 from recovery_voice.language import text as text_module
 from recovery_voice.language.text import _HASHTAG, _MASK, _masked, prepare
 
@@ -74,98 +73,33 @@ def _brute_force_match(prepared, table, index):
     return found
 
 
-def _forward_context_ok(self, low, start, end):
-    """Trigger.context_ok as it was: before/not_before searched forwards through the window."""
-    if self.before or self.not_before:
-        left = low[max(0, start - DEFAULT_WINDOW):start]
-        if self.before and not self.before.search(left):
-            return False
-        if self.not_before and self.not_before.search(left):
-            return False
-    if self.after and not self.after.match(low, end):
-        return False
-    if self.not_after and self.not_after.match(low, end):
-        return False
-    if self.near or self.not_near:
-        around = _sentence(low, start, end, self.window)
-        if self.near and not self.near.search(around):
-            return False
-        if self.not_near and self.not_near.search(around):
-            return False
-    return True
-
-
-def _switch_to_the_plain_way(patch):
-    """Switch off every shortcut, so check() takes the plain, slow way through each text."""
-    patch.setattr(checker, "_match", _brute_force_match)  # no prefilter, no probes
-    patch.setattr(Trigger, "context_ok", _forward_context_ok)  # no reversed patterns, no reordering
-    patch.setattr(checker, "_in_order", lambda kept: False)  # always weigh overlaps and sort
-    patch.setattr(checker, "_has_quotes", lambda text: True)  # always look for quotations
-    patch.setattr(checker, "named_cues", lambda low: [0])  # "the word ..." may be anywhere...
-    patch.setattr(checker, "cue_before", lambda cues, start: True)  # ...so always search for it
-    patch.setattr(checker, "Quotes", _PlainQuotes)
-    patch.setattr(checker, "_NO_QUOTES", _PlainQuotes(()))
-    patch.setattr(checker, "_named", lambda p, c: context.is_name(p.original, *p.original_span(c.start, c.end)))
-    patch.setattr(checker, "_mentioned", _plain_mentioned)
-    patch.setattr(checker, "_take_article", _plain_article)
-    patch.setattr(suggest, "MEMO_SIZE", 0)  # render every suggestion afresh
-
-
-class _PlainQuotes:
-    """Quotations without the shortcut: innermost() looks at the next spans one by one, as it once did."""
-
-    def __init__(self, spans):
-        """Keep the spans."""
-        self.spans = spans
-
-    def __bool__(self):
-        """Tell whether there is any quotation."""
-        return bool(self.spans)
-
-    def innermost(self, start, end):
-        """Return the tightest quotation around text[start:end], or None."""
-        first = bisect.bisect_left(self.spans, end, key=lambda span: span[1])
-        for at in range(first, min(first + context._MAX_NESTED, len(self.spans))):
-            if self.spans[at][0] < start:
-                return self.spans[at]
-        return None
-
-
-def _plain_mentioned(prepared, quotes, cues, candidate):
-    """Ask is_mention about every match, with the offsets worked out afresh."""
-    start, end = prepared.original_span(candidate.start, candidate.end)
-    span = quotes.innermost(start, end) if quotes.spans else None
-    return context.is_mention(prepared.original, prepared.low, span, (start, end), candidate.start)
-
-
-def _plain_article(prepared, candidate):
-    """Widen over a preceding a/an with the expression alone, without the quick look at the character before."""
-    found = checker._ARTICLE.search(prepared.low, max(0, candidate.start - 5), candidate.start)
-    if found:
-        candidate.groups = {**candidate.groups, "_article": found.group(1)}
-        candidate.start = found.start()
-        candidate.span = prepared.original_span(candidate.start, candidate.end)
-
-
-def _answers(texts):
+def _answers(texts, shortcuts):
     """Return every report (as dicts, with which findings are rewritten) for each text, setting and voice."""
     out = []
     for text in texts:
         for settings in SETTINGS:
             for voice in ("organisation", "storyteller"):
-                report = check(text, voice=voice, settings=settings)
+                report = check(text, voice=voice, settings=settings, shortcuts=shortcuts)
                 out.append((text, voice, report.to_dict(), [f.rewrite for f in report.findings]))
     return out
 
 
-def test_the_fast_way_gives_the_same_reports_as_the_plain_way(monkeypatch):
-    fast = _answers(TEXTS)
-    with monkeypatch.context() as patch:
-        _switch_to_the_plain_way(patch)
-        plain = _answers(TEXTS)
+def test_the_fast_way_gives_the_same_reports_as_the_plain_way():
+    fast = _answers(TEXTS, shortcuts=True)
+    plain = _answers(TEXTS, shortcuts=False)  # every trigger everywhere, contexts searched forwards... (plain.py)
     assert sum(bool(answer[2]["findings"]) for answer in fast) > len(fast) // 3  # plenty to compare
     for got, want in zip(fast, plain):
         assert got == want, got[:2]
+
+
+def test_the_plain_way_is_asked_for_by_keyword_and_checks_its_arguments_as_the_fast_way_does():
+    assert check("An addict", shortcuts=False) == check("An addict")
+    with pytest.raises(ValueError, match="voice"):
+        check("addict", voice="nobody", shortcuts=False)
+    with pytest.raises(TypeError, match="settings"):
+        check("addict", settings={}, shortcuts=False)
+    with pytest.raises(TypeError):
+        check("addict", "organisation", None, False)  # keyword-only, like voice and settings
 
 
 def test_the_prefilter_finds_every_match_that_trying_every_trigger_everywhere_finds():

@@ -63,6 +63,8 @@ _ABOUT_SOMEONE_ELSE = re.compile(
     r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?)\Z"
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
+# "a" or "an" right before a match (searched for up to it), which a noun match takes in: "an addict".
+ARTICLE = re.compile(r"(?<!\w)(an?)\s+\Z")
 # A sentence with no subject before the match ("Two years clean today!", "Clean and sober since 2019")
 # is, in a storyteller's own story, about the storyteller.
 _NO_SUBJECT = re.compile(

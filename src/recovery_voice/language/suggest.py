@@ -28,11 +28,11 @@ def suggestions(memo: dict, number: int, rule: Rule, trigger: Trigger, matched: 
     if found is None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()  # unusual texts must not grow it without end; it refills with common forms
-        found = memo[key] = _render(rule, trigger, matched, low, hashtag, groups)
+        found = memo[key] = render(rule, trigger, matched, low, hashtag, groups)
     return found
 
 
-def _render(rule: Rule, trigger: Trigger, matched: str, low: str, hashtag: bool, groups: dict) -> tuple[str, ...]:
+def render(rule: Rule, trigger: Trigger, matched: str, low: str, hashtag: bool, groups: dict) -> tuple[str, ...]:
     """Fill in, number, article and capitalise the suggestions so they can replace the match as is."""
     last = _LAST_WORD.search(low)
     word = last.group(1) if last else ""
