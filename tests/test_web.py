@@ -66,3 +66,15 @@ def test_serve_runs_the_page_and_the_worker_in_one_process(project):
         server.terminate()
         output = server.communicate(timeout=20)[0]
     assert "recovery-voice is running at" in output
+
+
+def test_the_accounts_page_says_when_an_account_waits_for_its_rate_limit(project, sessions):
+    from recovery_voice import ratelimits
+    from recovery_voice.accounts import sync_accounts
+
+    make_people(sessions)
+    with transaction(sessions) as session:
+        account = sync_accounts(session, project.config)["outbox"]
+        ratelimits.exhaust(session, account.id, ratelimits.POST, datetime.now(timezone.utc) + timedelta(minutes=10))
+    page = sign_in(make_app(project, sessions).test_client(), "admin").get("/accounts").get_data(as_text=True)
+    assert "Working: its allowance on outbox is used up until" in page
