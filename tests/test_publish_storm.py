@@ -98,7 +98,10 @@ def test_a_storm_of_429s_500s_and_timeouts_loses_and_doubles_nothing(tmp_path, p
                                            .join(Account, Account.id == Delivery.account_id)).all())
     print(f"outcomes {dict(outcomes)}; answers {faults}")
 
-    assert all(sum(c[k] for k in ("429", "500", "timeout")) > 0.2 * sum(c.values()) for c in faults.values()), faults
+    faulted = sum(c[k] for c in faults.values() for k in ("429", "500", "timeout"))
+    assert faulted > 0.2 * sum(sum(c.values()) for c in faults.values()), faults  # the storm was a storm
+    assert all(sum(c[k] for c in faults.values()) for k in ("429", "500", "timeout")), faults
+    assert all(sum(c[k] for k in ("429", "500", "timeout")) > 0.1 * sum(c.values()) for c in faults.values()), faults
     assert violations == [], "a request went out while a reset header said to wait"
     assert outcomes[("mastodon", "published")] == POSTS, outcomes
     assert outcomes[("bluesky", "published")] == POSTS, outcomes

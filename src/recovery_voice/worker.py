@@ -213,6 +213,11 @@ class Worker:
         if publisher.can_look_up:
             try:
                 found = publisher.find(part)
+            except RetryableError as error:
+                if error.rate_limited:  # the lookup itself met a 429: the whole account waits for the reset
+                    return self.wait_for_reset(claimed, error, f"{message}; it will be checked after the rate "
+                                               "limit resets", owner)
+                message = f"{message}; looking it up failed too ({error})"
             except PublishError as error:
                 message = f"{message}; looking it up failed too ({error})"
             else:
@@ -228,6 +233,15 @@ class Worker:
                                         backoff)
         return self._in_transaction(dispatch.mark_needs_review, claimed, _review_facts(claimed, part, message),
                                     self.clock(), owner)
+
+    def wait_for_reset(self, claimed: dispatch.Claimed, error: RetryableError, message: str,
+                       owner: str | None) -> None:
+        """Hold the account until the reset a 429 named, and the delivery with it."""
+        until = self.after_reset(error.retry_at) or self.clock() + dispatch.backoff(claimed.attempts,
+                                                                                     self.config.worker.backoff)
+        with self.engine.begin() as session:
+            ratelimits.exhaust(session, claimed.account_id, ratelimits.POST, until)
+            dispatch.mark_retry(session, claimed, message, until, self.clock(), owner)
 
     def _in_transaction(self, step, *args) -> None:
         """Run one dispatch step in its own short transaction."""
