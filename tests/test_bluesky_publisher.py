@@ -106,8 +106,17 @@ def test_links_mentions_and_hashtags_become_facets_with_byte_offsets(project, pd
     assert mention["features"][0]["did"] == friend["did"]
 
 
-def test_an_unknown_handle_stays_plain_text():
+def test_handles_are_found_for_resolving_and_numbers_are_not_hashtags():
     assert [kind for kind, *_ in find_facets("ask @nobody.example about #42 and #hope")] == ["mention", "tag"]
+
+
+def test_a_handle_the_server_does_not_know_stays_plain_text(project, pds, monkeypatch, clock):
+    account = new_account(pds)
+    bluesky_config(project, pds.url, account, monkeypatch)
+    queue(project, clock, text="Thank you @nobody.test and https://example.org")
+    run(project, clock)
+    [record] = records(pds, account["did"])
+    assert [f["features"][0]["$type"] for f in record["value"]["facets"]] == ["app.bsky.richtext.facet#link"]
 
 
 def test_a_long_story_becomes_a_thread_replying_to_its_root_and_parent(project, pds, monkeypatch, clock):

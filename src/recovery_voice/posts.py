@@ -29,7 +29,6 @@ from .models import (
     Post,
     utcnow,
 )
-from .publishers import SUPPORTED_PLATFORMS
 from .publishers.tid import new_tid
 from .slots import next_free_instant
 from .timetable import current_slots
@@ -130,8 +129,6 @@ def _resolve_accounts(session: Session, config: Config, names) -> list[Account]:
     for name in dict.fromkeys(names):
         if name not in rows:
             raise PostProblem(f"there is no account called {name!r} (accounts: {', '.join(rows) or 'none'})")
-        if rows[name].platform not in SUPPORTED_PLATFORMS:
-            raise PostProblem(f"account {name!r} is on {rows[name].platform}, which this version cannot publish to yet")
         chosen.append(rows[name])
     return chosen
 

@@ -17,10 +17,14 @@ POST = "post"
 DELETE = "delete"
 
 
+def _used_up(action: str, now: datetime):
+    """A SQL condition on an allowance row: no calls of this kind are left until its window resets."""
+    return and_(RateLimit.action == action, RateLimit.remaining <= 0, RateLimit.reset_at > now)
+
+
 def exhausted(account_id_column, action: str, now: datetime):
     """A SQL condition: the account has no calls of this kind left until its window resets."""
-    return exists().where(RateLimit.account_id == account_id_column, RateLimit.action == action,
-                          RateLimit.remaining <= 0, RateLimit.reset_at > now)
+    return exists().where(RateLimit.account_id == account_id_column, _used_up(action, now))
 
 
 def take(session, account_id: int, action: str, now: datetime) -> datetime | None:
@@ -51,10 +55,8 @@ def record(session, account_id: int, action: str, info: RateInfo | None, now: da
 
 def waiting(session, account_id: int, action: str, now: datetime) -> datetime | None:
     """The reset to wait for when the account has no calls of this kind left, else None."""
-    row = _row(session, account_id, action)
-    if row is not None and row.remaining is not None and row.remaining <= 0 and row.reset_at and row.reset_at > now:
-        return row.reset_at
-    return None
+    return session.scalar(select(RateLimit.reset_at).where(RateLimit.account_id == account_id,
+                                                           _used_up(action, now)))
 
 
 def exhaust(session, account_id: int, action: str, reset_at: datetime) -> None:
@@ -63,9 +65,8 @@ def exhaust(session, account_id: int, action: str, reset_at: datetime) -> None:
 
 
 def waiting_until(action: str, now: datetime):
-    """A query for the earliest reset among accounts waiting on this kind of call."""
-    return select(RateLimit.account_id, RateLimit.reset_at).where(
-        and_(RateLimit.action == action, RateLimit.remaining <= 0, RateLimit.reset_at > now))
+    """A query for the accounts waiting on this kind of call, with the reset each waits for."""
+    return select(RateLimit.account_id, RateLimit.reset_at).where(_used_up(action, now))
 
 
 def _row(session, account_id: int, action: str):
