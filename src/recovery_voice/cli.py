@@ -82,7 +82,7 @@ def cli_actor() -> str:
 @click.option("--admin", metavar="EMAIL", help="Create (or reset) an admin with this email.")
 def init_command(ctx: Context, admin):
     """Create the database or upgrade it to this version."""
-    upgrade(ctx.engine)
+    upgrade(ctx.engine, ctx.config.timezone)
     sessions = ctx.sessions()
     with transaction(sessions) as session:
         sync_accounts(session, ctx.config)

@@ -58,19 +58,20 @@ def transaction(sessions: sessionmaker):
         yield session
 
 
-def _alembic_config(engine: Engine, connection) -> AlembicConfig:
+def _alembic_config(engine: Engine, connection, timezone=None) -> AlembicConfig:
     """Build the Alembic config programmatically, so no alembic.ini is needed beside the data."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    config.attributes["timezone"] = timezone  # the organisation's zone, for migrations that turn dates into times
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Create the database or bring its schema up to date."""
+def upgrade(engine: Engine, timezone=None) -> None:
+    """Create the database or bring its schema up to date (`timezone`: the organisation's, for dated data)."""
     try:
         with engine.begin() as connection:
-            command.upgrade(_alembic_config(engine, connection), "head")
+            command.upgrade(_alembic_config(engine, connection, timezone), "head")
     except OperationalError as error:
         raise DatabaseError(f"cannot reach the database: {error.orig}") from None
 

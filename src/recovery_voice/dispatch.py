@@ -18,6 +18,8 @@ from .models import (
     FAILED,
     MISSED,
     NEEDS_REVIEW,
+    PAUSED,
+    PENDING,
     PUBLISHED,
     PUBLISHING,
     SCHEDULED,
@@ -62,7 +64,7 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> li
         select(Delivery.id)
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.status == SCHEDULED, Delivery.run_at <= now, Account.state == "ok",
-               ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now))
+               within_consent(now), ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now))
         .order_by(Delivery.run_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
@@ -77,6 +79,11 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> li
         .execution_options(synchronize_session=False)
     ).all()
     return load_claimed(session, claimed_ids)
+
+
+def within_consent(now: datetime):
+    """A condition on deliveries: no storyteller's consent has ended for it (most posts have no consent end)."""
+    return Delivery.consent_ends_at.is_(None) | (Delivery.consent_ends_at > now)
 
 
 def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
@@ -107,7 +114,8 @@ def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datet
     """
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == claimed.delivery_id, Delivery.status == CLAIMED, Delivery.claimed_by == worker_id)
+        .where(Delivery.id == claimed.delivery_id, Delivery.status == CLAIMED, Delivery.claimed_by == worker_id,
+               within_consent(now))
         .values(status=PUBLISHING, claimed_at=now, attempts=Delivery.attempts + 1)
     )
     if not result.rowcount:
@@ -248,6 +256,28 @@ def stop_interrupted(session: Session, claimed: Claimed, parts: list[Published],
         mark_published(session, claimed, parts[0], now, worker_id)
     else:
         _finish(session, claimed, worker_id, status=CANCELLED, finished_at=now, claimed_by=None, claimed_at=None)
+
+
+def cancel_after_consent(session: Session, now: datetime) -> None:
+    """Cancel deliveries not yet sent whose story's consent has ended, logging each.
+
+    Whether rescheduled, resumed or waiting for a retry, nothing goes out after the consent the storyteller
+    gave; the claim refuses such deliveries meanwhile.
+    """
+    unsent = (SCHEDULED, CLAIMED, PAUSED, PENDING)
+    rows = session.execute(
+        update(Delivery)
+        .where(Delivery.consent_ends_at <= now, Delivery.status.in_(unsent))
+        .values(status=CANCELLED, finished_at=now)
+        .returning(Delivery.id, Delivery.post_id, Delivery.account_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    names = dict(session.execute(select(Account.id, Account.name)).all()) if rows else {}
+    for delivery_id, post_id, account_id in rows:
+        logbook.record(session, "cancelled", post_id=post_id, delivery_id=delivery_id, account=names.get(account_id),
+                       at=now, reason="the storyteller's consent ended before it went out")
+    for post_id in {row[1] for row in rows}:
+        refresh_status(session, post_id)
 
 
 def mark_missed(session: Session, now: datetime, missed_after: timedelta) -> int:

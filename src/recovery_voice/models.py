@@ -87,6 +87,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on sign-out, deactivation and password change: a session cookie from an earlier generation
+    # no longer signs anyone in, even if it was copied.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Account(Base):
@@ -171,6 +174,12 @@ class Delivery(Base):
     # None, requested, deleting, deleted or failed.
     deletion: Mapped[str | None] = mapped_column(String(20))
     deletion_reason: Mapped[str | None] = mapped_column(Text)
+    # A story's consent end: the worker never claims the delivery at or after it, however it was rescheduled.
+    consent_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The part being sent and when it was first sent, so a resend under the same idempotency key stays within
+    # the window the network keeps that key, counted from the first send, not from each attempt.
+    sending_part: Mapped[int | None] = mapped_column(Integer)
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     post: Mapped[Post] = relationship(back_populates="deliveries")
     account: Mapped[Account] = relationship()
     parts: Mapped[list["DeliveryPart"]] = relationship(order_by="DeliveryPart.number")
@@ -189,6 +198,17 @@ class DeliveryPart(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkerHeartbeat(Base):
+    """What one worker process last said about itself: its last good round and its last error."""
+
+    __tablename__ = "worker_heartbeats"
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_round_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LogEntry(Base):

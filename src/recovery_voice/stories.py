@@ -161,13 +161,20 @@ def approve_story(session: Session, config: Config, story_id: int, actor: str,
                   voice="storyteller", theme="identity")
     post = create_post(session, config, draft, created_by=story.author.email, source=f"story {story.id}", now=now)
     approve(session, config, [post.id], actor, override_reason=override_reason, now=now)
-    consent_ends = datetime.combine(story.consent_until + timedelta(days=1), time(), config.timezone)
+    consent_ends = consent_end(config, story)
+    for delivery in post.deliveries:
+        delivery.consent_ends_at = consent_ends
     if any(d.due_at >= consent_ends for d in post.deliveries):
         raise StoryProblem(f"the next free slot is after the storyteller's consent ends ({story.consent_until}); "
                            "ask them to extend it, or free an earlier slot")
     story.status, story.approved_version, story.post_id = STORY_APPROVED, story.version, post.id
     story.reviewed_by, story.reviewed_at, story.review_note = actor, now, None
     return story
+
+
+def consent_end(config: Config, story: Story) -> datetime:
+    """The moment a story's consent ends: the organisation's midnight after its last day."""
+    return datetime.combine(story.consent_until + timedelta(days=1), time(), config.timezone)
 
 
 def reject_story(session: Session, story_id: int, actor: str, reason: str, now: datetime | None = None) -> Story:

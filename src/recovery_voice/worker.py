@@ -88,6 +88,7 @@ class Worker:
         now = self.clock()
         with transaction(self.sessions) as session:
             dispatch.mark_missed(session, now, self.config.worker.missed_after)
+            dispatch.cancel_after_consent(session, now)
             deletion.end_consent(session, self.config, now)
             deletion.stale(session, now, self.config.worker.claim_timeout)
             stale = dispatch.stale_claims(session, now, self.config.worker.claim_timeout)
