@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -72,6 +73,8 @@ class Project:
         """Write a queue file."""
         path = self.queue / name
         path.write_text(textwrap.dedent(body), encoding="utf-8")
+        settled = time.time() - 60  # as if written a minute ago, so the import need not wait for it to settle
+        os.utime(path, (settled, settled))
         return path
 
     def outbox_lines(self) -> list[dict]:

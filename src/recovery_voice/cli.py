@@ -213,10 +213,15 @@ def queue_import_command(ctx: Context, directory):
         click.echo(f"{name} was already imported as post {post_id}; moved to imported/")
     for name, error in result.rejected:
         click.echo(f"rejected {name}: {error}", err=True)
-    if not (result.imported or result.already or result.rejected):
+    for name, reason in result.skipped:
+        click.echo(f"skipped {name}: {reason}", err=True)
+    for name, reason in result.stuck:
+        click.echo(f"left in the queue {name}: {reason}", err=True)
+    if not (result.imported or result.already or result.rejected or result.skipped or result.stuck):
         click.echo("No queue files to import.")
-    if result.rejected:
-        raise click.ClickException(f"{len(result.rejected)} file(s) rejected; see queue/rejected/*.error.txt")
+    if result.rejected or result.stuck:
+        raise click.ClickException(f"{len(result.rejected)} file(s) rejected (see queue/rejected/*.error.txt), "
+                                   f"{len(result.stuck)} left in the queue")
 
 
 @main.group("posts")

@@ -1,5 +1,6 @@
 """Loading and checking config.toml, with errors that name the file, the key and the fix."""
 
+import math
 import os
 import re
 import tomllib
@@ -27,6 +28,7 @@ DEFAULT_BASE_URLS = {"x": "https://api.twitter.com", "bluesky": "https://bsky.so
 VISIBILITIES = ("public", "unlisted", "private")
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+DAY = 86400  # seconds, for the upper bounds of durations
 SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts"}
 
 
@@ -91,6 +93,7 @@ class Config:
     accounts: tuple[Account, ...]
     queue_dir: Path
     templates_dir: Path
+    queue_settle_seconds: float = 2.0  # a queue file changed this recently may still be being written
 
     def account(self, name: str) -> Account:
         """Return the account called `name`, or raise ConfigError listing the known ones."""
@@ -118,12 +121,26 @@ def load_config(explicit: str | None = None) -> Config:
     if path is None:
         return parse_config({}, None)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (copy config.example.toml to start)") from None
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     return parse_config(data, path)
+
+
+def _read_text(path: Path) -> str:
+    """Read the config file as UTF-8 (a byte-order mark is fine), saying plainly why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (copy config.example.toml to start)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file; give the path of a file like "
+                          f"{Path(path) / DEFAULT_FILE}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: is not UTF-8 text (byte {error.start + 1} cannot be read); "
+                          "save it as UTF-8 in your editor") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror}); check its permissions") from None
 
 
 def parse_config(data: dict, path: Path | None) -> Config:
@@ -152,7 +169,8 @@ def _build(data: dict, base: Path) -> Config:
         worker=_worker(_table(data, "worker")),
         language=_language(_table(data, "language"), region),
         accounts=_accounts(data.get("accounts"), base),
-        queue_dir=_path(_table(data, "queue"), "dir", "[queue]", base, "queue"),
+        queue_dir=_path(_table(data, "queue"), "dir", "[queue]", base, "queue", {"settle_seconds"}),
+        queue_settle_seconds=float(_number(_table(data, "queue"), "settle_seconds", "[queue]", 2, 0, 3600)),
         templates_dir=_path(_table(data, "templates"), "dir", "[templates]", base, "templates"),
     )
 
@@ -176,7 +194,7 @@ def _text(table: dict, key: str, where: str, default: str | None = None) -> str 
     """Return a string value, checking its type."""
     value = table.get(key, default)
     if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{where} {key} must be a quoted string, not {value!r}")
+        raise ConfigError(f'{where} {key} must be a quoted string, like {key} = "...", not {value!r}')
     return value
 
 
@@ -188,11 +206,16 @@ def _choice(table: dict, key: str, where: str, options: tuple, default: str) -> 
     return value
 
 
-def _number(table: dict, key: str, where: str, default: float, minimum: float) -> float:
-    """Return a number that must be at least `minimum`."""
+def _number(table: dict, key: str, where: str, default: float, minimum: float, maximum: float,
+            whole: bool = False) -> float:
+    """Return a finite number from `minimum` to `maximum` (a whole one if `whole`)."""
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(f"{where} {key} must be a number of at least {minimum}, not {value!r}")
+    kinds = (int,) if whole else (int, float)
+    if (isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value)
+            or not minimum <= value <= maximum):
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{where} {key} must be {kind} from {minimum:g} to {maximum:g}, not {value!r}; "
+                          f"for example {key} = {default}")
     return value
 
 
@@ -222,7 +245,16 @@ def _database_url(table: dict, base: Path) -> str:
     relative = url.removeprefix("sqlite:///")
     if url.startswith("sqlite:///") and relative and not relative.startswith("/"):
         url = f"sqlite:///{base / relative}"
+    if url.startswith("sqlite:///"):
+        _folder_exists(Path(url.removeprefix("sqlite:///")).parent, "[database] url")
     return url
+
+
+def _folder_exists(folder: Path, where: str) -> None:
+    """Refuse a file path whose folder is missing, which SQLite would only report as "unable to open"."""
+    if not folder.is_dir():
+        raise ConfigError(f"{where}: the folder {folder} does not exist; create it (mkdir -p {folder}) "
+                          "or point the path at a folder that exists")
 
 
 def _slots(table: dict) -> tuple[Slot, ...]:
@@ -245,21 +277,21 @@ def _worker(table: dict) -> Worker:
     keys = {"missed_after_minutes", "claim_timeout_seconds", "recheck_seconds", "request_timeout_seconds",
             "max_attempts", "batch_size", "backoff_seconds", "reset_margin_seconds"}
     _no_unknown(table, keys, "[worker]")
-    request_timeout = float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1))
-    claim_timeout = _number(table, "claim_timeout_seconds", "[worker]", 300, 1)
+    request_timeout = float(_number(table, "request_timeout_seconds", "[worker]", 30, 0.1, 3600))
+    claim_timeout = _number(table, "claim_timeout_seconds", "[worker]", 300, 1, 7 * DAY)
     # A claim must outlast any call, or a slow call could be settled while still in flight.
     if claim_timeout <= request_timeout * 2:
         raise ConfigError(f"[worker] claim_timeout_seconds ({claim_timeout}) must be more than twice "
                           f"request_timeout_seconds ({request_timeout})")
     return Worker(
-        missed_after=timedelta(minutes=_number(table, "missed_after_minutes", "[worker]", 360, 1)),
+        missed_after=timedelta(minutes=_number(table, "missed_after_minutes", "[worker]", 360, 1, 365 * DAY / 60)),
         claim_timeout=timedelta(seconds=claim_timeout),
-        recheck=timedelta(seconds=_number(table, "recheck_seconds", "[worker]", 15, 0.1)),
+        recheck=timedelta(seconds=_number(table, "recheck_seconds", "[worker]", 15, 0.1, DAY)),
         request_timeout=request_timeout,
-        max_attempts=int(_number(table, "max_attempts", "[worker]", 5, 1)),
-        batch_size=int(_number(table, "batch_size", "[worker]", 50, 1)),
-        backoff=timedelta(seconds=_number(table, "backoff_seconds", "[worker]", 30, 0.01)),
-        reset_margin=timedelta(seconds=_number(table, "reset_margin_seconds", "[worker]", 1, 0)),
+        max_attempts=int(_number(table, "max_attempts", "[worker]", 5, 1, 1000, whole=True)),
+        batch_size=int(_number(table, "batch_size", "[worker]", 50, 1, 100_000, whole=True)),
+        backoff=timedelta(seconds=_number(table, "backoff_seconds", "[worker]", 30, 0.01, DAY)),
+        reset_margin=timedelta(seconds=_number(table, "reset_margin_seconds", "[worker]", 1, 0, 3600)),
     )
 
 
@@ -311,7 +343,7 @@ def _account(entry: dict, index: int, base: Path) -> Account:
     for key in (*rules["required"], *rules["secrets"]):
         if not _text(entry, key, where):
             raise ConfigError(f"{where} needs {key}" + (" (the name of an environment variable)" if key.endswith("_env") else ""))
-    path = entry.get("path")
+    path = _text(entry, "path", where)
     return Account(
         name=name,
         platform=platform,
@@ -343,7 +375,7 @@ def _no_secrets_inline(entry: dict, where: str) -> None:
             )
 
 
-def _path(table: dict, key: str, where: str, base: Path, default: str) -> Path:
+def _path(table: dict, key: str, where: str, base: Path, default: str, others: set = frozenset()) -> Path:
     """Return a directory path from config, relative to the config file's folder."""
-    _no_unknown(table, {key}, where)
+    _no_unknown(table, {key, *others}, where)
     return (base / _text(table, key, where, default)).resolve()

@@ -1,5 +1,6 @@
 """Database engine, sessions and migrations for SQLite (WAL) and PostgreSQL."""
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -7,12 +8,13 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT = 10  # seconds for PostgreSQL to answer a new connection
 
 
 class DatabaseError(Exception):
@@ -26,8 +28,29 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         # Take the write lock when a transaction starts, so two workers never deadlock on upgrade.
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        _create_private(engine.url.database)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # A host that never answers would otherwise hang for minutes; the URL's own connect_timeout wins.
+    timeout = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=timeout)
+
+
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite file readable by its owner only; SQLite gives its -wal and -shm files the same mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass  # already there, or a missing folder or no permission, which SQLite's own error will name
+
+
+def where(engine: Engine) -> str:
+    """Name the database for an error message: the PostgreSQL host and port, or the SQLite file."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return url.database or "memory"
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:
@@ -73,7 +96,7 @@ def upgrade(engine: Engine, timezone=None) -> None:
         with engine.begin() as connection:
             command.upgrade(_alembic_config(engine, connection, timezone), "head")
     except OperationalError as error:
-        raise DatabaseError(f"cannot reach the database: {error.orig}") from None
+        raise DatabaseError(f"cannot reach the database at {where(engine)}: {error.orig}") from None
 
 
 def check_schema(engine: Engine) -> None:
@@ -83,7 +106,7 @@ def check_schema(engine: Engine) -> None:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as error:
-        raise DatabaseError(f"cannot reach the database: {error.orig}") from None
+        raise DatabaseError(f"cannot reach the database at {where(engine)}: {error.orig}") from None
     if current is None:
         raise DatabaseError("the database is empty: run `recovery-voice init` to create it")
     if current != head:

@@ -35,6 +35,7 @@ from .timetable import current_slots
 
 MAX_TEXT = 20000
 NEXT_SLOT = "next-slot"
+LATEST_YEAR = 3000  # explicit times must be before this year
 # Deliveries a person can move to another time (a claimed one is already on its way out).
 RESCHEDULABLE = (PENDING, SCHEDULED, PAUSED)
 # A post put into the "next slot" is never given one closer than this, so a person has time to look.
@@ -148,6 +149,9 @@ def parse_when(when, now: datetime) -> datetime | None:
             ) from None
     if moment.tzinfo is None:
         raise PostProblem(f"when {when!r} needs a UTC offset, like {when}+01:00, so the time is not ambiguous")
+    if moment.year >= LATEST_YEAR:
+        # Times near the year 9999 overflow when turned into UTC or given a margin; no real post needs one.
+        raise PostProblem(f"when {when!r} is too far ahead; pick a time before the year {LATEST_YEAR}")
     if moment <= now:
         raise PostProblem(f"when {when!r} is in the past; pick a later time or use \"next-slot\"")
     return moment
