@@ -3,16 +3,34 @@
 import csv
 import io
 import json
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .models import LogEntry, utcnow
+from .models import LogEntry, User, utcnow
 
 COLUMNS = ("id", "at", "event", "post_id", "account", "attempt", "remote_id", "url", "error", "actor",
            "approved_by", "reason")
 TABLE_COLUMNS = ("at", "event", "post_id", "account", "attempt", "url", "error", "approved_by", "reason")
+
+
+USER_REF = re.compile(r"user (\d+)")
+
+
+def user_ref(user_id: int) -> str:
+    """Name a person in the log by their user id: the log is kept forever, so it never holds an email."""
+    return f"user {user_id}"
+
+
+def display_names(session: Session, rows: list[LogEntry]) -> dict[str, str]:
+    """Map each "user N" actor in these entries to that person's display name, for an admin reading the log."""
+    ids = {int(m.group(1)) for e in rows if e.actor and (m := USER_REF.fullmatch(e.actor))}
+    if not ids:
+        return {}
+    found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+    return {user_ref(user_id): name for user_id, name in found if name}
 
 
 def record(session: Session, event: str, **fields) -> None:

@@ -7,7 +7,7 @@ version: editing an approved story cancels what was scheduled from it and asks f
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import deletion, logbook
@@ -96,8 +96,15 @@ def submit(session: Session, config: Config, author: User, draft: StoryDraft, no
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
     session.add(story)
     session.flush()
-    logbook.record(session, "story_submitted", actor=author.email, at=now, reason=f"story {story.id}")
+    logbook.record(session, "story_submitted", actor=logbook.user_ref(author.id), at=now, reason=f"story {story.id}")
     return story
+
+
+def _log_name(story: Story, actor: str | None) -> str:
+    """Name who acted on a story in the log: the storyteller by user id, never by email (stories may be anonymous)."""
+    if actor is None or actor == story.author.email:
+        return logbook.user_ref(story.author_id)
+    return actor
 
 
 def own_story(session: Session, story_id: int, author: User) -> Story | None:
@@ -106,10 +113,15 @@ def own_story(session: Session, story_id: int, author: User) -> Story | None:
     return story if story is not None and story.author_id == author.id else None
 
 
-def edit(session: Session, config: Config, story: Story, actor: str, draft: StoryDraft,
+def edit(session: Session, config: Config, story: Story, actor: str | None, draft: StoryDraft,
          now: datetime | None = None) -> Story:
-    """Change a story that has not gone out; an approved one is taken off the timetable for approval again."""
+    """Change a story that has not gone out; an approved one is taken off the timetable for approval again.
+
+    The post made from the earlier version is stopped, taken down if any of it may have reached a network,
+    and its text erased: the storyteller replaced those words. `actor` None means the storyteller.
+    """
     now = now or utcnow()
+    actor = _log_name(story, actor)
     if story.status == STORY_WITHDRAWN:
         raise StoryProblem("this story was withdrawn; write a new one to share it again")
     if story.status == STORY_APPROVED and _went_out(session, story):
@@ -117,6 +129,9 @@ def edit(session: Session, config: Config, story: Story, actor: str, draft: Stor
     draft = _checked(config, draft, now.astimezone(config.timezone).date())
     if story.status == STORY_APPROVED:
         stop_unsent(session, story.post_id, now)
+        deletion.request(session, story.post_id, f"story {story.id} was changed; its earlier version is withdrawn",
+                         actor, now)
+        erase_post_text(session, story.post_id, now)
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
@@ -124,18 +139,46 @@ def edit(session: Session, config: Config, story: Story, actor: str, draft: Stor
     return story
 
 
-def withdraw(session: Session, story: Story, actor: str, now: datetime | None = None) -> Story:
-    """Withdraw a story at once: nothing scheduled from it goes out, and the withdrawal is logged."""
+def withdraw(session: Session, story: Story, actor: str | None = None, now: datetime | None = None) -> Story:
+    """Withdraw a story at once: nothing scheduled from it goes out, its words are erased, and it is logged.
+
+    `actor` None means the storyteller.
+    """
     now = now or utcnow()
     if story.status == STORY_WITHDRAWN:
         raise StoryProblem("this story is already withdrawn")
+    actor = _log_name(story, actor)
     story.status, story.withdrawn_at, story.updated_at = STORY_WITHDRAWN, now, now
     note = f"story {story.id} withdrawn by its storyteller"
     logbook.record(session, "story_withdrawn", post_id=story.post_id, actor=actor, at=now, reason=note)
     if story.post_id is not None:
         stop_unsent(session, story.post_id, now)
         deletion.request(session, story.post_id, note, actor, now)
+        erase_post_text(session, story.post_id, now)
+    _erase_story(story)
     return story
+
+
+def _erase_story(story: Story) -> None:
+    """Erase a withdrawn story's words; its title stays for its storyteller alone, to recognise it by."""
+    story.text, story.shown_name, story.content_warning, story.review_note = "", None, None, None
+    story.findings, story.worst_finding = [], None
+
+
+def erase_post_text(session: Session, post_id: int, now: datetime) -> None:
+    """Erase the text of a post made from a story that was withdrawn or replaced by a newer version.
+
+    Its deliveries keep their ids, status, remote ids and parts: all the log and deletion need. Their
+    consent ends now, so no retry, resume or resend can ever send the erased (empty) text.
+    """
+    session.execute(update(Post).where(Post.id == post_id)
+                    .values(text="", content_warning=None, findings=[], worst_finding=None, template_vars=None))
+    session.execute(update(Delivery).where(Delivery.post_id == post_id).values(consent_ends_at=now))
+
+
+def review_text(story: Story) -> str | None:
+    """The story as it would go out, for an admin to read; None once withdrawn (only its storyteller sees it)."""
+    return None if story.status == STORY_WITHDRAWN else post_text(story)
 
 
 def _went_out(session: Session, story: Story) -> bool:
@@ -153,13 +196,19 @@ def post_text(story: Story) -> str:
 
 
 def approve_story(session: Session, config: Config, story_id: int, actor: str,
-                  override_reason: str | None = None, now: datetime | None = None) -> Story:
-    """Approve a story's current version: make a post on the consented networks and schedule it."""
+                  override_reason: str | None = None, now: datetime | None = None,
+                  seen_version: int | None = None) -> Story:
+    """Approve a story's current version: make a post on the consented networks and schedule it.
+
+    `seen_version` is the version the approver read (the web form always sends it); a story changed since
+    is refused, so nobody approves words they never saw.
+    """
     now = now or utcnow()
-    story = _waiting(session, story_id)
+    story = _waiting(session, story_id, seen_version)
     draft = Draft(text=post_text(story), accounts=list(story.networks), content_warning=story.content_warning,
                   voice="storyteller", theme="identity")
-    post = create_post(session, config, draft, created_by=story.author.email, source=f"story {story.id}", now=now)
+    post = create_post(session, config, draft, created_by=logbook.user_ref(story.author_id),
+                       source=f"story {story.id}", now=now)
     approve(session, config, [post.id], actor, override_reason=override_reason, now=now)
     consent_ends = consent_end(config, story)
     for delivery in post.deliveries:
@@ -177,24 +226,28 @@ def consent_end(config: Config, story: Story) -> datetime:
     return datetime.combine(story.consent_until + timedelta(days=1), time(), config.timezone)
 
 
-def reject_story(session: Session, story_id: int, actor: str, reason: str, now: datetime | None = None) -> Story:
-    """Send a story back to its storyteller with a reason they will see."""
+def reject_story(session: Session, story_id: int, actor: str, reason: str, now: datetime | None = None,
+                 seen_version: int | None = None) -> Story:
+    """Send a story back to its storyteller with a reason they will see (refused if it changed since `seen_version`)."""
     now = now or utcnow()
     if not reason or len(reason.strip()) < MIN_REASON:
         raise StoryProblem("say in a sentence why, so the storyteller knows what to change")
-    story = _waiting(session, story_id)
+    story = _waiting(session, story_id, seen_version)
     story.status, story.review_note, story.reviewed_by, story.reviewed_at = STORY_REJECTED, reason.strip(), actor, now
     logbook.record(session, "story_rejected", actor=actor, at=now, reason=f"story {story.id}: {reason.strip()}")
     return story
 
 
-def _waiting(session: Session, story_id: int) -> Story:
-    """Return a story waiting for approval, or raise StoryProblem."""
+def _waiting(session: Session, story_id: int, seen_version: int | None) -> Story:
+    """Return a story waiting for approval, as the reviewer saw it, or raise StoryProblem."""
     story = session.get(Story, story_id)
     if story is None:
         raise StoryProblem(f"there is no story {story_id}")
     if story.status != STORY_PENDING:
         raise StoryProblem(f"story {story_id} is {story.status}, not waiting for approval")
+    if seen_version is not None and seen_version != story.version:
+        raise StoryProblem(f"story {story_id} was changed by its storyteller after you opened it: it is now "
+                           f"version {story.version}, shown below. Read it and decide again")
     return story
 
 

@@ -11,7 +11,7 @@ from ..accounts import check_account, list_accounts
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
 from ..review import approve, reject
-from ..stories import approve_story, post_text, reject_story, waiting_stories
+from ..stories import approve_story, reject_story, review_text, waiting_stories
 from .checking import annotated
 from .common import config, day_start, db, roles, wake_worker
 from .forms import ActionForm, ApproveForm, RejectForm
@@ -73,9 +73,15 @@ def reject_post(post_id: int):
 def story(story_id: int):
     """Show a story as it would go out, with its findings and the review forms."""
     item = db().get(Story, story_id) or abort(404)
-    text = post_text(item)
-    return render_template("review_story.html", story=item, text=text, findings=annotated(text, "storyteller"),
+    text = review_text(item)
+    return render_template("review_story.html", story=item, text=text,
+                           findings=annotated(text, "storyteller") if text else [],
                            approve_form=ApproveForm(), reject_form=RejectForm())
+
+
+def _seen_version() -> int:
+    """The story version the review form was showing (0 when the form did not say, which is always refused)."""
+    return request.form.get("version", 0, type=int)
 
 
 @blueprint.post("/review/stories/<int:story_id>/approve")
@@ -84,7 +90,8 @@ def approve_story_view(story_id: int):
     """Approve a story: it becomes a post on the networks its storyteller chose."""
     form = ApproveForm()
     form.validate()
-    return _decide(lambda: approve_story(db(), config(), story_id, current_user.email, form.override_reason.data or None),
+    return _decide(lambda: approve_story(db(), config(), story_id, current_user.email, form.override_reason.data or None,
+                                         seen_version=_seen_version()),
                    f"Story {story_id} is approved and on the timetable.", url_for("admin.story", story_id=story_id))
 
 
@@ -94,7 +101,8 @@ def reject_story_view(story_id: int):
     """Send a story back to its storyteller with a note."""
     form = RejectForm()
     form.validate()
-    return _decide(lambda: reject_story(db(), story_id, current_user.email, form.reason.data or ""),
+    return _decide(lambda: reject_story(db(), story_id, current_user.email, form.reason.data or "",
+                                        seen_version=_seen_version()),
                    f"Story {story_id} is sent back to its storyteller with your note.",
                    url_for("admin.story", story_id=story_id))
 
@@ -123,7 +131,8 @@ def log():
     entries = list(db().scalars(_log_query(request.args).offset((page - 1) * LOG_PAGE).limit(LOG_PAGE + 1)))
     outcomes = _outcomes()
     return render_template("log.html", entries=entries[:LOG_PAGE], more=len(entries) > LOG_PAGE, page=page,
-                           outcomes=outcomes, accounts=[a.name for a in config().accounts], args=request.args)
+                           names=logbook.display_names(db(), entries[:LOG_PAGE]), outcomes=outcomes,
+                           accounts=[a.name for a in config().accounts], args=request.args)
 
 
 def _outcomes() -> list[str]:

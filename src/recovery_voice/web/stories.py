@@ -88,7 +88,7 @@ def show(story_id: int):
     """Show one of the storyteller's stories, with what they can do next."""
     story = _story_or_404(story_id)
     return render_template("stories/show.html", story=story, status=status_words(db(), story), action=ActionForm(),
-                           findings=annotated(story.text, "storyteller"))
+                           findings=annotated(story.text, "storyteller") if story.text else [])
 
 
 @blueprint.route("/<int:story_id>/edit", methods=["GET", "POST"])
@@ -101,7 +101,7 @@ def change(story_id: int):
         return redirect(url_for("stories.show", story_id=story.id))
     form = _form(story)
     if request.method == "POST":
-        saved = _handle(form, lambda draft: edit(db(), config(), story, current_user.email, draft))
+        saved = _handle(form, lambda draft: edit(db(), config(), story, None, draft))
         if saved is not None:
             flash("Your changes are saved. The story is waiting for approval again.", "success")
             return redirect(url_for("stories.show", story_id=story.id))
@@ -116,12 +116,12 @@ def withdraw_story(story_id: int):
     story = _story_or_404(story_id)
     if ActionForm().validate_on_submit():
         try:
-            withdraw(db(), story, current_user.email)
+            withdraw(db(), story)
         except StoryProblem as error:
             flash(str(error).capitalize() + ".", "error")
         else:
             db().commit()
-            flash("Your story is withdrawn. Nothing scheduled from it will go out, and anything already shared "
-                  "is being deleted from the networks.",
+            flash("Your story is withdrawn and its words are erased. Nothing scheduled from it will go out, and "
+                  "anything already shared is being deleted from the networks.",
                   "success")
     return redirect(url_for("stories.show", story_id=story.id))

@@ -184,7 +184,8 @@ def post(post_id: int):
     form = RescheduleForm()
     return render_template("post.html", post=item, deliveries=item.deliveries, names=names, rejected=rejected,
                            action=ActionForm(), reschedule_form=form, previews=previews(item.text, item.content_warning,
-                                                                          footers_by_platform(config())))
+                                                                          footers_by_platform(config()))
+                           if item.text else [])  # a withdrawn story's post has its text erased
 
 
 def _act(post_id: int, change, done: str):

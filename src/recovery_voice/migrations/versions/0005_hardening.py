@@ -32,6 +32,7 @@ def upgrade() -> None:
     )
     _record_parts_published_before_0004()
     _store_consent_ends_of_unsent_stories()
+    _erase_withdrawn_and_replaced_story_texts()
 
 
 def _record_parts_published_before_0004() -> None:
@@ -67,6 +68,28 @@ def _store_consent_ends_of_unsent_stories() -> None:
         connection.execute(sa.text(
             "UPDATE deliveries SET consent_ends_at = :ends WHERE post_id = :post_id AND consent_ends_at IS NULL"),
             {"ends": ends.replace(tzinfo=None), "post_id": post_id})
+
+
+def _erase_withdrawn_and_replaced_story_texts() -> None:
+    """Erase the words of withdrawn stories, and of every post made from a story but its approved version's.
+
+    Ids, statuses, dates, remote ids and parts stay: the log and deletion need nothing else. Their deliveries'
+    consent ends now, so nothing erased is ever sent (stories.withdraw and stories.edit do the same from 0005 on).
+    """
+    from datetime import datetime, timezone
+
+    connection = op.get_bind()
+    connection.execute(sa.text(
+        "UPDATE stories SET text = '', shown_name = NULL, content_warning = NULL, review_note = NULL, "
+        "findings = '[]', worst_finding = NULL WHERE status = 'withdrawn'"))
+    replaced = ("EXISTS (SELECT 1 FROM stories WHERE posts.source = 'story ' || stories.id) AND NOT EXISTS "
+                "(SELECT 1 FROM stories WHERE stories.post_id = posts.id AND stories.status = 'approved')")
+    connection.execute(sa.text(
+        "UPDATE deliveries SET consent_ends_at = :now WHERE post_id IN (SELECT id FROM posts WHERE " + replaced + ")"),
+        {"now": datetime.now(timezone.utc).replace(tzinfo=None)})
+    connection.execute(sa.text(
+        "UPDATE posts SET text = '', content_warning = NULL, findings = '[]', worst_finding = NULL, "
+        "template_vars = NULL WHERE " + replaced))
 
 
 def downgrade() -> None:
