@@ -16,7 +16,12 @@ Kinds: ``"429"`` and ``"500"`` are answered by the proxy in the platform's forma
 without forwarding (a 429's reset lies ``reset_in`` s ahead); ``"timeout"`` is
 FORWARDED (the upstream does create the post), then the answer is held ``hold`` s
 and the connection closed unanswered; ``"timeout_before"`` holds and closes
-without forwarding.
+without forwarding. ``"html"``, ``"empty"`` and ``"null_data"`` are FORWARDED, then
+the client gets a 200 with an HTML page, ``{}`` or ``{"data": null}`` instead of
+the upstream's answer. ``"reset"`` resets the connection (RST) without
+forwarding; ``"404"`` answers 404 without forwarding. ``"trickle"`` is FORWARDED
+and the upstream's answer is sent one byte every ``trickle_every`` s (status line
+included), so a per-read timeout never fires.
 
 Per request, in order: a queued ``fail_next`` fault; else the ``limit`` limiter
 (over the limit: the platform's 429, not forwarded; otherwise its limit/remaining/
@@ -55,7 +60,11 @@ from urllib.parse import unquote, urlsplit
 __all__ = ["FaultProxy", "ProxyRecord", "PLATFORMS", "KINDS", "route", "auth_key"]
 
 Matcher = Callable[[str, str], bool]
-KINDS = ("429", "500", "timeout", "timeout_before")
+KINDS = ("429", "500", "timeout", "timeout_before", "html", "empty", "null_data", "reset", "404", "trickle")
+# Kinds that forward the request (the upstream acts on it) and then replace the answer the client gets.
+_FORWARD_THEN_REPLACE = {"html": (200, "text/html; charset=utf-8", b"<html><body>Status created</body></html>"),
+                         "empty": (200, "application/json", b"{}"),
+                         "null_data": (200, "application/json", b'{"data": null}')}
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade"}
 
@@ -218,7 +227,7 @@ class FaultProxy:
 
     def __init__(self, upstream: str, *, platform: str = "x", seed: int = 0,
                  reset_in: float = 1.0, hold: float = 2.0, upstream_timeout: float = 15.0,
-                 preserve_host: bool = True):
+                 preserve_host: bool = True, trickle_every: float = 0.5):
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"upstream must be an http:// URL, not {upstream!r}")
@@ -226,7 +235,7 @@ class FaultProxy:
         self._up_host, self._up_port = parts.hostname, parts.port or 80
         self._up_base = parts.path.rstrip("/")
         self.format = PLATFORMS[platform]
-        self.reset_in, self.hold = reset_in, hold
+        self.reset_in, self.hold, self.trickle_every = reset_in, hold, trickle_every
         self.upstream_timeout, self.preserve_host = upstream_timeout, preserve_host
         self.rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -418,6 +427,14 @@ class FaultProxy:
             record.outcome = kind
             self._withhold(handler)
             return
+        if kind == "reset":
+            record.outcome = kind
+            handler.reset()
+            return
+        if kind == "404":
+            record.outcome, record.status = kind, 404
+            handler.reply_json(404, {"error": "Not Found"}, "application/json", {})
+            return
         answer = self._forward(handler, body)
         if isinstance(answer, int):
             record.outcome, record.status = "upstream_error", answer
@@ -428,6 +445,15 @@ class FaultProxy:
         if kind == "timeout":
             record.outcome = kind
             self._withhold(handler)
+            return
+        if kind in _FORWARD_THEN_REPLACE:
+            replaced, content_type, data = _FORWARD_THEN_REPLACE[kind]
+            record.outcome, record.status = kind, replaced
+            handler.reply_raw(replaced, [("Content-Type", content_type)], data)
+            return
+        if kind == "trickle":
+            record.outcome, record.status = kind, status
+            handler.reply_trickled(status, headers, data, self.trickle_every, self._stopping)
             return
         if decision.headers:
             names = self.format.header_names()
@@ -537,6 +563,33 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer with a JSON body the proxy made itself."""
         data = json.dumps(payload, separators=(",", ":")).encode()
         self.reply_raw(status, [("Content-Type", content_type), *headers.items()], data)
+
+    def reset(self) -> None:
+        """Hang up with a TCP reset (SO_LINGER 0), as a crashed middlebox does."""
+        import struct
+
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        self.connection.close()
+
+    def reply_trickled(self, status: int, headers: list[tuple[str, str]], data: bytes, every: float,
+                       stopping: threading.Event) -> None:
+        """Send the whole answer one byte at a time, `every` seconds apart, until done or the client leaves."""
+        lines = [f"HTTP/1.1 {status} Trickled"]
+        lines += [f"{k}: {v}" for k, v in headers if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"]
+        lines += [f"Content-Length: {len(data)}", "Connection: close", "", ""]
+        raw = "\r\n".join(lines).encode("latin-1") + data
+        self.close_connection = True
+        for index in range(len(raw)):
+            if stopping.wait(every):
+                return
+            try:
+                self.connection.sendall(raw[index:index + 1])
+            except OSError:
+                return
 
     def reply_raw(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
         """Answer with a status, headers (hop-by-hop dropped) and a Content-Length body."""

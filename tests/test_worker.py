@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from recovery_voice import dispatch, logbook
@@ -45,7 +46,7 @@ def test_a_due_post_is_published_once_and_logged_with_who_approved_it(project, s
         assert session.get(Post, post_id).status == "published"
         entry = logbook.entries(session)[-1]
     assert (entry.event, entry.approved_by, entry.account) == ("published", "admin@example.org", "outbox")
-    assert entry.url.endswith(f"#recovery-voice-{line['delivery_id']}")
+    assert entry.url.endswith(f"#{line['key']}") and line["key"].startswith(f"recovery-voice-{line['delivery_id']}-")
 
 
 def test_a_post_is_not_published_before_its_time_and_the_worker_wakes_for_it(project, sessions, clock):
@@ -215,3 +216,28 @@ def test_a_part_recorded_by_two_workers_is_kept_once(project, sessions, clock):
             dispatch.record_part(session, claimed, 1, 2, Published("recovery-voice-1", "file:///x#1"), clock.now)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(DeliveryPart)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # re-created here as a new file
+def test_a_new_database_next_to_an_old_outbox_never_takes_its_lines_for_new_posts(project, sessions, clock):
+    schedule(project, sessions, 1, clock.now)
+    Worker(project.config, sessions, clock).run_due()  # the old database's delivery 1 is in the outbox
+    project.database_url = project.database_url.replace("rv.db", "new.db")
+    project.write_config()
+    new_sessions = project.init_db()
+    post_id = crash_mid_publish(project, new_sessions, clock, write_line=False)  # the new delivery 1, then a crash
+    worker = Worker(project.config, new_sessions, clock)
+    worker.run_due()  # settles the crash: looks delivery 1 up in the outbox
+    clock.now += timedelta(minutes=5)
+    worker.run_due()
+    lines = project.outbox_lines()
+    assert len(lines) == 2 and lines[0]["key"] != lines[1]["key"]
+    with new_sessions() as session:
+        delivery = session.scalars(select(Delivery)).one()
+        assert session.get(Post, post_id).status == "published" and delivery.remote_id == lines[1]["key"]
+
+
+def test_the_outbox_file_is_made_readable_by_its_owner_only(project, sessions, clock):
+    schedule(project, sessions, 1, clock.now)
+    Worker(project.config, sessions, clock).run_due()
+    assert project.outbox.stat().st_mode & 0o777 == 0o600

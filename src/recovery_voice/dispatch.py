@@ -34,6 +34,7 @@ from .publishers import Outgoing, Published
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP_FACTOR = 60  # with the default base, at most 30 minutes between tries
+NOTHING_IN_FLIGHT = {"sending_part": None, "sending_since": None}
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,25 @@ def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datet
     return replace(claimed, attempts=claimed.attempts + 1, started_at=now)
 
 
+def note_sending(session: Session, claimed: Claimed, number: int, now: datetime) -> None:
+    """Note that part `number` is about to be sent, keeping the time of its first send across attempts.
+
+    A network that keeps an idempotency key for a while (Mastodon: an hour) protects a resend only within
+    that time of the first send; a later part of the thread starts its own time.
+    """
+    session.execute(update(Delivery)
+                    .where(Delivery.id == claimed.delivery_id,
+                           Delivery.sending_part.is_(None) | (Delivery.sending_part != number)
+                           | Delivery.sending_since.is_(None))
+                    .values(sending_part=number, sending_since=now))
+
+
+def sending_since(session: Session, delivery_id: int, number: int) -> datetime | None:
+    """When part `number` of a delivery was first sent, if that was noted."""
+    return session.scalar(select(Delivery.sending_since)
+                          .where(Delivery.id == delivery_id, Delivery.sending_part == number))
+
+
 def published_parts(session: Session, delivery_id: int) -> list[Published]:
     """The parts of a delivery already published, in order, so an interrupted thread resumes after the last."""
     rows = session.execute(select(DeliveryPart.remote_id, DeliveryPart.url, DeliveryPart.remote_cid)
@@ -192,7 +212,7 @@ def mark_published(session: Session, claimed: Claimed, published: Published, now
                    worker_id: str | None = None) -> None:
     """Record a successful publish."""
     if _finish(session, claimed, worker_id, status=PUBLISHED, remote_id=published.remote_id,
-               remote_url=published.url, last_error=None, finished_at=now):
+               remote_url=published.url, last_error=None, finished_at=now, **NOTHING_IN_FLIGHT):
         _log(session, claimed, "published", now, remote_id=published.remote_id, url=published.url)
 
 
@@ -214,13 +234,15 @@ def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
 
 def mark_failed(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
     """Record a final failure that a person must look at."""
-    if _finish(session, claimed, worker_id, status=FAILED, last_error=error, finished_at=now):
+    if _finish(session, claimed, worker_id, status=FAILED, last_error=error, finished_at=now, **NOTHING_IN_FLIGHT):
         _log(session, claimed, "failed", now, error=error)
 
 
 def mark_needs_review(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
     """Record an unknown outcome: a person must check the network before anything is resent."""
-    if _finish(session, claimed, worker_id, status=NEEDS_REVIEW, last_error=error, finished_at=now):
+    # Whoever sends it again after a person has looked starts a new first send.
+    if _finish(session, claimed, worker_id, status=NEEDS_REVIEW, last_error=error, finished_at=now,
+               **NOTHING_IN_FLIGHT):
         _log(session, claimed, "needs_review", now, error=error)
 
 

@@ -1,5 +1,6 @@
 """Publishers: one per platform, each turning a part of a post into a call and its errors into our three kinds."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,6 +63,20 @@ class RateInfo:
     remaining: int
     reset_at: datetime
     limit: int | None = None
+
+
+REMOTE_TEXT_LIMIT = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+
+
+def remote_text(text: object, limit: int = REMOTE_TEXT_LIMIT) -> str:
+    """What a remote server said, made safe to log and show: control characters out, one line, at most `limit` chars.
+
+    Error bodies come from servers we do not control: an HTML page or a megabyte of JSON must not fill the log
+    or a web page, and a terminal escape or a bidi override must not reach anyone's screen.
+    """
+    flat = " ".join(_CONTROL.sub(" ", str(text)).split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 class PublishError(Exception):

@@ -13,6 +13,7 @@ from atproto_client.exceptions import (
     AtProtocolError,
     BadRequestError,
     InvokeTimeoutError,
+    ModelError,
     NetworkError,
     RateLimitExceededError,
     UnauthorizedError,
@@ -20,7 +21,8 @@ from atproto_client.exceptions import (
 from atproto_client.request import Request
 from cryptography.fernet import Fernet, InvalidToken
 
-from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome
+from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, remote_text
+from .http import DeadlineTransport
 from .tid import part_rkey
 from .x import rate_from_headers
 
@@ -49,7 +51,8 @@ class BlueskyPublisher(Publisher):
         self.points = CREATE_POINTS  # what the last write cost, to turn the points left into calls left
         self.did: str | None = None
         self._lock = threading.Lock()
-        request = Request(timeout=timeout, event_hooks={"response": [self._keep_headers]})
+        request = Request(timeout=timeout, transport=DeadlineTransport(timeout),
+                          event_hooks={"response": [self._keep_headers]})
         self.client = Client(base_url=account.base_url, request=request)
         self.client.on_session_change(self._save_session)
 
@@ -159,7 +162,7 @@ class BlueskyPublisher(Publisher):
     def classify(self, error: AtProtocolError, signing_in: bool = False) -> Exception:
         """Map an SDK error to our kinds, with a message a person can act on."""
         name, message = _error_name(error), _error_message(error)
-        detail = f"{name}: {message}" if name else message or error.__class__.__name__
+        detail = remote_text(f"{name}: {message}" if name else message or error.__class__.__name__)
         if isinstance(error, RateLimitExceededError):
             info = self.rate_info()
             reset = info.reset_at if info else None
@@ -172,6 +175,12 @@ class BlueskyPublisher(Publisher):
             return FinalError(f"Bluesky has no such record ({detail})", gone=True)
         if isinstance(error, BadRequestError):
             return FinalError(f"Bluesky refused the post ({detail})")
+        if isinstance(error, ModelError):
+            # A success whose body is not the record (HTML, {} or null): the record key says whether it exists.
+            unknown = UnknownOutcome(f"{self.base_url} answered with a body that could not be read ({remote_text(error)}); "
+                                     "the post may or may not have gone out")
+            unknown.answered = True
+            return unknown
         if isinstance(error, (InvokeTimeoutError, NetworkError)) and _never_connected(error):
             return RetryableError(f"could not reach {self.base_url}, will try again")
         if isinstance(error, (InvokeTimeoutError, NetworkError)) or _status(error) >= 500:

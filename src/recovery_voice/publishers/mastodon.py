@@ -1,5 +1,6 @@
 """The Mastodon publisher: Mastodon.py with an Idempotency-Key on every post, so a retry never doubles one."""
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 from mastodon import Mastodon
@@ -13,9 +14,12 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
-from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome
+from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, remote_text
 from .http import RecordingSession, never_connected
 from .x import rate_from_headers
+
+log = logging.getLogger("recovery_voice.publishers.mastodon")
+DEFAULT_MAX_CHARACTERS = 500
 
 
 class MastodonPublisher(Publisher):
@@ -38,14 +42,40 @@ class MastodonPublisher(Publisher):
         self._max_length: int | None = None
 
     def max_length(self) -> int | None:
-        """The instance's own limit (500 unless it says otherwise), asked once."""
+        """The instance's own limit, asked once: /api/v2/instance, else /api/v1/instance, else 500."""
         if self._max_length is None:
-            instance = self._call(self.api.instance_v2)
             try:
-                self._max_length = int(instance["configuration"]["statuses"]["max_characters"])
-            except (KeyError, TypeError, ValueError):
-                self._max_length = 500
+                self._max_length = self._limit_from(self._ask_instance(self.api.instance_v2), "v2")
+            except FinalError as error:
+                if not error.gone:
+                    raise
+                log.warning("%s has no /api/v2/instance; asking /api/v1/instance for its post length limit",
+                            self.base_url)
+                self._max_length = self._limit_from(self._ask_instance(self.api.instance_v1, missing_ok=True), "v1")
         return self._max_length
+
+    def _ask_instance(self, call, missing_ok: bool = False):
+        """Ask the instance about itself; a lost answer is retryable, since a GET posts nothing."""
+        try:
+            return self._call(call)
+        except UnknownOutcome as error:
+            raise RetryableError(f"{error}; nothing was posted, will try again") from None
+        except FinalError as error:
+            if missing_ok and error.gone:
+                return None
+            raise
+
+    def _limit_from(self, instance, version: str) -> int:
+        """Read max_characters (or Pleroma's max_toot_chars); 500, Mastodon's default, when the answer has none."""
+        for read in (lambda: instance["configuration"]["statuses"]["max_characters"],
+                     lambda: instance["max_toot_chars"]):
+            try:
+                return int(read())
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        log.warning("%s did not say its post length limit in /api/%s/instance; using Mastodon's default of %d",
+                    self.base_url, version, DEFAULT_MAX_CHARACTERS)
+        return DEFAULT_MAX_CHARACTERS
 
     def publish(self, part: Part) -> Published:
         """Post one status with the part's own Idempotency-Key."""
@@ -54,7 +84,12 @@ class MastodonPublisher(Publisher):
             spoiler_text=part.spoiler_text, language=self.language, visibility=self.visibility,
             idempotency_key=part.idempotency_key,
         ))
-        return Published(remote_id=str(status["id"]), url=status.get("url"))
+        status_id = _field(status, "id")
+        if not status_id:
+            # A 200 without the status: it may well have been made, and a resend under the key finds it.
+            raise UnknownOutcome(f"{self.base_url} answered without the new status's id; "
+                                 "the post may or may not have gone out")
+        return Published(remote_id=str(status_id), url=_field(status, "url"))
 
     def delete(self, remote_id: str) -> None:
         """Delete a status; one that is already gone (404) counts as deleted."""
@@ -82,7 +117,7 @@ class MastodonPublisher(Publisher):
 
     def classify(self, error: MastodonError) -> Exception:
         """Map a Mastodon.py error to our kinds, with a message a person can act on."""
-        detail = " ".join(str(error).split())
+        detail = remote_text(error)
         if isinstance(error, MastodonRatelimitError):
             info = self.rate_info()
             reset = info.reset_at if info else None
@@ -97,6 +132,11 @@ class MastodonPublisher(Publisher):
             return RetryableError(f"{self.base_url} had a server error, will try again ({detail})")
         if isinstance(error, MastodonNetworkError):
             return _network_error(error, self.base_url)
+        if isinstance(error, MastodonAPIError) and 200 <= (self.session.last_status or 0) < 300:
+            # The call succeeded but its answer could not be read (an HTML page from a proxy, say): the status
+            # may exist, so it is resent under the same key, never marked refused for a person to rewrite.
+            return UnknownOutcome(f"{self.base_url} answered {self.session.last_status} with a body that is not "
+                                  f"a status ({detail}); the post may or may not have gone out")
         if isinstance(error, MastodonAPIError):
             return FinalError(f"{self.base_url} refused the post ({detail})")
         return FinalError(f"Mastodon call failed ({detail})")
@@ -108,6 +148,14 @@ def _network_error(error: MastodonNetworkError, base_url: str) -> Exception:
         return RetryableError(f"could not reach {base_url}, will try again")
     cause = error.__context__.__class__.__name__ if error.__context__ else "no answer"
     return UnknownOutcome(f"no answer from {base_url} ({cause}); the post may or may not have gone out")
+
+
+def _field(answer, name: str):
+    """One field of a Mastodon.py answer, or None when the answer is not a mapping or lacks it."""
+    try:
+        return answer[name]
+    except (KeyError, TypeError, IndexError):
+        return None
 
 
 def _status(error: MastodonError) -> int | None:

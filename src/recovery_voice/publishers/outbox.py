@@ -2,6 +2,7 @@
 
 import fcntl
 import json
+import os
 from pathlib import Path
 
 from . import Part, Published, Publisher, RetryableError
@@ -24,7 +25,8 @@ class OutboxPublisher(Publisher):
         """Append the post as one line, under an exclusive lock so lines never interleave."""
         outgoing = part.outgoing
         record = {
-            "key": part.key,
+            # With the delivery's random key, so a new database's delivery 1 never matches an old line.
+            "key": part.idempotency_key,
             "account": self.account_name,
             "post_id": outgoing.post_id,
             "delivery_id": outgoing.delivery_id,
@@ -35,21 +37,21 @@ class OutboxPublisher(Publisher):
         line = json.dumps(record, ensure_ascii=False) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as handle:
+            with _open_private(self.path) as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 handle.write(line)
         except OSError as error:
             raise RetryableError(f"could not write to the outbox file {self.path}: {error}") from None
-        return self._published(part.key)
+        return self._published(part.idempotency_key)
 
     def find(self, part: Part) -> Published | None:
         """Look for the part's key in the outbox file."""
         if not self.path.exists():
             return None
-        needle = f'"key": "{part.key}"'
+        needle = f'"key": "{part.idempotency_key}"'
         with open(self.path, encoding="utf-8") as handle:
             if any(needle in line for line in handle):
-                return self._published(part.key)
+                return self._published(part.idempotency_key)
         return None
 
     def delete(self, remote_id: str) -> None:
@@ -71,7 +73,7 @@ class OutboxPublisher(Publisher):
         """Check that the outbox file can be written."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8"):
+            with _open_private(self.path):
                 pass
         except OSError as error:
             raise RetryableError(f"cannot write to {self.path}: {error}") from None
@@ -80,3 +82,8 @@ class OutboxPublisher(Publisher):
     def _published(self, key: str) -> Published:
         """Where an outbox line lives: the file, with the key as the fragment."""
         return Published(remote_id=key, url=f"{self.path.as_uri()}#{key}")
+
+
+def _open_private(path: Path):
+    """Open the outbox for appending, creating it readable by its owner only: it holds people's stories."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8")

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import requests
 import tweepy
 
-from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome
+from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, remote_text
 from .http import RecordingSession, never_connected
 
 X_API = "https://api.twitter.com"
@@ -33,7 +33,11 @@ class XPublisher(Publisher):
         reply_to = part.reply_to.remote_id if part.reply_to else None
         response = self._call(lambda: self.client.create_tweet(text=part.text, in_reply_to_tweet_id=reply_to,
                                                                user_auth=True))
-        tweet_id = str(response.data["id"])
+        tweet_id = _field(response.data, "id")
+        if not tweet_id:
+            # A success without the tweet: it may well exist, and X cannot be asked by key, so a person checks.
+            raise UnknownOutcome("X answered without the new post's id; the post may or may not have gone out")
+        tweet_id = str(tweet_id)
         return Published(remote_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
 
     def delete(self, remote_id: str) -> None:
@@ -47,7 +51,7 @@ class XPublisher(Publisher):
     def check(self) -> str:
         """Verify the credentials with GET /2/users/me, which posts nothing."""
         response = self._call(lambda: self.client.get_me(user_auth=True))
-        return f"signed in as @{response.data['username']}"
+        return f"signed in as @{_field(response.data, 'username')}"
 
     def rate_info(self) -> RateInfo | None:
         """Read the tighter of X's 15-minute window and its 24-hour user limit."""
@@ -66,7 +70,7 @@ class XPublisher(Publisher):
 
 def classify_tweepy_error(error: tweepy.TweepyException) -> Exception:
     """Map a tweepy error to RetryableError or FinalError with a message a person can act on."""
-    detail = " ".join(str(error).split())
+    detail = remote_text(error)
     if isinstance(error, tweepy.TooManyRequests):
         reset = _reset_time(error.response)
         when = f" until {reset:%H:%M:%S} UTC" if reset else ""
@@ -91,6 +95,9 @@ def classify_network_error(error: requests.RequestException) -> Exception:
     """Only a failure to connect is certain to have sent nothing; anything else is unknown."""
     if never_connected(error):
         return RetryableError(f"could not reach X, will try again ({error.__class__.__name__})")
+    if isinstance(error, requests.exceptions.JSONDecodeError):
+        return UnknownOutcome(f"X answered with a body that is not JSON ({remote_text(error)}); "
+                              "the post may or may not have gone out")
     return UnknownOutcome(
         f"no answer from X ({error.__class__.__name__}); the post may or may not have gone out"
     )
@@ -114,6 +121,14 @@ def tighter(*infos: RateInfo | None) -> RateInfo | None:
     if not known:
         return None
     return min(known, key=lambda info: (info.remaining > 0, info.remaining))
+
+
+def _field(data, name: str):
+    """One field of tweepy's response data, or None when X sent no data or not that field."""
+    try:
+        return data[name]
+    except (KeyError, TypeError, IndexError):
+        return None
 
 
 def _reset_time(response) -> datetime | None:
