@@ -50,10 +50,22 @@ class PostgresServer:
         """Create the cluster and start the server, tuned for tests rather than durability."""
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
+        return self.resume()
+
+    def resume(self) -> "PostgresServer":
+        """Start the server on its cluster (again, after `halt`), on the same port."""
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-o", options, "start")
         return self
+
+    def halt(self) -> None:
+        """Stop the server, cutting off every client but keeping its data, as an outage would (`resume` restarts it).
+
+        Fast, not immediate: with synchronous_commit off, an immediate stop would lose the last commits, which
+        no client could guard against.
+        """
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""

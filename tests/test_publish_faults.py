@@ -7,6 +7,7 @@ each ends published, or failed or needing review with its reason.
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -164,3 +165,142 @@ def test_killing_the_worker_at_random_never_doubles_or_loses_a_post(tmp_path, pd
     # On X an unknown outcome goes to a person: at most one per kill, and each has the facts to check.
     assert by_platform[("x", "needs_review")] <= KILLS
     assert recorded["x"] <= len(x_texts) <= recorded["x"] + by_platform[("x", "needs_review")]
+
+
+# The database is killed during publishing --------------------------------------------------------------------------
+
+DB_POSTS = int(os.environ.get("RV_FAULT_DB_POSTS", "30"))  # per account
+
+
+def outbox_and_mastodon(outbox, mastodon_url) -> str:
+    return f"""
+[[accounts]]
+name = "outbox"
+platform = "outbox"
+path = "{outbox}"
+
+[[accounts]]
+name = "mastodon"
+platform = "mastodon"
+base_url = "{mastodon_url}"
+access_token_env = "RV_MASTODON_TOKEN"
+"""
+
+
+def start_serve(project: Project, port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "recovery_voice", "serve", "--port", str(port), "--config",
+                             str(project.config_path)], cwd=project.root, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "RECOVERY_VOICE_SECRET_KEY": "fault test secret", **env})
+
+
+def ask_health(url: str) -> tuple[int, dict, float]:
+    """GET /health: its status, body and how long it took."""
+    import requests
+
+    started = time.monotonic()
+    answer = requests.get(url + "/health", timeout=10)
+    return answer.status_code, answer.json(), time.monotonic() - started
+
+
+def published(project: Project) -> int:
+    with project.sessions() as session:
+        return len(session.scalars(select(Delivery.id).where(Delivery.status == "published")).all())
+
+
+def watch_health(url: str, seconds: float) -> list[tuple[int, dict, float]]:
+    """Ask /health every quarter second for `seconds`."""
+    answers, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answers.append(ask_health(url))
+        time.sleep(0.25)
+    return answers
+
+
+def wait_until(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def outage_postgres():
+    """A PostgreSQL server of this test's own, to stop and start without disturbing the other tests."""
+    from pgserver import PostgresServer, find_bindir
+
+    if find_bindir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing: .ci/run installs the postgresql package")
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
+    server = PostgresServer(find_bindir()).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("outage", ["sqlite-lock", "postgresql-stop"])
+def test_killing_the_database_during_publishing_never_doubles_or_loses_a_post(tmp_path, request, outage):
+    from pgserver import free_port
+
+    server = request.getfixturevalue("outage_postgres") if outage == "postgresql-stop" else None
+    project = Project(tmp_path, server.create_database() if server else None)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with MastodonServer() as mastodon:
+        token = mastodon.create_user("outage")
+        mastodon.add_fault("latency", delay_ms=100, count=None)  # slow enough that the outage lands mid-queue
+        project.write_config(extra="[worker]\nrequest_timeout_seconds = 2\nclaim_timeout_seconds = 5\n"
+                                   "recheck_seconds = 0.3\nbatch_size = 5\nbackoff_seconds = 0.2\n",
+                             accounts=outbox_and_mastodon(project.outbox, mastodon.base_url))
+        if server is None:  # the worker gives up on a lock after half a second, so a 4 s lock is an outage
+            text = project.config_path.read_text().replace("[database]\n", "[database]\nbusy_timeout_seconds = 0.5\n")
+            project.config_path.write_text(text)
+        project.cli("init", check=True)
+        project.init_db()
+        now = datetime.now(timezone.utc)
+        with transaction(project.sessions) as session:
+            ids = [create_post(session, project.config, Draft(text=f"{name.upper()} {story(n)}", accounts=[name],
+                                                              when=now.isoformat()), now=now - timedelta(minutes=1)).id
+                   for n in range(DB_POSTS) for name in ("outbox", "mastodon")]
+            approve(session, project.config, ids, "admin@example.org", now=now - timedelta(minutes=1))
+        serve = start_serve(project, port, {"RV_MASTODON_TOKEN": token})
+        try:
+            wait_until(lambda: published(project) >= 5, 60)
+            before = published(project)
+            if server is None:
+                holder = sqlite3.connect(project.database_url.removeprefix("sqlite:///"), isolation_level=None)
+                holder.execute("BEGIN EXCLUSIVE")
+                during = watch_health(url, 4)
+                holder.execute("ROLLBACK")
+                holder.close()
+            else:
+                server.halt()
+                during = watch_health(url, 40)
+                server.resume()
+            assert serve.poll() is None, "serve exited during the outage"
+            wait_until(lambda: not unsettled(project), 120)
+            wait_until(lambda: ask_health(url)[0] == 200, 30)
+        finally:
+            serve.terminate()
+            log = serve.communicate(timeout=30)[1]
+        statuses = [s["id"] for s in mastodon.statuses(token=token)]
+        mastodon_texts = mastodon.texts(token=token)
+    outbox_keys = [line["key"] for line in project.outbox_lines()]
+    with project.sessions() as session:
+        outcomes = Counter(session.scalars(select(Delivery.status)))
+        remote = session.scalars(select(DeliveryPart.remote_id).join(Delivery, Delivery.id == DeliveryPart.delivery_id)
+                                 .join(Account, Account.id == Delivery.account_id)
+                                 .where(Account.name == "mastodon")).all()
+    for engine in project.engines:
+        engine.dispose()
+
+    assert before < 2 * DB_POSTS - 5, "the outage began while posts were still going out"
+    assert outcomes == {"published": 2 * DB_POSTS}, outcomes
+    assert len(outbox_keys) == len(set(outbox_keys)) == DB_POSTS, "each outbox post went out exactly once"
+    assert len(mastodon_texts) == len(set(mastodon_texts)), "a Mastodon post (or part of a thread) appeared twice"
+    assert sorted(statuses) == sorted(remote), "what Mastodon holds is exactly the parts recorded"
+    # While the database was down, /health said so, every time, and quickly.
+    assert during and all(status == 503 and not body["database"]["reachable"] for status, body, _ in during), during
+    assert max(took for _, _, took in during) < 3, during
+    assert "Traceback" not in log and log.count("publishing is paused") == 1, log

@@ -32,7 +32,7 @@ class Context:
 
     def __init__(self, config_path: str | None):
         self.config = load_config(config_path)
-        self.engine = make_engine(self.config.database_url)
+        self.engine = make_engine(self.config.database_url, self.config.busy_timeout)
         self._sessions = None
 
     def sessions(self):
@@ -109,18 +109,20 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
     import waitress
 
     from .web import create_app
-    from .worker import Worker, make_scheduler
+    from .worker import Watchdog, Worker, make_scheduler
 
     log_progress()
     sessions = ctx.sessions()
     scheduler = None if no_worker else make_scheduler(Worker(ctx.config, sessions), blocking=False)
     if scheduler:
         scheduler.start()
+        watchdog = Watchdog(scheduler).start()  # a dead timer thread is restarted, not left silent
     click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
         waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads)
     finally:
         if scheduler:
+            watchdog.stop()
             scheduler.shutdown(wait=True)
 
 
@@ -128,18 +130,17 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
 @click.option("--once", is_flag=True, help="Publish what is due now, then exit.")
 def worker_command(ctx: Context, once):
     """Run the publishing worker alone (several may run against PostgreSQL)."""
-    from .worker import Worker, make_scheduler
+    from .worker import Worker, run_forever
 
     log_progress()
     worker = Worker(ctx.config, ctx.sessions())
     if once:
-        click.echo(f"Attempted {worker.run_due()} deliveries.")
+        count = worker.run_round()
+        if count is None:
+            raise click.ClickException(worker.stopped or worker.outage.message)
+        click.echo(f"Attempted {count} deliveries.")
         return
-    scheduler = make_scheduler(worker, blocking=True)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+    run_forever(worker)  # survives database outages and restarts its timer if it ever dies
 
 
 @main.command("check")

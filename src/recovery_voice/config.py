@@ -94,6 +94,7 @@ class Config:
     queue_dir: Path
     templates_dir: Path
     queue_settle_seconds: float = 2.0  # a queue file changed this recently may still be being written
+    busy_timeout: float = 30.0  # SQLite: seconds to wait for another process's write lock before giving up
 
     def account(self, name: str) -> Account:
         """Return the account called `name`, or raise ConfigError listing the known ones."""
@@ -172,6 +173,7 @@ def _build(data: dict, base: Path) -> Config:
         queue_dir=_path(_table(data, "queue"), "dir", "[queue]", base, "queue", {"settle_seconds"}),
         queue_settle_seconds=float(_number(_table(data, "queue"), "settle_seconds", "[queue]", 2, 0, 3600)),
         templates_dir=_path(_table(data, "templates"), "dir", "[templates]", base, "templates"),
+        busy_timeout=float(_number(_table(data, "database"), "busy_timeout_seconds", "[database]", 30, 0.1, 3600)),
     )
 
 
@@ -231,7 +233,7 @@ def _zone(name) -> ZoneInfo:
 
 def _database_url(table: dict, base: Path) -> str:
     """Return the database URL (or read it from the variable url_env names), making SQLite paths absolute."""
-    _no_unknown(table, {"url", "url_env"}, "[database]")
+    _no_unknown(table, {"url", "url_env", "busy_timeout_seconds"}, "[database]")
     url = _text(table, "url", "[database]", "sqlite:///recovery-voice.db")
     variable = _text(table, "url_env", "[database]")
     if variable:

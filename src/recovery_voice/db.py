@@ -21,10 +21,10 @@ class DatabaseError(Exception):
     """The database cannot be used as it is: unreachable, or its schema is behind."""
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout (seconds to wait for a lock) and write-locking transactions."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
         event.listen(engine, "connect", _configure_sqlite)
         # Take the write lock when a transaction starts, so two workers never deadlock on upgrade.
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
@@ -60,7 +60,6 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

@@ -3,6 +3,7 @@
 import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from . import deletion, dispatch, ratelimits
+from . import deletion, dispatch, health, ratelimits
 from .accounts import SessionStore, sync_accounts
 from .config import Config, ConfigError
 from .db import engine_of, transaction
@@ -46,12 +47,16 @@ class Worker:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.publishers: dict[str, Publisher | Exception] = {}
         self.held: set[str] = set()  # accounts whose credentials failed during this round
+        self.outage: health.Outage | None = None  # set while rounds fail, e.g. the database is down
+        self.stopped: str | None = None  # why publishing stopped for good in this process (its file is gone)
+        health.watch_file(self.engine)
         try:
             with transaction(sessions) as session:
                 sync_accounts(session, config)
         except IntegrityError:  # another worker starting at the same moment added the same accounts
             with transaction(sessions) as session:
                 sync_accounts(session, config)
+        health.register(self.engine, self.id, utcnow())
 
     def publisher(self, account: str) -> Publisher:
         """Return the account's publisher, built once; a config problem is raised as a FinalError."""
@@ -80,6 +85,7 @@ class Worker:
             for claimed in batch:
                 self.publish(claimed)
             attempted += len(batch)
+            health.beat(self.engine, self.id, utcnow())  # a long round still shows it is alive
         self.delete_due()
         return attempted
 
@@ -353,6 +359,61 @@ class Worker:
         latest = now + self.config.worker.recheck
         return max(min(*due, latest), now) if due else latest
 
+    # The timer's rounds ------------------------------------------------------------------------------------------
+
+    def run_round(self) -> int | None:
+        """One timer round: publish what is due and say so in the heartbeat; a failure is noted, never raised."""
+        if self.stopped or self.check_file():
+            return None
+        try:
+            count = self.run_due()
+            health.beat(self.engine, self.id, utcnow(), self.outage)
+        except Exception as error:  # the database or network is down, or a bug: the timer must keep going
+            self.note_failure(error)
+            return None
+        if self.outage is not None:
+            log.warning("the database answers again after %s; publishing carries on",
+                        health.duration(utcnow() - self.outage.since))
+            self.outage = None
+        return count
+
+    def check_file(self) -> bool:
+        """Stop publishing for good when the SQLite file was deleted or replaced: what follows would be lost."""
+        problem = health.file_problem(self.engine)
+        if problem:
+            self.stopped = problem
+            log.error("%s; publishing has stopped so that nothing more goes into a file that is gone. Put the "
+                      "database file back (or restore a backup) and restart recovery-voice", problem)
+        return problem is not None
+
+    def note_failure(self, error: Exception) -> None:
+        """Log a failed round once per outage (a traceback only for a bug) and record it if the database lets us."""
+        self.held.clear()
+        message = health.describe(error)
+        if self.outage is None:
+            self.outage = health.Outage(utcnow(), message)
+            if health.is_outage(error):
+                log.warning("publishing is paused: %s; trying again every few seconds, and carrying on when it "
+                            "answers (nothing is lost)", message)
+            else:
+                log.exception("publishing round failed; trying again at the next wake-up")
+            try:
+                health.record_error(self.engine, self.id, message, self.outage.since)
+            except Exception:  # expected while the database is down; the summary is recorded when it returns
+                pass
+        self.outage.failures += 1
+
+    def next_wake_safely(self) -> datetime:
+        """When the timer should fire next; during an outage, after a growing pause, without touching the database."""
+        if self.stopped:
+            return utcnow() + self.config.worker.recheck * health.ALIVE_ROUNDS
+        if self.outage is None:
+            try:
+                return self.next_wake()
+            except Exception as error:
+                self.note_failure(error)
+        return utcnow() + health.retry_delay(self.config.worker, self.outage.failures)
+
 
 def _describe(error: PublishError, part: Part | None, done) -> str:
     """Say which part of a thread an error is about, and which parts are already out."""
@@ -379,29 +440,84 @@ class NextDueTrigger(BaseTrigger):
         self.worker = worker
 
     def get_next_fire_time(self, previous_fire_time, now):
-        """Return the worker's next wake-up, always after `now` so APScheduler moves on."""
-        return max(self.worker.next_wake(), now + timedelta(microseconds=1))
+        """Return the worker's next wake-up, always after `now` so APScheduler moves on (it never raises)."""
+        return max(self.worker.next_wake_safely(), now + timedelta(microseconds=1))
 
 
 def make_scheduler(worker: Worker, blocking: bool):
     """Build the APScheduler timer: one job, run in the scheduler's own thread, never shared."""
     kind = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = kind(timezone="UTC", executors={"default": DebugExecutor()})
+    _add_publishing_job(scheduler, worker)
+    return scheduler
+
+
+def _add_publishing_job(scheduler, worker: Worker) -> None:
+    """Add the one publishing job, due at once."""
     scheduler.add_job(
         _run_safely, NextDueTrigger(worker), args=(worker,), id=JOB_ID, next_run_time=utcnow(),
         coalesce=True, max_instances=1, misfire_grace_time=None,
     )
-    return scheduler
 
 
 def _run_safely(worker: Worker) -> None:
-    """Run one round, logging rather than raising so the timer keeps going after a database hiccup."""
+    """Run one round; the worker notes any failure itself, so the timer keeps going through an outage."""
+    count = worker.run_round()
+    if count:
+        log.info("attempted %d deliveries", count)
+
+
+class Watchdog:
+    """Restarts the timer's thread if it ever dies, saying so in the log, so publishing never silently stops."""
+
+    def __init__(self, scheduler, every: float = 5.0):
+        self.scheduler, self.every = scheduler, every
+        self.stopping = threading.Event()
+        self.restarts = 0
+
+    def check(self) -> bool:
+        """Restart the timer if its thread has died; return whether it had."""
+        thread = getattr(self.scheduler, "_thread", None)  # APScheduler's background thread (no public handle)
+        if not self.scheduler.running or (thread is not None and thread.is_alive()):
+            return False
+        log.error("the publishing timer stopped unexpectedly; restarting it")
+        worker = self.scheduler.get_job(JOB_ID).args[0]
+        self.scheduler.shutdown(wait=False)  # this also empties its job store
+        self.scheduler.start()
+        _add_publishing_job(self.scheduler, worker)
+        self.restarts += 1
+        return True
+
+    def run(self) -> None:
+        """Check every few seconds until stopped."""
+        while not self.stopping.wait(self.every):
+            try:
+                self.check()
+            except Exception:  # a restart that failed is tried again at the next check
+                log.exception("restarting the publishing timer failed; trying again in %s s", self.every)
+
+    def start(self) -> "Watchdog":
+        """Watch from a background thread (under `serve`, beside the web app)."""
+        threading.Thread(target=self.run, name="recovery-voice-watchdog", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop watching, before the timer is shut down on purpose."""
+        self.stopping.set()
+
+
+def run_forever(worker: Worker) -> None:
+    """Run the timer in the background and watch it from this thread until Ctrl+C (the `worker` command)."""
+    scheduler = make_scheduler(worker, blocking=False)
+    scheduler.start()
+    watchdog = Watchdog(scheduler)
     try:
-        count = worker.run_due()
-        if count:
-            log.info("attempted %d deliveries", count)
-    except Exception:
-        log.exception("publishing round failed; trying again at the next wake-up")
+        watchdog.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watchdog.stop()
+        scheduler.shutdown(wait=True)
 
 
 def nudge(scheduler) -> None:

@@ -9,6 +9,6 @@ def make_app(config_path: str | None = None):
     from .web import create_app
 
     config = load_config(config_path)
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, config.busy_timeout)
     check_schema(engine)
     return create_app(config, session_factory(engine))

@@ -44,10 +44,10 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     CSRFProtect(app)
     _login_manager(app)
-    from . import admin, auth, pages, people, stories, timetable, volunteer
+    from . import admin, auth, pages, people, publishing, stories, timetable, volunteer
     from .common import local
 
-    for module in (auth, pages, stories, volunteer, admin, people, timetable):
+    for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing):
         app.register_blueprint(module.blueprint)
     app.teardown_appcontext(_close_session)
     app.context_processor(lambda: {"org": config, "local": local})

@@ -1,12 +1,13 @@
 """Pages for everyone signed in: the start page, the health check and the live language check."""
 
-from flask import Blueprint, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ..dispatch import next_run_at
-from ..models import utcnow
+from ..db import engine_of
+from ..health import check as check_health
+from ..health import watch_file
 from .checking import annotated
-from .common import db
+from .common import config
 
 blueprint = Blueprint("pages", __name__)
 MAX_CHECK = 20000
@@ -25,9 +26,15 @@ def home():
 
 @blueprint.get("/health")
 def health():
-    """Answer for monitoring: the app is up and the database answers."""
-    next_run_at(db(), utcnow())
-    return {"ok": True}
+    """Answer for monitoring, within a second or two: does the database answer, is a worker publishing (503 if not)."""
+    report = check_health(engine_of(current_app.config["RV_SESSIONS"]), config().worker)
+    return jsonify(report.to_public()), 200 if report.ok else 503
+
+
+@blueprint.record_once
+def _watch_database_file(state) -> None:
+    """Note the SQLite file the app opened when it is built, so /health can tell if it is deleted later."""
+    watch_file(engine_of(state.app.config["RV_SESSIONS"]))
 
 
 @blueprint.post("/check")
