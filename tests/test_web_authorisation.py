@@ -48,6 +48,11 @@ MATRIX = {
     ("POST", "/posts/<int:post_id>/resume", "/posts/{post}/resume"): STAFF,
     ("POST", "/posts/<int:post_id>/cancel", "/posts/{post}/cancel"): STAFF,
     ("POST", "/posts/<int:post_id>/reschedule", "/posts/{post}/reschedule"): STAFF,
+    ("POST", "/posts/<int:post_id>/deliveries/<int:delivery_id>/mark-published",
+     "/posts/{post}/deliveries/{delivery}/mark-published"): ADMIN,
+    ("POST", "/posts/<int:post_id>/deliveries/<int:delivery_id>/retry", "/posts/{post}/deliveries/{delivery}/retry"): ADMIN,
+    ("POST", "/posts/<int:post_id>/deliveries/<int:delivery_id>/reschedule",
+     "/posts/{post}/deliveries/{delivery}/reschedule"): ADMIN,
     ("GET", "/review", "/review"): ADMIN,
     ("POST", "/review/posts/<int:post_id>/approve", "/review/posts/{post}/approve"): ADMIN,
     ("POST", "/review/posts/<int:post_id>/reject", "/review/posts/{post}/reject"): ADMIN,
@@ -81,7 +86,7 @@ def world(project, sessions):
             consent_until=date(2099, 1, 1)))
         post = create_post(session, project.config, Draft(text="Our café is open: come as you are."))
         _, token = invite(session, "new@example.org", "volunteer", "ada@example.org")
-        ids.update(story=story.id, post=post.id, invitation=1, token=token)
+        ids.update(story=story.id, post=post.id, invitation=1, token=token, delivery=post.deliveries[0].id)
     app = make_app(project, sessions, WTF_CSRF_ENABLED=False)  # CSRF has its own tests
     return app, ids
 

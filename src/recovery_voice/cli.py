@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import click
 from sqlalchemy import func, select
 
-from . import logbook
+from . import logbook, settle
 from .accounts import check_account, list_accounts, sync_accounts
 from .compose import TemplateProblem, load_templates
 from .config import ConfigError, load_config
@@ -20,7 +20,7 @@ from .db import DatabaseError, check_schema, make_engine, session_factory, trans
 from .intake import import_queue
 from .language import SEVERITIES, check
 from .models import POST_STATUSES, User, utcnow
-from .posts import PostProblem, cancel, list_posts
+from .posts import RESCHEDULABLE, PostProblem, cancel, list_posts, reschedule
 from .review import approve, reject
 from .users import UserProblem, create_or_update_user
 
@@ -108,7 +108,7 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
     """Run the web app and the publishing worker in one process."""
     import waitress
 
-    from .web import create_app, server_settings
+    from .web import create_app
     from .worker import Watchdog, Worker, make_scheduler
 
     log_progress()
@@ -119,8 +119,7 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
         watchdog = Watchdog(scheduler).start()  # a dead timer thread is restarted, not left silent
     click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads,
-                       **server_settings())
+        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads)
     finally:
         if scheduler:
             watchdog.stop()
@@ -228,7 +227,7 @@ def queue_import_command(ctx: Context, directory):
 
 @main.group("posts")
 def posts_group():
-    """List, approve, reject and cancel posts."""
+    """List, approve, reject, cancel and reschedule posts; settle those that need checking."""
 
 
 @command(posts_group, "list")
@@ -286,6 +285,46 @@ def posts_cancel_command(ctx: Context, ids):
     with transaction(ctx.sessions()) as session:
         for post in cancel(session, list(ids), cli_actor()):
             click.echo(f"cancelled post {post.id} (now {post.status})")
+
+
+@command(posts_group, "reschedule")
+@click.argument("post_id", metavar="ID", type=int)
+@click.option("--when", default="next-slot", show_default=True, metavar="WHEN",
+              help='"next-slot", or a time with its offset, like 2026-05-01T09:30:00+01:00.')
+@click.option("--account", metavar="NAME", help="Move only the post's delivery to this account.")
+def posts_reschedule_command(ctx: Context, post_id, when, account):
+    """Move a post that has not gone out (or was missed, or needs checking) to a new time."""
+    with transaction(ctx.sessions()) as session:
+        post = reschedule(session, ctx.config, post_id, when, cli_actor(), account=account, unsettled=True)
+        session.expire_all()
+        for delivery in post.deliveries:
+            if delivery.status in RESCHEDULABLE and account in (None, delivery.account.name):
+                click.echo(f"post {post.id} on {delivery.account.name}: goes out "
+                           f"{_local(ctx, delivery.due_at.isoformat())}")
+
+
+@command(posts_group, "retry")
+@click.argument("post_id", metavar="ID", type=int)
+@click.option("--account", metavar="NAME", help="The account (needed when the post goes to several).")
+def posts_retry_command(ctx: Context, post_id, account):
+    """Send a post that needs checking (you looked: it is not on the account) or was missed again now."""
+    with transaction(ctx.sessions()) as session:
+        delivery = settle.send_again(session, settle.find_delivery(session, post_id, account), cli_actor())
+        click.echo(f"post {post_id} on {delivery.account.name}: back on the queue, goes out at the worker's "
+                   f"next round (attempts so far: {delivery.attempts})")
+
+
+@command(posts_group, "mark-published")
+@click.argument("post_id", metavar="ID", type=int)
+@click.option("--account", metavar="NAME", help="The account (needed when the post goes to several).")
+@click.option("--url", "urls", multiple=True, required=True, metavar="URL",
+              help="Its link on the network; for a thread, one --url per part not yet recorded, in order.")
+def posts_mark_published_command(ctx: Context, post_id, account, urls):
+    """Record that a post needing checking is on the account, at its link, so it can be deleted later."""
+    with transaction(ctx.sessions()) as session:
+        delivery = settle.mark_out(session, ctx.config, settle.find_delivery(session, post_id, account),
+                                   list(urls), cli_actor())
+        click.echo(f"post {post_id} on {delivery.account.name}: marked as published at {delivery.remote_url}")
 
 
 @command(main, "log")

@@ -38,6 +38,9 @@ NEXT_SLOT = "next-slot"
 LATEST_YEAR = 3000  # explicit times must be before this year
 # Deliveries a person can move to another time (a claimed one is already on its way out).
 RESCHEDULABLE = (PENDING, SCHEDULED, PAUSED)
+# Deliveries only an admin who has looked at the account may put back on the queue: the outcome is unknown,
+# or it was far past its time.
+UNSETTLED = (NEEDS_REVIEW, MISSED)
 # A post put into the "next slot" is never given one closer than this, so a person has time to look.
 SLOT_LEAD = timedelta(minutes=1)
 
@@ -325,20 +328,57 @@ def resume(session: Session, config: Config, post_id: int, actor: str | None = N
 
 
 def reschedule(session: Session, config: Config, post_id: int, when, actor: str | None = None,
-               now: datetime | None = None) -> Post:
-    """Move a post that has not gone out to a new time, or to the next free slot on each account."""
+               now: datetime | None = None, *, account: str | None = None, unsettled: bool = False) -> Post:
+    """Move a post that has not gone out to a new time, or to the next free slot on each account.
+
+    With `unsettled` (an admin who checked the account), deliveries in needs_review or missed move too and go
+    back on the queue; with `account`, only that account's delivery moves.
+    """
     now = now or utcnow()
     [post] = get_posts(session, [post_id])
     explicit = parse_when(when, now)
-    movable = list(session.scalars(select(Delivery).where(Delivery.post_id == post.id, Delivery.status.in_(RESCHEDULABLE))))
+    movable = _movable(session, post.id, account, unsettled)
     if not movable:
-        raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}; there is nothing left to move")
+        where = f" on account {account!r}" if account else ""
+        raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}{where}; there is nothing left to move")
+    requeues = any(delivery.status in UNSETTLED for delivery in movable)
     for delivery in movable:
         due = explicit or next_slot(session, config, session.get(Account, delivery.account_id), now)
+        kind = UNSETTLED if delivery.status in UNSETTLED else RESCHEDULABLE
+        values = requeued(delivery, due) if kind is UNSETTLED else {"due_at": due, "run_at": due}
         # Conditional on status, so a delivery a worker claimed a moment ago is left alone.
-        session.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.status.in_(RESCHEDULABLE))
-                        .values(due_at=due, run_at=due))
+        session.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.status.in_(kind))
+                        .values(**values))
     post.when = explicit.isoformat() if explicit else NEXT_SLOT
     session.flush()
-    logbook.record(session, "rescheduled", post_id=post.id, actor=actor, at=now, reason=post.when)
+    if requeues:
+        post.status = refresh_status(session, post.id)
+    logbook.record(session, "rescheduled", post_id=post.id, actor=actor, at=now, reason=post.when,
+                   account=account)
     return post
+
+def _movable(session: Session, post_id: int, account: str | None, unsettled: bool) -> list[Delivery]:
+    """The post's deliveries a reschedule moves: not yet out, or (for an admin) unsettled and not being taken down."""
+    statuses = RESCHEDULABLE + (UNSETTLED if unsettled else ())
+    query = select(Delivery).where(Delivery.post_id == post_id, Delivery.status.in_(statuses)).order_by(Delivery.id)
+    if account is not None:
+        query = query.join(Account, Account.id == Delivery.account_id).where(Account.name == account)
+    return [d for d in session.scalars(query) if d.status not in UNSETTLED or d.deletion is None]
+
+
+def requeued(delivery: Delivery, due: datetime) -> dict:
+    """The values that put a needs-review or missed delivery back on the queue at `due`, its attempts kept.
+
+    The delivery keeps its keys, on purpose. X has none, so there is nothing to renew: the admin's check is the
+    only guard. Mastodon's Idempotency-Key is kept for an hour from the status it created: if the admin's check
+    was wrong and the lost call did create it less than an hour ago, the resend gets that status back instead of
+    a second; if nothing was created, nothing is stored under the key and the resend posts normally. Bluesky's
+    record key is permanent: creating it again is refused and the publisher looks the record up, so a resend can
+    never make a second post. A fresh key would throw both guards away. The first-send time is cleared, so the
+    worker measures the key's window from this send, the earliest a status can now be created under it.
+    """
+    if delivery.consent_ends_at is not None and due >= delivery.consent_ends_at:
+        raise PostProblem(f"the storyteller's consent ends at {delivery.consent_ends_at:%Y-%m-%d %H:%M} UTC, "
+                          "so it cannot go out then")
+    return {"status": SCHEDULED, "due_at": due, "run_at": due, "claimed_by": None, "claimed_at": None,
+            "finished_at": None, "last_error": None, "sending_part": None, "sending_since": None}

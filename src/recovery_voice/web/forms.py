@@ -91,6 +91,11 @@ class RescheduleForm(FlaskForm):
     at = DateTimeLocalField("Date and time", format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
 
+class MarkPublishedForm(FlaskForm):
+    links = TextAreaField("Its link on the account (for a thread, one link per line, in order)",
+                          validators=[Optional(), Length(max=50000)])
+
+
 class ApproveForm(FlaskForm):
     override_reason = TextAreaField("Why it should go out with this wording (needed for a language error)",
                                     validators=[Optional(), Length(max=2000)])

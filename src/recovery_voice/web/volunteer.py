@@ -4,14 +4,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import settle
 from ..compose import TemplateProblem, load_template, load_templates
 from ..models import Account, Delivery, LogEntry, Post, utcnow
 from ..posts import SLOT_LEAD, Draft, PostProblem, cancel, create_post, next_slot, pause, reschedule, resume
 from ..timetable import upcoming
 from .calendar import calendar_view
 from .checking import annotated, fix_from_button
-from .common import STAFF, config, db, from_local, roles
-from .forms import ActionForm, ComposeForm, RescheduleForm, options
+from .common import STAFF, config, db, from_local, roles, wake_worker
+from .forms import ActionForm, ComposeForm, MarkPublishedForm, RescheduleForm, options
 from .preview import footers_by_platform, previews
 
 blueprint = Blueprint("volunteer", __name__)
@@ -182,7 +183,7 @@ def post(post_id: int):
     rejected = session.scalar(select(LogEntry.reason).where(LogEntry.post_id == post_id, LogEntry.event == "rejected")
                               .order_by(LogEntry.id.desc()).limit(1))
     form = RescheduleForm()
-    return render_template("post.html", post=item, deliveries=item.deliveries, names=names, rejected=rejected,
+    return render_template("post.html", settling=_settling(item.deliveries), post=item, deliveries=item.deliveries, names=names, rejected=rejected,
                            action=ActionForm(), reschedule_form=form, previews=previews(item.text, item.content_warning,
                                                                           footers_by_platform(config()))
                            if item.text else [])  # a withdrawn story's post has its text erased
@@ -239,3 +240,62 @@ def reschedule_post(post_id: int):
         when = from_local(form.at.data).isoformat() if form.when.data == "at" else "next-slot"
         reschedule(db(), config(), post_id, when, current_user.email)
     return _act(post_id, change, "The post has a new time.")
+
+
+# Settling by hand (admins): a delivery whose outcome is unknown, or that missed its time -------------------
+
+def _settling(deliveries) -> dict:
+    """The forms an admin uses to settle each needs-review or missed delivery, by delivery id."""
+    if current_user.role != "admin":
+        return {}
+    return {d.id: (MarkPublishedForm(prefix=f"d{d.id}", meta={"csrf": False}),
+                   RescheduleForm(prefix=f"d{d.id}", meta={"csrf": False}))
+            for d in deliveries if d.status in settle.UNSETTLED}
+
+
+def _delivery_or_404(post_id: int, delivery_id: int) -> Delivery:
+    """The post's delivery with this id."""
+    delivery = db().get(Delivery, delivery_id)
+    if delivery is None or delivery.post_id != post_id:
+        abort(404)
+    return delivery
+
+
+@blueprint.post("/posts/<int:post_id>/deliveries/<int:delivery_id>/mark-published")
+@roles("admin")
+def mark_published(post_id: int, delivery_id: int):
+    """Record that a post needing checking is on the account, at the links an admin found there."""
+    delivery = _delivery_or_404(post_id, delivery_id)
+    form = MarkPublishedForm(prefix=f"d{delivery_id}", meta={"csrf": False})
+    links = (form.links.data or "").splitlines()
+    return _act(post_id, lambda: settle.mark_out(db(), config(), delivery, links, current_user.email),
+                "It is marked as published; if the post is taken down, that link is deleted too.")
+
+
+@blueprint.post("/posts/<int:post_id>/deliveries/<int:delivery_id>/retry")
+@roles("admin")
+def retry_delivery(post_id: int, delivery_id: int):
+    """Send a post again now, after an admin checked that it is not on the account."""
+    delivery = _delivery_or_404(post_id, delivery_id)
+    answer = _act(post_id, lambda: settle.send_again(db(), delivery, current_user.email),
+                  "It is back on the queue and goes out now.")
+    wake_worker()
+    return answer
+
+
+@blueprint.post("/posts/<int:post_id>/deliveries/<int:delivery_id>/reschedule")
+@roles("admin")
+def reschedule_delivery(post_id: int, delivery_id: int):
+    """Move a post needing checking or missed to the next free slot or a chosen time, on one account."""
+    delivery = _delivery_or_404(post_id, delivery_id)
+    form = RescheduleForm(prefix=f"d{delivery_id}", meta={"csrf": False})
+    if not form.validate_on_submit():
+        flash("Please choose when it should go out.", "error")
+        return redirect(url_for("volunteer.post", post_id=post_id))
+
+    def change():
+        if form.when.data == "at" and form.at.data is None:
+            raise PostProblem("choose the date and time it should go out")
+        when = from_local(form.at.data).isoformat() if form.when.data == "at" else "next-slot"
+        reschedule(db(), config(), post_id, when, current_user.email, account=delivery.account.name, unsettled=True)
+    return _act(post_id, change, "It is back on the queue at its new time.")
