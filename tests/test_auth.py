@@ -1,12 +1,22 @@
 """Signing in, throttling, CSRF, cookies and headers, password changes and invitations."""
 
+import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from recovery_voice.db import transaction
 from recovery_voice.models import LoginFailure, User, utcnow
-from recovery_voice.users import deactivate, invite
+from recovery_voice.users import (
+    MAX_PASSWORD,
+    UserProblem,
+    check_password_strength,
+    deactivate,
+    invite,
+    reactivate,
+    verify_password,
+)
 from recovery_voice.web.throttle import WINDOW, Throttle
 from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, make_people, sign_in
 
@@ -120,7 +130,7 @@ def test_failed_sign_ins_are_stored_without_the_email_or_address_in_clear(projec
 
 def test_failures_older_than_the_window_no_longer_count(project, sessions):
     clock = [utcnow() - WINDOW - timedelta(minutes=1)]
-    throttle = Throttle(clock=lambda: clock[0])
+    throttle = Throttle("a test secret", clock=lambda: clock[0])
     with transaction(sessions) as session:
         for _ in range(5):
             throttle.failed(session, "email:ada@example.org")
@@ -137,3 +147,118 @@ def test_a_deactivated_person_cannot_sign_in_even_with_the_right_password(projec
         deactivate(session, ids["volunteer"], session.get(User, ids["admin"]))
     answer = _login(make_app(project, sessions).test_client(), PEOPLE["volunteer"], PASSWORD)
     assert answer.status_code == 200 and "do not match" in answer.get_data(as_text=True)
+
+
+def test_throttle_keys_are_keyed_by_the_secret_so_a_list_of_emails_cannot_find_them(project, sessions):
+    with transaction(sessions) as session:
+        Throttle("one secret").failed(session, "email:ada@example.org")
+        Throttle("another secret").failed(session, "email:ada@example.org")
+        keys = set(session.scalars(select(LoginFailure.key)))
+    assert len(keys) == 2 and hashlib.sha256(b"email:ada@example.org").hexdigest() not in keys
+
+
+def test_a_successful_sign_in_does_not_clear_the_failures_from_its_address(project, sessions):
+    make_people(sessions)
+    client = make_app(project, sessions).test_client()
+    for number in range(4):  # guesses at four different people from one address
+        assert _login(client, f"person{number}@example.org", "Summer2024!").status_code == 200
+    assert _login(client, PEOPLE["volunteer"], PASSWORD).status_code == 302  # the sprayer's own account
+    client = make_app(project, sessions).test_client()
+    assert _login(client, "person4@example.org", "Summer2024!").status_code == 200  # the fifth from the address
+    assert _login(client, PEOPLE["admin"], PASSWORD).status_code == 429
+
+
+def _change_password(client, current, new="an even longer new password"):
+    token = csrf_from(client.get("/account/password").get_data(as_text=True))
+    return client.post("/account/password", data={"current": current, "new": new, "confirm": new, "csrf_token": token})
+
+
+def test_wrong_current_passwords_on_the_change_password_form_pause_it_like_sign_in(project, sessions):
+    make_people(sessions)
+    client = sign_in(make_app(project, sessions).test_client(), "volunteer")
+    for _ in range(5):
+        assert "not right" in _change_password(client, "a guessed password").get_data(as_text=True)
+    paused = _change_password(client, PASSWORD)
+    assert paused.status_code == 429 and "wait 15 minutes" in paused.get_data(as_text=True)
+    with sessions() as session:
+        volunteer = session.scalar(select(User).where(User.email == PEOPLE["volunteer"]))
+        assert verify_password(volunteer, PASSWORD)
+
+
+def test_after_sign_in_next_leads_only_to_a_path_on_this_site(project, sessions):
+    make_people(sessions)
+    app = make_app(project, sessions)
+    elsewhere = ["//evil.example/", "/%09/evil.example/", "%5C%5Cevil.example/", "/%5Cevil.example/",
+                 "https://evil.example/", "/%0A/evil.example/", "/queue%0D%0ASet-Cookie:%20a=b", "javascript:alert(1)"]
+    for raw_next, expected in [(raw, "/") for raw in elsewhere] + [("%2Fqueue%3Fpage%3D2", "/queue?page=2")]:
+        client = app.test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        answer = client.post(f"/login?next={raw_next}", data={"email": PEOPLE["admin"], "password": PASSWORD,
+                                                              "csrf_token": token})
+        assert (answer.status_code, answer.headers["Location"]) == (302, expected), raw_next
+
+
+def _copy_cookie(source, target):
+    """Give another client the same session cookie, as a thief with a copy of it would have."""
+    target.set_cookie("rv_session", source.get_cookie("rv_session").value)
+    return target
+
+
+def test_signing_out_ends_a_copied_session_cookie_too(project, sessions):
+    make_people(sessions)
+    app = make_app(project, sessions)
+    client = sign_in(app.test_client(), "volunteer")
+    thief = _copy_cookie(client, app.test_client())
+    assert thief.get("/queue").status_code == 200
+    token = csrf_from(client.get("/queue").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert "/login" in thief.get("/queue").headers["Location"]
+    sign_in(app.test_client(), "volunteer")  # signing in again works, on a new generation
+
+
+def test_deactivating_someone_ends_a_copied_session_cookie_even_after_reactivation(project, sessions):
+    ids = make_people(sessions)
+    app = make_app(project, sessions)
+    thief = _copy_cookie(sign_in(app.test_client(), "volunteer"), app.test_client())
+    with transaction(sessions) as session:
+        admin = session.get(User, ids["admin"])
+        deactivate(session, ids["volunteer"], admin)
+        reactivate(session, ids["volunteer"], admin)
+    assert "/login" in thief.get("/queue").headers["Location"]
+
+
+def test_signing_in_starts_a_fresh_session_so_a_token_from_before_no_longer_works(project, sessions):
+    make_people(sessions)
+    client = make_app(project, sessions).test_client()
+    before = csrf_from(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": PEOPLE["volunteer"], "password": PASSWORD, "csrf_token": before})
+    answer = _change_password_with_token(client, before)
+    assert answer.status_code == 400 and "expired" in answer.get_data(as_text=True)
+
+
+def _change_password_with_token(client, token, new="an even longer new password"):
+    return client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new,
+                                                  "csrf_token": token})
+
+
+def test_common_or_repetitive_passwords_are_refused():
+    for password in ("Password123", "qwertyuiop", "1234567890", "One day at a time", "iloveyou2024",
+                     "aaaaaaaaaaaa", "abababababab"):
+        with pytest.raises(UserProblem, match="first ones people guess"):
+            check_password_strength(password)
+    check_password_strength("robin's long password")
+
+
+def test_a_password_may_be_long_but_not_endless():
+    passphrase = ("correct horse battery staple, and then some more words " * 20)[:MAX_PASSWORD]
+    check_password_strength(passphrase)
+    with pytest.raises(UserProblem, match="at most 1,000 characters"):
+        check_password_strength(passphrase + "x")
+
+
+def test_the_change_password_form_says_why_a_new_password_is_refused(project, sessions):
+    make_people(sessions)
+    client = sign_in(make_app(project, sessions).test_client(), "volunteer")
+    html = _change_password(client, PASSWORD, new="password1234").get_data(as_text=True)
+    assert "first ones people guess" in html
+    assert _login(make_app(project, sessions).test_client(), PEOPLE["volunteer"], PASSWORD).status_code == 302

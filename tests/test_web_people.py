@@ -1,11 +1,22 @@
 """People management: admins change roles and switch access off and on, never their own, always leaving an admin."""
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from recovery_voice.db import transaction
-from recovery_voice.models import LogEntry, User
-from recovery_voice.users import UserProblem, authenticate, change_role, create_or_update_user, deactivate
+from recovery_voice.models import Invitation, LogEntry, User, utcnow
+from recovery_voice.users import (
+    UserProblem,
+    accept_invitation,
+    authenticate,
+    change_role,
+    create_or_update_user,
+    deactivate,
+    invite,
+    is_active,
+)
 from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, make_people, sign_in
 
 
@@ -98,3 +109,51 @@ def test_init_admin_on_the_command_line_lets_a_deactivated_admin_back_in(project
         assert authenticate(session, PEOPLE["admin"], PASSWORD) is None
     project.cli("init", "--admin", PEOPLE["admin"], env={"RECOVERY_VOICE_ADMIN_PASSWORD": PASSWORD}, check=True)
     sign_in(make_app(project, sessions).test_client(), "admin")
+
+
+def _invite_page(client, email, role="volunteer"):
+    """Send the invite form and return the page it answers with."""
+    return _post(client, "/users/invite", email=email, role=role).get_data(as_text=True)
+
+
+def test_inviting_someone_who_has_an_account_or_an_invitation_waiting_says_so(project, sessions):
+    make_people(sessions)
+    client = sign_in(make_app(project, sessions).test_client(), "admin")
+    assert "already has an account" in _invite_page(client, PEOPLE["volunteer"])
+    assert "/invite/" in _invite_page(client, "kim@example.org")
+    again = _invite_page(client, "Kim@Example.org", role="admin")
+    assert "already has an invitation waiting" in again and "/invite/" not in again
+    with sessions() as session:
+        assert len(list(session.scalars(select(Invitation).where(Invitation.email == "kim@example.org")))) == 1
+
+
+def test_accepting_an_invitation_withdraws_the_others_for_that_email(project, sessions):
+    make_people(sessions)
+    with transaction(sessions) as session:
+        _, first = invite(session, "kim@example.org", "storyteller", PEOPLE["admin"])
+        # Made as if a week on, when the first would have expired: both work today.
+        _, second = invite(session, "kim@example.org", "admin", PEOPLE["admin"], now=utcnow() + timedelta(days=8))
+        accept_invitation(session, first, "Kim", "kim's own long password")
+    answer = make_app(project, sessions).test_client().get(f"/invite/{second}")
+    assert answer.status_code == 410 and "not valid" in answer.get_data(as_text=True)
+    assert "Withdrawn" in sign_in(make_app(project, sessions).test_client(), "admin").get("/users").get_data(as_text=True)
+
+
+def test_an_unused_invitation_never_changes_an_account_that_exists(project, sessions):
+    ids = make_people(sessions)
+    with transaction(sessions) as session:
+        _, first = invite(session, "kim@example.org", "storyteller", PEOPLE["admin"])
+        _, second = invite(session, "kim@example.org", "admin", PEOPLE["admin"], now=utcnow() + timedelta(days=8))
+        kim = accept_invitation(session, first, "Kim", "kim's own long password")
+        deactivate(session, kim.id, session.get(User, ids["admin"]))
+        # An invitation left working by an earlier version, which did not withdraw the others.
+        session.execute(update(Invitation).values(revoked_at=None))
+    client = make_app(project, sessions).test_client()
+    page = client.get(f"/invite/{second}")
+    assert page.status_code == 410 and "already an account" in page.get_data(as_text=True)
+    with transaction(sessions) as session, pytest.raises(UserProblem, match="already an account"):
+        accept_invitation(session, second, "Mallory", "mallory's chosen password")
+    with sessions() as session:
+        kim = session.scalar(select(User).where(User.email == "kim@example.org"))
+        assert kim.role == "storyteller" and kim.display_name == "Kim" and not is_active(session, kim.id)
+        assert authenticate(session, "kim@example.org", "mallory's chosen password") is None

@@ -108,7 +108,7 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
     """Run the web app and the publishing worker in one process."""
     import waitress
 
-    from .web import create_app
+    from .web import create_app, server_settings
     from .worker import Watchdog, Worker, make_scheduler
 
     log_progress()
@@ -119,7 +119,8 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
         watchdog = Watchdog(scheduler).start()  # a dead timer thread is restarted, not left silent
     click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads)
+        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads,
+                       **server_settings())
     finally:
         if scheduler:
             watchdog.stop()

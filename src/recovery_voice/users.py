@@ -4,10 +4,12 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
+from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from . import logbook
@@ -15,12 +17,18 @@ from .models import Deactivation, Invitation, User, utcnow
 
 ROLES = ("storyteller", "volunteer", "admin")
 MIN_PASSWORD = 10
+# Checked before hashing, so nobody can make the server hash megabytes; a passphrase of many words still fits.
+MAX_PASSWORD = 1000
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 
 
 class UserProblem(Exception):
     """A user cannot be created or changed as asked; the message says what to fix."""
+
+
+class WrongPassword(UserProblem):
+    """The current password given is not the person's: counted by the sign-in throttle."""
 
 
 def hash_password(password: str) -> str:
@@ -36,10 +44,28 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    """Load the shipped list of passwords too common to allow (lower case, spaces removed)."""
+    text = files(__package__).joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
 def check_password_strength(password: str) -> None:
-    """Refuse passwords too short to be safe."""
-    if len(password or "") < MIN_PASSWORD:
+    """Refuse passwords too short, too long, too repetitive or too common to be safe."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise UserProblem(f"the password must be at least {MIN_PASSWORD} characters long")
+    if len(password) > MAX_PASSWORD:
+        raise UserProblem(f"the password must be at most {MAX_PASSWORD:,} characters long")
+    if len(set(password)) < 4 or "".join(password.lower().split()) in _common_passwords():
+        raise UserProblem("that password is one of the first ones people guess: choose another "
+                          "(a few words that mean something only to you make a strong one)")
+
+
+def end_sessions(user: User) -> None:
+    """Sign a person out everywhere: every session cookie made before now stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def create_or_update_user(session: Session, email: str, password: str, role: str) -> User:
@@ -52,8 +78,10 @@ def create_or_update_user(session: Session, email: str, password: str, role: str
     check_password_strength(password)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, display_name=email.split("@")[0])
+        user = User(email=email, display_name=email.split("@")[0], session_generation=0)
         session.add(user)
+    else:
+        end_sessions(user)  # a reset password ends the sessions made with the old one
     user.password_hash, user.role = hash_password(password), role
     session.flush()
     # Resetting a password from the command line (`init --admin`) is how a locked-out organisation gets back in.
@@ -68,6 +96,8 @@ _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the user with this email and password, or None (taking the same time either way)."""
+    if len(password or "") > MAX_PASSWORD:
+        return None  # no account has such a password, and hashing it would be work for nothing
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
         try:
@@ -81,11 +111,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change a user's password after checking the current one."""
-    if not verify_password(user, current or ""):
-        raise UserProblem("the current password is not right")
+    """Change a user's password after checking the current one; every other session of theirs ends."""
+    if len(current or "") > MAX_PASSWORD or not verify_password(user, current or ""):
+        raise WrongPassword("the current password is not right")
     check_password_strength(new)
     user.password_hash = hash_password(new)
+    end_sessions(user)
     session.flush()
 
 
@@ -107,13 +138,23 @@ def invite(session: Session, email: str, role: str, invited_by: str, now: dateti
     if existing is not None and not is_active(session, existing.id):
         raise UserProblem(f"{email} has an account that is deactivated: reactivate it in the list below")
     if existing is not None:
-        raise UserProblem(f"{email} can already sign in")
+        raise UserProblem(f"{email} already has an account and can sign in; no invitation is needed")
+    if _waiting_invitations(session, email, now):
+        raise UserProblem(f"{email} already has an invitation waiting: withdraw it below first "
+                          "if you need a new link")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(email=email, role=role, token_hash=_token_hash(token), invited_by=invited_by,
                             created_at=now, expires_at=now + INVITATION_LIFETIME)
     session.add(invitation)
     session.flush()
     return invitation, token
+
+
+def _waiting_invitations(session: Session, email: str, now: datetime) -> list[Invitation]:
+    """Return the invitations for this email that could still be accepted."""
+    return list(session.scalars(select(Invitation).where(
+        Invitation.email == email, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > now)))
 
 
 def open_invitation(session: Session, token: str, now: datetime | None = None) -> Invitation:
@@ -126,17 +167,34 @@ def open_invitation(session: Session, token: str, now: datetime | None = None) -
         raise UserProblem("this invitation has already been used; sign in with your email and password")
     if invitation.expires_at <= now:
         raise UserProblem("this invitation link has expired; ask the person who invited you for a new one")
+    if session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
+        raise UserProblem(f"there is already an account for {invitation.email}: sign in with its password, "
+                          "or ask an admin if you cannot")
     return invitation
 
 
 def accept_invitation(session: Session, token: str, display_name: str, password: str,
                       now: datetime | None = None) -> User:
-    """Create the invited user with their chosen password and use the invitation up."""
+    """Create the invited user with their chosen password, use the invitation up and withdraw any others.
+
+    It only ever creates: an invitation never changes an account that exists (its password, role or access).
+    """
     now = now or utcnow()
     invitation = open_invitation(session, token, now)
-    user = create_or_update_user(session, invitation.email, password, invitation.role)
-    user.display_name = (display_name or "").strip()[:200] or user.display_name
-    invitation.used_at = now
+    check_password_strength(password)
+    # Claimed with a conditional update, so two people sending the same link at once make one account.
+    claimed = session.execute(update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(used_at=now)).rowcount
+    if claimed != 1:
+        raise UserProblem("this invitation has already been used; sign in with your email and password")
+    session.execute(update(Invitation).where(
+        Invitation.email == invitation.email, Invitation.id != invitation.id, Invitation.used_at.is_(None),
+        Invitation.revoked_at.is_(None)).values(revoked_at=now))
+    user = User(email=invitation.email, role=invitation.role, password_hash=hash_password(password),
+                display_name=(display_name or "").strip()[:200] or invitation.email.split("@")[0],
+                session_generation=0)
+    session.add(user)
     session.flush()
     return user
 
@@ -191,6 +249,7 @@ def deactivate(session: Session, user_id: int, actor: User, now: datetime | None
     if not is_active(session, user.id):
         raise UserProblem(f"{user.email} is already deactivated")
     session.add(Deactivation(user_id=user.id, deactivated_by=actor.email, deactivated_at=now or utcnow()))
+    end_sessions(user)
     session.flush()
     if _active_admins(session) == 0:
         raise UserProblem("there must always be an admin who can sign in")

@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -15,6 +15,22 @@ from .throttle import Throttle
 
 SECRET_ENV = "RECOVERY_VOICE_SECRET_KEY"
 SECRET_FILE = "recovery-voice.secret"
+PROXY_ENV, TRUSTED_PROXY_ENV = "RECOVERY_VOICE_BEHIND_PROXY", "RECOVERY_VOICE_TRUSTED_PROXY"
+# The headers an nginx or Caddy in front sets; waitress believes them only from the trusted proxy's address.
+PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+
+
+def behind_proxy() -> bool:
+    """Tell whether RECOVERY_VOICE_BEHIND_PROXY says an HTTPS proxy stands in front (unset, 0 or false: no)."""
+    return os.environ.get(PROXY_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def server_settings() -> dict:
+    """Return waitress's proxy settings: behind a proxy, take the client's address and scheme from it alone."""
+    if not behind_proxy():
+        return {}
+    return {"trusted_proxy": os.environ.get(TRUSTED_PROXY_ENV, "").strip() or "127.0.0.1",
+            "trusted_proxy_count": 1, "trusted_proxy_headers": set(PROXY_HEADERS)}
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -28,17 +44,18 @@ class _SessionInterface(SecureCookieSessionInterface):
 def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | None = None) -> Flask:
     """Build the Flask app around a config, a database session maker and (optionally) the worker's timer."""
     app = Flask(__name__)
+    secret_key = secret_key or _secret_key()
     app.config.update(
-        RV_CONFIG=config, RV_SESSIONS=sessions, RV_SCHEDULER=scheduler, RV_THROTTLE=Throttle(),
-        SECRET_KEY=secret_key or _secret_key(),
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False,
+        RV_CONFIG=config, RV_SESSIONS=sessions, RV_SCHEDULER=scheduler, RV_THROTTLE=Throttle(secret_key),
+        SECRET_KEY=secret_key, RV_BEHIND_PROXY=behind_proxy(),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=behind_proxy(),
         SESSION_COOKIE_NAME="rv_session", PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         # A storyteller may take an hour or more over their story: the token lasts as long as the session.
         WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=True,
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     app.session_interface = _SessionInterface()
-    if os.environ.get("RECOVERY_VOICE_BEHIND_PROXY"):
+    if behind_proxy():  # for other WSGI servers; under `serve`, waitress has already checked who sent the headers
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -98,7 +115,7 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
+    if request.is_secure or current_app.config["RV_BEHIND_PROXY"]:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
