@@ -357,6 +357,7 @@ def reschedule(session: Session, config: Config, post_id: int, when, actor: str 
                    account=account)
     return post
 
+
 def _movable(session: Session, post_id: int, account: str | None, unsettled: bool) -> list[Delivery]:
     """The post's deliveries a reschedule moves: not yet out, or (for an admin) unsettled and not being taken down."""
     statuses = RESCHEDULABLE + (UNSETTLED if unsettled else ())
