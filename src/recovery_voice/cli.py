@@ -18,7 +18,7 @@ from .compose import TemplateProblem, load_templates
 from .config import ConfigError, load_config
 from .db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
 from .intake import import_queue
-from .language import SEVERITIES, check
+from .language import MAX_INPUT, SEVERITIES, check
 from .models import POST_STATUSES, User, utcnow
 from .posts import RESCHEDULABLE, PostProblem, cancel, list_posts, reschedule
 from .review import approve, reject
@@ -175,16 +175,20 @@ def check_command(ctx, text, file_path, lines, fmt, fail_on, voice, config_path)
 
 
 def _read_check_input(text, file_path) -> str:
-    """Read the text to check from the argument, standard input or a file."""
+    """Read the text to check from the argument, standard input or a file, refusing more than MAX_INPUT characters."""
     if (text is not None) == (file_path is not None):
         raise click.UsageError("give the text to check, - to read standard input, or --file PATH (one of them)")
     if file_path:
         try:
             with open(file_path, encoding="utf-8") as handle:
-                return handle.read()
+                source = handle.read(MAX_INPUT + 1)  # no further: the check's work grows with the text
         except (OSError, UnicodeDecodeError) as error:
             raise click.BadParameter(f"cannot read {file_path}: {error}", param_hint="--file") from None
-    return sys.stdin.read() if text == "-" else text
+    else:
+        source = sys.stdin.read(MAX_INPUT + 1) if text == "-" else text
+    if len(source) > MAX_INPUT:
+        raise click.UsageError(f"the text to check is over {MAX_INPUT:,} characters; split it and check each part")
+    return source
 
 
 def _describe_report(report, line: int | None) -> str:

@@ -8,9 +8,9 @@ standard library. The rules are data (rules.toml beside this file); see the comm
     [('addict-noun', 'warning', 'Addicts', 'People with an addiction')]
 """
 
-from .checker import check
+from .checker import MAX_INPUT, check
 from .model import SEVERITIES, Finding, Report
 from .rules import Rule, RuleFileError, load_rules
 from .settings import LanguageSettings
 
-__all__ = ["SEVERITIES", "Finding", "LanguageSettings", "Report", "Rule", "RuleFileError", "check", "load_rules"]
+__all__ = ["MAX_INPUT", "SEVERITIES", "Finding", "LanguageSettings", "Report", "Rule", "RuleFileError", "check", "load_rules"]

@@ -14,6 +14,7 @@ from .settings import LanguageSettings
 from .suggest import suggestions
 from .text import Prepared, prepare
 
+MAX_INPUT = 1_000_000  # characters in one text: findings grow with the text, so a limit comes before the work
 _DEFAULT_SETTINGS: LanguageSettings | None = None
 _NO_QUOTES = Quotes(())
 
@@ -41,6 +42,8 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
     """
     if not isinstance(text, str):
         raise TypeError(f"check() needs text as a str, not {type(text).__name__}")
+    if len(text) > MAX_INPUT:
+        raise ValueError(f"the text is {len(text):,} characters; the check takes up to {MAX_INPUT:,} at a time")
     if voice not in VOICES:
         raise ValueError(f"voice {voice!r} is not known; use 'organisation' or 'storyteller'")
     settings = settings if settings is not None else _default_settings()

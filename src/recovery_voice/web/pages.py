@@ -6,11 +6,10 @@ from flask_login import current_user, login_required
 from ..db import engine_of
 from ..health import check as check_health
 from ..health import watch_file
-from .checking import annotated
+from .checking import CheckRequestProblem, check_request, live_findings
 from .common import config
 
 blueprint = Blueprint("pages", __name__)
-MAX_CHECK = 20000
 
 
 @blueprint.get("/")
@@ -41,9 +40,8 @@ def _watch_database_file(state) -> None:
 @login_required
 def live_check():
     """Check text as someone types (JSON, CSRF token in a header); a storyteller is checked in their own voice."""
-    body = request.get_json(silent=True) or {}
-    text = body.get("text")
-    if not isinstance(text, str) or len(text) > MAX_CHECK:
-        return jsonify({"error": f"send the text to check, up to {MAX_CHECK} characters"}), 400
-    voice = "storyteller" if current_user.role == "storyteller" or body.get("voice") == "storyteller" else "organisation"
-    return jsonify({"findings": annotated(text, voice)})
+    try:
+        text, voice = check_request(request.content_length, request.get_data, current_user.role)
+    except CheckRequestProblem as problem:
+        return jsonify({"error": str(problem)}), 400
+    return jsonify(live_findings(text, voice))

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..models import STORY_WITHDRAWN, User, utcnow
-from ..stories import StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
-from .checking import annotated, fix_from_button
+from ..stories import MAX_STORY, StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
+from .checking import annotated, fix_from_button, too_long
 from .common import config, db, roles
 from .forms import ActionForm, StoryForm, options
 
@@ -41,8 +41,12 @@ def _story_or_404(story_id: int):
 
 def _handle(form: StoryForm, save):
     """Run the form's button: apply a suggestion, check again, or save with `save`."""
+    problem = too_long(form.text.data or "", MAX_STORY)
+    if problem:  # before any check or save: the check's work grows with the text
+        form.text.errors = [problem]
+        return None
     if request.form.get("apply"):
-        fixed = fix_from_button(form.text.data or "", "storyteller", request.form["apply"])
+        fixed = fix_from_button(form.text.data or "", "storyteller", request.form["apply"], MAX_STORY)
         if fixed is not None:
             form.text.data = fixed
         return None
@@ -79,7 +83,7 @@ def new():
                   "success")
             return redirect(url_for("stories.show", story_id=story.id))
     return render_template("stories/form.html", form=form, story=None,
-                           findings=annotated(form.text.data or "", "storyteller") if form.text.data else [])
+                           findings=annotated(form.text.data or "", "storyteller", MAX_STORY) if form.text.data else [])
 
 
 @blueprint.get("/<int:story_id>")
@@ -106,7 +110,7 @@ def change(story_id: int):
             flash("Your changes are saved. The story is waiting for approval again.", "success")
             return redirect(url_for("stories.show", story_id=story.id))
     return render_template("stories/form.html", form=form, story=story,
-                           findings=annotated(form.text.data or "", "storyteller") if form.text.data else [])
+                           findings=annotated(form.text.data or "", "storyteller", MAX_STORY) if form.text.data else [])
 
 
 @blueprint.post("/<int:story_id>/withdraw")

@@ -5,12 +5,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import settle
-from ..compose import TemplateProblem, load_template, load_templates
+from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_templates
 from ..models import Account, Delivery, LogEntry, Post, utcnow
-from ..posts import SLOT_LEAD, Draft, PostProblem, cancel, create_post, next_slot, pause, reschedule, resume
+from ..posts import MAX_TEXT, SLOT_LEAD, Draft, PostProblem, cancel, create_post, next_slot, pause, reschedule, resume
 from ..timetable import upcoming
 from .calendar import calendar_view
-from .checking import annotated, fix_from_button
+from .checking import annotated, fix_from_button, too_long
 from .common import STAFF, config, db, from_local, roles, wake_worker
 from .forms import ActionForm, ComposeForm, MarkPublishedForm, RescheduleForm, options
 from .preview import footers_by_platform, previews
@@ -51,6 +51,22 @@ def _checked_fields(form, template) -> list:
     return [form[f"v_{f.name}"] for f in template.fields]
 
 
+def _field_limit(template) -> int:
+    """Return the most characters a checked field may hold: a whole post, or one template field."""
+    return MAX_TEXT if template is None else MAX_FIELD_LENGTH
+
+
+def _refuse_long_fields(form, template) -> bool:
+    """Name the limit on each checked field that is over it, before any check or preview; tell whether one was."""
+    refused = False
+    for field in _checked_fields(form, template):
+        problem = too_long(field.data or "", _field_limit(template))
+        if problem:  # the check's work grows with the text, so it must not start
+            field.errors = [problem]
+            refused = True
+    return refused
+
+
 def _draft(form, template) -> Draft:
     """Turn the compose form into a draft post."""
     when = "next-slot"
@@ -84,16 +100,17 @@ def compose():
     if request.method == "GET" and not request.args.get("template") and not request.args.get("free"):
         return render_template("compose_choose.html", templates=load_templates(config().templates_dir))
     form = _compose_form(template)
-    if request.method == "POST":  # CSRFProtect has already checked the token of every POST
+    refused = request.method == "POST" and _refuse_long_fields(form, template)
+    if request.method == "POST" and not refused:  # CSRFProtect has already checked the token of every POST
         if request.form.get("apply"):
             _apply(form, template, request.form["apply"])
         elif request.form.get("action") == "queue" and form.validate():
             post = _queue(form, template)
             if post is not None:
                 return redirect(url_for("volunteer.post", post_id=post.id))
-    text = _rendered(form, template)
-    checks = {field.name: annotated(field.data or "", "organisation") for field in _checked_fields(form, template)
-              if field.data}
+    text = "" if refused else _rendered(form, template)
+    checks = {field.name: annotated(field.data or "", "organisation", _field_limit(template))
+              for field in _checked_fields(form, template) if field.data}
     return render_template("compose.html", form=form, template=template, checks=checks, text=text,
                            previews=previews(text, form.content_warning.data, footers_by_platform(config())) if text else [],
                            checked_fields=_checked_fields(form, template), next_free=_next_free(form))
@@ -124,7 +141,7 @@ def _apply(form, template, choice: str) -> None:
     name, _, rest = choice.partition(":")
     fields = {field.name: field for field in _checked_fields(form, template)}
     if name in fields:
-        fixed = fix_from_button(fields[name].data or "", "organisation", rest)
+        fixed = fix_from_button(fields[name].data or "", "organisation", rest, _field_limit(template))
         if fixed is not None:
             fields[name].data = fixed
 

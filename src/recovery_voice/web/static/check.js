@@ -5,7 +5,27 @@
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]');
 
-  function render(box, field, findings) {
+  // The server counts offsets in code points, as Python does; a JavaScript string counts UTF-16 units.
+  function unitsAt(value, points) {
+    var units = 0;
+    for (var i = 0; i < points && units < value.length; i++) {
+      var code = value.charCodeAt(units);
+      units += code >= 0xD800 && code <= 0xDBFF && units + 1 < value.length ? 2 : 1;
+    }
+    return units;
+  }
+
+  // Put a suggestion in place of the flagged words, only if they are still where the check found them.
+  function applyFix(field, finding, suggestion) {
+    var value = field.value;
+    var start = unitsAt(value, finding.start);
+    var end = start + unitsAt(value.slice(start), finding.end - finding.start);
+    if (value.slice(start, end) !== finding.text) { return false; }
+    field.value = value.slice(0, start) + suggestion + value.slice(end);
+    return true;
+  }
+
+  function render(box, field, findings, leftOut) {
     box.textContent = "";
     if (!findings.length) {
       var ok = document.createElement("p");
@@ -35,7 +55,7 @@
           button.className = "small";
           button.textContent = "Use \u201c" + fix.suggestion + "\u201d";
           button.addEventListener("click", function () {
-            field.value = fix.text;
+            applyFix(field, finding, fix.suggestion);  // if the text changed meanwhile, checking again shows where
             field.focus();
             check(field, box);
           });
@@ -46,6 +66,12 @@
       list.appendChild(item);
     });
     box.appendChild(list);
+    if (leftOut) {
+      var more = document.createElement("p");
+      more.className = "hint";
+      more.textContent = "The check found " + leftOut + " more, not shown here. Change these first, then check again.";
+      box.appendChild(more);
+    }
   }
 
   function check(field, box) {
@@ -54,7 +80,7 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.content : ""},
       body: JSON.stringify({text: field.value, voice: field.dataset.voice})
     }).then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (body) { if (body) { render(box, field, body.findings); } })
+      .then(function (body) { if (body) { render(box, field, body.findings, body.findings_left_out); } })
       .catch(function () { /* the Check button still works */ });
   }
 
