@@ -28,6 +28,8 @@ from pdsserver import start_or_skip
 from test_bluesky_publisher import PASSWORD, records
 from xapi import XApiServer
 
+pytestmark = pytest.mark.slow  # minutes of kills; a quick run leaves it out with -m "not slow"
+
 POSTS = int(os.environ.get("RV_FAULT_POSTS", "200"))  # per platform
 KILLS = int(os.environ.get("RV_FAULT_KILLS", "20"))
 X_KEYS = {"RV_X_CK": "ck", "RV_X_CS": "cs", "RV_X_AT": "at", "RV_X_ATS": "ats"}

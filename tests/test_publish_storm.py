@@ -26,6 +26,8 @@ from test_bluesky_publisher import PASSWORD, records
 from test_publish_faults import X_KEYS, accounts, story
 from xapi import XApiServer
 
+pytestmark = pytest.mark.slow  # a quick run leaves it out with -m "not slow"
+
 POSTS = int(os.environ.get("RV_STORM_POSTS", "40"))  # per platform
 SEED = int(os.environ.get("RV_STORM_SEED", "11"))
 

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from recovery_voice.models import Account, Delivery, LogEntry
@@ -19,6 +20,8 @@ from xapi import XApiServer
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import bulk  # noqa: E402
+
+pytestmark = pytest.mark.slow  # 20,000 posts; a quick run leaves it out with -m "not slow"
 
 POSTS = int(os.environ.get("RV_SCALE_POSTS", "20000"))
 ACCOUNTS = 200
