@@ -271,3 +271,46 @@ def test_past_the_hour_mastodon_keeps_a_key_an_unknown_outcome_goes_to_a_person(
     delivery, _ = the_delivery(masto_project)
     assert delivery.status == "needs_review" and "Look on the account 'mastodon'" in delivery.last_error
     assert mastodon.statuses(token=account[1]) == []
+
+
+def lost_answers(project, mastodon, account, monkeypatch, max_attempts: int):
+    """A project whose every Mastodon post is made but its answer lost (the proxy withholds it)."""
+    monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
+    proxy = FaultProxy(mastodon.base_url, platform="mastodon", hold=0.6).start()
+    mastodon_config(project, proxy.base_url, worker=f"max_attempts = {max_attempts}\n")
+    proxy.fail_next("timeout", count=100, match=route("POST", "/api/v1/statuses"))
+    return proxy
+
+
+def test_resends_after_lost_answers_stop_fifty_minutes_after_the_first_send(project, mastodon, account, clock,
+                                                                            monkeypatch):
+    proxy = lost_answers(project, mastodon, account, monkeypatch, max_attempts=50)
+    try:
+        queue(project, clock)
+        worker, rounds = Worker(project.config, project.sessions, clock), 0
+        while the_delivery(project)[0].status == "scheduled" and rounds < 12:
+            worker.run_due()
+            clock.now += timedelta(minutes=10)  # each resend starts its own attempt, ten minutes on
+            rounds += 1
+    finally:
+        proxy.stop()
+    delivery, _ = the_delivery(project)
+    assert delivery.status == "needs_review" and "first sent more than 50 minutes ago" in delivery.last_error
+    assert rounds == 6, "sent at 0, 10, 20, 30, 40 and 50 minutes; the last is past the window"
+    assert len(mastodon.statuses(token=account[1])) == 1
+
+
+def test_unknown_outcomes_stop_after_max_attempts(project, mastodon, account, clock, monkeypatch):
+    proxy = lost_answers(project, mastodon, account, monkeypatch, max_attempts=3)
+    try:
+        queue(project, clock)
+        worker = Worker(project.config, project.sessions, clock)
+        for _ in range(4):
+            worker.run_due()
+            clock.now += timedelta(seconds=30)
+        posts = [r for r in proxy.records if r.method == "POST"]
+    finally:
+        proxy.stop()
+    delivery, _ = the_delivery(project)
+    assert delivery.status == "needs_review" and "no attempts are left (3 made)" in delivery.last_error
+    assert len(posts) == 3 and len(mastodon.statuses(token=account[1])) == 1

@@ -134,6 +134,8 @@ class Worker:
                 return
             part = Part(claimed.outgoing, number, count, rendered.parts[number - 1], rendered.spoiler_text,
                         reply_to=done[-1] if done else None, root=done[0] if done else None)
+            if _keys_expire(publisher):  # a resend is safe only so long after the first send: note when that was
+                self._in_transaction(dispatch.note_sending, claimed, number, self.clock())
             try:
                 published = publisher.publish(part)
             except PublishError as error:
@@ -228,17 +230,36 @@ class Worker:
             except PublishError as error:
                 message = f"{message}; looking it up failed too ({error})"
             else:
+                if found is None and claimed.attempts >= self.config.worker.max_attempts:
+                    return self._in_transaction(dispatch.mark_failed, claimed, f"gave up after {claimed.attempts} "
+                                                f"attempts: {message}; it was not published", self.clock(), owner)
                 if found is None:
                     return self._in_transaction(dispatch.mark_retry, claimed, f"{message}; it was not published",
                                                 None, self.clock(), owner, backoff)
                 self._in_transaction(dispatch.record_part, claimed, part.number, part.count, found, self.clock())
                 return found
-        window, started = publisher.resend_safe_within, claimed.started_at
-        if window and (started is None or self.clock() - started < window):
+        return self.resend_or_review(claimed, publisher, part, message, owner)
+
+    def resend_or_review(self, claimed: dispatch.Claimed, publisher: Publisher, part: Part, message: str,
+                         owner: str | None) -> None:
+        """Resend under the same key while the network still keeps it and attempts are left; else ask a person.
+
+        The network's time is counted from the part's first send, not from this attempt: Mastodon forgets a key
+        an hour after the first request that used it, however often it was resent since.
+        """
+        with self.engine.connect() as session:
+            since = dispatch.sending_since(session, claimed.delivery_id, part.number) or claimed.started_at
+        window, attempts_left = publisher.resend_safe_within, claimed.attempts < self.config.worker.max_attempts
+        if window and attempts_left and (since is None or self.clock() - since < window):
             return self._in_transaction(dispatch.mark_retry, claimed, f"{message}; it will be sent again under the "
                                         "same key, which cannot make a second post", None, self.clock(), owner,
-                                        backoff)
-        return self._in_transaction(dispatch.mark_needs_review, claimed, _review_facts(claimed, part, message),
+                                        self.config.worker.backoff)
+        if window and not attempts_left:
+            message = f"{message}; no attempts are left ({claimed.attempts} made)"
+        elif window:
+            message = (f"{message}; it was first sent more than {_minutes(window)} ago, past the time a resend "
+                       "under the same key is safe")
+        return self._in_transaction(dispatch.mark_needs_review, claimed, _review_facts(claimed, part, message, since),
                                     self.clock(), owner)
 
     def wait_for_reset(self, claimed: dispatch.Claimed, error: RetryableError, message: str,
@@ -423,9 +444,21 @@ def _describe(error: PublishError, part: Part | None, done) -> str:
     return f"part {part.number} of {part.count}: {error}{out}"
 
 
-def _review_facts(claimed: dispatch.Claimed, part: Part, message: str) -> str:
+def _keys_expire(publisher: Publisher) -> bool:
+    """Tell whether the network forgets an idempotency key after a while (Mastodon), so first sends are noted."""
+    window = publisher.resend_safe_within
+    return window is not None and window != timedelta.max
+
+
+def _minutes(window: timedelta) -> str:
+    """A window as a person says it: "50 minutes"."""
+    return f"{int(window.total_seconds() // 60)} minutes"
+
+
+def _review_facts(claimed: dispatch.Claimed, part: Part, message: str, since: datetime | None = None) -> str:
     """What a person needs to check an unknown outcome by hand: where, when, and the start of the text."""
-    started = f" at {claimed.started_at:%Y-%m-%d %H:%M:%S} UTC" if claimed.started_at else ""
+    since = since or claimed.started_at
+    started = f" at {since:%Y-%m-%d %H:%M:%S} UTC" if since else ""
     text = part.text if len(part.text) <= 80 else part.text[:79] + "…"
     which = f"part {part.number} of {part.count} " if part.count > 1 else ""
     return (f"{message}. Look on the account {claimed.account!r} for a post made{started} that begins "
