@@ -1,10 +1,11 @@
 """Driving Debian's Chromium with Playwright, with axe-core checking every page it visits."""
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+from ci import in_ci
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -23,8 +24,8 @@ def require(path: Path | str, what: str) -> None:
     """Fail in CI, skip elsewhere, when a tool the browser tests need is missing."""
     if Path(path).exists():
         return
-    message = f"{what} is missing at {path}: .ci/run installs it"
-    if os.environ.get("CI") == "true":
+    message = f"{what} is missing at {path}: tests/run installs it"
+    if in_ci():
         pytest.fail(message)
     pytest.skip(message)
 

@@ -15,6 +15,7 @@ import pytest
 from recovery_voice.config import load_config
 from recovery_voice.db import make_engine, session_factory, upgrade
 
+from ci import in_ci, skip_summary
 from pgserver import PostgresServer, find_bindir
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,12 +101,23 @@ def postgres():
     """One throwaway PostgreSQL server for the whole run; CI must have it, elsewhere it may be absent."""
     bindir = find_bindir()
     if bindir is None or shutil.which("runuser") is None and os.geteuid() == 0:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL server binaries are missing: .ci/run installs the postgresql package")
+        if in_ci():
+            pytest.fail("PostgreSQL server binaries are missing: tests/run installs the postgresql package")
         pytest.skip("PostgreSQL is not installed here (apt-get install postgresql); SQLite tests still run")
     server = PostgresServer(bindir).start()
     yield server
     server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """At the end, count the tests skipped for want of each tool, so a partial run is never mistaken for a full one."""
+    reasons = [report.longrepr[2] for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple)]
+    lines = skip_summary(reasons)
+    if lines:
+        terminalreporter.section("skipped for want of a tool", yellow=True)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

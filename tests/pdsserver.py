@@ -119,8 +119,10 @@ def start_or_skip(**options) -> "PdsServer":
     """Start a PDS for a test module; where it cannot run, skip with the reason, except in CI, which must run it."""
     import pytest
 
+    from ci import in_ci
+
     reason = skip_reason()
-    if reason and os.environ.get("CI"):
+    if reason and in_ci():
         pytest.fail(f"CI must run the Bluesky tests: {reason}")
     if reason:
         pytest.skip(reason)

@@ -229,10 +229,11 @@ def wait_until(condition, seconds: float) -> None:
 @pytest.fixture
 def outage_postgres():
     """A PostgreSQL server of this test's own, to stop and start without disturbing the other tests."""
+    from ci import in_ci
     from pgserver import PostgresServer, find_bindir
 
     if find_bindir() is None:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail("PostgreSQL server binaries are missing: .ci/run installs the postgresql package")
         pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
     server = PostgresServer(find_bindir()).start()
