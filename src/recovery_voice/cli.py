@@ -108,7 +108,7 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
     """Run the web app and the publishing worker in one process."""
     import waitress
 
-    from .web import create_app, server_settings
+    from .web import create_app, server_settings, web_sessions
     from .worker import Watchdog, Worker, make_scheduler
 
     log_progress()
@@ -119,8 +119,8 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
         watchdog = Watchdog(scheduler).start()  # a dead timer thread is restarted, not left silent
     click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        waitress.serve(create_app(ctx.config, sessions, scheduler), host=host, port=port, threads=threads,
-                       **server_settings())
+        waitress.serve(create_app(ctx.config, web_sessions(ctx.config), scheduler), host=host, port=port,
+                       threads=threads, **server_settings())
     finally:
         if scheduler:
             watchdog.stop()

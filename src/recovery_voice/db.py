@@ -9,6 +9,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, make_url
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,21 @@ CONNECT_TIMEOUT = 10  # seconds for PostgreSQL to answer a new connection
 
 class DatabaseError(Exception):
     """The database cannot be used as it is: unreachable, or its schema is behind."""
+
+
+BUSY, DAMAGED = "busy", "damaged"
+_BUSY_WORDS = ("locked", "busy", "lock timeout")
+
+
+def trouble(error: Exception) -> str | None:
+    """Say whether an error means the database is BUSY (try again soon), DAMAGED or unreachable, or neither (a bug)."""
+    if isinstance(error, sqlalchemy_exc.TimeoutError):  # no pooled connection came free in time
+        return BUSY
+    if not isinstance(error, sqlalchemy_exc.DatabaseError) or isinstance(
+            error, (sqlalchemy_exc.IntegrityError, sqlalchemy_exc.DataError, sqlalchemy_exc.ProgrammingError)):
+        return None  # a mistake in a query, not the database's state
+    message = str(getattr(error, "orig", error)).lower()
+    return BUSY if any(word in message for word in _BUSY_WORDS) else DAMAGED
 
 
 def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:

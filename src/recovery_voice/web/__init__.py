@@ -11,10 +11,13 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..config import Config
+from ..db import make_engine, session_factory
+from .errors import register_failure_pages
 from .throttle import Throttle
 
 SECRET_ENV = "RECOVERY_VOICE_SECRET_KEY"
 SECRET_FILE = "recovery-voice.secret"
+WEB_BUSY_TIMEOUT = 2.0  # seconds a page waits for a locked SQLite database before saying it is busy
 PROXY_ENV, TRUSTED_PROXY_ENV = "RECOVERY_VOICE_BEHIND_PROXY", "RECOVERY_VOICE_TRUSTED_PROXY"
 # The headers an nginx or Caddy in front sets; waitress believes them only from the trusted proxy's address.
 PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
@@ -71,6 +74,11 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
     app.after_request(_security_headers)
     _error_pages(app)
     return app
+
+
+def web_sessions(config: Config):
+    """Open the web app's own engine: it waits only briefly for a lock, so a person hears quickly that it is busy."""
+    return session_factory(make_engine(config.database_url, busy_timeout=WEB_BUSY_TIMEOUT))
 
 
 def _secret_key() -> str:
@@ -136,6 +144,7 @@ def _error_pages(app: Flask) -> None:
         app.register_error_handler(code, _error_page(code, title, detail))
     app.register_error_handler(CSRFError, _error_page(400, "This form has expired",
                                                       "Please reload the page and send it again: nothing was saved."))
+    register_failure_pages(app)
 
 
 def _error_page(code: int, title: str, detail: str):
