@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from recovery_voice.slots import Slot, local_to_utc, next_free_instant, parse_slot, slot_instants
+from recovery_voice.slots import Slot, local_to_utc, next_free_instant, parse_slot, slot_instants, typed_local_to_utc
 
 LONDON = ZoneInfo("Europe/London")
 UTC = timezone.utc
@@ -72,3 +72,12 @@ def test_the_next_free_instant_skips_taken_ones():
 
 def test_there_is_no_free_instant_without_slots():
     assert next_free_instant([], LONDON, datetime(2026, 1, 1, tzinfo=UTC), set()) is None
+
+
+def test_a_typed_time_in_the_spring_gap_is_refused_and_one_in_the_overlap_is_the_first():
+    with pytest.raises(ValueError, match="clocks go forward from 01:00 to 02:00"):
+        typed_local_to_utc(datetime(2027, 3, 28, 1, 30), LONDON)
+    assert typed_local_to_utc(datetime(2027, 10, 31, 1, 30), LONDON) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    assert typed_local_to_utc(datetime(2027, 7, 1, 9, 0), LONDON) == datetime(2027, 7, 1, 8, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="too far from today"):
+        typed_local_to_utc(datetime(1, 1, 1), ZoneInfo("Asia/Tokyo"))

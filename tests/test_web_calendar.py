@@ -26,3 +26,14 @@ def test_the_month_shows_each_post_on_its_local_day_and_summarises_busy_days(pro
     assert day_15 < html.index("00:30 outbox: Late-night café") < html.index("Thu 16 Jul")
     assert "Cancelled walk" not in html
     assert "Busy day post 11" in html and "Busy day post 12" not in html and "and 3 more" in html
+
+
+def test_calendar_dates_at_the_ends_of_time_show_the_nearest_page(project, sessions):
+    make_people(sessions)
+    client = sign_in(make_app(project, sessions).test_client(), "volunteer")
+    for start in ("0001-01-01", "0001-01-03", "9999-12-31", "9999-12-27", "0000-01-01", "10000-01-01"):
+        for view in ("week", "month"):
+            answer = client.get(f"/calendar?view={view}&start={start}")
+            assert answer.status_code == 200, (view, start)
+    html = client.get("/calendar?view=month&start=9999-12-31").get_data(as_text=True)
+    assert "December 2999" in html

@@ -41,6 +41,24 @@ def local_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     return _end_of_gap(wall, tz)
 
 
+def typed_local_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
+    """Turn a local time a person typed into UTC: the first of two in the autumn overlap, as local_to_utc does.
+
+    A time in the spring gap raises ValueError saying the clocks go forward then: moving it,
+    as a slot is moved, would publish at a time the person never asked for.
+    """
+    try:
+        first = wall.replace(tzinfo=tz, fold=0)
+        if _exists(first):
+            return first.astimezone(timezone.utc)
+        jump = _end_of_gap(wall, tz).astimezone(tz)
+    except OverflowError:
+        raise ValueError(f"{wall.isoformat(' ', 'minutes')} is too far from today; choose a nearer date") from None
+    before = jump - (jump.utcoffset() - (jump - timedelta(seconds=1)).utcoffset())
+    raise ValueError(f"there is no {wall:%H:%M} on {wall:%a %d %b %Y} in {tz.key}: the clocks go forward from "
+                     f"{before:%H:%M} to {jump:%H:%M} that night; choose another time")
+
+
 def _exists(aware: datetime) -> bool:
     """Tell whether an aware local time survives a round trip through UTC (it is not in a gap)."""
     back = aware.astimezone(timezone.utc).astimezone(aware.tzinfo)

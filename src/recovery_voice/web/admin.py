@@ -13,12 +13,13 @@ from ..posts import PostProblem
 from ..review import approve, reject
 from ..stories import approve_story, reject_story, review_text, waiting_stories
 from .checking import annotated
-from .common import config, day_start, db, roles, wake_worker
+from .common import config, day_start, db, page_number, roles, shown_day, wake_worker
 from .forms import ActionForm, ApproveForm, RejectForm
 
 blueprint = Blueprint("admin", __name__)
 ADMIN = ("admin",)
 LOG_PAGE = 100
+LOG_FILTERS = ("account", "outcome", "since", "until")  # url_for would take "_external" and the like from a query
 CSV_LIMIT = 100_000
 
 
@@ -116,7 +117,7 @@ def _log_query(args):
         query = query.where(LogEntry.event == args["outcome"])
     for key, compare in (("since", lambda at: LogEntry.at >= at), ("until", lambda at: LogEntry.at < at)):
         try:
-            day = date.fromisoformat(args.get(key, ""))
+            day = shown_day(date.fromisoformat(args.get(key, "")))
         except ValueError:
             continue
         query = query.where(compare(day_start(day + timedelta(days=1 if key == "until" else 0))))
@@ -127,12 +128,17 @@ def _log_query(args):
 @roles(*ADMIN)
 def log():
     """Show the publishing log, newest first, filtered as asked."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    entries = list(db().scalars(_log_query(request.args).offset((page - 1) * LOG_PAGE).limit(LOG_PAGE + 1)))
+    page, filters = page_number(), _log_filters()
+    entries = list(db().scalars(_log_query(filters).offset((page - 1) * LOG_PAGE).limit(LOG_PAGE + 1)))
     outcomes = _outcomes()
     return render_template("log.html", entries=entries[:LOG_PAGE], more=len(entries) > LOG_PAGE, page=page,
                            names=logbook.display_names(db(), entries[:LOG_PAGE]), outcomes=outcomes,
-                           accounts=[a.name for a in config().accounts], args=request.args)
+                           accounts=[a.name for a in config().accounts], args=filters)
+
+
+def _log_filters() -> dict[str, str]:
+    """Return the log's filters from the query, and nothing else, so its links carry only these."""
+    return {key: request.args[key] for key in LOG_FILTERS if request.args.get(key)}
 
 
 def _outcomes() -> list[str]:
@@ -148,7 +154,7 @@ def _outcomes() -> list[str]:
 @roles(*ADMIN)
 def log_csv():
     """Download the filtered log as CSV (oldest first), safe to open in a spreadsheet."""
-    rows = list(db().scalars(_log_query(request.args).limit(CSV_LIMIT)))
+    rows = list(db().scalars(_log_query(_log_filters()).limit(CSV_LIMIT)))
     rows.reverse()
     return Response(logbook.to_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=publishing-log.csv"})

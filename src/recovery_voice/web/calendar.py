@@ -6,18 +6,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from ..models import CANCELLED, REJECTED, Account, Delivery, Post
-from .common import day_start
+from .common import day_start, shown_day
 
 MAX_ROWS = 3000  # a month is never this busy; the cap keeps a runaway month from slowing the page
 DAY_SHOWN = 12  # entries listed per day (calendar.html says "and N more" for the rest)
 
 
 def _start_of(view: str, start: str | None, today: date) -> date:
-    """Return the first day shown: the Monday of the week, or the first of the month."""
+    """Return the first day shown: the Monday of the week, or the first of the month, within the years shown."""
     try:
         day = date.fromisoformat(start) if start else today
     except ValueError:
         day = today
+    day = shown_day(day)
     return day.replace(day=1) if view == "month" else day - timedelta(days=day.weekday())
 
 

@@ -1,12 +1,19 @@
-"""What every page needs: the request's database session, role checks and time formatting."""
+"""What every page needs: the request's database session, role checks, page numbers and time formatting."""
 
 from datetime import date, datetime, time
 from functools import wraps
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
+from ..posts import LATEST_YEAR, PostProblem
+from ..slots import typed_local_to_utc
 from ..worker import nudge
+
+MAX_PAGE = 10_000  # a limit before work: OFFSET reads every row it skips
+# Days a page can be asked about: no post is due outside them, and days near the years 1 and 9999
+# overflow when turned into instants.
+EARLIEST_DAY, LATEST_DAY = date(1970, 1, 1), date(LATEST_YEAR - 1, 12, 31)
 
 
 def config():
@@ -45,13 +52,32 @@ def wake_worker() -> None:
         nudge(scheduler)
 
 
+def page_number(last: int = MAX_PAGE) -> int:
+    """Read ?page= as a whole number from 1 to `last`: anything else is the first page, one past the end the last."""
+    text = request.args.get("page", "")
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return last if len(text) > len(str(last)) else min(max(int(text), 1), last)
+
+
+def sentence(error: Exception) -> str:
+    """Turn an error's message into a sentence for a page, keeping the case of names like "Europe/London"."""
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def local(moment) -> str:
-    """Format a UTC time (datetime or ISO text) in the organisation's time zone, for people."""
+    """Format a UTC time (datetime or ISO text) in the organisation's time zone, for people.
+
+    A wall time the autumn change makes happen twice gets its zone ("01:30 BST"), so it says which one.
+    """
     if not moment:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return moment.astimezone(config().timezone).strftime("%a %d %b %Y, %H:%M")
+    here = moment.astimezone(config().timezone)
+    twice = here.replace(fold=1 - here.fold).utcoffset() != here.utcoffset()
+    return here.strftime("%a %d %b %Y, %H:%M" + (" %Z" if twice else ""))
 
 
 def local_input(moment: datetime | None) -> str:
@@ -60,10 +86,18 @@ def local_input(moment: datetime | None) -> str:
 
 
 def from_local(value: datetime | None) -> datetime | None:
-    """Turn a naive local time from a form into an aware one in the organisation's time zone."""
+    """Turn a naive local time typed in a form into UTC, the way slots.typed_local_to_utc says (PostProblem if none)."""
     if value is None:
         return None
-    return value.replace(tzinfo=config().timezone)
+    try:
+        return typed_local_to_utc(value, config().timezone)
+    except ValueError as error:
+        raise PostProblem(str(error)) from None
+
+
+def shown_day(day: date) -> date:
+    """Return the day, or the nearest one a page can show when it is outside EARLIEST_DAY..LATEST_DAY."""
+    return min(max(day, EARLIEST_DAY), LATEST_DAY)
 
 
 def day_start(day: date) -> datetime:

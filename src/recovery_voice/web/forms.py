@@ -14,10 +14,11 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import EqualTo, InputRequired, Length, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import NAMINGS
+from ..posts import LATEST_YEAR
 from ..stories import NAMING_LABELS
 from ..users import MIN_PASSWORD, ROLES
 
@@ -28,6 +29,12 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 def options(pairs) -> list[SelectChoice]:
     """Turn (value, label) pairs into SelectChoice objects (WTForms 3.3 deprecates bare tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def before_latest_year(_form, field) -> None:
+    """Refuse a date so far ahead it cannot be turned into a moment (posts.LATEST_YEAR bounds every time)."""
+    if field.data is not None and field.data.year >= LATEST_YEAR:
+        raise ValidationError(f"Choose a date before the year {LATEST_YEAR}")
 
 
 class CheckboxesField(SelectMultipleField):
@@ -70,7 +77,8 @@ class StoryForm(FlaskForm):
                         default="first_name", validators=[InputRequired("Choose how you want to be named")])
     shown_name = StringField("The name to show (leave empty if anonymous)", validators=[Optional(), Length(max=100)])
     networks = CheckboxesField("Where may we share it?", validators=[InputRequired("Choose at least one place")])
-    consent_until = DateField("You agree we may share it until", validators=[InputRequired("Choose a date")])
+    consent_until = DateField("You agree we may share it until", validators=[InputRequired("Choose a date"),
+                                                                            before_latest_year])
     content_warning = StringField("Content warning (optional)", validators=[Optional(), Length(max=500)])
 
 

@@ -11,13 +11,14 @@ from ..posts import MAX_TEXT, SLOT_LEAD, Draft, PostProblem, cancel, create_post
 from ..timetable import upcoming
 from .calendar import calendar_view
 from .checking import annotated, fix_from_button, too_long
-from .common import STAFF, config, db, from_local, roles, wake_worker
+from .common import STAFF, config, db, from_local, page_number, roles, sentence, wake_worker
 from .forms import ActionForm, ComposeForm, MarkPublishedForm, RescheduleForm, options
 from .preview import footers_by_platform, previews
 
 blueprint = Blueprint("volunteer", __name__)
 QUEUE_STATUSES = ("pending", "scheduled", "claimed", "publishing", "paused")
 PAGE = 50
+QUEUE_PAGES = 200  # each page reads every row before it, per status: a limit before work
 
 
 def _template_or_404(name: str | None):
@@ -152,7 +153,7 @@ def _queue(form, template):
         post = create_post(db(), config(), _draft(form, template), created_by=current_user.email)
     except PostProblem as error:
         db().rollback()
-        form.form_errors.append(str(error).capitalize() + ".")
+        form.form_errors.append(sentence(error))
         return None
     db().commit()
     flash("Your post is queued. It is waiting for an admin to approve it.", "success")
@@ -163,7 +164,7 @@ def _queue(form, template):
 @roles(*STAFF)
 def queue():
     """List what is waiting to go out, soonest first, a page at a time."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(QUEUE_PAGES)
     rows = _queue_rows((page - 1) * PAGE, PAGE + 1)
     return render_template("queue.html", rows=rows[:PAGE], page=page, more=len(rows) > PAGE)
 
@@ -213,7 +214,7 @@ def _act(post_id: int, change, done: str):
             change()
         except PostProblem as error:
             db().rollback()
-            flash(str(error).capitalize() + ".", "error")
+            flash(sentence(error), "error")
         else:
             db().commit()
             flash(done, "success")
