@@ -76,6 +76,8 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Erased words (a withdrawn story) are overwritten with zeros, not left in freed pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
