@@ -33,6 +33,30 @@ class Published:
 
 
 @dataclass(frozen=True)
+class PartImage:
+    """An image already fitted to this network's limits (metadata stripped), with its alt text."""
+
+    data: bytes
+    mime: str  # image/jpeg, image/png, image/webp or image/gif
+    alt: str  # "" only for an image marked decorative
+    width: int
+    height: int
+    digest: str  # the fitted file's content digest, so an upload can be recognised after a crash
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """An image on the network, ready to attach to a post: what `Publisher.upload` returns."""
+
+    remote_id: str  # X and Mastodon: the media id; Bluesky: the blob's CID
+    alt: str
+    width: int
+    height: int
+    ref: dict | None = None  # Bluesky: the blob reference as JSON, needed in the post record
+    digest: str = ""  # the PartImage's digest
+
+
+@dataclass(frozen=True)
 class Part:
     """One call to a network: the whole of a short post, or one post of a thread."""
 
@@ -43,6 +67,10 @@ class Part:
     spoiler_text: str | None = None
     reply_to: Published | None = None  # the previous part
     root: Published | None = None  # the first part
+    # Images on this part: uploaded (and recorded) before the post is created, so a retry attaches the same
+    # media instead of uploading again and a crash never makes a second post.
+    images: tuple[PartImage, ...] = ()
+    media: tuple[Uploaded, ...] = ()
 
     @property
     def key(self) -> str:
@@ -132,6 +160,10 @@ class Publisher:
     def publish(self, part: Part) -> Published:
         """Send one part, returning where it lives or raising a PublishError subclass."""
         raise PublishError(f"{type(self).__name__} cannot publish")
+
+    def upload(self, image: PartImage) -> Uploaded:
+        """Upload one fitted image with its alt text, returning what a post attaches; PublishError subclasses."""
+        raise FinalError(f"{type(self).__name__} cannot send images")
 
     def find(self, part: Part) -> Published | None:
         """Return the published copy of `part`, or None when it is certainly not there."""
