@@ -29,7 +29,8 @@ VISIBILITIES = ("public", "unlisted", "private")
 LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DAY = 86400  # seconds, for the upper bounds of durations
-SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts"}
+SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts",
+            "linkcards"}
 
 
 class ConfigError(Exception):
@@ -79,6 +80,14 @@ class Worker:
 
 
 @dataclass(frozen=True)
+class LinkCards:
+    """Whether Bluesky link cards are fetched, and whether their pages may be on private addresses."""
+
+    enabled: bool = True
+    allow_private_addresses: bool = False  # for tests and intranets; the default fetches public pages only
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything recovery-voice needs to run, checked and with paths made absolute."""
 
@@ -95,6 +104,7 @@ class Config:
     templates_dir: Path
     queue_settle_seconds: float = 2.0  # a queue file changed this recently may still be being written
     busy_timeout: float = 30.0  # SQLite: seconds to wait for another process's write lock before giving up
+    linkcards: LinkCards = LinkCards()
 
     def account(self, name: str) -> Account:
         """Return the account called `name`, or raise ConfigError listing the known ones."""
@@ -174,6 +184,7 @@ def _build(data: dict, base: Path) -> Config:
         queue_settle_seconds=float(_number(_table(data, "queue"), "settle_seconds", "[queue]", 2, 0, 3600)),
         templates_dir=_path(_table(data, "templates"), "dir", "[templates]", base, "templates"),
         busy_timeout=float(_number(_table(data, "database"), "busy_timeout_seconds", "[database]", 30, 0.1, 3600)),
+        linkcards=_linkcards(_table(data, "linkcards")),
     )
 
 
@@ -219,6 +230,24 @@ def _number(table: dict, key: str, where: str, default: float, minimum: float, m
         raise ConfigError(f"{where} {key} must be {kind} from {minimum:g} to {maximum:g}, not {value!r}; "
                           f"for example {key} = {default}")
     return value
+
+
+def _flag(table: dict, key: str, where: str, default: bool) -> bool:
+    """Return a true/false value, checking its type (TOML's true and false, not strings or numbers)."""
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} {key} must be true or false (without quotes), not {value!r}; "
+                          f"for example {key} = {str(default).lower()}")
+    return value
+
+
+def _linkcards(table: dict) -> LinkCards:
+    """Parse [linkcards] settings."""
+    _no_unknown(table, {"enabled", "allow_private_addresses"}, "[linkcards]")
+    return LinkCards(
+        enabled=_flag(table, "enabled", "[linkcards]", True),
+        allow_private_addresses=_flag(table, "allow_private_addresses", "[linkcards]", False),
+    )
 
 
 def _zone(name) -> ZoneInfo:
