@@ -30,7 +30,7 @@ LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DAY = 86400  # seconds, for the upper bounds of durations
 SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts",
-            "linkcards"}
+            "linkcards", "media"}
 
 
 class ConfigError(Exception):
@@ -105,6 +105,7 @@ class Config:
     queue_settle_seconds: float = 2.0  # a queue file changed this recently may still be being written
     busy_timeout: float = 30.0  # SQLite: seconds to wait for another process's write lock before giving up
     linkcards: LinkCards = LinkCards()
+    media_dir: Path | None = None  # [media] path: stored images (created 0700 on first use)
 
     def account(self, name: str) -> Account:
         """Return the account called `name`, or raise ConfigError listing the known ones."""
@@ -185,6 +186,7 @@ def _build(data: dict, base: Path) -> Config:
         templates_dir=_path(_table(data, "templates"), "dir", "[templates]", base, "templates"),
         busy_timeout=float(_number(_table(data, "database"), "busy_timeout_seconds", "[database]", 30, 0.1, 3600)),
         linkcards=_linkcards(_table(data, "linkcards")),
+        media_dir=_media_dir(_table(data, "media"), base),
     )
 
 
@@ -239,6 +241,15 @@ def _flag(table: dict, key: str, where: str, default: bool) -> bool:
         raise ConfigError(f"{where} {key} must be true or false (without quotes), not {value!r}; "
                           f"for example {key} = {str(default).lower()}")
     return value
+
+
+def _media_dir(table: dict, base: Path) -> Path:
+    """Parse [media] path: the folder of stored images, relative to the config file's folder."""
+    folder = _path(table, "path", "[media]", base, "media")
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"[media] path: {folder} is a file, not a folder; point path at a folder "
+                          "(it is created if missing)")
+    return folder
 
 
 def _linkcards(table: dict) -> LinkCards:
