@@ -384,3 +384,106 @@ def test_fail_next_rejects_unknown_kind(x):
         x.fail_next("418")
     with pytest.raises(ValueError):
         x.fail_next("timeout")
+
+
+# ---------------------------------------------------------------- media (v2 simple upload and metadata)
+
+
+def picture(fmt: str = "PNG", size=(48, 32)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, fmt)
+    return out.getvalue()
+
+
+def upload(x, data: bytes, mime: str = "image/png", category: str | None = "tweet_image", auth=None):
+    fields = {"media_category": category} if category is not None else {}
+    return requests.post(x.base_url + "/2/media/upload", auth=auth or OAuth1("ck", "cs", "at", "ats"),
+                         files={"media": ("blob", data, mime)}, data=fields, timeout=10)
+
+
+def set_alt(x, media_id: str, text: str):
+    return requests.post(x.base_url + "/2/media/metadata", auth=OAuth1("ck", "cs", "at", "ats"),
+                         json={"id": media_id, "metadata": {"alt_text": {"text": text}}}, timeout=5)
+
+
+def test_an_upload_answers_with_xs_media_object_and_keeps_the_bytes(x):
+    data = picture("JPEG", (60, 40))
+    resp = upload(x, data, "image/jpeg")
+    assert resp.status_code == 200
+    body = resp.json()["data"]
+    assert body == {"id": body["id"], "media_key": f"3_{body['id']}", "size": len(data),
+                    "expires_after_secs": 86400, "image": {"image_type": "image/jpeg", "w": 60, "h": 40}}
+    assert body["id"].isdigit() and x.media[body["id"]]["data"] == data
+    assert x.requests[-1].signature_ok  # the multipart body is outside the signature, as RFC 5849 says
+    assert resp.headers["x-rate-limit-limit"] == "500" and resp.headers["x-rate-limit-remaining"] == "499"
+
+
+def test_alt_text_is_stored_and_echoed_as_associated_metadata(x):
+    media_id = upload(x, picture()).json()["data"]["id"]
+    resp = set_alt(x, media_id, "Five people on a bench by the canal.")
+    assert resp.status_code == 200 and "x-rate-limit-remaining" in resp.headers
+    assert resp.json() == {"data": {"id": media_id, "associated_metadata": {
+        "alt_text": {"text": "Five people on a bench by the canal."}}}}
+    assert x.media[media_id]["alt"] == "Five people on a bench by the canal."
+
+
+def test_alt_text_over_1000_characters_or_an_unknown_id_is_an_invalid_request(x):
+    media_id = upload(x, picture()).json()["data"]["id"]
+    too_long = set_alt(x, media_id, "a" * 1001)
+    assert too_long.status_code == 400 and too_long.json()["title"] == "Invalid Request"
+    assert x.media[media_id]["alt"] is None
+    assert set_alt(x, media_id, "a" * 1000).status_code == 200
+    assert set_alt(x, "123", "who?").json()["errors"][0]["message"] == "Your media IDs are invalid."
+
+
+def test_an_upload_over_5_mb_answers_413(x):
+    resp = upload(x, picture() + b"\0" * (5 * 1024 * 1024))
+    assert resp.status_code == 413 and resp.json()["status"] == 413 and x.media == {}
+
+
+@pytest.mark.parametrize("data", [b"just some text, not a picture", picture("BMP"), picture("TIFF")])
+def test_a_file_that_is_not_a_jpeg_png_gif_or_webp_answers_400(x, data):
+    resp = upload(x, data, "image/png")
+    assert resp.status_code == 400 and resp.json()["title"] == "Invalid Request" and x.media == {}
+
+
+def test_an_upload_without_its_media_category_answers_400(x):
+    assert upload(x, picture(), category=None).status_code == 400
+    assert upload(x, picture(), category="tweet_sticker").status_code == 400
+
+
+def test_an_unsigned_or_wrongly_signed_upload_answers_401(x):
+    assert upload(x, picture(), auth=OAuth1("ck", "wrong", "at", "ats")).status_code == 401
+    assert x.requests[-1].auth_error == "invalid signature"
+    unsigned = requests.post(x.base_url + "/2/media/upload", files={"media": ("b", picture(), "image/png")},
+                             data={"media_category": "tweet_image"}, timeout=5)
+    assert unsigned.status_code == 401 and x.media == {}
+
+
+def test_a_tweet_keeps_the_media_ids_it_was_created_with(x, client):
+    ids = [upload(x, picture()).json()["data"]["id"] for _ in range(4)]
+    tweet_id = client.create_tweet(text="Four pictures.", media_ids=ids).data["id"]
+    assert x.tweets[tweet_id]["media_ids"] == ids and x.created[-1]["media_ids"] == ids
+
+
+def test_a_tweet_with_unknown_foreign_expired_or_five_media_is_an_invalid_request(x, client):
+    ids = [upload(x, picture()).json()["data"]["id"] for _ in range(5)]
+    foreign = x.add_media(picture(), owner="999")
+    expired = x.add_media(picture(), owner=x.user_id, uploaded_at=time.time() - 86401)
+    for media_ids in (["1"], [foreign], [expired], ids):
+        with pytest.raises(tweepy.BadRequest):
+            client.create_tweet(text=f"Pictures {media_ids}", media_ids=media_ids)
+    assert x.created == []
+
+
+def test_media_endpoints_can_be_scripted_to_fail(x):
+    x.fail_next("503", path_prefix="/2/media/upload")
+    assert upload(x, picture()).status_code == 503 and x.media == {}
+    x.fail_next("429", path_prefix="/2/media/metadata", reset_in=30)
+    media_id = upload(x, picture()).json()["data"]["id"]
+    limited = set_alt(x, media_id, "later")
+    assert limited.status_code == 429 and limited.headers["x-rate-limit-remaining"] == "0"

@@ -28,6 +28,20 @@ Endpoints
 ``GET /2/tweets/:id``         200 ``{"data": {...}}`` or 200 ``{"errors": [not found]}`` (as X)
 ``GET /2/users/:id/tweets``   200 newest first ``{"data": [...], "meta": {...}}`` (for
                               reconciling an unknown outcome)
+``POST /2/media/upload``      simple image upload: multipart ``media`` (the file) and
+                              ``media_category=tweet_image`` (``media_type`` optional);
+                              200 ``{"data": {"id", "media_key": "3_<id>", "size",
+                              "expires_after_secs": 86400, "image": {"image_type", "w", "h"}}}``;
+                              413 over 5 MB; 400 for a file that is not a JPEG, PNG, GIF or
+                              WebP, or a missing/unknown media_category.  The bytes received
+                              are kept: ``x.media[id]["data"]``.
+``POST /2/media/metadata``    JSON ``{"id", "metadata": {"alt_text": {"text"}}}``; 200
+                              ``{"data": {"id", "associated_metadata": {...}}}``; 400 for an
+                              unknown id or alt text over 1,000 characters.
+``POST /2/tweets`` with ``media: {"media_ids": [...]}`` checks that 1 to 4 ids are given, each
+uploaded by this user and not expired (400 otherwise), and keeps them on the tweet
+(``x.created[n]["media_ids"]``).  A multipart body is not part of the OAuth signature base
+string (RFC 5849 3.4.1.3.1: only form-urlencoded bodies are), nor is a JSON one.
 
 Every answer to an authenticated request carries ``x-rate-limit-limit``,
 ``x-rate-limit-remaining`` and ``x-rate-limit-reset`` (epoch seconds) for that
@@ -43,12 +57,14 @@ match (``method=None`` matches any method).  Kinds: ``"429"`` (``reset_in``),
 ``"401"``, ``"400"``, ``"500"``, ``"503"``, ``"timeout"`` (``seconds``: the
 request is processed -- the tweet IS created -- then the answer is held back
 for ``seconds``), ``"drop"`` (the connection is closed without an answer, after
-processing the request when ``after_create`` is true, the default).
+processing the request when ``after_create`` is true, the default).  Media endpoints are
+scripted the same way, e.g. ``fail_next("503", path_prefix="/2/media/upload")``.
 """
 
 from __future__ import annotations
 
 import hmac
+import io
 import itertools
 import math
 import json
@@ -108,6 +124,18 @@ def _tweet_not_found(tweet_id: str) -> dict:
         "resource_id": tweet_id,
     }
 
+
+# Media: the shapes follow X's v2 media docs; the exact live wordings are not verified.
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_ALT_TEXT = 1000
+MAX_MEDIA_PER_TWEET = 4
+MEDIA_EXPIRES_AFTER_SECS = 86400
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+MEDIA_CATEGORIES = ("tweet_image", "tweet_gif", "tweet_video", "amplify_video", "dm_image", "subtitles")
+INVALID_MEDIA_IDS_MESSAGE = "Your media IDs are invalid."
+TOO_MANY_MEDIA_MESSAGE = "Your Tweet has too many media attached: at most 4 images."
+TOO_LARGE = _about_blank(413, "Payload Too Large",
+                         f"Media file size must be <= {MAX_IMAGE_BYTES} bytes.")
 
 UNAUTHORIZED = _about_blank(401, "Unauthorized")
 TOO_MANY_REQUESTS = _about_blank(429, "Too Many Requests")
@@ -240,6 +268,9 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, float]] = {
     "GET /2/users/me": (75, 900),
     "GET /2/tweets/:id": (900, 900),
     "GET /2/users/:id/tweets": (900, 900),
+    # media limits: our assumption for tests (X publishes per-plan numbers), a 15-minute window like the rest
+    "POST /2/media/upload": (500, 900),
+    "POST /2/media/metadata": (500, 900),
 }
 
 _ROUTES = (
@@ -248,6 +279,8 @@ _ROUTES = (
     ("GET", re.compile(r"^/2/users/me$"), "GET /2/users/me"),
     ("GET", re.compile(r"^/2/tweets/(?P<id>[^/]+)$"), "GET /2/tweets/:id"),
     ("GET", re.compile(r"^/2/users/(?P<id>[^/]+)/tweets$"), "GET /2/users/:id/tweets"),
+    ("POST", re.compile(r"^/2/media/upload$"), "POST /2/media/upload"),
+    ("POST", re.compile(r"^/2/media/metadata$"), "POST /2/media/metadata"),
 )
 
 _TWITTER_EPOCH_MS = 1288834974657
@@ -309,6 +342,7 @@ class XApiServer:
         self._inflight = 0
         self._tweets: dict[str, dict] = {}
         self._created: list[dict] = []
+        self._media: dict[str, dict] = {}
         self._requests: list[RecordedRequest] = []
         self._scripts: list[_Script] = []
         self._nonces: set[tuple[str, str, str]] = set()
@@ -361,6 +395,22 @@ class XApiServer:
     def created(self) -> list[dict]:
         with self._lock:
             return [dict(t) for t in self._created]
+
+    @property
+    def media(self) -> dict[str, dict]:
+        """Uploaded media by id: data (the bytes received), mime, width, height, alt (None until set), owner."""
+        with self._lock:
+            return {k: dict(v) for k, v in self._media.items()}
+
+    def add_media(self, data: bytes, mime: str = "image/png", owner: str = "999",
+                  uploaded_at: float | None = None) -> str:
+        """Plant an uploaded image directly (another user's, or an old one that has expired); returns its id."""
+        with self._lock:
+            media_id = self._new_id()
+            self._media[media_id] = {"id": media_id, "media_key": f"3_{media_id}", "data": data, "mime": mime,
+                                     "width": 0, "height": 0, "alt": None, "owner": str(owner),
+                                     "uploaded_at": uploaded_at if uploaded_at is not None else time.time()}
+        return media_id
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -513,6 +563,9 @@ class XApiServer:
                     "`reply.in_reply_to_tweet_id` is required.", {"reply": [json.dumps(reply)]})
             reply_to = str(reply["in_reply_to_tweet_id"])
         with self._lock:
+            media_problem = self._check_media_ids(media) if media is not None else None
+            if media_problem is not None:
+                return 400, media_problem
             if reply_to is not None and reply_to not in self._tweets:
                 if self.reply_missing_status == 403:
                     return 403, _about_blank(403, "Forbidden", REPLY_MISSING_DETAIL)
@@ -525,7 +578,7 @@ class XApiServer:
                 "id": tweet_id,
                 "text": text,
                 "in_reply_to_tweet_id": reply_to,
-                "media_ids": list(media) if media else [],
+                "media_ids": [str(m) for m in media] if media else [],
                 "edit_history_tweet_ids": [tweet_id],
                 "author_id": self.user_id,
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
@@ -534,6 +587,68 @@ class XApiServer:
             self._created.append(dict(record))
         return 201, {"data": {"id": tweet_id, "text": text,
                               "edit_history_tweet_ids": [tweet_id]}}
+
+    def _check_media_ids(self, media: Any) -> dict | None:
+        """None when the ids are 1 to 4 of this user's unexpired uploads, else X's invalid-request body (lock held)."""
+        if not isinstance(media, list) or not media:
+            return _invalid_request(INVALID_MEDIA_IDS_MESSAGE, {"media.media_ids": [json.dumps(media)]})
+        if len(media) > MAX_MEDIA_PER_TWEET:
+            return _invalid_request(TOO_MANY_MEDIA_MESSAGE, {"media.media_ids": [str(m) for m in media]})
+        now = time.time()
+        for media_id in media:
+            item = self._media.get(str(media_id))
+            if (item is None or item["owner"] != self.user_id
+                    or now > item["uploaded_at"] + MEDIA_EXPIRES_AFTER_SECS):
+                return _invalid_request(INVALID_MEDIA_IDS_MESSAGE, {"media.media_ids": [str(media_id)]})
+        return None
+
+    def _upload(self, rec: RecordedRequest) -> tuple[int, dict]:
+        """The simple (one-shot) image upload: store the bytes and answer with X's media object."""
+        form = _multipart_form(rec.headers.get("content-type", ""), rec.body)
+        if form is None or "media" not in form:
+            return 400, _invalid_request("The `media` field is required (multipart/form-data).",
+                                         {"media": [""]})
+        category = form.get("media_category", (b"", None))[0].decode("utf-8", "replace")
+        if category not in MEDIA_CATEGORIES:
+            return 400, _invalid_request(f"Unsupported media_category: {category!r}.",
+                                         {"media_category": [category]})
+        data = form["media"][0]
+        if len(data) > MAX_IMAGE_BYTES:
+            return 413, dict(TOO_LARGE)
+        kind = _sniff_image(data)
+        if kind is None:
+            return 400, _invalid_request("Unsupported media type: X takes JPEG, PNG, GIF and WebP images.",
+                                         {"media": ["<binary>"]})
+        mime, width, height = kind
+        with self._lock:
+            media_id = self._new_id()
+            self._media[media_id] = {"id": media_id, "media_key": f"3_{media_id}", "data": data, "mime": mime,
+                                     "width": width, "height": height, "alt": None, "owner": self.user_id,
+                                     "category": category, "uploaded_at": time.time()}
+        return 200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(data),
+                              "expires_after_secs": MEDIA_EXPIRES_AFTER_SECS,
+                              "image": {"image_type": mime, "w": width, "h": height}}}
+
+    def _metadata(self, body: Any) -> tuple[int, dict]:
+        """Set an uploaded image's alt text, as POST /2/media/metadata does."""
+        if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
+            return 400, _invalid_request("Request body is not valid JSON.")
+        media_id = str(body.get("id") or "")
+        alt = body["metadata"].get("alt_text")
+        text = alt.get("text") if isinstance(alt, dict) else None
+        if alt is not None and not isinstance(text, str):
+            return 400, _invalid_request("`metadata.alt_text.text` must be a string.",
+                                         {"metadata.alt_text.text": [str(text)]})
+        if text is not None and len(text) > MAX_ALT_TEXT:
+            return 400, _invalid_request(f"`metadata.alt_text.text` must be at most {MAX_ALT_TEXT} characters.",
+                                         {"metadata.alt_text.text": [text[:40]]})
+        with self._lock:
+            item = self._media.get(media_id)
+            if item is None or item["owner"] != self.user_id:
+                return 400, _invalid_request(INVALID_MEDIA_IDS_MESSAGE, {"id": [media_id]})
+            if text is not None:
+                item["alt"] = text
+        return 200, {"data": {"id": media_id, "associated_metadata": dict(body["metadata"])}}
 
     def _delete(self, tweet_id: str) -> tuple[int, dict]:
         with self._lock:
@@ -567,7 +682,12 @@ class XApiServer:
                                              "newest_id": data[0]["id"],
                                              "oldest_id": data[-1]["id"]}}
 
-    def _dispatch(self, route: str, params: dict, body: Any) -> tuple[int, dict]:
+    def _dispatch(self, route: str, params: dict, rec: RecordedRequest) -> tuple[int, dict]:
+        body = rec.json
+        if route == "POST /2/media/upload":
+            return self._upload(rec)
+        if route == "POST /2/media/metadata":
+            return self._metadata(body)
         if route == "POST /2/tweets":
             return self._create(body)
         if route == "DELETE /2/tweets/:id":
@@ -640,10 +760,43 @@ class XApiServer:
         ok, headers = self._consume(route)
         if not ok:
             return 429, dict(TOO_MANY_REQUESTS), headers, delay
-        status, body = self._dispatch(route, params, rec.json)
+        status, body = self._dispatch(route, params, rec)
         if script is not None and script.kind == "drop":
             return _DROP, {}, {}, 0.0
         return status, body, headers, delay
+
+
+def _multipart_form(content_type: str, body: bytes) -> dict[str, tuple[bytes, str | None]] | None:
+    """The fields of a multipart/form-data body: name -> (bytes, the part's content type); None if not multipart."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not content_type.lower().startswith("multipart/form-data") or match is None:
+        return None
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    fields: dict[str, tuple[bytes, str | None]] = {}
+    for section in body.split(delimiter)[1:]:
+        if section.startswith(b"--"):  # the closing delimiter
+            break
+        head, _, content = section.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.decode("latin-1").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        name = re.search(r'name="([^"]*)"', headers.get("content-disposition", ""))
+        if name is not None:
+            fields[name.group(1)] = (content.removesuffix(b"\r\n"), headers.get("content-type"))
+    return fields
+
+
+def _sniff_image(data: bytes) -> tuple[str, int, int] | None:
+    """(mime, width, height) of a JPEG, PNG, GIF or WebP, read from the bytes as X does; None for anything else."""
+    from PIL import Image, UnidentifiedImageError  # imported here so the fake starts without Pillow
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            mime = IMAGE_TYPES.get(image.format or "")
+            return (mime, image.width, image.height) if mime else None
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
 
 
 class _HTTPServer(ThreadingHTTPServer):

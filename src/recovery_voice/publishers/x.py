@@ -1,14 +1,20 @@
-"""The X publisher: tweepy with OAuth 1.0a user context, a request timeout and classified errors."""
+"""The X publisher: tweepy with OAuth 1.0a user context, a request timeout and classified errors.
+
+Images go through X's v2 media endpoints, which tweepy 4.17 does not offer (its upload calls the retired v1.1
+host): they are signed here with the same OAuth 1.0a credentials and sent through the same session.
+"""
 
 from datetime import datetime, timezone
 
 import requests
 import tweepy
 
-from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, remote_text
+from . import (FinalError, Part, PartImage, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, Uploaded,
+               remote_text)
 from .http import RecordingSession, never_connected
 
 X_API = "https://api.twitter.com"
+MEDIA_CATEGORY = "tweet_image"  # X's simple upload takes images only; GIFs and video need the chunked one
 
 
 class XPublisher(Publisher):
@@ -31,14 +37,59 @@ class XPublisher(Publisher):
     def publish(self, part: Part) -> Published:
         """Create the tweet, as a reply to the previous part of a thread, and return its id and link."""
         reply_to = part.reply_to.remote_id if part.reply_to else None
+        # The media were uploaded (and recorded) before this call; tweepy leaves media out when it is None.
+        media_ids = [m.remote_id for m in part.media] or None
         response = self._call(lambda: self.client.create_tweet(text=part.text, in_reply_to_tweet_id=reply_to,
-                                                               user_auth=True))
+                                                               media_ids=media_ids, user_auth=True))
         tweet_id = _field(response.data, "id")
         if not tweet_id:
             # A success without the tweet: it may well exist, and X cannot be asked by key, so a person checks.
             raise UnknownOutcome("X answered without the new post's id; the post may or may not have gone out")
         tweet_id = str(tweet_id)
         return Published(remote_id=tweet_id, url=f"https://x.com/i/web/status/{tweet_id}")
+
+    def upload(self, image: PartImage) -> Uploaded:
+        """Upload one image with X's v2 simple upload, then give it its alt text (none for a decorative image)."""
+        what = describe(image)
+        media_id = self._media_call(what, lambda: self._send_image(image))
+        if image.alt:
+            self._media_call(what, lambda: self._signed("POST", "/2/media/metadata", json={
+                "id": media_id, "metadata": {"alt_text": {"text": image.alt}}}))
+        return Uploaded(remote_id=media_id, alt=image.alt, width=image.width, height=image.height,
+                        digest=image.digest)
+
+    def _send_image(self, image: PartImage) -> str:
+        """POST /2/media/upload as multipart form data, returning the new media id."""
+        response = self._signed("POST", "/2/media/upload", files={"media": ("image", image.data, image.mime)},
+                                data={"media_category": MEDIA_CATEGORY, "media_type": image.mime})
+        media_id = _field(_field(response.json(), "data"), "id")
+        if not media_id:
+            # Nothing was posted, and an unused upload expires by itself, so uploading again is harmless.
+            raise tweepy.TwitterServerError(response)
+        return str(media_id)
+
+    def _signed(self, method: str, route: str, **kwargs) -> requests.Response:
+        """Send one v2 call signed with the account's OAuth 1.0a user context; errors raised as tweepy raises them."""
+        client = self.client
+        auth = tweepy.OAuth1UserHandler(client.consumer_key, client.consumer_secret,
+                                        client.access_token, client.access_token_secret).apply_auth()
+        response = self.session.request(method, X_API + route, auth=auth,
+                                        headers={"User-Agent": client.user_agent}, **kwargs)
+        raise_for_x_status(response)
+        return response
+
+    def _media_call(self, what: str, call):
+        """Run a media call; its errors name the image, and a lost answer is retryable since no post was made."""
+        try:
+            return call()
+        except tweepy.TweepyException as error:
+            raise classify_media_error(error, what) from None
+        except requests.RequestException as error:
+            if never_connected(error):
+                raise RetryableError(f"could not reach X to upload {what}, will try again "
+                                     f"({error.__class__.__name__})") from None
+            raise RetryableError(f"no answer from X while uploading {what} ({error.__class__.__name__}); "
+                                 "it will be uploaded again, which makes no post") from None
 
     def delete(self, remote_id: str) -> None:
         """Delete a tweet; X answers deleted=false for one that is already gone, which is just as good."""
@@ -89,6 +140,40 @@ def classify_tweepy_error(error: tweepy.TweepyException) -> Exception:
     if isinstance(error, tweepy.HTTPException):
         return FinalError(f"X refused the post ({detail})")
     return FinalError(f"X call failed ({detail})")
+
+
+def raise_for_x_status(response: requests.Response) -> None:
+    """Raise the tweepy error tweepy's own calls raise for this status, so one classifier serves both."""
+    status = response.status_code
+    errors = {400: tweepy.BadRequest, 401: tweepy.Unauthorized, 403: tweepy.Forbidden, 404: tweepy.NotFound}
+    if status in errors:
+        raise errors[status](response)
+    if status == 429:
+        raise tweepy.TooManyRequests(response)
+    if status >= 500:
+        raise tweepy.TwitterServerError(response)
+    if not 200 <= status < 300:
+        raise tweepy.HTTPException(response)
+
+
+def classify_media_error(error: tweepy.TweepyException, what: str) -> Exception:
+    """Map an error from a media call: X's refusals of the image get a plain message naming it."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    detail = remote_text(error)
+    if status == 413:
+        return FinalError(f"X refused {what} as too large: X takes images up to 5 MB; "
+                          f"fit it again or attach a smaller image ({detail})")
+    if status == 400:
+        return FinalError(f"X refused {what}: it takes JPEG, PNG, WebP and GIF images with alt text of at most "
+                          f"1,000 characters; replace the image or shorten its alt text ({detail})")
+    return classify_tweepy_error(error)
+
+
+def describe(image: PartImage) -> str:
+    """Name an image for a person: kind, dimensions, bytes and the start of its digest (its stored name)."""
+    kind = image.mime.removeprefix("image/").upper()
+    digest = f", digest {image.digest[:12]}" if image.digest else ""
+    return f"the {image.width}×{image.height} {kind} image ({len(image.data):,} bytes{digest})"
 
 
 def classify_network_error(error: requests.RequestException) -> Exception:
