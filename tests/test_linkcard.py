@@ -263,7 +263,7 @@ def test_with_a_media_folder_the_thumbnail_is_stored_without_its_metadata_and_fi
         assert thumb.size == (1200, 800) and not thumb.getexif()
 
 
-def test_with_a_media_folder_an_animated_or_broken_picture_is_left_out_with_the_reason(site, tmp_path):
+def test_with_a_media_folder_a_truncated_picture_is_left_out_with_the_reason(site, tmp_path):
     pytest.importorskip("PIL")
     site.page("/event", OG_PAGE)
     site.page("/flyer.png", png()[:40], content_type="image/png")
