@@ -16,7 +16,8 @@ import bulk
 from recovery_voice.config import parse_config
 from recovery_voice.db import make_engine, session_factory, transaction, upgrade
 from recovery_voice.accounts import sync_accounts
-from recovery_voice.worker import Worker, make_scheduler
+from recovery_voice.timer import make_scheduler
+from recovery_voice.worker import Worker
 
 
 def setup(folder: Path, recheck: float = 15):

@@ -57,7 +57,8 @@ from recovery_voice.db import make_engine, session_factory, transaction, upgrade
 from recovery_voice.models import Account, Delivery, utcnow  # noqa: E402
 from recovery_voice.posts import Draft, create_post  # noqa: E402
 from recovery_voice.review import approve  # noqa: E402
-from recovery_voice.worker import Worker, make_scheduler  # noqa: E402
+from recovery_voice.timer import make_scheduler  # noqa: E402
+from recovery_voice.worker import Worker  # noqa: E402
 
 TARGET = 0.95
 X_CREDENTIALS = {"RV_X_CK": "bench-ck", "RV_X_CS": "bench-cs", "RV_X_AT": "bench-at", "RV_X_ATS": "bench-ats"}

@@ -12,7 +12,8 @@ from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, Story
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.slots import Slot, slot_instants
-from recovery_voice.worker import Worker, make_scheduler
+from recovery_voice.timer import make_scheduler
+from recovery_voice.worker import Worker
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
 

@@ -15,7 +15,8 @@ from recovery_voice.models import Delivery, LogEntry, Post, utcnow
 from recovery_voice.posts import Draft, cancel, create_post
 from recovery_voice.publishers import Part
 from recovery_voice.review import approve
-from recovery_voice.worker import Worker, make_scheduler
+from recovery_voice.timer import make_scheduler
+from recovery_voice.worker import Worker
 
 
 def schedule(project, sessions, count, due, text="Day {n}: our café is open, all welcome."):

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from recovery_voice import health
 from recovery_voice.db import make_engine, session_factory
 from recovery_voice.models import Delivery, WorkerHeartbeat, utcnow
-from recovery_voice.worker import Watchdog, Worker, make_scheduler, nudge
+from recovery_voice.timer import Watchdog, make_scheduler, nudge
+from recovery_voice.worker import Worker
 
 from conftest import Project
 from pgserver import PostgresServer, find_bindir

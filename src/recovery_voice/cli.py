@@ -109,7 +109,8 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
     import waitress
 
     from .web import create_app, server_settings, web_sessions
-    from .worker import Watchdog, Worker, make_scheduler
+    from .timer import Watchdog, make_scheduler
+    from .worker import Worker
 
     log_progress()
     sessions = ctx.sessions()
@@ -131,7 +132,8 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
 @click.option("--once", is_flag=True, help="Publish what is due now, then exit.")
 def worker_command(ctx: Context, once):
     """Run the publishing worker alone (several may run against PostgreSQL)."""
-    from .worker import Worker, run_forever
+    from .timer import run_forever
+    from .worker import Worker
 
     log_progress()
     worker = Worker(ctx.config, ctx.sessions())

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..posts import LATEST_YEAR, PostProblem
 from ..slots import typed_local_to_utc
-from ..worker import nudge
+from ..timer import nudge
 
 MAX_PAGE = 10_000  # a limit before work: OFFSET reads every row it skips
 # Days a page can be asked about: no post is due outside them, and days near the years 1 and 9999
