@@ -68,6 +68,19 @@ Statuses
     ``spoiler_text``, ``language`` and ``visibility`` are stored and echoed;
     ``visibility`` is not validated. Delete answers 200 with the deleted status;
     afterwards ``GET`` and a second ``DELETE`` answer 404 ``Record not found``.
+Media
+    ``POST /api/v2/media`` (and v1) stores the file in the temporary folder and
+    the ``description`` and ``focus`` with it, answering **200 with ``url`` set**:
+    the mock never processes asynchronously. Statuses list their
+    ``media_attachments`` (with ``description``); the bytes are served back at
+    the attachment's ``url``. Unknown ``media_ids`` are ignored silently.
+    Real Mastodon answers 202 with ``url: null`` while it processes a file,
+    ``GET /api/v1/media/:id`` answers 206 until it is done, and a status naming
+    unprocessed media is refused with 422 ("Cannot attach files that have not
+    finished processing. Try again in a moment!"). This wrapper adds that:
+    ``server.process_media_slowly(polls)`` makes each later upload answer 202 and
+    its next ``polls`` GETs 206 (``-1``: never done); ``media_polls()`` counts
+    the GETs answered. Off (0) at start; ``reset()`` does not change it.
 Credentials
     ``GET /api/v1/accounts/verify_credentials`` resolves the bearer token to its
     account (with ``source``); no or an unknown token answers 401 ``{"error":
@@ -79,6 +92,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -87,6 +101,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +111,7 @@ __all__ = ["MastodonServer", "SEED_TOKENS"]
 
 SEED_TOKENS = {"alice": "alice_token", "bob": "bob_token", "carol": "carol_token"}
 DEFAULT_MAX_CHARACTERS = 500
+MEDIA_CONTROL = "/_test/media_processing"  # this wrapper's own, outside the mock's routes and its limiter
 
 
 class MastodonServer:
@@ -285,6 +301,14 @@ class MastodonServer:
                 "effect": spec, "count": count}
         return self._call("POST", "/api/v1/_mock/faults", json=rule)
 
+    def process_media_slowly(self, polls: int) -> None:
+        """Make later uploads answer 202 and their next ``polls`` GETs 206, as a busy Mastodon does (-1: never done)."""
+        self._call("POST", MEDIA_CONTROL, json={"polls": polls})
+
+    def media_polls(self) -> int:
+        """How many GET /api/v1/media/:id the slow processing has answered, 206 or 200."""
+        return self._call("GET", MEDIA_CONTROL)["polled"]
+
     def faults(self) -> list[dict]:
         """The active fault rules with their remaining budgets."""
         return self._call("GET", "/api/v1/_mock/faults")
@@ -323,6 +347,129 @@ def _set_max_characters(limit: int) -> None:
     statuses.MAX_STATUS_CHARACTERS = limit
 
 
+class _SlowMediaProcessing:
+    """ASGI middleware making uploads look asynchronous, as on real Mastodon (mastodon-mock answers at once).
+
+    An upload answers 202 with ``url``/``preview_url`` null; its next ``polls`` GETs answer 206 the same way;
+    a status naming it before then is refused with Mastodon's 422. Control at ``MEDIA_CONTROL``.
+    """
+
+    NOT_READY = b'{"error": "Cannot attach files that have not finished processing. Try again in a moment!"}'
+
+    def __init__(self, app):
+        self.app = app
+        self.polls = 0
+        self.polled = 0
+        self.pending: dict[str, int] = {}  # media id -> GETs still to answer 206 (negative: for ever)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        method, path = scope["method"], scope["path"]
+        if path == MEDIA_CONTROL:
+            return await self._control(method, receive, send)
+        if method == "POST" and path in ("/api/v1/media", "/api/v2/media") and self.polls:
+            return await self._upload(scope, receive, send)
+        if method == "GET" and path.startswith("/api/v1/media/"):
+            return await self._poll(scope, receive, send, path.rsplit("/", 1)[-1])
+        if method == "POST" and path == "/api/v1/statuses" and self.pending:
+            return await self._status(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    async def _control(self, method, receive, send):
+        if method == "POST":
+            self.polls = int(json.loads(await _body(receive))["polls"])
+        await _answer(send, 200, json.dumps({"polls": self.polls, "polled": self.polled}).encode())
+
+    async def _upload(self, scope, receive, send):
+        status, headers, body = await _captured(self.app, scope, receive)
+        if status == 200:
+            media = json.loads(body)
+            self.pending[str(media["id"])] = self.polls
+            status, body = 202, _unprocessed(media)
+        await _answer(send, status, body, headers)
+
+    async def _poll(self, scope, receive, send, media_id):
+        self.polled += 1
+        left = self.pending.get(media_id)
+        if left is None:
+            return await self.app(scope, receive, send)
+        if left == 0:
+            del self.pending[media_id]
+            return await self.app(scope, receive, send)
+        if left > 0:
+            self.pending[media_id] = left - 1
+        status, headers, body = await _captured(self.app, scope, receive)
+        await _answer(send, 206 if status == 200 else status, _unprocessed(json.loads(body)) if status == 200 else body,
+                      headers)
+
+    async def _status(self, scope, receive, send):
+        body = await _body(receive)
+        if set(_media_ids(scope, body)) & set(self.pending):
+            return await _answer(send, 422, self.NOT_READY)
+        await self.app(scope, _replay(body), send)
+
+
+def _unprocessed(media: dict) -> bytes:
+    """A MediaAttachment as Mastodon shows one it is still processing."""
+    return json.dumps({**media, "url": None, "preview_url": None}).encode()
+
+
+def _media_ids(scope, body: bytes) -> list[str]:
+    """The media ids a status post names, form-encoded (as Mastodon.py sends) or JSON."""
+    content_type = dict(scope["headers"]).get(b"content-type", b"").decode()
+    if content_type.startswith("application/json"):
+        return [str(i) for i in json.loads(body or b"{}").get("media_ids") or []]
+    form = urllib.parse.parse_qs(body.decode(errors="replace"))
+    return form.get("media_ids[]", []) + form.get("media_ids", [])
+
+
+async def _body(receive) -> bytes:
+    """The whole request body."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replay(body: bytes):
+    """A receive callable that hands the app a body already read."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
+async def _captured(app, scope, receive) -> tuple[int, list, bytes]:
+    """Run the app and keep its answer instead of sending it."""
+    answer = {"status": 500, "headers": []}
+    chunks: list[bytes] = []
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answer.update(status=message["status"], headers=message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+    await app(scope, receive, send)
+    return answer["status"], answer["headers"], b"".join(chunks)
+
+
+async def _answer(send, status: int, body: bytes, headers: list | None = None) -> None:
+    """Send a JSON answer, keeping the app's other headers (rate limits) but with the new length."""
+    kept = [(k, v) for k, v in (headers or []) if k.lower() not in (b"content-length", b"content-type")]
+    await send({"type": "http.response.start", "status": status,
+                "headers": kept + [(b"content-type", b"application/json"),
+                                   (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _watch_parent() -> None:
     """Exit when the test process that started us is gone."""
     parent = os.getppid()
@@ -359,7 +506,7 @@ def _child(argv: list[str]) -> None:
         ratelimit=ratelimit, streaming=StreamingConfig(heartbeat_seconds=0.2))
     threading.Thread(target=_watch_parent, daemon=True).start()
     server = uvicorn.Server(uvicorn.Config(
-        create_app(config), log_level=args.log_level, server_header=False,
+        _SlowMediaProcessing(create_app(config)), log_level=args.log_level, server_header=False,
         timeout_graceful_shutdown=1, lifespan="on"))
     server.run(sockets=[socket.socket(fileno=args.fd)])
 

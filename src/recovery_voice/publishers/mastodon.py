@@ -1,7 +1,9 @@
 """The Mastodon publisher: Mastodon.py with an Idempotency-Key on every post, so a retry never doubles one."""
 
 import logging
+import time
 from datetime import datetime, timedelta, timezone
+from io import BytesIO
 
 from mastodon import Mastodon
 from mastodon.errors import (
@@ -14,12 +16,29 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
-from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, remote_text
+from . import (
+    FinalError,
+    Part,
+    PartImage,
+    Published,
+    Publisher,
+    RateInfo,
+    RetryableError,
+    UnknownOutcome,
+    Uploaded,
+    remote_text,
+)
 from .http import RecordingSession, never_connected
 from .x import rate_from_headers
 
 log = logging.getLogger("recovery_voice.publishers.mastodon")
 DEFAULT_MAX_CHARACTERS = 500
+# What an instance that does not say its media limits is assumed to take: Mastodon 3.x's limits, the lowest
+# a current server has (4.x takes 16 MB and 33,177,600 pixels), and its four attachments per status.
+DEFAULT_MEDIA_LIMITS = {"image_size_limit": 10_485_760, "image_matrix_limit": 16_777_216, "max_media_attachments": 4}
+PROCESSING_WAIT = 30.0  # seconds an upload may take to process before the part is tried again later
+FIRST_POLL, LONGEST_POLL = 0.25, 2.0  # seconds between polls of an upload being processed, doubling
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
 
 class MastodonPublisher(Publisher):
@@ -30,8 +49,9 @@ class MastodonPublisher(Publisher):
     # ten minutes to spare, as a worker's clock and the server's may differ.
     resend_safe_within = timedelta(minutes=50)
 
-    def __init__(self, account, timeout: float = 30.0):
+    def __init__(self, account, timeout: float = 30.0, processing_wait: float = PROCESSING_WAIT):
         self.base_url = account.base_url
+        self.processing_wait = processing_wait
         self.footer = account.footer
         self.language = account.language
         self.visibility = account.visibility
@@ -39,20 +59,38 @@ class MastodonPublisher(Publisher):
         self.api = Mastodon(access_token=account.secret("access_token_env"), api_base_url=account.base_url,
                             ratelimit_method="throw",  # the default sleeps inside the call
                             request_timeout=timeout, session=self.session, version_check_mode="none")
+        self._instance: tuple[object, str] | None = None
         self._max_length: int | None = None
+        self._media_limits: dict | None = None
 
     def max_length(self) -> int | None:
-        """The instance's own limit, asked once: /api/v2/instance, else /api/v1/instance, else 500."""
+        """The instance's own limit, from its one instance lookup, else 500."""
         if self._max_length is None:
+            self._max_length = self._limit_from(*self._instance_answer())
+        return self._max_length
+
+    def media_limits(self) -> dict:
+        """The instance's image limits (image_size_limit bytes, image_matrix_limit pixels, max_media_attachments).
+
+        Read from the same instance lookup as the length limit; a limit the answer does not give is Mastodon's
+        lowest current default, so a fitted image is never bigger than the server takes.
+        """
+        if self._media_limits is None:
+            self._media_limits = _media_limits_from(*self._instance_answer(), self.base_url)
+        return dict(self._media_limits)
+
+    def _instance_answer(self) -> tuple[object, str]:
+        """Ask the instance about itself once: /api/v2/instance, else /api/v1/instance (None when neither has it)."""
+        if self._instance is None:
             try:
-                self._max_length = self._limit_from(self._ask_instance(self.api.instance_v2), "v2")
+                self._instance = (self._ask_instance(self.api.instance_v2), "v2")
             except FinalError as error:
                 if not error.gone:
                     raise
-                log.warning("%s has no /api/v2/instance; asking /api/v1/instance for its post length limit",
-                            self.base_url)
-                self._max_length = self._limit_from(self._ask_instance(self.api.instance_v1, missing_ok=True), "v1")
-        return self._max_length
+                log.warning("%s has no /api/v2/instance; asking /api/v1/instance for its post length and media "
+                            "limits", self.base_url)
+                self._instance = (self._ask_instance(self.api.instance_v1, missing_ok=True), "v1")
+        return self._instance
 
     def _ask_instance(self, call, missing_ok: bool = False):
         """Ask the instance about itself; a lost answer is retryable, since a GET posts nothing."""
@@ -78,11 +116,14 @@ class MastodonPublisher(Publisher):
         return DEFAULT_MAX_CHARACTERS
 
     def publish(self, part: Part) -> Published:
-        """Post one status with the part's own Idempotency-Key."""
+        """Post one status with the part's own Idempotency-Key and its uploaded media."""
+        media_ids = [uploaded.remote_id for uploaded in part.media] or None
+        # A content warning hides the text; sensitive hides the images behind a click too, as the warning asks.
+        sensitive = bool(media_ids and part.spoiler_text)
         status = self._call(lambda: self.api.status_post(
             part.text, in_reply_to_id=part.reply_to.remote_id if part.reply_to else None,
             spoiler_text=part.spoiler_text, language=self.language, visibility=self.visibility,
-            idempotency_key=part.idempotency_key,
+            idempotency_key=part.idempotency_key, media_ids=media_ids, sensitive=sensitive,
         ))
         status_id = _field(status, "id")
         if not status_id:
@@ -90,6 +131,51 @@ class MastodonPublisher(Publisher):
             raise UnknownOutcome(f"{self.base_url} answered without the new status's id; "
                                  "the post may or may not have gone out")
         return Published(remote_id=str(status_id), url=_field(status, "url"))
+
+    def upload(self, image: PartImage) -> Uploaded:
+        """Upload one image with its alt text as the description, and wait (bounded) until the server has processed it."""
+        started = time.monotonic()
+        media = self._upload_call(image, lambda: self.api.media_post(
+            BytesIO(image.data), mime_type=image.mime, description=image.alt or None,
+            file_name=f"{image.digest[:16] or 'image'}.{EXTENSIONS.get(image.mime, 'bin')}"))
+        media_id = _field(media, "id")
+        if not media_id:
+            raise RetryableError(f"{self.base_url} answered the upload of {describe(image)} without a media id; "
+                                 "nothing was posted, will upload it again")
+        if not _field(media, "url"):
+            self._await_processing(image, str(media_id), started)
+        return Uploaded(remote_id=str(media_id), alt=image.alt, width=image.width, height=image.height,
+                        digest=image.digest)
+
+    def _await_processing(self, image: PartImage, media_id: str, started: float) -> None:
+        """Poll the upload until its URL is set: a status naming media still being processed is refused (422)."""
+        pause = FIRST_POLL
+        while time.monotonic() + pause - started <= self.processing_wait:
+            time.sleep(pause)
+            if _field(self._upload_call(image, lambda: self.api.media(media_id)), "url"):
+                return
+            pause = min(pause * 2, LONGEST_POLL)
+        raise RetryableError(f"{self.base_url} is still processing {describe(image)} after "
+                             f"{self.processing_wait:g} s; nothing was posted, will try again")
+
+    def _upload_call(self, image: PartImage, call):
+        """Run an upload or a poll, turning its errors into our kinds."""
+        try:
+            return call()
+        except MastodonError as error:
+            raise self.classify_upload(error, image) from None
+
+    def classify_upload(self, error: MastodonError, image: PartImage) -> Exception:
+        """Map an upload's error: as for a post, except that a lost answer is retryable and a refusal names the image."""
+        problem = self.classify(error)
+        if isinstance(problem, RetryableError) or getattr(problem, "account_problem", False):
+            return problem  # a rate limit, a server error, no connection or a refused token: as for a post
+        detail = _reason(error)
+        if isinstance(problem, UnknownOutcome):
+            # Uploading twice leaves an unused copy on the server (it is dropped unattached), never a second post.
+            return RetryableError(f"no clear answer from {self.base_url} to the upload of {describe(image)} "
+                                  f"({detail}); an upload is not a post, so it will be sent again")
+        return FinalError(f"{self.base_url} refused {describe(image)} ({detail}); change or replace the image")
 
     def delete(self, remote_id: str) -> None:
         """Delete a status; one that is already gone (404) counts as deleted."""
@@ -148,6 +234,39 @@ def _network_error(error: MastodonNetworkError, base_url: str) -> Exception:
         return RetryableError(f"could not reach {base_url}, will try again")
     cause = error.__context__.__class__.__name__ if error.__context__ else "no answer"
     return UnknownOutcome(f"no answer from {base_url} ({cause}); the post may or may not have gone out")
+
+
+def describe(image: PartImage) -> str:
+    """Name an image for a person reading the log: its size, type, digest and the start of its alt text."""
+    kind = image.mime.removeprefix("image/").upper()
+    alt = f", alt text \"{remote_text(image.alt, 40)}\"" if image.alt else ", marked decorative"
+    return f"the image {image.digest[:12]} ({image.width}×{image.height} {kind}, {len(image.data):,} bytes{alt})"
+
+
+def _media_limits_from(instance, version: str, base_url: str) -> dict:
+    """Read configuration.media_attachments and statuses.max_media_attachments, with defaults for what is missing."""
+    reads = {
+        "image_size_limit": lambda: instance["configuration"]["media_attachments"]["image_size_limit"],
+        "image_matrix_limit": lambda: instance["configuration"]["media_attachments"]["image_matrix_limit"],
+        "max_media_attachments": lambda: instance["configuration"]["statuses"]["max_media_attachments"],
+    }
+    limits = {}
+    for name, read in reads.items():
+        try:
+            limits[name] = int(read())
+        except (KeyError, TypeError, ValueError, AttributeError):
+            log.warning("%s did not say its %s in /api/%s/instance; using %d", base_url, name, version,
+                        DEFAULT_MEDIA_LIMITS[name])
+            limits[name] = DEFAULT_MEDIA_LIMITS[name]
+    return limits
+
+
+def _reason(error: MastodonError) -> str:
+    """What the server said (Mastodon.py's fourth argument) with its status, else the whole error, made safe."""
+    if len(error.args) > 3 and error.args[3]:
+        status = f"{error.args[1]} " if isinstance(error.args[1], int) else ""
+        return remote_text(f"{status}{error.args[3]}")
+    return remote_text(error)
 
 
 def _field(answer, name: str):
