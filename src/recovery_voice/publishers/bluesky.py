@@ -18,10 +18,23 @@ from atproto_client.exceptions import (
     RateLimitExceededError,
     UnauthorizedError,
 )
+from atproto_client.models.blob_ref import BlobRef
 from atproto_client.request import Request
 from cryptography.fernet import Fernet, InvalidToken
 
-from . import FinalError, Part, Published, Publisher, RateInfo, RetryableError, UnknownOutcome, remote_text
+from . import (
+    FinalError,
+    Part,
+    PartImage,
+    Published,
+    Publisher,
+    PublishError,
+    RateInfo,
+    RetryableError,
+    UnknownOutcome,
+    Uploaded,
+    remote_text,
+)
 from .http import DeadlineTransport
 from .tid import part_rkey
 from .x import rate_from_headers
@@ -30,6 +43,8 @@ POST_COLLECTION = "app.bsky.feed.post"
 # Bluesky counts writes in points: a create costs 3, a delete 1 (5,000 points an hour per account).
 CREATE_POINTS, DELETE_POINTS = 3, 1
 SESSION_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing"}
+# app.bsky.embed.images takes blobs up to 2,000,000 bytes since April 2026; a PDS older than that, 1,000,000.
+BLOB_LIMIT, OLD_BLOB_LIMIT = 2_000_000, 1_000_000
 
 
 class BlueskyPublisher(Publisher):
@@ -61,13 +76,15 @@ class BlueskyPublisher(Publisher):
         rkey = part_rkey(part)
         record = models.AppBskyFeedPost.Record(
             text=part.text, created_at=self.client.get_current_time_iso(), langs=[self.language],
-            facets=self._facets(part.text) or None, reply=_reply_ref(part),
+            facets=self._facets(part.text) or None, reply=_reply_ref(part), embed=_images_embed(part),
         )
         data = models.ComAtprotoRepoCreateRecord.Data(repo=self._signed_in(), collection=POST_COLLECTION,
                                                       rkey=rkey, record=record)
         self.points = CREATE_POINTS
         try:
             created = self._call(lambda: self.client.com.atproto.repo.create_record(data))
+        except FinalError as error:
+            raise _name_a_blob_too_big(error, part) from None
         except UnknownOutcome as error:
             if not getattr(error, "answered", False):
                 raise  # no answer at all: the worker looks the key up once the call has surely ended
@@ -77,6 +94,22 @@ class BlueskyPublisher(Publisher):
                 raise RetryableError(f"{error}; it was not created, will try again") from None
             return found
         return Published(remote_id=created.uri, cid=created.cid, url=self._web_url(rkey))
+
+    def upload(self, image: PartImage) -> Uploaded:
+        """Upload the image as a blob; the post record names it later, with its alt text and aspect ratio."""
+        self._signed_in()
+        try:
+            answer = self._call(lambda: self.client.com.atproto.repo.upload_blob(
+                image.data, headers={"Content-Type": image.mime}))
+        except UnknownOutcome:
+            # An unused blob is dropped by the PDS after a while: sending it again cannot make a second post.
+            raise RetryableError(f"no clear answer from {self.base_url} to the upload of {describe(image)}; "
+                                 "an upload is not a post, so it will be sent again") from None
+        except PublishError as error:
+            raise _upload_refused(error, image, self.base_url) from None
+        blob = answer.blob
+        return Uploaded(remote_id=str(blob.cid), alt=image.alt, width=image.width, height=image.height,
+                        ref=blob.model_dump(mode="json", by_alias=True), digest=image.digest)
 
     def find(self, part: Part) -> Published | None:
         """Look the part's record key up: it exists exactly when an earlier attempt created it."""
@@ -175,6 +208,8 @@ class BlueskyPublisher(Publisher):
             return FinalError(f"Bluesky has no such record ({detail})", gone=True)
         if isinstance(error, BadRequestError):
             return FinalError(f"Bluesky refused the post ({detail})")
+        if _status(error) == 413:  # the SDK raises a NetworkError for it, but it is an answer: too large
+            return FinalError(f"{self.base_url} refused it as too large ({detail or 'request entity too large'})")
         if isinstance(error, ModelError):
             # A success whose body is not the record (HTML, {} or null): the record key says whether it exists.
             unknown = UnknownOutcome(f"{self.base_url} answered with a body that could not be read ({remote_text(error)}); "
@@ -279,6 +314,55 @@ def _reply_ref(part: Part):
         root=models.ComAtprotoRepoStrongRef.Main(uri=root.remote_id, cid=root.cid),
         parent=models.ComAtprotoRepoStrongRef.Main(uri=part.reply_to.remote_id, cid=part.reply_to.cid),
     )
+
+
+def _images_embed(part: Part):
+    """The part's uploaded images as app.bsky.embed.images, each with its alt text and aspect ratio; None without."""
+    if not part.media:
+        return None
+    return models.AppBskyEmbedImages.Main(images=[
+        models.AppBskyEmbedImages.Image(
+            image=_blob(uploaded, number), alt=uploaded.alt,
+            # Without it the app crops every image to a square until it has loaded.
+            aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(width=uploaded.width, height=uploaded.height)
+            if uploaded.width > 0 and uploaded.height > 0 else None)
+        for number, uploaded in enumerate(part.media, 1)])
+
+
+def _blob(uploaded: Uploaded, number: int) -> BlobRef:
+    """Rebuild an uploaded image's blob reference from its JSON (as recorded in the database)."""
+    try:
+        return BlobRef.model_validate(uploaded.ref)
+    except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+        raise FinalError(f"image {number} of this part has no usable Bluesky blob reference "
+                         f"({remote_text(error, 120)}); upload it again") from None
+
+
+def describe(image: PartImage) -> str:
+    """Name an image for a person reading the log: its size, type, digest and the start of its alt text."""
+    kind = image.mime.removeprefix("image/").upper()
+    alt = f", alt text \"{remote_text(image.alt, 40)}\"" if image.alt else ", marked decorative"
+    return f"the image {image.digest[:12]} ({image.width}×{image.height} {kind}, {len(image.data):,} bytes{alt})"
+
+
+def _upload_refused(error: PublishError, image: PartImage, base_url: str) -> PublishError:
+    """Name the image in a refusal; a rate limit, a lost connection or an account problem stays as it was."""
+    if not isinstance(error, FinalError) or error.account_problem:
+        return error
+    return FinalError(f"{base_url} refused {describe(image)} ({error}); change or replace the image")
+
+
+def _name_a_blob_too_big(error: FinalError, part: Part) -> FinalError:
+    """Say which image a record was refused for when its blob is over the server's size limit."""
+    text = str(error).lower()
+    if not part.media or not any(sign in text for sign in ("blob too big", "blobtoolarge", "file is too large")):
+        return error
+    sizes = [(number, (uploaded.ref or {}).get("size") or 0) for number, uploaded in enumerate(part.media, 1)]
+    over = [f"image {number} ({size:,} bytes)" for number, size in sizes if size > OLD_BLOB_LIMIT] or \
+        [f"one of its {len(part.media)} images"]
+    return FinalError(f"Bluesky refused the post because {', '.join(over)} is over the server's size limit: "
+                      f"Bluesky takes up to {BLOB_LIMIT:,} bytes an image, a PDS older than April 2026 only "
+                      f"{OLD_BLOB_LIMIT:,}; make the image smaller ({error})")
 
 
 def _error_name(error: AtProtocolError) -> str:
