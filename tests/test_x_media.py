@@ -101,7 +101,7 @@ def test_an_image_over_5_mb_is_a_final_error_that_names_the_image(publisher, x_a
     with pytest.raises(FinalError) as refused:
         publisher.upload(big)
     message = str(refused.value)
-    assert "too large" in message and "5 MB" in message and "1400×1400 PNG image" in message
+    assert "too large" in message and "5 MB" in message and "1400×1400 PNG" in message
     assert not refused.value.account_problem and x_api.requests[0].status == 413 and x_api.media == {}
 
 
@@ -109,7 +109,7 @@ def test_a_kind_of_file_x_does_not_take_is_a_final_error_that_names_the_image(pu
     bitmap = part_image(encoded(gradient(64, 64), "BMP"), "image/bmp", 64, 64, alt="A square.")
     with pytest.raises(FinalError) as refused:
         publisher.upload(bitmap)
-    assert "64×64 BMP image" in str(refused.value) and "JPEG, PNG, WebP and GIF" in str(refused.value)
+    assert "64×64 BMP" in str(refused.value) and "JPEG, PNG, WebP and GIF" in str(refused.value)
     assert x_api.requests[0].status == 400 and x_api.media == {}
 
 
@@ -132,7 +132,7 @@ def test_a_lost_answer_to_an_upload_is_retryable_because_no_post_exists(publishe
     x_api.fail_next("drop", path_prefix="/2/media/upload")
     with pytest.raises(RetryableError) as failed:
         publisher.upload(jpeg())
-    assert "uploaded again, which makes no post" in str(failed.value) and "640×480 JPEG image" in str(failed.value)
+    assert "uploaded again, which makes no post" in str(failed.value) and "640×480 JPEG" in str(failed.value)
     assert len(x_api.media) == 1 and x_api.created == []  # X kept an orphan upload, which expires by itself
 
 

@@ -43,6 +43,12 @@ class PartImage:
     height: int
     digest: str  # the fitted file's content digest, so an upload can be recognised after a crash
 
+    def describe(self) -> str:
+        """Name the image for a person reading the log: its digest, size, type and the start of its alt text."""
+        kind = self.mime.removeprefix("image/").upper()
+        alt = f", alt text \"{remote_text(self.alt, 40)}\"" if self.alt else ", marked decorative"
+        return f"the image {self.digest[:12]} ({self.width}×{self.height} {kind}, {len(self.data):,} bytes{alt})"
+
 
 @dataclass(frozen=True)
 class Uploaded:

@@ -103,7 +103,7 @@ class BlueskyPublisher(Publisher):
                 image.data, headers={"Content-Type": image.mime}))
         except UnknownOutcome:
             # An unused blob is dropped by the PDS after a while: sending it again cannot make a second post.
-            raise RetryableError(f"no clear answer from {self.base_url} to the upload of {describe(image)}; "
+            raise RetryableError(f"no clear answer from {self.base_url} to the upload of {image.describe()}; "
                                  "an upload is not a post, so it will be sent again") from None
         except PublishError as error:
             raise _upload_refused(error, image, self.base_url) from None
@@ -338,18 +338,11 @@ def _blob(uploaded: Uploaded, number: int) -> BlobRef:
                          f"({remote_text(error, 120)}); upload it again") from None
 
 
-def describe(image: PartImage) -> str:
-    """Name an image for a person reading the log: its size, type, digest and the start of its alt text."""
-    kind = image.mime.removeprefix("image/").upper()
-    alt = f", alt text \"{remote_text(image.alt, 40)}\"" if image.alt else ", marked decorative"
-    return f"the image {image.digest[:12]} ({image.width}×{image.height} {kind}, {len(image.data):,} bytes{alt})"
-
-
 def _upload_refused(error: PublishError, image: PartImage, base_url: str) -> PublishError:
     """Name the image in a refusal; a rate limit, a lost connection or an account problem stays as it was."""
     if not isinstance(error, FinalError) or error.account_problem:
         return error
-    return FinalError(f"{base_url} refused {describe(image)} ({error}); change or replace the image")
+    return FinalError(f"{base_url} refused {image.describe()} ({error}); change or replace the image")
 
 
 def _name_a_blob_too_big(error: FinalError, part: Part) -> FinalError:

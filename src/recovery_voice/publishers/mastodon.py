@@ -140,7 +140,7 @@ class MastodonPublisher(Publisher):
             file_name=f"{image.digest[:16] or 'image'}.{EXTENSIONS.get(image.mime, 'bin')}"))
         media_id = _field(media, "id")
         if not media_id:
-            raise RetryableError(f"{self.base_url} answered the upload of {describe(image)} without a media id; "
+            raise RetryableError(f"{self.base_url} answered the upload of {image.describe()} without a media id; "
                                  "nothing was posted, will upload it again")
         if not _field(media, "url"):
             self._await_processing(image, str(media_id), started)
@@ -155,7 +155,7 @@ class MastodonPublisher(Publisher):
             if _field(self._upload_call(image, lambda: self.api.media(media_id)), "url"):
                 return
             pause = min(pause * 2, LONGEST_POLL)
-        raise RetryableError(f"{self.base_url} is still processing {describe(image)} after "
+        raise RetryableError(f"{self.base_url} is still processing {image.describe()} after "
                              f"{self.processing_wait:g} s; nothing was posted, will try again")
 
     def _upload_call(self, image: PartImage, call):
@@ -173,9 +173,9 @@ class MastodonPublisher(Publisher):
         detail = _reason(error)
         if isinstance(problem, UnknownOutcome):
             # Uploading twice leaves an unused copy on the server (it is dropped unattached), never a second post.
-            return RetryableError(f"no clear answer from {self.base_url} to the upload of {describe(image)} "
+            return RetryableError(f"no clear answer from {self.base_url} to the upload of {image.describe()} "
                                   f"({detail}); an upload is not a post, so it will be sent again")
-        return FinalError(f"{self.base_url} refused {describe(image)} ({detail}); change or replace the image")
+        return FinalError(f"{self.base_url} refused {image.describe()} ({detail}); change or replace the image")
 
     def delete(self, remote_id: str) -> None:
         """Delete a status; one that is already gone (404) counts as deleted."""
@@ -234,13 +234,6 @@ def _network_error(error: MastodonNetworkError, base_url: str) -> Exception:
         return RetryableError(f"could not reach {base_url}, will try again")
     cause = error.__context__.__class__.__name__ if error.__context__ else "no answer"
     return UnknownOutcome(f"no answer from {base_url} ({cause}); the post may or may not have gone out")
-
-
-def describe(image: PartImage) -> str:
-    """Name an image for a person reading the log: its size, type, digest and the start of its alt text."""
-    kind = image.mime.removeprefix("image/").upper()
-    alt = f", alt text \"{remote_text(image.alt, 40)}\"" if image.alt else ", marked decorative"
-    return f"the image {image.digest[:12]} ({image.width}×{image.height} {kind}, {len(image.data):,} bytes{alt})"
 
 
 def _media_limits_from(instance, version: str, base_url: str) -> dict:

@@ -50,7 +50,7 @@ class XPublisher(Publisher):
 
     def upload(self, image: PartImage) -> Uploaded:
         """Upload one image with X's v2 simple upload, then give it its alt text (none for a decorative image)."""
-        what = describe(image)
+        what = image.describe()
         media_id = self._media_call(what, lambda: self._send_image(image))
         if image.alt:
             self._media_call(what, lambda: self._signed("POST", "/2/media/metadata", json={
@@ -167,13 +167,6 @@ def classify_media_error(error: tweepy.TweepyException, what: str) -> Exception:
         return FinalError(f"X refused {what}: it takes JPEG, PNG, WebP and GIF images with alt text of at most "
                           f"1,000 characters; replace the image or shorten its alt text ({detail})")
     return classify_tweepy_error(error)
-
-
-def describe(image: PartImage) -> str:
-    """Name an image for a person: kind, dimensions, bytes and the start of its digest (its stored name)."""
-    kind = image.mime.removeprefix("image/").upper()
-    digest = f", digest {image.digest[:12]}" if image.digest else ""
-    return f"the {image.width}×{image.height} {kind} image ({len(image.data):,} bytes{digest})"
 
 
 def classify_network_error(error: requests.RequestException) -> Exception:
