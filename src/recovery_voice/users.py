@@ -239,7 +239,7 @@ def change_role(session: Session, user_id: int, role: str, actor: User) -> User:
     session.flush()
     if _active_admins(session) == 0:
         raise UserProblem("there must always be an admin who can sign in")
-    logbook.record(session, "role_changed", actor=actor.email, reason=f"{user.email}: {before} to {role}")
+    logbook.record(session, "role_changed", actor=actor.email, reason=f"{logbook.user_ref(user.id)}: {before} to {role}")
     return user
 
 
@@ -253,7 +253,8 @@ def deactivate(session: Session, user_id: int, actor: User, now: datetime | None
     session.flush()
     if _active_admins(session) == 0:
         raise UserProblem("there must always be an admin who can sign in")
-    logbook.record(session, "user_deactivated", actor=actor.email, reason=user.email)
+    # The person is named by id: the log is kept forever and they may be a storyteller.
+    logbook.record(session, "user_deactivated", actor=actor.email, reason=logbook.user_ref(user.id))
     return user
 
 
@@ -263,7 +264,7 @@ def reactivate(session: Session, user_id: int, actor: User) -> User:
     if is_active(session, user.id):
         raise UserProblem(f"{user.email} can already sign in")
     session.execute(delete(Deactivation).where(Deactivation.user_id == user.id))
-    logbook.record(session, "user_reactivated", actor=actor.email, reason=user.email)
+    logbook.record(session, "user_reactivated", actor=actor.email, reason=logbook.user_ref(user.id))
     return user
 
 
