@@ -10,7 +10,8 @@ from sqlalchemy import select
 from browser import Visitor, chromium  # noqa: F401 (fixture)
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, Story
-from recovery_voice.posts import Draft, create_post
+from recovery_voice.posts import Draft, create_post, refresh_status
+from recovery_voice.review import approve
 from recovery_voice.slots import Slot, slot_instants
 from recovery_voice.timer import make_scheduler
 from recovery_voice.worker import Worker
@@ -188,4 +189,32 @@ def test_the_people_page_lets_an_admin_deactivate_someone(chromium, site, sessio
     visitor.audit()
     assert "can no longer sign in" in page.locator(".flash").inner_text()
     assert page.get_by_role("button", name=f"Reactivate {PEOPLE['storyteller']}").is_visible()
+    visitor.close()
+
+
+def test_an_admin_checks_publishing_and_settles_a_post_that_needs_checking(chromium, site, project, sessions):
+    with transaction(sessions) as session:
+        post = create_post(session, project.config, Draft(
+            text="Our café is open on Thursday: come as you are.",
+            when=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat()))
+        approve(session, project.config, [post.id], PEOPLE["admin"])
+        session.flush()
+        [delivery] = post.deliveries
+        delivery.status = "needs_review"  # as if the network never answered
+        post.status = refresh_status(session, post.id)
+        post_id = post.id
+    for width in (360, 1280):
+        visitor = Visitor(chromium, site.url, width=width)
+        page = visitor.sign_in(PEOPLE["admin"], PASSWORD)
+        visitor.goto("/publishing")
+        assert page.get_by_role("heading", name="Publishing").is_visible()
+        visitor.goto(f"/posts/{post_id}")
+        assert page.get_by_role("heading", name="Settle it on outbox").is_visible()
+        visitor.close()
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["admin"], PASSWORD)
+    visitor.goto(f"/posts/{post_id}")
+    page.get_by_role("button", name="It is not there: send it again now").click()
+    visitor.audit()
+    assert "back on the queue" in page.locator(".flash").inner_text()
     visitor.close()

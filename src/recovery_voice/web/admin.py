@@ -13,7 +13,7 @@ from ..posts import PostProblem
 from ..review import approve, reject
 from ..stories import approve_story, reject_story, review_text, waiting_stories
 from .checking import annotated
-from .common import config, day_start, db, page_number, roles, shown_day, wake_worker
+from .common import config, day_start, db, page_number, roles, sentence, shown_day, wake_worker
 from .forms import ActionForm, ApproveForm, RejectForm
 
 blueprint = Blueprint("admin", __name__)
@@ -40,7 +40,7 @@ def _decide(change, done: str, target: str):
         change()
     except PostProblem as error:
         db().rollback()
-        flash(str(error).capitalize(), "error")
+        flash(sentence(error), "error")
         return redirect(target)
     db().commit()
     wake_worker()

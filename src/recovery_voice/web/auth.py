@@ -17,7 +17,7 @@ from ..users import (
     is_active,
     open_invitation,
 )
-from .common import db
+from .common import db, sentence
 from .forms import AcceptInviteForm, LoginForm, PasswordForm
 
 blueprint = Blueprint("auth", __name__)
@@ -143,9 +143,9 @@ def password():
         except WrongPassword as error:
             throttle.failed(session, *keys)
             session.commit()
-            form.current.errors.append(str(error).capitalize())
+            form.current.errors.append(sentence(error))
         except UserProblem as error:
-            form.new.errors.append(str(error).capitalize())
+            form.new.errors.append(sentence(error))
         else:
             session.commit()
             login_user(_signed_in(user))  # stay signed in here, on the new generation; other sessions end
@@ -161,13 +161,13 @@ def invitation(token: str):
     try:
         invite = open_invitation(session, token)
     except UserProblem as error:
-        return render_template("error.html", title="This link cannot be used", detail=str(error).capitalize()), 410
+        return render_template("error.html", title="This link cannot be used", detail=sentence(error)), 410
     form = AcceptInviteForm()
     if form.validate_on_submit():
         try:
             user = accept_invitation(session, token, form.display_name.data, form.password.data)
         except UserProblem as error:
-            form.password.errors.append(str(error).capitalize())
+            form.password.errors.append(sentence(error))
         else:
             session.commit()
             _start_session(user)

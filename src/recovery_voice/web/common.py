@@ -61,9 +61,13 @@ def page_number(last: int = MAX_PAGE) -> int:
 
 
 def sentence(error: Exception) -> str:
-    """Turn an error's message into a sentence for a page, keeping the case of names like "Europe/London"."""
+    """Turn an error's message into a sentence for a page, keeping the case of names like "Europe/London".
+
+    A message that starts with an email address keeps it as typed: "Val@example.org" reads as a different address.
+    """
     text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    first = text.split(" ", 1)[0]
+    return (text if "@" in first else text[:1].upper() + text[1:]) + ("" if text.endswith(".") else ".")
 
 
 def local(moment) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..models import Invitation, User, utcnow
 from ..users import UserProblem, change_role, deactivate, deactivated_ids, invite, reactivate, revoke_invitation
-from .common import db, roles
+from .common import db, roles, sentence
 from .forms import ActionForm, InviteForm, RoleForm
 
 blueprint = Blueprint("people", __name__)
@@ -49,7 +49,7 @@ def invite_user():
         try:
             invitation, token = invite(db(), form.email.data, form.role.data, current_user.email)
         except UserProblem as error:
-            form.email.errors.append(str(error).capitalize())
+            form.email.errors.append(sentence(error))
         else:
             db().commit()
             link = url_for("auth.invitation", token=token, _external=True)
@@ -65,7 +65,7 @@ def revoke(invitation_id: int):
     try:
         revoke_invitation(db(), invitation_id)
     except UserProblem as error:
-        flash(str(error).capitalize() + ".", "error")
+        flash(sentence(error), "error")
     else:
         db().commit()
         flash("The invitation no longer works.", "success")
@@ -89,9 +89,9 @@ def set_role(user_id: int):
         except UserProblem as error:
             db().rollback()
             if user_id == current_user.id:  # your own row has no role field to show the message beside
-                flash(str(error).capitalize() + ".", "error")
+                flash(sentence(error), "error")
                 return redirect(url_for("people.users"))
-            form.role.errors.append(str(error).capitalize() + ".")
+            form.role.errors.append(sentence(error))
         else:
             db().commit()
             flash(f"{user.email} is now {form.role.data}. It applies from their next page.", "success")
@@ -106,7 +106,7 @@ def _access(user_id: int, change, done: str):
             user = change(db(), user_id, _me())
         except UserProblem as error:
             db().rollback()
-            flash(str(error).capitalize() + ".", "error")
+            flash(sentence(error), "error")
         else:
             db().commit()
             flash(done.format(email=user.email), "success")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..models import STORY_WITHDRAWN, User, utcnow
 from ..stories import MAX_STORY, StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
 from .checking import annotated, fix_from_button, too_long
-from .common import config, db, roles
+from .common import config, db, roles, sentence
 from .forms import ActionForm, StoryForm, options
 
 blueprint = Blueprint("stories", __name__, url_prefix="/stories")
@@ -55,7 +55,7 @@ def _handle(form: StoryForm, save):
     try:
         story = save(_draft(form))
     except StoryProblem as error:
-        form.form_errors.append(str(error).capitalize() + ".")
+        form.form_errors.append(sentence(error))
         return None
     db().commit()
     return story
@@ -122,7 +122,7 @@ def withdraw_story(story_id: int):
         try:
             withdraw(db(), story)
         except StoryProblem as error:
-            flash(str(error).capitalize() + ".", "error")
+            flash(sentence(error), "error")
         else:
             db().commit()
             flash("Your story is withdrawn and its words are erased. Nothing scheduled from it will go out, and "
