@@ -90,19 +90,41 @@ def unsettled(project: Project) -> int:
         return len(session.scalars(select(Delivery.id).where(Delivery.status.not_in(SETTLED))).all())
 
 
+def in_flight(project: Project, since: datetime) -> bool:
+    """Whether a worker started after `since` is inside a call (one killed earlier leaves its delivery publishing)."""
+    with project.sessions() as session:
+        return session.scalar(select(Delivery.id).where(Delivery.status == "publishing", Delivery.claimed_at > since)
+                              .limit(1)) is not None
+
+
+def wait_for_a_call(project: Project, rng: random.Random, since: datetime, limit: float = 30.0) -> None:
+    """Wait until the worker is inside a call, then a moment more, so the kill lands mid-call.
+
+    A worker takes seconds to start on a busy machine; kills at random times alone would mostly land before it
+    publishes anything, and the crash path inside a call would go untested.
+    """
+    give_up = time.monotonic() + limit
+    while not in_flight(project, since) and time.monotonic() < give_up:
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.0, 0.01))
+
+
 def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[int, list[str]]:
-    """Run one worker at a time, killing it at a random moment KILLS times, then let the last one finish."""
+    """Run one worker at a time, killing it KILLS times (one in four at a random moment, the rest mid-call), then let it finish."""
     kills, errors = 0, []
-    worker = start_worker(project, env)
+    started, worker = datetime.now(timezone.utc), start_worker(project, env)
     deadline = time.monotonic() + 420
     try:
         while unsettled(project) and time.monotonic() < deadline:
-            time.sleep(rng.uniform(1.0, 2.0) if kills < KILLS else 0.5)
+            if kills < KILLS and kills % 4:
+                wait_for_a_call(project, rng, started)
+            else:
+                time.sleep(rng.uniform(1.0, 2.0) if kills < KILLS else 0.5)
             if kills < KILLS and unsettled(project):
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()
                 kills += 1
-                worker = start_worker(project, env)
+                started, worker = datetime.now(timezone.utc), start_worker(project, env)
     finally:
         worker.terminate()
         errors.append(worker.communicate(timeout=30)[1])
