@@ -12,7 +12,7 @@ from .common import config
 
 MAX_CHECK = MAX_TEXT  # the longest text any page checks: a post
 MAX_FINDINGS = 200  # shown per text; more would bury the first ones, and the rest are counted instead
-# The /check body in bytes: the text with every character escaped as a \uXXXX pair, and room for the rest.
+# The /check body in bytes: the text with every character escaped as a six-character \\u escape, and room for the rest.
 MAX_CHECK_BODY = 12 * MAX_CHECK + 1024
 SEVERITY_WORDS = {"error": "Needs changing", "warning": "Please check", "info": "A gentle suggestion"}
 
