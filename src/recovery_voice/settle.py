@@ -22,7 +22,7 @@ from .publishers.tid import MAX_PARTS
 MAX_LINK = 500  # the length of delivery_parts.url
 X_HOSTS = {"x.com", "twitter.com", "www.x.com", "www.twitter.com", "mobile.x.com", "mobile.twitter.com"}
 X_STATUS = re.compile(r"/(?:[A-Za-z0-9_]{1,15}|i/web)/status/(\d{1,20})/?")
-MASTODON_STATUS = re.compile(r"/(?:@[^/]+|users/[^/]+/statuses)/(\d{1,20})/?")
+STATUS_PATH_ON_AN_INSTANCE = re.compile(r"/(?:@[^/]+|users/[^/]+/statuses)/(\d{1,20})/?")
 BLUESKY_POST = re.compile(r"/profile/([^/]{1,100})/post/([A-Za-z0-9._:~-]{1,64})/?")
 BLUESKY_HOST = "bsky.app"
 
@@ -164,7 +164,7 @@ def _outbox_link(url: str, parts, shown: str, settings) -> Link:
 def _mastodon_link(url: str, host: str, path: str, shown: str, settings) -> Link:
     """A status's link on the account's own instance: https://<instance>/@<user>/<id>."""
     instance = (urlsplit(settings.base_url).hostname or "").lower() if settings and settings.base_url else None
-    match = MASTODON_STATUS.fullmatch(path)
+    match = STATUS_PATH_ON_AN_INSTANCE.fullmatch(path)
     if (instance and host != instance) or not match:
         where = instance or "<instance>"
         raise PostProblem(f"{shown!r} is not a link to a post of this account: it looks like "
