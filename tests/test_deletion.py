@@ -38,7 +38,7 @@ def events(sessions):
 def test_withdrawing_a_published_story_deletes_it_and_logs_the_deletion(project, sessions, clock):
     story_id = share_story(project, sessions, clock)
     with transaction(sessions) as session:
-        withdraw(session, session.get(Story, story_id), "river@example.org", now=clock.now)
+        withdraw(session, session.get(Story, story_id), "river@example.org", now=clock.now, media_dir=project.config.media_dir)
     Worker(project.config, sessions, clock).run_due()
     assert project.outbox_lines() == []
     with sessions() as session:

@@ -11,83 +11,19 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont
 
 from recovery_voice.config import ConfigError, parse_config
+from recovery_voice.attachments import part_image
 from recovery_voice.media import (
-    NETWORK_LIMITS, ImageLimits, ImageProblem, find_stored, fit, fit_many, mastodon_limits, part_image, store,
+    NETWORK_LIMITS, ImageLimits, ImageProblem, find_stored, fit, fit_many, mastodon_limits, store,
 )
 from recovery_voice.publishers import PartImage
 
-GPS_LATITUDE = (51.0, 30.0, 12.34)
-SECRET_WORDS = (b"TestCam", b"HomeStreet", b"xmpmeta", b"http://ns.adobe.com/xap/1.0/", b"secret comment",
-                b"ICC_PROFILE", b"Photoshop 3.0", b"Exif\x00\x00")
+from imagekit import (
+    GPS_LATITUDE, SECRET_WORDS, encoded, exif_with_gps, gradient_noise, phone_photo, png_header, screenshot, with_iptc,
+)
+
 MASTODON_SOCIAL = {"configuration": {"media_attachments": {
     "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/heic", "image/webp", "video/mp4"],
     "image_size_limit": 16_777_216, "image_matrix_limit": 33_177_600}}}
-
-
-def gradient_noise(width: int, height: int, sigma: float = 40) -> Image.Image:
-    """A photo-like picture: gradients with noise in every channel (hard to compress, like a real photo)."""
-    gradient = Image.linear_gradient("L").resize((width, height))
-    noise = [Image.effect_noise((width, height), sigma) for _ in range(2)]
-    return Image.merge("RGB", (noise[0], gradient, ImageChops.add(noise[1], gradient, scale=2)))
-
-
-def exif_with_gps(orientation: int = 1) -> Image.Exif:
-    """EXIF naming a camera, an orientation, an owner's note and a GPS position, as a phone writes it."""
-    exif = Image.Exif()
-    exif[0x010F] = "TestCam"  # Make
-    exif[0x0112] = orientation
-    exif[0x010E] = "HomeStreet 12"  # ImageDescription
-    exif[0x8825] = {1: "N", 2: GPS_LATITUDE, 3: "W", 4: (0.0, 7.0, 39.0)}  # the GPS IFD
-    return exif
-
-
-def with_iptc(jpeg: bytes) -> bytes:
-    """The JPEG with a Photoshop/IPTC segment (APP13) inserted after its start marker."""
-    payload = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x0e\x1c\x02\x5a\x00\x0aHomeStreet"
-    return jpeg[:2] + b"\xff\xed" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
-
-
-def phone_photo(image: Image.Image | None = None, orientation: int = 1) -> bytes:
-    """A JPEG carrying everything that can give a place away: EXIF and GPS, XMP, IPTC, an ICC profile, a comment."""
-    image = image or gradient_noise(640, 480)
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="51,30.2N"/>'
-           b'</rdf:RDF></x:xmpmeta>')
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=95, exif=exif_with_gps(orientation), xmp=xmp, icc_profile=icc,
-               comment=b"secret comment")
-    return with_iptc(out.getvalue())
-
-
-def encoded(image: Image.Image, fmt: str, **options) -> bytes:
-    """The image saved in memory as `fmt`."""
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that claims width × height pixels with almost no data: how a decompression bomb starts."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + \
-        chunk(b"IEND", b"")
-
-
-def screenshot(width: int = 2560, height: int = 1440) -> Image.Image:
-    """A screenshot-like picture: flat panels and lines of text."""
-    image = Image.new("RGB", (width, height), "#f4f1ea")
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, 120), fill="#2d5d7b")
-    draw.rectangle((80, 200, width // 3, height - 80), fill="#ffffff", outline="#c8c8c8", width=3)
-    font = ImageFont.load_default(size=30)
-    for line in range(28):
-        draw.text((width // 3 + 60, 180 + line * 44), f"Tuesday café {line}: peer support, 7pm, all welcome. "
-                  "Bring a friend if you like.", fill="#1a1a1a", font=font)
-    draw.text((40, 40), "Recovery Café — this week", fill="#ffffff", font=font)
-    return image
 
 
 def files_in(folder: Path) -> list[Path]:

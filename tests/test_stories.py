@@ -49,7 +49,7 @@ def test_withdrawing_cancels_everything_scheduled_at_once_and_is_logged(project,
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), _draft())
         approve_story(session, project.config, story.id, "ada@example.org")
-        withdraw(session, story)
+        withdraw(session, story, media_dir=project.config.media_dir)
         assert story.status == "withdrawn"
         assert {d.status for d in session.scalars(select(Delivery))} == {"cancelled"}
         assert session.get(Post, story.post_id).status == "cancelled"

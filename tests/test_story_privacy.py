@@ -76,7 +76,7 @@ def test_the_review_form_carries_the_version_shown_and_a_story_changed_since_is_
 def test_withdrawing_erases_the_words_and_the_post_text_and_the_post_is_still_taken_down(project, sessions, clock):
     story_id = share_story(project, sessions, clock)
     with transaction(sessions) as session:
-        withdraw(session, session.get(Story, story_id), now=clock.now)
+        withdraw(session, session.get(Story, story_id), now=clock.now, media_dir=project.config.media_dir)
     with sessions() as session:
         story = session.get(Story, story_id)
         post = session.get(Post, story.post_id)
@@ -124,7 +124,7 @@ def test_an_erased_post_is_never_sent_even_when_put_back_on_the_timetable(projec
     story_id = _submitted(project, sessions)
     with transaction(sessions) as session:
         story = approve_story(session, project.config, story_id, "ada@example.org", now=clock.now)
-        withdraw(session, story, now=clock.now)
+        withdraw(session, story, now=clock.now, media_dir=project.config.media_dir)
         # A retry, a resume or a "send again" would put it back like this.
         session.execute(update(Delivery).values(status="scheduled", run_at=clock.now, due_at=clock.now))
     clock.now += timedelta(minutes=1)
@@ -167,7 +167,7 @@ def test_storyteller_events_and_posts_from_stories_never_hold_the_storytellers_e
         story = approve_story(session, project.config, story_id, "ada@example.org")
         edit(session, project.config, story, EMAIL, _draft("My second version."))  # even if a caller names them
         approve_story(session, project.config, story_id, "ada@example.org", seen_version=2)
-        withdraw(session, story, EMAIL)
+        withdraw(session, story, EMAIL, media_dir=project.config.media_dir)
     with sessions() as session:
         author = session.scalar(select(User.id).where(User.email == EMAIL))
         rows = logbook.entries(session)

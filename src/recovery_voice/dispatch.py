@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, exists, func, insert, literal, select, update
+from sqlalchemy import JSON, String, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from . import logbook, ratelimits
@@ -24,13 +24,15 @@ from .models import (
     PUBLISHING,
     SCHEDULED,
     Account,
+    Attachment,
     Delivery,
+    DeliveryMedia,
     DeliveryPart,
     Post,
     UTCDateTime,
 )
 from .posts import refresh_status
-from .publishers import Outgoing, Published
+from .publishers import Outgoing, OutgoingImage, Published, Uploaded
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP_FACTOR = 60  # with the default base, at most 30 minutes between tries
@@ -93,19 +95,62 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
         return []
     rows = session.execute(
         select(Delivery.id, Delivery.post_id, Account.name, Delivery.attempts, Delivery.due_at, Post.approved_by,
-               Post.text, Post.content_warning, Delivery.remote_key, Delivery.account_id, Delivery.claimed_at)
+               Post.text, Post.content_warning, Delivery.remote_key, Delivery.account_id, Delivery.claimed_at,
+               Post.link_card)
         .join(Post, Post.id == Delivery.post_id)
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.id.in_(list(delivery_ids)))
         .order_by(Delivery.run_at, Delivery.id)
     ).all()
+    images = _images_of(session, {row[1] for row in rows})
     return [
         Claimed(delivery_id, post_id, name, attempts, due_at, approved_by,
                 Outgoing(delivery_id=delivery_id, post_id=post_id, text=text, content_warning=warning,
-                         remote_key=remote_key), account_id, claimed_at)
+                         remote_key=remote_key, images=images.get(post_id, ()), link_card=card),
+                account_id, claimed_at)
         for (delivery_id, post_id, name, attempts, due_at, approved_by, text, warning, remote_key, account_id,
-             claimed_at) in rows
+             claimed_at, card) in rows
     ]
+
+
+def _images_of(session: Session, post_ids: set[int]) -> dict[int, tuple[OutgoingImage, ...]]:
+    """The images of these posts, in order, as the publishers take them."""
+    if not post_ids:
+        return {}
+    grouped: dict[int, list[OutgoingImage]] = {}
+    rows = session.execute(select(Attachment.post_id, Attachment.position, Attachment.digest, Attachment.alt,
+                                  Attachment.part)
+                           .where(Attachment.post_id.in_(post_ids)).order_by(Attachment.post_id, Attachment.position))
+    for post_id, position, digest, alt, part in rows:
+        grouped.setdefault(post_id, []).append(OutgoingImage(position, digest, alt, part))
+    return {post_id: tuple(images) for post_id, images in grouped.items()}
+
+
+def uploaded_media(session: Session, delivery_id: int, number: int) -> dict[int, Uploaded]:
+    """The images already uploaded for one part of a delivery, by attachment position."""
+    rows = session.execute(select(DeliveryMedia.position, DeliveryMedia.remote_id, DeliveryMedia.alt,
+                                  DeliveryMedia.width, DeliveryMedia.height, DeliveryMedia.ref, DeliveryMedia.digest)
+                           .where(DeliveryMedia.delivery_id == delivery_id, DeliveryMedia.number == number))
+    return {position: Uploaded(remote_id=remote_id, alt=alt, width=width, height=height, ref=ref, digest=digest)
+            for position, remote_id, alt, width, height, ref, digest in rows}
+
+
+def record_media(session: Session, claimed: Claimed, number: int, position: int, uploaded: Uploaded,
+                 described: str, now: datetime) -> None:
+    """Store an uploaded image at once, before the post that attaches it is made, and log the upload.
+
+    A crash after this re-uses the upload instead of sending the image again; one already stored is kept.
+    """
+    stored = session.execute(insert(DeliveryMedia).from_select(
+        ["delivery_id", "number", "position", "digest", "remote_id", "ref", "alt", "width", "height", "uploaded_at"],
+        select(literal(claimed.delivery_id), literal(number), literal(position), literal(uploaded.digest),
+               literal(uploaded.remote_id), literal(uploaded.ref, JSON), literal(uploaded.alt),
+               literal(uploaded.width), literal(uploaded.height), literal(now, UTCDateTime()))
+        .where(~exists().where(DeliveryMedia.delivery_id == claimed.delivery_id, DeliveryMedia.number == number,
+                               DeliveryMedia.position == position))))
+    if stored.rowcount:
+        _log(session, claimed, "media_uploaded", now, remote_id=uploaded.remote_id,
+             reason=f"{described} for part {number}")
 
 
 def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datetime) -> Claimed | None:

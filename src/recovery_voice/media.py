@@ -17,8 +17,6 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
 
-from .publishers import PartImage
-
 MAX_UPLOAD_BYTES = 20_000_000
 MAX_PIXELS = 50_000_000
 DISPLAY_LONG_SIDE = 2000  # Bluesky and Mastodon show images up to this size: fitting never goes below it
@@ -149,6 +147,21 @@ def find_stored(media_dir: Path, digest: str) -> StoredImage:
             with Image.open(path) as image:
                 return StoredImage(digest, path, image.width, image.height, mime)
     raise FileNotFoundError(f"no stored image {digest} in {media_dir}")
+
+
+def forget(media_dir: Path, digest: str) -> int:
+    """Delete a stored image and every fitted variant of it (a withdrawn story's photos); return files removed."""
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError(f"not an image digest: {digest!r}")
+    folder = Path(media_dir)
+    paths = [folder / f"{digest}{suffix}" for suffix in EXTENSIONS.values()]
+    paths += sorted((folder / FITTED).glob(f"{digest}-*")) if (folder / FITTED).is_dir() else []
+    removed = 0
+    for path in paths:
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _label(name: str) -> str:
@@ -358,12 +371,6 @@ def fit_many(stored: StoredImage, limits: tuple[ImageLimits, ...] | list, media_
     """Fit one stored image to several networks, decoding it at most once."""
     source = _Source(stored)
     return [_fit_one(source, each, Path(media_dir)) for each in limits]
-
-
-def part_image(fitted: FittedImage, alt: str) -> PartImage:
-    """The publishers' PartImage for a fitted image and its alt text."""
-    return PartImage(data=fitted.read(), mime=fitted.mime, alt=alt, width=fitted.width, height=fitted.height,
-                     digest=fitted.digest)
 
 
 class _Source:

@@ -139,7 +139,12 @@ class Post(Base):
     approved_by: Mapped[str | None] = mapped_column(String(320))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     override_reason: Mapped[str | None] = mapped_column(Text)
+    # A Bluesky link card for the post's first link, fetched once when it was queued (uri, title, description,
+    # thumb: a stored image's digest or None), or {"uri": ..., "problem": ...} when it could not be made.
+    link_card: Mapped[dict | None] = mapped_column(JSON)
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="post", order_by="Delivery.id")
+    images: Mapped[list["Attachment"]] = relationship(
+        primaryjoin="Post.id == Attachment.post_id", order_by="Attachment.position", viewonly=True)
 
 
 class Delivery(Base):
@@ -198,6 +203,56 @@ class DeliveryPart(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+PEOPLE_NONE = "none"      # no identifiable people in the image
+PEOPLE_AGREED = "agreed"  # identifiable people, and the person attaching it confirmed they agreed
+PEOPLE_ANSWERS = (PEOPLE_NONE, PEOPLE_AGREED)
+
+
+class Attachment(Base):
+    """An image on a post or on a story: the stored (metadata-free) file's digest, its alt text and consent."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("post_id", "position", name="uq_attachments_post_position"),
+        UniqueConstraint("story_id", "position", name="uq_attachments_story_position"),
+        Index("ix_attachments_digest", "digest"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    position: Mapped[int] = mapped_column(Integer)  # 1 to 4, the order people see them in
+    digest: Mapped[str] = mapped_column(String(64))  # names the stored file in the media folder
+    mime: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    alt: Mapped[str] = mapped_column(Text, default="")
+    decorative: Mapped[bool] = mapped_column(Boolean, default=False)  # empty alt text chosen on purpose
+    people: Mapped[str] = mapped_column(String(10))  # PEOPLE_NONE or PEOPLE_AGREED
+    part: Mapped[int] = mapped_column(Integer, default=1)  # the thread part it goes on (the last if fewer)
+    findings: Mapped[list] = mapped_column(JSON, default=list)  # the language check of the alt text
+    worst_finding: Mapped[str | None] = mapped_column(String(10))
+    added_by: Mapped[str | None] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeliveryMedia(Base):
+    """An image uploaded for one part of a delivery, recorded before the post is made so a retry reuses it."""
+
+    __tablename__ = "delivery_media"
+    __table_args__ = (UniqueConstraint("delivery_id", "number", "position", name="uq_delivery_media_part_position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"))
+    number: Mapped[int] = mapped_column(Integer)  # the part
+    position: Mapped[int] = mapped_column(Integer)  # the attachment's position
+    digest: Mapped[str] = mapped_column(String(64))  # the fitted file's digest
+    remote_id: Mapped[str] = mapped_column(String(300))
+    ref: Mapped[dict | None] = mapped_column(JSON)  # Bluesky: the blob reference
+    alt: Mapped[str] = mapped_column(Text, default="")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WorkerHeartbeat(Base):

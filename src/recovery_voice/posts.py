@@ -1,12 +1,12 @@
 """Making posts: compose, language check, accounts, and a slot on the timetable for each account."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import deletion, logbook
+from . import attachments, deletion, logbook
 from .accounts import sync_accounts
 from .compose import THEMES, TemplateProblem, load_template
 from .config import Config
@@ -25,6 +25,7 @@ from .models import (
     PUBLISHING,
     SCHEDULED,
     Account,
+    Attachment,
     Delivery,
     Post,
     utcnow,
@@ -61,6 +62,7 @@ class Draft:
     theme: str | None = None
     content_warning: str | None = None
     voice: str = "organisation"
+    images: list = field(default_factory=list)  # attachments.Attached, already stored by the door
 
 
 def create_post(session: Session, config: Config, draft: Draft, *, created_by: str | None = None,
@@ -70,6 +72,7 @@ def create_post(session: Session, config: Config, draft: Draft, *, created_by: s
     text, template_name, theme = _compose(config, draft)
     accounts = _resolve_accounts(session, config, draft.accounts)
     explicit = parse_when(draft.when, now)
+    _check_images(draft.images, accounts)
     report = check(text, voice=draft.voice, settings=config.language)
     post = Post(
         status=PENDING, text=text, template=template_name, template_vars=draft.values if template_name else None,
@@ -79,6 +82,9 @@ def create_post(session: Session, config: Config, draft: Draft, *, created_by: s
     )
     session.add(post)
     session.flush()
+    rows = attachments.attach(session, post, list(draft.images), voice=draft.voice, settings=config.language,
+                              actor=created_by, now=now)
+    post.worst_finding = attachments.worst(post.worst_finding, rows)
     for account in accounts:
         due = explicit or next_slot(session, config, account, now)
         session.add(Delivery(post_id=post.id, account_id=account.id, status=PENDING, due_at=due, run_at=due,
@@ -111,6 +117,16 @@ def _compose(config: Config, draft: Draft) -> tuple[str, str | None, str | None]
     if theme is not None and theme not in THEMES:
         raise PostProblem(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
     return text, draft.template, theme
+
+
+def _check_images(images: list, accounts: list[Account]) -> None:
+    """Refuse more than four images, or alt text longer than a chosen network takes, before anything is made."""
+    if len(images) > attachments.MAX_IMAGES:
+        raise PostProblem(f"a post can carry at most {attachments.MAX_IMAGES} images, not {len(images)}")
+    try:
+        attachments.check_networks(images, {account.name: account.platform for account in accounts})
+    except attachments.AttachmentProblem as problem:
+        raise PostProblem(str(problem)) from problem
 
 
 def _content_warning(value) -> str | None:
@@ -252,7 +268,8 @@ def list_posts(session: Session, status: str | None = None, limit: int | None = 
     posts = list(session.scalars(query))
     names = {a.id: a.name for a in session.scalars(select(Account))}
     deliveries = _deliveries_by_post(session, [p.id for p in posts])
-    rows = [_post_dict(p, deliveries.get(p.id, []), names) for p in posts]
+    images = _images_by_post(session, [p.id for p in posts])
+    rows = [_post_dict(p, deliveries.get(p.id, []), names, images.get(p.id, [])) for p in posts]
     return sorted(rows, key=lambda r: (r["due_at"] or "9999", r["id"]))
 
 
@@ -266,12 +283,24 @@ def _deliveries_by_post(session: Session, post_ids: list[int]) -> dict[int, list
     return grouped
 
 
+def _images_by_post(session: Session, post_ids: list[int]) -> dict[int, list[dict]]:
+    """Load the images of many posts in one query per 500 posts."""
+    grouped: dict[int, list[dict]] = {}
+    for chunk_start in range(0, len(post_ids), 500):
+        chunk = post_ids[chunk_start:chunk_start + 500]
+        query = select(Attachment).where(Attachment.post_id.in_(chunk)).order_by(Attachment.post_id,
+                                                                                 Attachment.position)
+        for row in session.scalars(query):
+            grouped.setdefault(row.post_id, []).append(attachments.describe(row))
+    return grouped
+
+
 def _iso(moment: datetime | None) -> str | None:
     """Format a UTC time as ISO 8601 with a Z."""
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str]) -> dict:
+def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str], images: list[dict]) -> dict:
     """Describe one post and its deliveries."""
     due = min((d.due_at for d in deliveries), default=None)
     return {
@@ -288,6 +317,7 @@ def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str]) ->
         "approved_by": post.approved_by,
         "override_reason": post.override_reason,
         "source": post.source,
+        "images": images,
         "deliveries": [
             {"account": names[d.account_id], "status": d.status, "due_at": _iso(d.due_at),
              "attempts": d.attempts, "url": d.remote_url, "error": d.last_error, "deletion": d.deletion}

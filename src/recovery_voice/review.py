@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import logbook
+from . import attachments, logbook
 from .config import Config
 from .models import CANCELLED, PENDING, REJECTED, SCHEDULED, Account, Delivery, Post, utcnow
 from .posts import NEXT_SLOT, PostProblem, get_posts, next_slot, refresh_status
@@ -25,11 +25,13 @@ def approval_problem(post: Post, override_reason: str | None) -> str | None:
         return None
     if override_reason and len(override_reason.strip()) >= MIN_REASON:
         return None
-    errors = "; ".join(f"\"{f['text']}\" ({f['rule']}): {f['message'].rstrip('.')}" for f in post.findings
-                       if f["severity"] == "error")
+    text_errors = [f"\"{f['text']}\" ({f['rule']}): {f['message'].rstrip('.')}" for f in post.findings
+                   if f["severity"] == "error"]
+    errors = "; ".join(text_errors + attachments.gate_problems(post.images))
     if override_reason:
         return f"post {post.id}: the override reason is too short; say in a sentence why it should go out as it is"
-    return (f"post {post.id} has a language error: {errors}. Change the text, or approve with "
+    what = "a language error" if text_errors else "an image that needs attention"
+    return (f"post {post.id} has {what}: {errors}. Change it, or approve with "
             f"--override-reason \"...\" saying why it should go out as it is")
 
 
@@ -60,10 +62,13 @@ def _approve_one(session: Session, config: Config, post: Post, actor: str, reaso
     session.flush()
     post.status = refresh_status(session, post.id)
     acknowledged = ", ".join(sorted({f["rule"] for f in post.findings if f["severity"] == "warning"}))
+    without_alt = ", ".join(str(image.position) for image in post.images if attachments.needs_alt(image))
+    notes = [f"warnings acknowledged: {acknowledged}" if acknowledged else "",
+             f"approved without alt text on image {without_alt}" if without_alt else ""]
     logbook.record(
         session, "approved_override" if overriding else "approved", post_id=post.id, actor=actor,
         approved_by=actor, reason=post.override_reason,
-        error=f"warnings acknowledged: {acknowledged}" if acknowledged else None, at=now,
+        error="; ".join(note for note in notes if note) or None, at=now,
     )
 
 

@@ -6,11 +6,12 @@ version: editing an approved story cancels what was scheduled from it and asks f
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import deletion, logbook
+from . import attachments, deletion, logbook
 from .config import Config
 from .language import check
 from .models import (
@@ -55,6 +56,8 @@ class StoryDraft:
     networks: list[str] = field(default_factory=list)
     consent_until: date | None = None
     content_warning: str | None = None
+    # Photos (attachments.Attached, stored by the door); on an edit, None keeps the story's photos as they are.
+    images: list | None = None
 
 
 def _checked(config: Config, draft: StoryDraft, today: date) -> StoryDraft:
@@ -77,8 +80,34 @@ def _checked(config: Config, draft: StoryDraft, today: date) -> StoryDraft:
     warning = (draft.content_warning or "").strip() or None
     if warning and len(warning) > 500:
         raise StoryProblem("keep the content warning under 500 characters")
+    networks = list(dict.fromkeys(draft.networks))
+    if draft.images is not None:
+        _check_photos(config, draft.images, networks)
     return StoryDraft(title, text, draft.naming, None if draft.naming == "anonymous" else shown,
-                      list(dict.fromkeys(draft.networks)), draft.consent_until, warning)
+                      networks, draft.consent_until, warning, draft.images)
+
+
+def _check_photos(config: Config, images: list, networks: list[str]) -> None:
+    """At most four photos, each alt text within what every network the storyteller chose takes."""
+    if len(images) > attachments.MAX_IMAGES:
+        raise StoryProblem(f"a story can have at most {attachments.MAX_IMAGES} photos")
+    try:
+        attachments.check_networks(images, {name: config.account(name).platform for name in networks})
+    except attachments.AttachmentProblem as problem:
+        raise StoryProblem(str(problem)) from problem
+
+
+def _set_photos(session: Session, config: Config, story: Story, images: list | None, now: datetime) -> None:
+    """Give the story these photos (replacing any it had), each alt text checked; the worst finding counts them."""
+    if images is not None:
+        old = attachments.of_story(session, story.id)
+        for row in old:
+            session.delete(row)
+        session.flush()
+        attachments.attach(session, story, images, voice="storyteller", settings=config.language,
+                           actor=logbook.user_ref(story.author_id), now=now)
+        attachments.forget_unused(session, config.media_dir, {row.digest for row in old})
+    story.worst_finding = attachments.worst(story.worst_finding, attachments.of_story(session, story.id))
 
 
 def _apply(story: Story, draft: StoryDraft, report) -> None:
@@ -96,6 +125,7 @@ def submit(session: Session, config: Config, author: User, draft: StoryDraft, no
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
     session.add(story)
     session.flush()
+    _set_photos(session, config, story, draft.images or [], now)
     logbook.record(session, "story_submitted", actor=logbook.user_ref(author.id), at=now, reason=f"story {story.id}")
     return story
 
@@ -132,17 +162,19 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
         deletion.request(session, story.post_id, f"story {story.id} was changed; its earlier version is withdrawn",
                          actor, now)
         erase_post_text(session, story.post_id, now)
+        attachments.remove(session, config.media_dir, post_id=story.post_id)
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
+    _set_photos(session, config, story, draft.images, now)
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
                    reason=f"story {story.id} version {story.version}")
     return story
 
 
-def withdraw(session: Session, story: Story, actor: str | None = None, now: datetime | None = None) -> Story:
-    """Withdraw a story at once: nothing scheduled from it goes out, its words are erased, and it is logged.
-
-    `actor` None means the storyteller.
+def withdraw(session: Session, story: Story, actor: str | None = None, now: datetime | None = None, *,
+             media_dir: Path) -> Story:
+    """Withdraw a story at once: nothing scheduled from it goes out, its words and photos are erased, and it is
+    logged. `actor` None means the storyteller.
     """
     now = now or utcnow()
     if story.status == STORY_WITHDRAWN:
@@ -155,6 +187,8 @@ def withdraw(session: Session, story: Story, actor: str | None = None, now: date
         stop_unsent(session, story.post_id, now)
         deletion.request(session, story.post_id, note, actor, now)
         erase_post_text(session, story.post_id, now)
+        attachments.remove(session, media_dir, post_id=story.post_id)
+    attachments.remove(session, media_dir, story_id=story.id)
     _erase_story(story)
     return story
 
@@ -205,8 +239,9 @@ def approve_story(session: Session, config: Config, story_id: int, actor: str,
     """
     now = now or utcnow()
     story = _waiting(session, story_id, seen_version)
+    photos = [attachments.Attached.of(row) for row in attachments.of_story(session, story.id)]
     draft = Draft(text=post_text(story), accounts=list(story.networks), content_warning=story.content_warning,
-                  voice="storyteller", theme="identity")
+                  voice="storyteller", theme="identity", images=photos)
     post = create_post(session, config, draft, created_by=logbook.user_ref(story.author_id),
                        source=f"story {story.id}", now=now)
     approve(session, config, [post.id], actor, override_reason=override_reason, now=now)

@@ -4,7 +4,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..media import NETWORK_LIMITS, ImageLimits
 from ..render import Rendered, render
+
+
+@dataclass(frozen=True)
+class OutgoingImage:
+    """An image of the post: the stored file's digest, its alt text and the thread part it goes on."""
+
+    position: int
+    digest: str
+    alt: str
+    part: int = 1
 
 
 @dataclass(frozen=True)
@@ -16,6 +27,8 @@ class Outgoing:
     text: str
     content_warning: str | None = None
     remote_key: str | None = None  # chosen when the delivery was made (Bluesky's record key)
+    images: tuple[OutgoingImage, ...] = ()
+    link_card: dict | None = None  # a Bluesky link card fetched when the post was queued (posts.link_card)
 
     @property
     def key(self) -> str:
@@ -166,6 +179,10 @@ class Publisher:
     def publish(self, part: Part) -> Published:
         """Send one part, returning where it lives or raising a PublishError subclass."""
         raise PublishError(f"{type(self).__name__} cannot publish")
+
+    def image_limits(self) -> ImageLimits:
+        """What this account's network takes for one image, so the worker fits each image to it."""
+        return NETWORK_LIMITS.get(self.platform, NETWORK_LIMITS["x"])
 
     def upload(self, image: PartImage) -> Uploaded:
         """Upload one fitted image with its alt text, returning what a post attaches; PublishError subclasses."""

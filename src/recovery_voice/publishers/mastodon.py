@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 from mastodon import Mastodon
+
+from ..media import ImageLimits
 from mastodon.errors import (
     MastodonAPIError,
     MastodonError,
@@ -78,6 +80,11 @@ class MastodonPublisher(Publisher):
         if self._media_limits is None:
             self._media_limits = _media_limits_from(*self._instance_answer(), self.base_url)
         return dict(self._media_limits)
+
+    def image_limits(self) -> ImageLimits:
+        """What the instance says it takes for an image (bytes and pixels), for fitting."""
+        limits = self.media_limits()
+        return ImageLimits(limits["image_size_limit"], limits["image_matrix_limit"])
 
     def _instance_answer(self) -> tuple[object, str]:
         """Ask the instance about itself once: /api/v2/instance, else /api/v1/instance (None when neither has it)."""

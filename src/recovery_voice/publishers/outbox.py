@@ -5,7 +5,7 @@ import json
 import os
 from pathlib import Path
 
-from . import Part, Published, Publisher, RetryableError
+from . import Part, PartImage, Published, Publisher, RetryableError, Uploaded
 from ..models import utcnow
 
 
@@ -34,6 +34,9 @@ class OutboxPublisher(Publisher):
             "text": part.text,
             "content_warning": outgoing.content_warning,
         }
+        if part.media:
+            record["images"] = [{"file": uploaded.remote_id, "alt": uploaded.alt, "width": uploaded.width,
+                                 "height": uploaded.height} for uploaded in part.media]
         line = json.dumps(record, ensure_ascii=False) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,6 +46,27 @@ class OutboxPublisher(Publisher):
         except OSError as error:
             raise RetryableError(f"could not write to the outbox file {self.path}: {error}") from None
         return self._published(part.idempotency_key)
+
+    @property
+    def images_dir(self) -> Path:
+        """The folder beside the outbox file where the images it was sent are written."""
+        return self.path.with_name(self.path.stem + "-images")
+
+    def upload(self, image: PartImage) -> Uploaded:
+        """Write the fitted image (what a network would receive) beside the outbox file, named by its digest."""
+        suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif"}[image.mime]
+        target = self.images_dir / f"{image.digest}{suffix}"
+        try:
+            self.images_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not target.is_file():
+                temporary = target.with_name(f".{target.name}.part")
+                with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                    handle.write(image.data)
+                os.replace(temporary, target)
+        except OSError as error:
+            raise RetryableError(f"could not write {image.describe()} to {self.images_dir}: {error}") from None
+        return Uploaded(remote_id=str(target), alt=image.alt, width=image.width, height=image.height,
+                        digest=image.digest)
 
     def find(self, part: Part) -> Published | None:
         """Look for the part's key in the outbox file."""

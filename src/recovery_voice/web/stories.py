@@ -120,7 +120,7 @@ def withdraw_story(story_id: int):
     story = _story_or_404(story_id)
     if ActionForm().validate_on_submit():
         try:
-            withdraw(db(), story)
+            withdraw(db(), story, media_dir=config().media_dir)
         except StoryProblem as error:
             flash(sentence(error), "error")
         else:
