@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from . import attachments, deletion, dispatch, health, media, ratelimits
+from . import attachments, deletion, dispatch, health, ratelimits
 from .accounts import SessionStore, sync_accounts
 from .config import Config, ConfigError
 from .db import engine_of, transaction
@@ -24,14 +24,14 @@ from .publishers import (
     RateInfo,
     RetryableError,
     UnknownOutcome,
-    Uploaded,
     make_publisher,
 )
+from .uploading import ImageUploads
 
 log = logging.getLogger("recovery_voice.worker")
 
 
-class Worker:
+class Worker(ImageUploads):
     """Publishes due deliveries for every configured account; many may run against one database."""
 
     def __init__(self, config: Config, sessions: sessionmaker, clock=utcnow):
@@ -150,53 +150,6 @@ class Worker:
         if first > count:  # every part was already out (found after an unknown outcome)
             with self.engine.begin() as session:
                 dispatch.mark_published(session, claimed, done[0], self.clock(), self.id)
-
-    def upload_images(self, claimed: dispatch.Claimed, publisher: Publisher, part: Part, images,
-                      done: list[Published]) -> tuple[Uploaded, ...] | None:
-        """Upload the part's images not yet uploaded, recording each at once; None when it stopped (recorded)."""
-        with self.engine.connect() as session:
-            recorded = dispatch.uploaded_media(session, claimed.delivery_id, part.number)
-        uploaded = []
-        for image in images:
-            if image.position not in recorded:
-                if publisher.rate_limited and not self.take_for_upload(claimed, len(done), part.count):
-                    return None
-                try:
-                    recorded[image.position] = self.upload_one(claimed, publisher, part, image)
-                except PublishError as error:
-                    self.record_error(claimed, _upload_error(error), part, done)
-                    return None
-            uploaded.append(recorded[image.position])
-        return tuple(uploaded)
-
-    def take_for_upload(self, claimed: dispatch.Claimed, parts_done: int, count: int) -> bool:
-        """Count an upload against the account's allowance; when it is used up, hand the delivery back."""
-        now = self.clock()
-        with self.engine.begin() as session:
-            wait = ratelimits.take(session, claimed.account_id, ratelimits.POST, now)
-            if wait:
-                dispatch.wait_for_allowance(session, claimed, wait, now, self.id, parts_done, count)
-        return wait is None
-
-    def upload_one(self, claimed: dispatch.Claimed, publisher: Publisher, part: Part, image) -> Uploaded:
-        """Fit one stored image to the network, upload it with its alt text and record the upload."""
-        media_dir = self.config.media_dir
-        try:
-            stored = media.find_stored(media_dir, image.digest)
-            fitted = media.fit(stored, publisher.image_limits(), media_dir)
-        except FileNotFoundError:
-            raise FinalError(f"image {image.position} is missing from the media folder {media_dir} (it may have "
-                             "been deleted or the folder moved); attach it to the post again") from None
-        except (media.ImageProblem, OSError) as problem:
-            raise FinalError(f"image {image.position} cannot be prepared for {publisher.platform}: {problem}") from None
-        sent = attachments.part_image(fitted, image.alt)
-        uploaded = publisher.upload(sent)
-        now = self.clock()
-        with self.engine.begin() as session:
-            if publisher.rate_limited:
-                ratelimits.record(session, claimed.account_id, ratelimits.POST, self.allowance(publisher), now)
-            dispatch.record_media(session, claimed, part.number, image.position, uploaded, sent.describe(), now)
-        return uploaded
 
     def may_send_next(self, claimed: dispatch.Claimed, publisher: Publisher, done: list[Published], count: int) -> bool:
         """Before a later part: stop if the post was withdrawn meanwhile, wait if the allowance ran out."""
@@ -490,13 +443,6 @@ def _describe(error: PublishError, part: Part | None, done) -> str:
         return str(error)
     out = f"; parts 1 to {len(done)} are out ({done[-1].url or done[-1].remote_id} is the last)" if done else ""
     return f"part {part.number} of {part.count}: {error}{out}"
-
-
-def _upload_error(error: PublishError) -> PublishError:
-    """An upload with no clear answer made no post, so it is simply tried again (at worst the image goes twice)."""
-    if isinstance(error, UnknownOutcome):
-        return RetryableError(f"{error}; no post was made, so the image will be uploaded again")
-    return error
 
 
 def _keys_expire(publisher: Publisher) -> bool:
