@@ -42,6 +42,7 @@ else the Authorization value, else ``"-"``). Every request is recorded
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import math
@@ -166,6 +167,7 @@ class ProxyRecord:
     reset_at: float | None = None
     violation: bool = False
     duration: float = 0.0
+    body_sha256: str = ""  # the request body's SHA-256 (a Bluesky blob upload's body is the image itself)
 
 
 @dataclass
@@ -407,6 +409,7 @@ class FaultProxy:
         parts = urlsplit(handler.path)
         key = auth_key(handler.headers.get("Authorization"))
         record, decision = self._arrive(handler.command, parts.path, parts.query, key)
+        record.body_sha256 = hashlib.sha256(body).hexdigest() if body else ""
         try:
             self._act(handler, record, decision, body)
         finally:

@@ -81,6 +81,8 @@ Media
     ``server.process_media_slowly(polls)`` makes each later upload answer 202 and
     its next ``polls`` GETs 206 (``-1``: never done); ``media_polls()`` counts
     the GETs answered. Off (0) at start; ``reset()`` does not change it.
+    ``server.uploads()`` lists every upload answered (file name sent, media id, status,
+    time), to count how often each image was uploaded.
 Credentials
     ``GET /api/v1/accounts/verify_credentials`` resolves the bearer token to its
     account (with ``source``); no or an unknown token answers 401 ``{"error":
@@ -94,6 +96,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -309,6 +312,10 @@ class MastodonServer:
         """How many GET /api/v1/media/:id the slow processing has answered, 206 or 200."""
         return self._call("GET", MEDIA_CONTROL)["polled"]
 
+    def uploads(self) -> list[dict]:
+        """Every media upload the server answered, in order: ``file`` (the name sent), ``id``, ``status``, ``at``."""
+        return self._call("GET", MEDIA_CONTROL)["uploads"]
+
     def faults(self) -> list[dict]:
         """The active fault rules with their remaining budgets."""
         return self._call("GET", "/api/v1/_mock/faults")
@@ -361,6 +368,7 @@ class _SlowMediaProcessing:
         self.polls = 0
         self.polled = 0
         self.pending: dict[str, int] = {}  # media id -> GETs still to answer 206 (negative: for ever)
+        self.uploads: list[dict] = []  # every upload answered: its file name, media id, status and time
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -368,7 +376,7 @@ class _SlowMediaProcessing:
         method, path = scope["method"], scope["path"]
         if path == MEDIA_CONTROL:
             return await self._control(method, receive, send)
-        if method == "POST" and path in ("/api/v1/media", "/api/v2/media") and self.polls:
+        if method == "POST" and path in ("/api/v1/media", "/api/v2/media"):
             return await self._upload(scope, receive, send)
         if method == "GET" and path.startswith("/api/v1/media/"):
             return await self._poll(scope, receive, send, path.rsplit("/", 1)[-1])
@@ -379,14 +387,19 @@ class _SlowMediaProcessing:
     async def _control(self, method, receive, send):
         if method == "POST":
             self.polls = int(json.loads(await _body(receive))["polls"])
-        await _answer(send, 200, json.dumps({"polls": self.polls, "polled": self.polled}).encode())
+        await _answer(send, 200, json.dumps({"polls": self.polls, "polled": self.polled,
+                                             "uploads": self.uploads}).encode())
 
     async def _upload(self, scope, receive, send):
-        status, headers, body = await _captured(self.app, scope, receive)
-        if status == 200:
-            media = json.loads(body)
-            self.pending[str(media["id"])] = self.polls
-            status, body = 202, _unprocessed(media)
+        sent = await _body(receive)
+        status, headers, body = await _captured(self.app, scope, _replay(sent))
+        named = re.search(rb'filename="([^"]*)"', sent)
+        media_id = str(json.loads(body).get("id")) if status == 200 else None
+        self.uploads.append({"file": named.group(1).decode(errors="replace") if named else None, "id": media_id,
+                             "status": status, "at": time.time()})
+        if status == 200 and self.polls:
+            self.pending[media_id] = self.polls
+            status, body = 202, _unprocessed(json.loads(body))
         await _answer(send, status, body, headers)
 
     async def _poll(self, scope, receive, send, media_id):

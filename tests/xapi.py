@@ -54,7 +54,7 @@ answers 401 and does not count against the rate limit.
 Scripting failures: ``fail_next(kind, count=1, method="POST", path_prefix="/2/tweets",
 **opts)`` queues a failure for the next ``count`` authenticated requests that
 match (``method=None`` matches any method).  Kinds: ``"429"`` (``reset_in``),
-``"401"``, ``"400"``, ``"500"``, ``"503"``, ``"timeout"`` (``seconds``: the
+``"401"``, ``"400"``, ``"413"``, ``"500"``, ``"503"``, ``"timeout"`` (``seconds``: the
 request is processed -- the tweet IS created -- then the answer is held back
 for ``seconds``), ``"drop"`` (the connection is closed without an answer, after
 processing the request when ``after_create`` is true, the default).  Media endpoints are
@@ -259,7 +259,7 @@ class _Script:
 
 
 _DROP = object()
-_FAIL_KINDS = ("429", "401", "400", "500", "503", "timeout", "drop")
+_FAIL_KINDS = ("429", "401", "400", "413", "500", "503", "timeout", "drop")
 
 # route key -> (limit, window seconds); X's documented per-user limits
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, float]] = {
@@ -747,6 +747,8 @@ class XApiServer:
                 return 401, dict(UNAUTHORIZED), self._peek(route), 0.0
             if kind == "503":
                 return 503, dict(SERVICE_UNAVAILABLE), self._peek(route), 0.0
+            if kind == "413":  # X's answer to an image over its limit, whatever the bytes
+                return 413, dict(TOO_LARGE), self._peek(route), 0.0
             if kind == "500":
                 return 500, dict(INTERNAL_ERROR), self._peek(route), 0.0
             if kind == "400":

@@ -52,10 +52,13 @@ class ImageUploads:
             log.exception("unexpected error uploading image %s of delivery %s", image.position, claimed.delivery_id)
             raise RetryableError(f"unexpected error uploading image {image.position}: "
                                  f"{error.__class__.__name__}: {error}") from None
-        now = self.clock()
+        now, left = self.clock(), self.allowance(publisher) if publisher.rate_limited else None
         with self.engine.begin() as session:
-            if publisher.rate_limited:
-                ratelimits.record(session, claimed.account_id, ratelimits.POST, self.allowance(publisher), now)
+            # The upload was taken from the allowance already. Its answer speaks of the media route's own window,
+            # which must not replace what the posts' answers said (X: 400 uploads left, 2 posts); only a used-up
+            # one holds the account, until its reset.
+            if left is not None and left.remaining <= 0:
+                ratelimits.exhaust(session, claimed.account_id, ratelimits.POST, left.reset_at)
             dispatch.record_media(session, claimed, part.number, image.position, uploaded, sent.describe(), now)
         return uploaded
 

@@ -79,19 +79,29 @@ class OutboxPublisher(Publisher):
         return None
 
     def delete(self, remote_id: str) -> None:
-        """Remove the post's line from the file, under the same lock that writers take."""
+        """Remove the post's line from the file, under the same lock that writers take, and its unshared images."""
         needle = f'"key": "{remote_id}"'
         try:
             with open(self.path, "r+", encoding="utf-8") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
-                kept = [line for line in handle if needle not in line]
+                lines = handle.readlines()
+                kept = [line for line in lines if needle not in line]
                 handle.seek(0)
                 handle.writelines(kept)
                 handle.truncate()
+                self._forget_images([line for line in lines if needle in line], kept)
         except FileNotFoundError:
             return
         except OSError as error:
             raise RetryableError(f"could not rewrite the outbox file {self.path}: {error}") from None
+
+    def _forget_images(self, removed: list[str], kept: list[str]) -> None:
+        """Delete the image files the removed lines referenced that no kept line still references."""
+        unused = _image_files(removed) - _image_files(kept)
+        for file in unused:
+            path = Path(file)
+            if path.parent == self.images_dir:  # only what this outbox wrote, whatever a line says
+                path.unlink(missing_ok=True)
 
     def check(self) -> str:
         """Check that the outbox file can be written."""
@@ -106,6 +116,18 @@ class OutboxPublisher(Publisher):
     def _published(self, key: str) -> Published:
         """Where an outbox line lives: the file, with the key as the fragment."""
         return Published(remote_id=key, url=f"{self.path.as_uri()}#{key}")
+
+
+def _image_files(lines: list[str]) -> set[str]:
+    """The image files these outbox lines reference (a line that is not JSON references none)."""
+    files = set()
+    for line in lines:
+        try:
+            images = json.loads(line).get("images") or []
+        except (ValueError, AttributeError):
+            continue
+        files.update(image["file"] for image in images if isinstance(image, dict) and "file" in image)
+    return files
 
 
 def _open_private(path: Path):

@@ -1,0 +1,69 @@
+"""Helpers for the publishing tests with images: posts with stored images, and what each network received."""
+
+import hashlib
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from recovery_voice.attachments import NewImage, store_new
+from recovery_voice.db import transaction
+from recovery_voice.models import PEOPLE_AGREED, PEOPLE_NONE, Account, Delivery, DeliveryMedia
+from recovery_voice.posts import Draft, create_post
+from recovery_voice.review import approve
+
+from imagekit import encoded, gradient_noise, phone_photo, screenshot
+
+CAFE = "Six people laughing round a café table, cups of tea in front of them."
+FLYER = "The Tuesday café flyer: peer support at 7pm, all welcome, bring a friend."
+
+
+def photo(alt: str = CAFE, part: int = 1, size=(640, 480)) -> NewImage:
+    """A phone photo carrying GPS and the rest (its noise makes each one different), as a volunteer attaches it."""
+    return NewImage(phone_photo(gradient_noise(*size)), "IMG_0042.jpg", alt=alt, people=PEOPLE_AGREED, part=part)
+
+
+def flyer(alt: str = FLYER, part: int = 1) -> NewImage:
+    """A PNG screenshot with text on it."""
+    return NewImage(encoded(screenshot(1280, 720), "PNG"), "flyer.png", alt=alt, people=PEOPLE_NONE, part=part)
+
+
+def queue_with_images(project, text: str, images: list[NewImage], accounts: list[str], now: datetime) -> int:
+    """Store the images as a door does, then create and approve a post due now; return its id."""
+    stored = store_new(project.config.media_dir, images)
+    earlier = now - timedelta(minutes=1)
+    with transaction(project.sessions) as session:
+        post = create_post(session, project.config, Draft(text=text, images=stored, accounts=accounts,
+                                                          when=now.isoformat()), now=earlier)
+        approve(session, project.config, [post.id], "admin@example.org", now=earlier)
+    return post.id
+
+
+def recorded_media(project) -> dict[str, list[tuple[int, int, int, str, str]]]:
+    """What delivery_media holds, by account: (delivery, part, position, fitted digest, remote id)."""
+    with project.sessions() as session:
+        rows = session.execute(select(Account.name, DeliveryMedia.delivery_id, DeliveryMedia.number,
+                                      DeliveryMedia.position, DeliveryMedia.digest, DeliveryMedia.remote_id)
+                               .join(Delivery, Delivery.id == DeliveryMedia.delivery_id)
+                               .join(Account, Account.id == Delivery.account_id)
+                               .order_by(DeliveryMedia.delivery_id, DeliveryMedia.number,
+                                         DeliveryMedia.position)).all()
+    found = defaultdict(list)
+    for name, *row in rows:
+        found[name].append(tuple(row))
+    return found
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def repeated_without_a_kill(times: dict[str, list[float]], kills: list[float]) -> dict[str, int]:
+    """The images uploaded again with no kill between two of their uploads (each repeat needs one)."""
+    found = Counter()
+    for digest, moments in times.items():
+        moments = sorted(moments)
+        for before, after in zip(moments, moments[1:]):
+            if not any(before <= kill <= after for kill in kills):
+                found[digest] += 1
+    return dict(found)
