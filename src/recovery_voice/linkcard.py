@@ -33,6 +33,7 @@ class Card:
     image_url: str | None = None
     thumb: bytes | None = None
     thumb_mime: str | None = None
+    thumb_digest: str | None = None  # the stored picture's digest (media.find_stored), when a media folder was given
     thumb_problem: str | None = None  # why a picture the page names is not on the card, in plain words
 
 
@@ -97,14 +98,14 @@ def _with_thumbnail(fetcher: SafeFetcher, card: Card, max_bytes: int, media_dir:
     if not card.image_url:
         return card
     try:
-        data, mime = _thumbnail(fetcher, card.image_url, max_bytes, media_dir)
+        data, mime, digest = _thumbnail(fetcher, card.image_url, max_bytes, media_dir)
     except FetchProblem as problem:
         return replace(card, thumb_problem=f"the page's picture is left out: {problem}")
-    return replace(card, thumb=data, thumb_mime=mime)
+    return replace(card, thumb=data, thumb_mime=mime, thumb_digest=digest)
 
 
-def _thumbnail(fetcher: SafeFetcher, url: str, max_bytes: int, media_dir: Path | None) -> tuple[bytes, str]:
-    """Fetch the picture at `url` and return bytes within Bluesky's thumbnail limit, with their type."""
+def _thumbnail(fetcher: SafeFetcher, url: str, max_bytes: int, media_dir: Path | None) -> tuple[bytes, str, str | None]:
+    """Fetch the picture at `url` and return bytes within Bluesky's thumbnail limit, their type and stored digest."""
     cap = max_bytes if media_dir else THUMB_MAX_BYTES  # without a way to shrink it, it must already fit
     with fetcher.open(url, ", ".join(IMAGE_TYPES)) as response:
         mime, _ = response.content_type()
@@ -115,10 +116,10 @@ def _thumbnail(fetcher: SafeFetcher, url: str, max_bytes: int, media_dir: Path |
         raise FetchProblem(f"it is larger than {cap:,} bytes")
     if _sniff_image(data) != mime:
         raise FetchProblem(f"its bytes are not the {mime} image the site says it is")
-    return _stripped_and_fitted(data, media_dir) if media_dir else (data, mime)
+    return _stripped_and_fitted(data, media_dir) if media_dir else (data, mime, None)
 
 
-def _stripped_and_fitted(data: bytes, media_dir: Path) -> tuple[bytes, str]:
+def _stripped_and_fitted(data: bytes, media_dir: Path) -> tuple[bytes, str, str]:
     """Re-encode the picture without its metadata and fit it within THUMB_MAX_BYTES, stored in `media_dir`."""
     from . import media  # imported here: Pillow is needed only when a picture is fitted
 
@@ -127,7 +128,7 @@ def _stripped_and_fitted(data: bytes, media_dir: Path) -> tuple[bytes, str]:
         fitted = media.fit(stored, media.ImageLimits(THUMB_MAX_BYTES), media_dir)
     except media.ImageProblem as problem:
         raise FetchProblem(str(problem).removeprefix("the page's picture: ")) from None
-    return fitted.read(), fitted.mime
+    return fitted.read(), fitted.mime, stored.digest
 
 
 def _decoder(charset: str | None, start: bytes):

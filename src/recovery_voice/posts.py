@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, deletion, logbook
+from . import attachments, cards, deletion, logbook
 from .accounts import sync_accounts
 from .compose import THEMES, TemplateProblem, load_template
 from .config import Config
@@ -79,6 +79,7 @@ def create_post(session: Session, config: Config, draft: Draft, *, created_by: s
         theme=theme, content_warning=_content_warning(draft.content_warning), when=draft.when or NEXT_SLOT,
         voice=draft.voice, findings=[f.to_dict() for f in report.findings], worst_finding=report.worst(),
         source=source, source_digest=source_digest, created_by=created_by, created_at=now,
+        link_card=cards.pending_card(config, text, accounts, draft.images),  # fetched later by a worker, not here
     )
     session.add(post)
     session.flush()

@@ -3,7 +3,7 @@ uploaded with its alt text and recorded at once, before the part that attaches i
 
 import logging
 
-from . import attachments, dispatch, media, ratelimits
+from . import attachments, cards, dispatch, media, ratelimits
 from .publishers import FinalError, OutgoingImage, Part, Published, PublishError, Publisher, RetryableError, \
     UnknownOutcome, Uploaded
 
@@ -67,7 +67,8 @@ class ImageUploads:
         media_dir = self.config.media_dir
         try:
             stored = media.find_stored(media_dir, image.digest)
-            fitted = media.fit(stored, publisher.image_limits(), media_dir)
+            limits = cards.THUMB_LIMITS if image.position == cards.THUMB_POSITION else publisher.image_limits()
+            fitted = media.fit(stored, limits, media_dir)
         except FileNotFoundError:
             raise FinalError(f"image {image.position} is missing from the media folder {media_dir} (it may have "
                              "been deleted or the folder moved); attach it to the post again") from None

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from . import attachments, deletion, dispatch, health, ratelimits
+from . import attachments, cards, deletion, dispatch, health, ratelimits
 from .accounts import SessionStore, sync_accounts
 from .config import Config, ConfigError
 from .db import engine_of, transaction
@@ -95,6 +95,7 @@ class Worker(ImageUploads):
             stale = dispatch.stale_claims(session, now, self.config.worker.claim_timeout)
         for claimed in stale:
             self.settle_stale(claimed)
+        cards.fetch_pending(self.engine, self.config, now)  # outside any transaction: a fetch may take 5 s
 
     # Publishing -----------------------------------------------------------------------------------------------
 
@@ -135,6 +136,10 @@ class Worker(ImageUploads):
                 if uploaded is None:  # waiting for the allowance, or the upload failed: recorded already
                     return
                 part = replace(part, media=uploaded)
+            elif number == 1 and publisher.platform == "bluesky":  # a link card, its thumbnail uploaded like an image
+                part = cards.part_with_card(self, claimed, publisher, part, done)
+                if part is None:  # waiting for the allowance, or the upload failed: recorded already
+                    return
             if _keys_expire(publisher):  # a resend is safe only so long after the first send: note when that was
                 self._in_transaction(dispatch.note_sending, claimed, number, self.clock())
             try:

@@ -76,7 +76,8 @@ class BlueskyPublisher(Publisher):
         rkey = part_rkey(part)
         record = models.AppBskyFeedPost.Record(
             text=part.text, created_at=self.client.get_current_time_iso(), langs=[self.language],
-            facets=self._facets(part.text) or None, reply=_reply_ref(part), embed=_images_embed(part),
+            facets=self._facets(part.text) or None, reply=_reply_ref(part),
+            embed=_images_embed(part) or _card_embed(part),
         )
         data = models.ComAtprotoRepoCreateRecord.Data(repo=self._signed_in(), collection=POST_COLLECTION,
                                                       rkey=rkey, record=record)
@@ -327,6 +328,17 @@ def _images_embed(part: Part):
             aspect_ratio=models.AppBskyEmbedDefs.AspectRatio(width=uploaded.width, height=uploaded.height)
             if uploaded.width > 0 and uploaded.height > 0 else None)
         for number, uploaded in enumerate(part.media, 1)])
+
+
+def _card_embed(part: Part):
+    """The post's link card as app.bsky.embed.external on a first part without images whose text has the link."""
+    card = part.outgoing.link_card
+    if part.number != 1 or part.media or not card or "title" not in card or card["uri"] not in part.text:
+        return None  # no card, one still pending, one that failed (a plain link), or the link is in a later part
+    thumb = card.get("thumb_blob")  # the worker uploads the stored thumbnail first and names its blob here
+    return models.AppBskyEmbedExternal.Main(external=models.AppBskyEmbedExternal.External(
+        uri=card["uri"], title=card["title"], description=card["description"],
+        thumb=BlobRef.model_validate(thumb) if thumb else None))
 
 
 def _blob(uploaded: Uploaded, number: int) -> BlobRef:
