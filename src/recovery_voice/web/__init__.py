@@ -62,18 +62,28 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.before_request(_upload_limit)  # before CSRFProtect, which reads the form and so meets the body limit
     CSRFProtect(app)
     _login_manager(app)
-    from . import admin, auth, pages, people, publishing, stories, timetable, volunteer
-    from .common import local
+    from . import admin, auth, mediafiles, pages, people, publishing, stories, timetable, volunteer
+    from .common import local, sentence
 
-    for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing):
+    for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing, mediafiles):
         app.register_blueprint(module.blueprint)
     app.teardown_appcontext(_close_session)
     app.context_processor(lambda: {"org": config, "local": local})
+    app.jinja_env.globals["sentence"] = sentence  # a global, so imported macros can use it too
     app.after_request(_security_headers)
     _error_pages(app)
     return app
+
+
+def _upload_limit() -> None:
+    """Let the forms that take images receive four of them; every other request keeps the small limit."""
+    from .images import UPLOAD_BODY_LIMIT, UPLOAD_ENDPOINTS
+
+    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = UPLOAD_BODY_LIMIT
 
 
 def web_sessions(config: Config):
@@ -137,14 +147,27 @@ def _error_pages(app: Flask) -> None:
         403: ("This page is not for your role", "If you think you should see it, ask an admin."),
         404: ("We could not find that page", "It may have moved, or the link may be wrong."),
         405: ("That did not work", "Please use the buttons on the page."),
-        413: ("That was too much to send at once", "Please make the text shorter and try again."),
         429: ("Too many tries", "For your safety, please wait 15 minutes before trying again."),
     }
     for code, (title, detail) in messages.items():
         app.register_error_handler(code, _error_page(code, title, detail))
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(CSRFError, _error_page(400, "This form has expired",
                                                       "Please reload the page and send it again: nothing was saved."))
     register_failure_pages(app)
+
+
+def _too_large(_error):
+    """Say what was too big: on a form that takes images, the images; elsewhere, the text."""
+    from .images import SLOTS, UPLOAD_ENDPOINTS
+
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        detail = (f"The images were too big to send together. Each image can be up to 20 MB, and a post or story "
+                  f"up to {SLOTS} images: go back, make the largest smaller (a phone's 'medium' size is plenty) "
+                  "and attach it again. Nothing was saved.")
+        return render_template("error.html", title="Those images were too big to send", detail=detail), 413
+    return render_template("error.html", title="That was too much to send at once",
+                           detail="Please make the text shorter and try again."), 413
 
 
 def _error_page(code: int, title: str, detail: str):

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import logbook
+from .. import attachments, logbook
 from ..accounts import check_account, list_accounts
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
@@ -15,6 +15,7 @@ from ..stories import approve_story, reject_story, review_text, waiting_stories
 from .checking import annotated
 from .common import config, day_start, db, page_number, roles, sentence, shown_day, wake_worker
 from .forms import ActionForm, ApproveForm, RejectForm
+from .images import shown_row
 
 blueprint = Blueprint("admin", __name__)
 ADMIN = ("admin",)
@@ -31,7 +32,7 @@ def review():
     posts = list(session.scalars(select(Post).where(Post.status == PENDING).order_by(Post.id).limit(50)))
     return render_template(
         "review.html", posts=[(p, ApproveForm(prefix=f"a{p.id}"), RejectForm(prefix=f"r{p.id}")) for p in posts],
-        stories=waiting_stories(session, 50))
+        images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=waiting_stories(session, 50))
 
 
 def _decide(change, done: str, target: str):
@@ -76,6 +77,7 @@ def story(story_id: int):
     item = db().get(Story, story_id) or abort(404)
     text = review_text(item)
     return render_template("review_story.html", story=item, text=text,
+                           images=[shown_row(row) for row in attachments.of_story(db(), story_id)] if text else [],
                            findings=annotated(text, "storyteller") if text else [],
                            approve_form=ApproveForm(), reject_form=RejectForm())
 

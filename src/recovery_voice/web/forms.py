@@ -105,7 +105,7 @@ class MarkPublishedForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    override_reason = TextAreaField("Why it should go out with this wording (needed for a language error)",
+    override_reason = TextAreaField("Why it should go out as it is (needed for a language error, or an image without alt text)",
                                     validators=[Optional(), Length(max=2000)])
 
 

@@ -5,8 +5,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import attachments
 from ..models import STORY_WITHDRAWN, User, utcnow
 from ..stories import MAX_STORY, StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
+from . import images
 from .checking import annotated, fix_from_button, too_long
 from .common import config, db, roles, sentence
 from .forms import ActionForm, StoryForm, options
@@ -25,10 +27,28 @@ def _form(story=None) -> StoryForm:
     return form
 
 
-def _draft(form: StoryForm) -> StoryDraft:
-    """Turn the form into a story draft."""
+def _draft(form: StoryForm, photos: list) -> StoryDraft:
+    """Turn the form and its photos into a story draft."""
     return StoryDraft(form.title.data, form.text.data, form.naming.data, form.shown_name.data,
-                      list(form.networks.data or []), form.consent_until.data, form.content_warning.data)
+                      list(form.networks.data or []), form.consent_until.data, form.content_warning.data, photos)
+
+
+def _slots(story=None) -> list:
+    """The photo slots: as sent (new files stored), or on first showing those the story has."""
+    if request.method == "POST":
+        return images.read_slots(config().media_dir, with_part=False)
+    return images.slots_of(attachments.of_story(db(), story.id) if story is not None else [])
+
+
+def _page(form: StoryForm, story, slots: list):
+    """Show the story form with its photos, each alt text checked in the storyteller's voice."""
+    images.check_alt(slots, "storyteller")
+    limit, network = images.strictest(config().accounts, form.networks.data)
+    return render_template("stories/form.html", form=form, story=story, slots=slots,
+                           image_problems=images.problems(slots),
+                           alt={"limit": limit, "network": network, "chosen": bool(form.networks.data)},
+                           alt_limits=images.alt_limits(config().accounts),
+                           findings=annotated(form.text.data or "", "storyteller", MAX_STORY) if form.text.data else [])
 
 
 def _story_or_404(story_id: int):
@@ -39,8 +59,10 @@ def _story_or_404(story_id: int):
     return story
 
 
-def _handle(form: StoryForm, save):
+def _handle(form: StoryForm, slots: list, save):
     """Run the form's button: apply a suggestion, check again, or save with `save`."""
+    chosen = set(form.networks.data or [])
+    photos = images.check_slots(slots, {a.name: a.platform for a in config().accounts if a.name in chosen})
     problem = too_long(form.text.data or "", MAX_STORY)
     if problem:  # before any check or save: the check's work grows with the text
         form.text.errors = [problem]
@@ -50,10 +72,10 @@ def _handle(form: StoryForm, save):
         if fixed is not None:
             form.text.data = fixed
         return None
-    if request.form.get("action") != "save" or not form.validate():
+    if request.form.get("action") != "save" or not form.validate() or images.problems(slots):
         return None
     try:
-        story = save(_draft(form))
+        story = save(_draft(form, photos))
     except StoryProblem as error:
         form.form_errors.append(sentence(error))
         return None
@@ -74,16 +96,15 @@ def index():
 @roles(*STORYTELLER)
 def new():
     """Write a new story."""
-    form = _form()
+    form, slots = _form(), _slots()
     if request.method == "POST":
         author = db().get(User, current_user.id)
-        story = _handle(form, lambda draft: submit(db(), config(), author, draft))
+        story = _handle(form, slots, lambda draft: submit(db(), config(), author, draft))
         if story is not None:
             flash("Thank you for sharing your story. It is waiting for approval: you can change it until then.",
                   "success")
             return redirect(url_for("stories.show", story_id=story.id))
-    return render_template("stories/form.html", form=form, story=None,
-                           findings=annotated(form.text.data or "", "storyteller", MAX_STORY) if form.text.data else [])
+    return _page(form, None, slots)
 
 
 @blueprint.get("/<int:story_id>")
@@ -91,8 +112,9 @@ def new():
 def show(story_id: int):
     """Show one of the storyteller's stories, with what they can do next."""
     story = _story_or_404(story_id)
+    photos = [images.shown_row(row) for row in attachments.of_story(db(), story.id)]
     return render_template("stories/show.html", story=story, status=status_words(db(), story), action=ActionForm(),
-                           findings=annotated(story.text, "storyteller") if story.text else [])
+                           photos=photos, findings=annotated(story.text, "storyteller") if story.text else [])
 
 
 @blueprint.route("/<int:story_id>/edit", methods=["GET", "POST"])
@@ -103,14 +125,13 @@ def change(story_id: int):
     if story.status == STORY_WITHDRAWN:
         flash("This story was withdrawn, so it cannot be changed.", "info")
         return redirect(url_for("stories.show", story_id=story.id))
-    form = _form(story)
+    form, slots = _form(story), _slots(story)
     if request.method == "POST":
-        saved = _handle(form, lambda draft: edit(db(), config(), story, None, draft))
+        saved = _handle(form, slots, lambda draft: edit(db(), config(), story, None, draft))
         if saved is not None:
             flash("Your changes are saved. The story is waiting for approval again.", "success")
             return redirect(url_for("stories.show", story_id=story.id))
-    return render_template("stories/form.html", form=form, story=story,
-                           findings=annotated(form.text.data or "", "storyteller", MAX_STORY) if form.text.data else [])
+    return _page(form, story, slots)
 
 
 @blueprint.post("/<int:story_id>/withdraw")

@@ -1,5 +1,7 @@
 """Volunteer pages: compose a post, the queue, the calendar, and pausing, moving or cancelling a post."""
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +11,7 @@ from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_tem
 from ..models import Account, Delivery, LogEntry, Post, utcnow
 from ..posts import MAX_TEXT, SLOT_LEAD, Draft, PostProblem, cancel, create_post, next_slot, pause, reschedule, resume
 from ..timetable import upcoming
+from . import images
 from .calendar import calendar_view
 from .checking import annotated, fix_from_button, too_long
 from .common import STAFF, config, db, from_local, page_number, roles, sentence, wake_worker
@@ -102,19 +105,37 @@ def compose():
         return render_template("compose_choose.html", templates=load_templates(config().templates_dir))
     form = _compose_form(template)
     refused = request.method == "POST" and _refuse_long_fields(form, template)
+    slots = images.read_slots(config().media_dir) if request.method == "POST" else images.slots_of([])
     if request.method == "POST" and not refused:  # CSRFProtect has already checked the token of every POST
+        attached = images.check_slots(slots, _platforms(form))
         if request.form.get("apply"):
             _apply(form, template, request.form["apply"])
-        elif request.form.get("action") == "queue" and form.validate():
-            post = _queue(form, template)
+        elif request.form.get("action") == "queue" and form.validate() and not images.problems(slots):
+            post = _queue(form, template, attached)
             if post is not None:
                 return redirect(url_for("volunteer.post", post_id=post.id))
+    images.check_alt(slots, "organisation")
     text = "" if refused else _rendered(form, template)
     checks = {field.name: annotated(field.data or "", "organisation", _field_limit(template))
               for field in _checked_fields(form, template) if field.data}
+    shown = [images.shown_slot(slot) for slot in slots if slot.digest]
     return render_template("compose.html", form=form, template=template, checks=checks, text=text,
-                           previews=previews(text, form.content_warning.data, footers_by_platform(config())) if text else [],
+                           previews=previews(text, form.content_warning.data, footers_by_platform(config()), shown)
+                           if text else [], images=shown, slots=slots, image_problems=images.problems(slots),
+                           alt=_alt_limit(form), alt_limits=images.alt_limits(config().accounts),
                            checked_fields=_checked_fields(form, template), next_free=_next_free(form))
+
+
+def _platforms(form) -> dict[str, str]:
+    """The platform of each chosen account, by name."""
+    chosen = set(form.accounts.data or [])
+    return {a.name: a.platform for a in config().accounts if a.name in chosen}
+
+
+def _alt_limit(form) -> dict:
+    """The alt-text limit people are told: the strictest chosen network's."""
+    limit, network = images.strictest(config().accounts, form.accounts.data)
+    return {"limit": limit, "network": network, "chosen": bool(form.accounts.data)}
 
 
 def _next_free(form) -> list[tuple[str, object]]:
@@ -147,10 +168,11 @@ def _apply(form, template, choice: str) -> None:
             fields[name].data = fixed
 
 
-def _queue(form, template):
-    """Create the post, or put the reason it cannot be made on the form."""
+def _queue(form, template, attached: list):
+    """Create the post with its images, or put the reason it cannot be made on the form."""
     try:
-        post = create_post(db(), config(), _draft(form, template), created_by=current_user.email)
+        draft = replace(_draft(form, template), images=attached)
+        post = create_post(db(), config(), draft, created_by=current_user.email)
     except PostProblem as error:
         db().rollback()
         form.form_errors.append(sentence(error))
@@ -201,9 +223,10 @@ def post(post_id: int):
     rejected = session.scalar(select(LogEntry.reason).where(LogEntry.post_id == post_id, LogEntry.event == "rejected")
                               .order_by(LogEntry.id.desc()).limit(1))
     form = RescheduleForm()
+    shown = [images.shown_row(row) for row in item.images]
     return render_template("post.html", settling=_settling(item.deliveries), post=item, deliveries=item.deliveries, names=names, rejected=rejected,
-                           action=ActionForm(), reschedule_form=form, previews=previews(item.text, item.content_warning,
-                                                                          footers_by_platform(config()))
+                           action=ActionForm(), reschedule_form=form, images=shown,
+                           previews=previews(item.text, item.content_warning, footers_by_platform(config()), shown)
                            if item.text else [])  # a withdrawn story's post has its text erased
 
 

@@ -97,6 +97,8 @@
   function preview(form, target) {
     var body = new FormData(form);
     body.set("action", "check");
+    // Files go only with a button press: sending them on every key would store each again and again.
+    form.querySelectorAll("input[type=file]").forEach(function (input) { body.delete(input.name); });
     fetch(window.location.href, {method: "POST", credentials: "same-origin", body: body})
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
@@ -108,6 +110,33 @@
       })
       .catch(function () { /* the preview button still works */ });
   }
+
+  // Alt text: count its characters (as Python does, by code point) against the strictest chosen network.
+  var NETWORKS = {x: "X", mastodon: "Mastodon", bluesky: "Bluesky", outbox: "the outbox"};
+  document.querySelectorAll("form[data-alt-limits]").forEach(function (form) {
+    var limits = JSON.parse(form.dataset.altLimits || "{}");
+    function strictest() {
+      var chosen = Array.prototype.map.call(form.querySelectorAll("input[name=accounts]:checked, input[name=networks]:checked"),
+        function (box) { return box.value; }).filter(function (name) { return limits[name]; });
+      var names = chosen.length ? chosen : Object.keys(limits);
+      var best = null;
+      names.forEach(function (name) { if (!best || limits[name][0] < best[0]) { best = limits[name]; } });
+      return {limit: best ? best[0] : 2000, network: best ? (NETWORKS[best[1]] || best[1]) : "every network", chosen: chosen.length > 0};
+    }
+    function count() {
+      var rule = strictest();
+      form.querySelectorAll("[data-alt-count]").forEach(function (box) {
+        var field = document.getElementById(box.dataset.altCount);
+        var used = Array.from(field.value.trim()).length;
+        box.textContent = used.toLocaleString("en-GB") + " of " + rule.limit.toLocaleString("en-GB") + " characters (" +
+          rule.network + " takes the fewest" + (rule.chosen ? " of the places you chose" : "") + ")" +
+          (used > rule.limit ? ": " + (used - rule.limit).toLocaleString("en-GB") + " too many." : ".");
+        box.classList.toggle("error", used > rule.limit);
+      });
+    }
+    form.addEventListener("input", count);
+    form.addEventListener("change", count);
+  });
 
   document.querySelectorAll("form[data-preview]").forEach(function (form) {
     var target = document.getElementById(form.dataset.preview);
