@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from . import logbook, ratelimits
+from . import attachments, logbook, ratelimits
 from .models import (
     CLAIMED,
     FAILED,
@@ -18,6 +18,7 @@ from .models import (
     PUBLISHING,
     STORY_APPROVED,
     Account,
+    Attachment,
     Delivery,
     DeliveryPart,
     Story,
@@ -145,7 +146,8 @@ def stale(session: Session, now: datetime, claim_timeout: timedelta) -> None:
 
 
 def end_consent(session: Session, config, now: datetime) -> int:
-    """Take down stories whose storyteller's consent has ended; return how many stories that was."""
+    """Take down stories whose storyteller's consent has ended, and delete their photos; return how many
+    stories were taken down."""
     today = now.astimezone(config.timezone).date()
     stories = session.execute(
         select(Story.id, Story.post_id, Story.consent_until)
@@ -155,6 +157,25 @@ def end_consent(session: Session, config, now: datetime) -> int:
     ).all()
     for story_id, post_id, until in stories:
         request(session, post_id, f"story {story_id}: the storyteller's consent ended on {until}", None, now)
+    forget_photos(session, config, today, now)
+    return len(stories)
+
+
+def forget_photos(session: Session, config, today, now: datetime) -> int:
+    """Delete the photos of every story whose consent has ended, and of its post, from the database and the
+    media folder (published or not: the consent covered keeping them too); return how many stories had some."""
+    has_photos = exists().where((Attachment.story_id == Story.id)
+                                | (Story.post_id.is_not(None) & (Attachment.post_id == Story.post_id)))
+    stories = session.execute(
+        select(Story.id, Story.post_id, Story.consent_until).where(Story.consent_until < today, has_photos)
+    ).all()
+    for story_id, post_id, until in stories:
+        attachments.remove(session, config.media_dir, story_id=story_id)
+        if post_id is not None:
+            attachments.remove(session, config.media_dir, post_id=post_id)
+        logbook.record(session, "story_photos_deleted", post_id=post_id, at=now,
+                       reason=f"story {story_id}: the storyteller's consent ended on {until}, so its photos "
+                              "were deleted")
     return len(stories)
 
 
