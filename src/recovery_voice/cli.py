@@ -8,23 +8,31 @@ import os
 import re
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import click
 from sqlalchemy import func, select
 
-from . import logbook, settle
+from . import attachments, logbook, settle
 from .accounts import check_account, list_accounts, sync_accounts
-from .compose import TemplateProblem, load_templates
+from .compose import THEMES, TemplateProblem, load_templates
 from .config import ConfigError, load_config
 from .db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
-from .intake import import_queue
+from .intake import MediaFolderProblem, add_post, import_queue, read_image
 from .language import MAX_INPUT, SEVERITIES, check
-from .models import POST_STATUSES, User, utcnow
-from .posts import RESCHEDULABLE, PostProblem, cancel, list_posts, reschedule
+from .models import PEOPLE_ANSWERS, POST_STATUSES, Post, User, utcnow
+from .posts import RESCHEDULABLE, Draft, PostProblem, cancel, list_posts, reschedule
 from .review import approve, reject
 from .users import UserProblem, create_or_update_user
 
-KNOWN_PROBLEMS = (ConfigError, DatabaseError, PostProblem, TemplateProblem, UserProblem)
+KNOWN_PROBLEMS = (ConfigError, DatabaseError, MediaFolderProblem, PostProblem, TemplateProblem, UserProblem)
+IMAGE_ANSWERS = {"--alt": "alt", "--decorative": "decorative", "--people": "people", "--part": "part"}
+
+
+class BadInput(click.ClickException):
+    """What a person typed cannot be used: one line saying what to fix, exit status 2, nothing stored."""
+
+    exit_code = 2
 
 
 class Context:
@@ -217,6 +225,7 @@ def queue_import_command(ctx: Context, directory):
     result = import_queue(ctx.sessions(), ctx.config, directory, actor=cli_actor())
     for name, post_id in result.imported:
         click.echo(f"imported {name} as post {post_id} (waiting for approval)")
+        _echo_findings(ctx, post_id)
     for name, post_id in result.already:
         click.echo(f"{name} was already imported as post {post_id}; moved to imported/")
     for name, error in result.rejected:
@@ -234,7 +243,144 @@ def queue_import_command(ctx: Context, directory):
 
 @main.group("posts")
 def posts_group():
-    """List, approve, reject, cancel and reschedule posts; settle those that need checking."""
+    """Add, list, approve, reject, cancel and reschedule posts; settle those that need checking."""
+
+
+class ImageOptions(click.Command):
+    """A command whose --alt, --decorative, --people and --part each describe the --image before them."""
+
+    def parse_args(self, ctx, args):
+        """Parse as usual (click checks each value), then group each image's answers by where they were typed."""
+        typed = list(args)
+        rest = super().parse_args(ctx, args)
+        ctx.params["images"] = image_groups(typed, self.params)
+        return rest
+
+
+def image_groups(args: list[str], params) -> list[dict]:
+    """Group each --image PATH with the --alt, --decorative, --people and --part typed after it."""
+    takes_value = {name: not param.is_flag for param in params if isinstance(param, click.Option)
+                   for name in param.opts}
+    groups: list[dict] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name, equals, value = token.partition("=")
+        if name not in takes_value:
+            continue
+        if takes_value[name] and not equals:
+            value = next(tokens, "")  # this option's value, even if it looks like an option (as click reads it)
+        if name == "--image":
+            groups.append({"path": value})
+        elif name in IMAGE_ANSWERS:
+            _answer(groups, name, True if name == "--decorative" else value)
+    return groups
+
+
+def _answer(groups: list[dict], option: str, value) -> None:
+    """Give the last --image this answer, refusing one before any --image or given twice."""
+    if not groups:
+        raise BadInput(f"{option} describes an image: put it after the --image PATH it belongs to")
+    key, image = IMAGE_ANSWERS[option], groups[-1]
+    if key in image:
+        raise BadInput(f"image {len(groups)} ({image['path']}) has {option} twice; give each --image one "
+                       f"{option}, after it")
+    image[key] = value
+
+
+IMAGE_HELP = """
+
+\b
+Attach up to 4 images. Each --image PATH is followed by its own answers:
+  --alt TEXT        what the image shows, for people who cannot see it
+  --decorative      instead of --alt, for an image that is only decoration
+  --people none     no one could be recognised in it, or
+  --people agreed   people could be, and they agreed to it being shared
+  --part N          the part of a thread it goes on (default 1, the first)
+\b
+Example:
+  recovery-voice posts add --text "Our walk on Sunday, all welcome." \\
+    --image walk.jpg --alt "Five people on a hill path in the sun" --people agreed \\
+    --image flyer.png --decorative --people none"""
+
+
+@command(posts_group, "add", cls=ImageOptions, epilog=IMAGE_HELP)
+@click.option("--text", metavar="TEXT", help="The post in your own words.")
+@click.option("--template", metavar="NAME", help="A template (see `templates list`), filled with --var.")
+@click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="A template field; repeat for each.")
+@click.option("--account", "accounts", multiple=True, metavar="NAME", help="An account; repeat for more (default all).")
+@click.option("--when", default="next-slot", show_default=True, metavar="WHEN",
+              help='"next-slot", or a time with its offset, like 2026-05-01T09:30:00+01:00.')
+@click.option("--theme", type=click.Choice(THEMES), help="The CHIME theme (a template brings its own).")
+@click.option("--content-warning", metavar="TEXT", help="A content warning shown before the post.")
+@click.option("--image", multiple=True, expose_value=False, metavar="PATH", help="An image file (up to 4).")
+@click.option("--alt", multiple=True, expose_value=False, metavar="TEXT", help="The alt text of the --image before.")
+@click.option("--decorative", is_flag=True, expose_value=False, help="The --image before is only decoration.")
+@click.option("--people", multiple=True, expose_value=False, type=click.Choice(PEOPLE_ANSWERS),
+              help="Could anyone be recognised in the --image before: none, or agreed.")
+@click.option("--part", multiple=True, expose_value=False, type=click.IntRange(1, 100), metavar="N",
+              help="The thread part the --image before goes on.")
+def posts_add_command(ctx: Context, text, template, variables, accounts, when, theme, content_warning, images):
+    """Queue a post (waiting for approval), with text or a template, and images with their alt text."""
+    draft = _cli_draft(text, template, variables, accounts, when, theme, content_warning)
+    if len(images) > attachments.MAX_IMAGES:
+        raise BadInput(f"attach at most {attachments.MAX_IMAGES} images, not {len(images)}; drop some --image")
+    new = [_cli_image(position, image) for position, image in enumerate(images, start=1)]
+    try:
+        post_id = add_post(ctx.sessions(), ctx.config, draft, new, cli_actor(), "command line")
+    except (PostProblem, TemplateProblem) as error:
+        raise BadInput(str(error)) from None
+    click.echo(f"queued post {post_id} (waiting for approval)")
+    _echo_findings(ctx, post_id)
+
+
+def _cli_draft(text, template, variables, accounts, when, theme, content_warning) -> Draft:
+    """The draft the options describe, refusing text and a template together, or --var without a template."""
+    if (text is None) == (template is None):
+        raise BadInput("give --text TEXT, or --template NAME with its --var KEY=VALUE fields (one of them)")
+    if variables and not template:
+        raise BadInput("--var fills a template's fields; use it with --template NAME")
+    values = {}
+    for variable in variables:
+        key, equals, value = variable.partition("=")
+        if not equals or not key.strip():
+            raise BadInput(f"--var {variable!r}: write KEY=VALUE, like --var name=Sam")
+        values[key.strip()] = value
+    return Draft(text=text, template=template, values=values if template else None,
+                 accounts=list(accounts) or None, when=when, theme=theme, content_warning=content_warning)
+
+
+def _cli_image(position: int, image: dict) -> attachments.NewImage:
+    """One --image and its answers as a NewImage, its file read (size checked first)."""
+    shown = image["path"]
+    if image.get("people") not in PEOPLE_ANSWERS:
+        raise BadInput(f"image {position} ({shown}): say whether anyone could be recognised in it: add "
+                       "--people none after its --image, or --people agreed if they could and agreed to it "
+                       "being shared")
+    if image.get("decorative") and image.get("alt", "").strip():
+        raise BadInput(f"image {position} ({shown}): has both --alt and --decorative; keep one")
+    try:
+        data = read_image(position, shown, Path(shown), "check the path (a relative one starts from the folder "
+                                                        "you run the command in)")
+    except PostProblem as error:
+        raise BadInput(str(error)) from None
+    return attachments.NewImage(data, shown, image.get("alt", ""), image.get("decorative", False),
+                                image["people"], int(image.get("part", 1)))
+
+
+def _echo_findings(ctx: Context, post_id: int) -> None:
+    """Print what the language check found in a new post's text and its images' alt text."""
+    with ctx.sessions()() as session:
+        post = session.get(Post, post_id)
+        lines = [f"  {f['severity']}: \"{f['text']}\" ({f['rule']}): {f['message']}" for f in post.findings]
+        for row in attachments.of_post(session, post_id):
+            if attachments.needs_alt(row):
+                lines.append(f"  error: image {row.position} has no alt text: people who cannot see it need one "
+                             "(approving it without one needs --override-reason)")
+            lines += [f"  {f['severity']}: \"{f['text']}\" in image {row.position}'s alt text ({f['rule']}): "
+                      f"{f['message']}" for f in row.findings]
+    click.echo("\n".join(lines) if lines else "  the language check found nothing to change")
 
 
 @command(posts_group, "list")
@@ -251,8 +397,14 @@ def posts_list_command(ctx: Context, status, fmt):
         click.echo("No posts.")
         return
     cells = [[str(r["id"]), r["status"], _local(ctx, r["due_at"]), ",".join(r["accounts"]),
-              r["worst_finding"] or "", logbook.shorten(r["text"], 50)] for r in rows]
-    click.echo(logbook.format_table(("id", "status", "due", "accounts", "language", "text"), cells))
+              r["worst_finding"] or "", _image_count(r["images"]), logbook.shorten(r["text"], 50)] for r in rows]
+    click.echo(logbook.format_table(("id", "status", "due", "accounts", "language", "images", "text"), cells))
+
+
+def _image_count(images: list[dict]) -> str:
+    """How many images a post has, and how many of them still need alt text."""
+    missing = sum(1 for image in images if not image["alt"].strip() and not image["decorative"])
+    return f"{len(images)} ({missing} without alt text)" if missing else str(len(images) or "")
 
 
 def _local(ctx: Context, iso: str | None) -> str:
