@@ -150,10 +150,7 @@ def import_file(sessions: sessionmaker, config: Config, path: Path, result: Impo
         return
     digest = hashlib.sha256(data).hexdigest()
     try:
-        post_id = _known(sessions, digest, path)  # before its images are stored again for nothing
-        existing = post_id is not None
-        if not existing:
-            existing, post_id = _create_once(sessions, config, path, data, digest, actor)
+        existing, post_id = _create_once(sessions, config, path, data, digest, actor)
     except PostProblem as error:
         reject(path, str(error), result)
         return
@@ -168,16 +165,6 @@ def import_file(sessions: sessionmaker, config: Config, path: Path, result: Impo
     except OSError as error:
         result.stuck.append((path.name, f"is post {post_id}, but could not be moved to imported/ "
                                         f"({error.strerror}); it stays in the queue and will not be imported twice"))
-
-
-def _known(sessions: sessionmaker, digest: str, path: Path) -> int | None:
-    """The post already made from a queue file with these bytes, if any."""
-    try:
-        with sessions() as session:
-            return session.scalar(select(Post.id).where(Post.source_digest == digest))
-    except OperationalError as error:
-        raise DatabaseError(f"cannot read the database ({error.orig}); {path.name} and the files after "
-                            "it stay in the queue, so run the import again when it is back") from None
 
 
 def _create_once(sessions: sessionmaker, config: Config, path: Path, data: bytes, digest: str,
@@ -325,6 +312,8 @@ def read_image(position: int, shown: str, path: Path, missing_hint: str) -> byte
         handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
     except FileNotFoundError:
         raise PostProblem(f"{which}: there is no such file; {missing_hint}") from None
+    except IsADirectoryError:
+        raise PostProblem(f"{which}: is a folder, not a file; give the path of an image file") from None
     except OSError as error:
         raise PostProblem(f"{which}: cannot be read ({error.strerror}); make it readable for the user "
                           "running recovery-voice") from None
