@@ -50,7 +50,9 @@ def new_account(pds, name=None):
 
 def bluesky_config(project, base_url, account, monkeypatch, extra_account=""):
     monkeypatch.setenv("RV_BSKY_PASSWORD", account["app_password"])
-    project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\nbackoff_seconds = 0.05\n", accounts=f"""
+    # No link cards: these posts link to example.org, and no test may fetch a page beyond this computer.
+    project.write_config(extra="[worker]\nrequest_timeout_seconds = 1\nbackoff_seconds = 0.05\n"
+                               "[linkcards]\nenabled = false\n", accounts=f"""
 [[accounts]]
 name = "bluesky"
 platform = "bluesky"

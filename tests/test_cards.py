@@ -25,13 +25,21 @@ from imagekit import SECRET_WORDS, encoded, phone_photo, screenshot
 from pdsserver import start_or_skip
 from test_bluesky_media import blob_bytes
 from test_bluesky_publisher import POST, new_account, records
-from test_linkcard import Site
+from test_linkcard import LOOPBACK_ONLY, Site
 
 CAFE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Fallback</title>
 <meta property="og:title" content="Tuesday recovery café">
 <meta property="og:description" content="Tea, toast and company, every Tuesday from 10.">
 <meta property="og:image" content="/flyer.jpg">
 </head><body>Welcome</body></html>"""
+
+
+@pytest.fixture(autouse=True)
+def loopback_only():
+    """test_linkcard's tripwire: any connection beyond this computer fails the test."""
+    LOOPBACK_ONLY.set()
+    yield
+    LOOPBACK_ONLY.clear()
 
 
 @pytest.fixture(scope="module")

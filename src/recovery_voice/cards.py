@@ -22,12 +22,13 @@ from sqlalchemy.engine import Engine
 
 from . import media
 from .linkcard import PLAIN_LINK, THUMB_MAX_BYTES, CardResult, fetch_card
-from .models import Post
+from .models import PAUSED, PENDING, SCHEDULED, Post
 from .publishers import Outgoing, OutgoingImage, Uploaded
 
 log = logging.getLogger("recovery_voice.cards")
 
 CARDS_PER_ROUND = 5  # at 5 s a fetch at most, a sweep never holds up publishing for long
+STILL_TO_GO = (PENDING, SCHEDULED, PAUSED)  # a post already out or given up needs no card (and the index is used)
 THUMB_POSITION = 0  # the thumbnail's position among a part's recorded uploads (images are 1 to 4)
 THUMB_LIMITS = media.ImageLimits(THUMB_MAX_BYTES)
 TURNED_OFF = f"link cards are turned off ([linkcards] enabled = false), so {PLAIN_LINK}"
@@ -78,7 +79,8 @@ def _pending(engine: Engine, now: datetime, claim_timeout: timedelta, limit: int
     with engine.connect() as connection:
         rows = connection.execute(
             select(Post.id, Post.link_card)
-            .where(Post.link_card.is_not(None), Post.link_card["pending"].as_boolean() == True)  # noqa: E712
+            .where(Post.status.in_(STILL_TO_GO), Post.link_card.is_not(None),
+                   Post.link_card["pending"].as_boolean() == True)  # noqa: E712
             .order_by(Post.id).limit(limit * 2)
         ).all()
     return [(post_id, card) for post_id, card in rows if not card.get("claim") or card.get("since", "") < stale][:limit]
