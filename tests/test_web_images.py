@@ -270,3 +270,21 @@ def test_a_decorative_image_with_alt_text_is_sent_back_to_choose_one(app, projec
     html = compose(client, image_1_file=(phone_photo(), "a.jpg"), image_1_alt="A flyer.", image_1_decorative="1",
                    image_1_people="none").get_data(as_text=True)
     assert "marked decorative but has alt text" in field_error(html, "image-1-alt")
+
+
+def test_the_post_page_shows_a_link_card_or_says_bluesky_will_show_a_plain_link(app, project, sessions):
+    [thumb] = store_new(project.config.media_dir, [NewImage(encoded(gradient_noise(120, 63), "PNG"), "t.png",
+                                                            people="none")])
+    with transaction(sessions) as session:
+        for text in ("Our café: https://example.org/cafe", "Our walk: https://example.org/walk"):
+            create_post(session, project.config, Draft(text=text))
+        session.get(Post, 1).link_card = {"uri": "https://example.org/cafe", "title": "The Recovery Café",
+                                          "description": "Tea and company, Thursdays.", "thumb": thumb.digest}
+        session.get(Post, 2).link_card = {"uri": "https://example.org/walk", "problem": "the page took too long"}
+    client = client_as(app, "volunteer")
+    card = client.get("/posts/1").get_data(as_text=True)
+    assert "The Recovery Café" in card and "Tea and company, Thursdays." in card and "/media/card/1" in card
+    assert client.get("/media/card/1").status_code == 200 and client.get("/media/card/2").status_code == 404
+    plain = client.get("/posts/2").get_data(as_text=True)
+    assert "The page took too long. Bluesky will show a plain link." in plain
+    assert client_as(app, "storyteller").get("/media/card/1").status_code == 403
