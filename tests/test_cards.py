@@ -21,10 +21,11 @@ from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker
 
+from faultproxy import FaultProxy, route
 from imagekit import SECRET_WORDS, encoded, phone_photo, screenshot
 from pdsserver import start_or_skip
 from test_bluesky_media import blob_bytes
-from test_bluesky_publisher import POST, new_account, records
+from test_bluesky_publisher import new_account, records
 from test_linkcard import LOOPBACK_ONLY, Site
 
 CAFE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Fallback</title>
@@ -44,7 +45,7 @@ def loopback_only():
 
 @pytest.fixture(scope="module")
 def pds():
-    server = start_or_skip()
+    server = start_or_skip(did_doc_with_session=False)  # the SDK stays on a proxy's URL after logging in
     yield server
     server.stop()
 
@@ -58,9 +59,10 @@ def site():
     server.close()
 
 
-def configure(project, monkeypatch, pds, *, private="true", enabled="true"):
+def configure(project, monkeypatch, pds, *, private="true", enabled="true", base_url=None):
     """A project with one Bluesky account on the PDS (or an unreachable one) and the [linkcards] switches."""
     account = new_account(pds) if pds else {"handle": "nobody.test", "app_password": "unused"}
+    base_url = base_url or (pds.url if pds else "http://127.0.0.1:9")
     monkeypatch.setenv("RV_BSKY_PASSWORD", account["app_password"])
     project.write_config(
         extra=f"[worker]\nrequest_timeout_seconds = 2\nbackoff_seconds = 0.05\n"
@@ -69,7 +71,7 @@ def configure(project, monkeypatch, pds, *, private="true", enabled="true"):
 [[accounts]]
 name = "bluesky"
 platform = "bluesky"
-base_url = "{pds.url if pds else 'http://127.0.0.1:9'}"
+base_url = "{base_url}"
 handle = "{account['handle']}"
 app_password_env = "RV_BSKY_PASSWORD"
 """)
@@ -204,3 +206,22 @@ def test_a_delivery_due_while_its_card_is_still_being_fetched_goes_with_a_plain_
     [record] = records(pds, account["did"])
     assert "embed" not in record["value"]
     assert "goes out with a plain link: the link card for" in caplog.text
+
+
+def test_a_lost_answer_after_the_thumbnail_went_up_reuses_it_and_makes_one_post(project, pds, site, monkeypatch,
+                                                                                  clock):
+    with FaultProxy(pds.url, platform="bluesky", hold=3.0) as proxy:
+        account = configure(project, monkeypatch, pds, base_url=proxy.base_url)
+        queue(project, clock, f"Our café: {site.url('/cafe')}")
+        proxy.fail_next("timeout_before", match=route("POST", "/xrpc/com.atproto.repo.createRecord"))
+        worker = Worker(project.config, project.sessions, clock)
+        worker.run_due()  # the thumbnail is uploaded and recorded; the post's answer never comes, and it is not there
+        assert records(pds, account["did"]) == []
+        clock.now += timedelta(minutes=5)
+        worker.run_due()
+        uploads = [r for r in proxy.records if r.path.startswith("/xrpc/com.atproto.repo.uploadBlob")]
+    assert len(uploads) == 1
+    [record] = records(pds, account["did"])
+    with project.sessions() as session:
+        [recorded] = session.scalars(select(DeliveryMedia.remote_id)).all()
+    assert record["value"]["embed"]["external"]["thumb"]["ref"]["$link"] == recorded
