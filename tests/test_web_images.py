@@ -3,13 +3,14 @@ nothing stored, stored images carried between tries in a signed field, and the m
 
 import io
 import re
+from datetime import date
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from imagekit import SECRET_WORDS, encoded, gradient_noise, phone_photo, png_header
-from recovery_voice.attachments import Attached, store_new, NewImage
+from recovery_voice.attachments import NewImage, store_new
 from recovery_voice.db import transaction
 from recovery_voice.models import Attachment, Post, Story, User
 from recovery_voice.posts import Draft, create_post
@@ -174,7 +175,7 @@ def story_with_photo(project, sessions, who="storyteller") -> tuple[int, str]:
         author = session.scalar(select(User).where(User.email == PEOPLE[who]))
         story = submit(session, project.config, author, StoryDraft(
             "By the river", "I sat here the day I chose recovery.", "anonymous", None, ["outbox"],
-            consent_until=__import__("datetime").date(2099, 1, 1), images=[photo]))
+            consent_until=date(2099, 1, 1), images=[photo]))
         return story.id, photo.digest
 
 
@@ -195,9 +196,8 @@ def test_only_the_storyteller_and_admins_see_a_storys_photo_and_staff_see_a_post
     assert client_as(app, "admin").get("/media/../rv.db").status_code == 404
 
 
-def test_the_preview_variant_is_smaller_and_served_as_its_own_type(app, project, sessions):
+def test_pages_get_a_smaller_preview_variant_served_as_its_own_type(app, project, sessions):
     big = encoded(gradient_noise(3000, 2000, sigma=60), "JPEG", quality=95)
-    story_id, _ = story_with_photo(project, sessions)
     [image] = store_new(project.config.media_dir, [NewImage(big, "big.jpg", people="none")])
     with transaction(sessions) as session:
         create_post(session, project.config, Draft(text="Our café is open.", images=[image]))

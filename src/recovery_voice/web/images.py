@@ -109,7 +109,7 @@ def read_slots(media_dir, with_part: bool = True) -> list[Slot]:
     A file that is refused is not stored and its message goes next to its file field; a file that is fine is
     stored even when something else in the form needs changing, so it need not be attached again.
     """
-    slots = [_read_slot(position, with_part) for position in range(1, SLOTS + 1)]
+    slots = [_read_slot(media_dir, position, with_part) for position in range(1, SLOTS + 1)]
     for index, slot in enumerate(slots):
         if request.form.get(f"image-{slot.position}-remove"):
             slots[index] = Slot(slot.position)  # removed, with what was said about it
@@ -120,24 +120,29 @@ def read_slots(media_dir, with_part: bool = True) -> list[Slot]:
     return slots
 
 
-def _read_slot(position: int, with_part: bool) -> Slot:
+def _read_slot(media_dir, position: int, with_part: bool) -> Slot:
     """One slot's answers from the form, and the stored image its signed hidden field names, if genuine."""
     key = f"image-{position}-"
     people = request.form.get(key + "people")
-    part = (request.form.get(key + "part") or "1").strip() if with_part else 1
     slot = Slot(position, alt=request.form.get(key + "alt", ""), decorative=bool(request.form.get(key + "decorative")),
                 people=people if people in PEOPLE_ANSWERS else None,
-                part=int(part) if str(part).isdigit() and len(str(part)) < 4 else part)
+                part=_part(request.form.get(key + "part")) if with_part else 1)
     token = request.form.get(key + "kept")
     if token:
-        _keep(slot, kept_digest(token))
+        _keep(media_dir, slot, kept_digest(token))
     return slot
 
 
-def _keep(slot: Slot, digest: str | None) -> None:
+def _part(typed: str | None) -> int | str:
+    """The thread part as a number when it is one (1 when left empty); else as typed, for its message."""
+    text = (typed or "1").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 4 else text
+
+
+def _keep(media_dir, slot: Slot, digest: str | None) -> None:
     """Put a stored image back in its slot; a forged or stale value, or a file gone, asks for the file again."""
     try:
-        stored = media.find_stored(current_app.config["RV_CONFIG"].media_dir, digest) if digest else None
+        stored = media.find_stored(media_dir, digest) if digest else None
     except (FileNotFoundError, OSError):
         stored = None
     if stored is None:
