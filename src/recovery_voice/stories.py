@@ -206,7 +206,8 @@ def erase_post_text(session: Session, post_id: int, now: datetime) -> None:
     consent ends now, so no retry, resume or resend can ever send the erased (empty) text.
     """
     session.execute(update(Post).where(Post.id == post_id)
-                    .values(text="", content_warning=None, findings=[], worst_finding=None, template_vars=None))
+                    .values(text="", content_warning=None, findings=[], worst_finding=None, template_vars=None,
+                            link_card=None))
     session.execute(update(Delivery).where(Delivery.post_id == post_id).values(consent_ends_at=now))
 
 
