@@ -233,3 +233,13 @@ def test_a_database_that_cannot_be_written_leaves_the_file_queued_and_no_image_s
     result = import_queue(session_factory(engine), project.config)  # and once the lock is gone, it goes in
     assert result.imported and len(media_files(project)) == 1
 
+
+
+def test_a_loop_of_links_or_a_path_with_a_control_character_is_refused_with_a_note(project, sessions, photos):
+    (photos / "a.jpg").symlink_to(photos / "b.jpg")
+    (photos / "b.jpg").symlink_to(photos / "a.jpg")
+    queue_post(project, "loop.toml", image_table("photos/a.jpg"))
+    queue_post(project, "nul.toml", '[[images]]\npath = "photos/walk\\u0000.jpg"\npeople = "none"\n')
+    import_queue(sessions, project.config)
+    assert "image 1 (photos/a.jpg): is a loop of links that never reaches a file" in note(project, "loop.toml")
+    assert "image 1: the path 'photos/walk\\x00.jpg' holds a control character" in note(project, "nul.toml")

@@ -268,6 +268,9 @@ def _check_image_table(position: int, table: dict) -> None:
     if not isinstance(path, str) or not path.strip():
         raise PostProblem(f'image {position} has no path; add path = "photo.jpg" (relative to the queue '
                           "file's folder)")
+    if any(ord(character) < 32 or ord(character) == 127 for character in path):
+        raise PostProblem(f"image {position}: the path {path!r} holds a control character (like a line break); "
+                          "type the file's name again")
     which = f"image {position} ({path})"
     if not isinstance(table.get("alt", ""), str):
         raise PostProblem(f'{which}: alt must be quoted text, like alt = "Two people on a hill path"')
@@ -297,7 +300,11 @@ def inside_folder(folder: Path, position: int, shown: str) -> Path:
         raise PostProblem(f"image {position} ({shown}): the path must be relative to the queue file's folder, "
                           "like images/walk.jpg; copy the image into the queue folder")
     base = folder.resolve()
-    target = (base / shown).resolve()  # follows links, so a link pointing out of the folder is caught too
+    try:
+        target = (base / shown).resolve()  # follows links, so a link pointing out of the folder is caught too
+    except (RuntimeError, OSError):
+        raise PostProblem(f"image {position} ({shown}): is a loop of links that never reaches a file; give the "
+                          "image's own path, like images/walk.jpg") from None
     if not target.is_relative_to(base):
         raise PostProblem(f"image {position} ({shown}): leads outside the queue folder {folder}; copy the image "
                           "into it (a subfolder like images/ is fine)")
