@@ -288,3 +288,18 @@ def test_the_post_page_shows_a_link_card_or_says_bluesky_will_show_a_plain_link(
     plain = client.get("/posts/2").get_data(as_text=True)
     assert "The page took too long. Bluesky will show a plain link." in plain
     assert client_as(app, "storyteller").get("/media/card/1").status_code == 403
+
+
+def test_alt_text_is_language_checked_in_the_form_and_its_findings_reach_the_review_page(app, project):
+    volunteer = client_as(app, "volunteer")
+    alt = "A junkie asleep on a bench."
+    html = compose(volunteer, action="check", image_1_file=(phone_photo(), "a.jpg"), image_1_alt=alt,
+                   image_1_people="none").get_data(as_text=True)
+    box = html[html.index('id="image-1-alt-findings"'):]
+    assert "Needs changing: “A junkie”" in box[:box.index("</div>")]
+    assert "Alt text check" in html[html.index('id="preview"'):]
+    assert compose(volunteer, image_1_file=(phone_photo(), "a.jpg"), image_1_alt=alt,
+                   image_1_people="none").status_code == 302
+    review = client_as(app, "admin").get("/review").get_data(as_text=True)
+    card = review[review.index('id="post-1"'):]
+    assert "Needs changing" in card and "Why it should go out as it is" in card
