@@ -313,7 +313,7 @@ class MastodonServer:
         return self._call("GET", MEDIA_CONTROL)["polled"]
 
     def uploads(self) -> list[dict]:
-        """Every media upload the server answered, in order: ``file`` (the name sent), ``id``, ``status``, ``at``."""
+        """Every media upload the server answered: ``file`` (the name sent), ``id``, ``status``, ``at`` (its arrival)."""
         return self._call("GET", MEDIA_CONTROL)["uploads"]
 
     def faults(self) -> list[dict]:
@@ -391,12 +391,13 @@ class _SlowMediaProcessing:
                                              "uploads": self.uploads}).encode())
 
     async def _upload(self, scope, receive, send):
+        arrived = time.time()  # when the upload began: a client killed during it never hears the answer
         sent = await _body(receive)
         status, headers, body = await _captured(self.app, scope, _replay(sent))
         named = re.search(rb'filename="([^"]*)"', sent)
         media_id = str(json.loads(body).get("id")) if status == 200 else None
         self.uploads.append({"file": named.group(1).decode(errors="replace") if named else None, "id": media_id,
-                             "status": status, "at": time.time()})
+                             "status": status, "at": arrived})
         if status == 200 and self.polls:
             self.pending[media_id] = self.polls
             status, body = 202, _unprocessed(json.loads(body))

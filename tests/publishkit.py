@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from recovery_voice.attachments import NewImage, store_new
 from recovery_voice.db import transaction
-from recovery_voice.models import PEOPLE_AGREED, PEOPLE_NONE, Account, Delivery, DeliveryMedia
+from recovery_voice.models import PEOPLE_AGREED, PEOPLE_NONE, Account, Attachment, Delivery, DeliveryMedia, DeliveryPart
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
 
@@ -55,6 +55,7 @@ def recorded_media(project) -> dict[str, list[tuple[int, int, int, str, str]]]:
 
 
 def sha256(data: bytes) -> str:
+    """The bytes' SHA-256 in hex, as media.py names a fitted image."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -67,3 +68,53 @@ def repeated_without_a_kill(times: dict[str, list[float]], kills: list[float]) -
             if not any(before <= kill <= after for kill in kills):
                 found[digest] += 1
     return dict(found)
+
+
+# What each network holds, checked against what the database recorded ------------------------------------------
+
+
+def mastodon_media(statuses: list[dict]) -> dict[str, list[str]]:
+    """The media ids each Mastodon status carries, by status id."""
+    return {str(s["id"]): [str(a["id"]) for a in s.get("media_attachments") or []] for s in statuses}
+
+
+def bluesky_media(records: list[dict]) -> dict[str, list[str]]:
+    """The blob CIDs each Bluesky record carries as images, by record URI."""
+    embeds = {r["uri"]: r["value"].get("embed") or {} for r in records}
+    return {uri: [i["image"]["ref"]["$link"] for i in embed.get("images", [])] for uri, embed in embeds.items()}
+
+
+def x_media(created: list[dict]) -> dict[str, list[str]]:
+    """The media ids each tweet carries, by tweet id."""
+    return {t["id"]: list(t.get("media_ids") or []) for t in created}
+
+
+def media_problems(project, account: str, attached: dict[str, list[str]]) -> list[str]:
+    """Where a published delivery's parts do not carry exactly the uploads recorded for them, each once, and all
+    of its post's images."""
+    with project.sessions() as session:
+        parts = session.execute(select(Delivery.id, Delivery.post_id, DeliveryPart.number, DeliveryPart.remote_id)
+                                .join(DeliveryPart, DeliveryPart.delivery_id == Delivery.id)
+                                .join(Account, Account.id == Delivery.account_id)
+                                .where(Account.name == account, Delivery.status == "published")).all()
+        wanted = Counter(session.scalars(select(Attachment.post_id).where(Attachment.post_id.is_not(None))))
+    recorded = defaultdict(list)
+    for delivery_id, number, _position, _digest, remote_id in recorded_media(project)[account]:
+        recorded[(delivery_id, number)].append(remote_id)
+    problems, carried = [], Counter()
+    for delivery_id, post_id, number, remote_id in parts:
+        got, want = attached.get(remote_id, []), recorded.get((delivery_id, number), [])
+        if got != want or len(set(got)) != len(got):
+            problems.append(f"{account} delivery {delivery_id} part {number} carries {got}, recorded {want}")
+        carried[(delivery_id, post_id)] += len(got)
+    problems += [f"{account} delivery {delivery_id} carries {count} images of {wanted[post_id]}"
+                 for (delivery_id, post_id), count in carried.items() if count != wanted[post_id]]
+    return problems
+
+
+def upload_times(uploads: list[tuple[str, float]]) -> dict[str, list[float]]:
+    """When each image (named by its fitted digest, or the start of it) arrived at the network, each time."""
+    found = defaultdict(list)
+    for name, at in uploads:
+        found[name].append(at)
+    return found

@@ -1,7 +1,8 @@
 """The worker is killed with SIGKILL at random moments while it publishes to X, Mastodon and Bluesky.
 
 No post may appear twice on Mastodon or Bluesky, none more than once on X, and none may be lost:
-each ends published, or failed or needing review with its reason.
+each ends published, or failed or needing review with its reason. Every fifth post carries images: each
+published part carries exactly the uploads recorded for it, and an image is uploaded again only after a kill.
 """
 
 import os
@@ -19,11 +20,15 @@ from sqlalchemy import select
 
 from recovery_voice.db import transaction
 from recovery_voice.models import Account, Delivery, DeliveryPart, LogEntry
+from recovery_voice.attachments import store_new
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
 
 from conftest import Project
+from faultproxy import FaultProxy
 from mastodonserver import MastodonServer
+from publishkit import (bluesky_media, mastodon_media, media_problems, photo, recorded_media,
+                        repeated_without_a_kill, upload_times, x_media)
 from pdsserver import start_or_skip
 from test_bluesky_publisher import PASSWORD, records
 from xapi import XApiServer
@@ -41,6 +46,15 @@ def story(n: int) -> str:
     if n % 5:
         return f"Post {n}: recovery is possible, and our café is open to everyone today."
     return " ".join(f"Story {n}, sentence {s}: people walked beside me and I found my way back." for s in range(12))
+
+
+def images_for(n: int) -> list:
+    """Every fifth post (the threads) carries photos: one on part 1, or one chosen for part 2 and one for part 3."""
+    if n % 5:
+        return []
+    if n % 10:
+        return [photo(part=2, size=(320, 240)), photo(part=3, size=(320, 240))]
+    return [photo(size=(320, 240))]
 
 
 def accounts(x_url, mastodon_url, pds_url, handle) -> str:
@@ -69,13 +83,15 @@ app_password_env = "RV_BSKY_PASSWORD"
 """
 
 
-def queue_all(project: Project) -> None:
-    """Queue and approve POSTS posts for each account, all due now."""
+def queue_all(project: Project, posts: int = POSTS) -> None:
+    """Queue and approve `posts` posts for each account, all due now, every fifth with its own photos."""
     now = datetime.now(timezone.utc)
+    wanted = [(n, name) for n in range(posts) for name in ("x", "mastodon", "bluesky")]  # interleaved: kills hit all
+    images = {key: store_new(project.config.media_dir, images_for(key[0])) for key in wanted}
     with transaction(project.sessions) as session:
         ids = [create_post(session, project.config, Draft(text=f"{name.upper()} {story(n)}", accounts=[name],
-                                                          when=now.isoformat()), now=now - timedelta(minutes=1)).id
-               for n in range(POSTS) for name in ("x", "mastodon", "bluesky")]  # interleaved, so kills hit all three
+                                                          when=now.isoformat(), images=images[(n, name)]),
+                           now=now - timedelta(minutes=1)).id for n, name in wanted]
         approve(session, project.config, ids, "admin@example.org", now=now - timedelta(minutes=1))
 
 
@@ -109,9 +125,10 @@ def wait_for_a_call(project: Project, rng: random.Random, since: datetime, limit
     time.sleep(rng.uniform(0.0, 0.01))
 
 
-def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[int, list[str]]:
-    """Run one worker at a time, killing it KILLS times (one in four at a random moment, the rest mid-call), then let it finish."""
-    kills, errors = 0, []
+def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[list[float], list[str]]:
+    """Run one worker at a time, killing it KILLS times (one in four at a random moment, the rest mid-call), then let
+    it finish; return when each kill was sent."""
+    kills, errors, killed_at = 0, [], []
     started, worker = datetime.now(timezone.utc), start_worker(project, env)
     deadline = time.monotonic() + 420
     try:
@@ -121,6 +138,7 @@ def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[in
             else:
                 time.sleep(rng.uniform(1.0, 2.0) if kills < KILLS else 0.5)
             if kills < KILLS and unsettled(project):
+                killed_at.append(time.time())
                 worker.send_signal(signal.SIGKILL)
                 worker.wait()
                 kills += 1
@@ -128,37 +146,64 @@ def kill_repeatedly(project: Project, env: dict, rng: random.Random) -> tuple[in
     finally:
         worker.terminate()
         errors.append(worker.communicate(timeout=30)[1])
-    return kills, errors
+    return killed_at, errors
 
 
 @pytest.fixture(scope="module")
 def pds():
-    server = start_or_skip(rate_limits=False)
+    # The login answer must not move the SDK to another URL, or the proxy counting uploads would be bypassed.
+    server = start_or_skip(rate_limits=False, did_doc_with_session=False)
     yield server
     server.stop()
+
+
+def repeats_after_no_kill(times: dict[str, list[float]], kills: list[float], excused: set[str]) -> dict[str, int]:
+    """Images uploaded again with no kill in between, leaving out those whose upload failed and was retried."""
+    return {name: count for name, count in repeated_without_a_kill(times, kills).items() if name not in excused}
+
+
+def upload_retried(project: Project) -> set[int]:
+    """Deliveries with an attempt that ended on a failed upload (a timeout on a busy machine): a repeat is allowed."""
+    with project.sessions() as session:
+        return set(session.scalars(select(LogEntry.delivery_id).where(LogEntry.event == "retry",
+                                                                      LogEntry.error.like("%upload%"))))
+
+
+def excused_images(project: Project, account: str, key) -> set[str]:
+    """The images (named as the network's upload records name them) of deliveries whose upload was retried."""
+    retried = upload_retried(project)
+    return {key(digest) for delivery_id, _, _, digest, _ in recorded_media(project)[account] if delivery_id in retried}
 
 
 def test_killing_the_worker_at_random_never_doubles_or_loses_a_post(tmp_path, pds):
     rng = random.Random(int(os.environ.get("RV_FAULT_SEED", "5")))
     project = Project(tmp_path)
     bsky = pds.create_account("fault.test", PASSWORD)
-    with XApiServer(*X_KEYS.values(), post_limit=10**6, latency=0.03) as x_api, MastodonServer() as mastodon:
+    with XApiServer(*X_KEYS.values(), post_limit=10**6, latency=0.03) as x_api, MastodonServer() as mastodon, \
+            FaultProxy(pds.url, platform="bluesky") as b_proxy:  # only forwards, keeping each upload's digest
         token = mastodon.create_user("faults")
         mastodon.add_fault("latency", delay_ms=30, count=None)  # as slow as a real instance, like the X fake
         env = {**X_KEYS, "RV_MASTODON_TOKEN": token,
                "RV_BSKY_PASSWORD": pds.app_password("fault.test", PASSWORD, "recovery-voice")}
         project.write_config(extra="[worker]\nrequest_timeout_seconds = 2\nclaim_timeout_seconds = 5\n"
                                    "recheck_seconds = 0.3\nbatch_size = 5\nbackoff_seconds = 0.2\n",
-                             accounts=accounts(x_api.base_url, mastodon.base_url, pds.url, "fault.test"))
+                             accounts=accounts(x_api.base_url, mastodon.base_url, b_proxy.base_url, "fault.test"))
         project.cli("init", check=True)
         project.init_db()
         queue_all(project)
-        kills, errors = kill_repeatedly(project, env, rng)
+        killed_at, errors = kill_repeatedly(project, env, rng)
+        kills = len(killed_at)
         x_api.wait_idle()
-        statuses = [s["id"] for s in mastodon.statuses(token=token)]
+        b_proxy.wait_idle()
+        mastodon_statuses = mastodon.statuses(token=token)
+        statuses = [s["id"] for s in mastodon_statuses]
         mastodon_texts = mastodon.texts(token=token)
-        x_texts = [t["text"] for t in x_api.created]
-    bluesky_texts = [r["value"]["text"] for r in records(pds, bsky["did"])]
+        x_created = x_api.created
+        x_texts = [t["text"] for t in x_created]
+        mastodon_uploads = [(u["file"].split(".")[0], u["at"]) for u in mastodon.uploads()]
+        bluesky_uploads = [(r.body_sha256, r.at) for r in b_proxy.records if r.path.endswith("uploadBlob")]
+    bluesky_records = records(pds, bsky["did"])
+    bluesky_texts = [r["value"]["text"] for r in bluesky_records]
     with project.sessions() as session:
         rows = session.execute(select(Delivery.id, Account.name, Delivery.status, Delivery.last_error)
                                .join(Account, Account.id == Delivery.account_id)).all()
@@ -169,6 +214,10 @@ def test_killing_the_worker_at_random_never_doubles_or_loses_a_post(tmp_path, pd
             LogEntry.error.like("%the worker stopped while publishing%"))).all()
     print(f"{kills} kills; calls cut off by a kill: {Counter(interrupted)}; outcomes: "
           f"{Counter((name, status) for _, name, status, _ in rows)}")
+
+    print("uploads per image: " + "; ".join(f"{name} {dict(Counter(map(len, upload_times(uploads).values())))}"
+                                              for name, uploads in (("mastodon", mastodon_uploads),
+                                                                    ("bluesky", bluesky_uploads))))
 
     assert kills == KILLS, errors
     # Kills land in calls, not just between them (each network's crash path also has its own test).
@@ -189,6 +238,16 @@ def test_killing_the_worker_at_random_never_doubles_or_loses_a_post(tmp_path, pd
     # On X an unknown outcome goes to a person: at most one per kill, and each has the facts to check.
     assert by_platform[("x", "needs_review")] <= KILLS
     assert recorded["x"] <= len(x_texts) <= recorded["x"] + by_platform[("x", "needs_review")]
+    # Images: each published part carries exactly the uploads recorded for it, once, and every image of its post.
+    assert sum(len(found) for found in recorded_media(project).values()) >= POSTS * 3 // 5
+    assert media_problems(project, "mastodon", mastodon_media(mastodon_statuses)) == []
+    assert media_problems(project, "bluesky", bluesky_media(bluesky_records)) == []
+    assert media_problems(project, "x", x_media(x_created)) == []
+    # An image goes again only when a kill cut its upload off before it was recorded (or its upload failed).
+    assert repeats_after_no_kill(upload_times(mastodon_uploads), killed_at,
+                                 excused_images(project, "mastodon", lambda digest: digest[:16])) == {}
+    assert repeats_after_no_kill(upload_times(bluesky_uploads), killed_at,
+                                 excused_images(project, "bluesky", lambda digest: digest)) == {}
 
 
 # The database is killed during publishing --------------------------------------------------------------------------

@@ -190,7 +190,8 @@ def test_a_429_on_the_media_upload_holds_the_account_until_the_reset_then_the_po
 
 def test_each_upload_counts_against_the_accounts_allowance_and_waits_for_its_reset(project, networks, x_api, clock):
     x_api.stop()
-    with XApiServer(*X_KEYS.values(), post_limit=3) as limited:  # three tweets a window: the posts' allowance
+    # Three tweets in a 10-minute window: the posts' allowance; the media routes' own windows are longer and wider.
+    with XApiServer(*X_KEYS.values(), post_limit=3, post_window=600) as limited:
         configure(project, limited.base_url, "http://127.0.0.1:9", "http://127.0.0.1:9", networks["handle"])
         queue_with_images(project, "A first post, without images.", [], ["x"], clock.now)
         publish(project, clock)  # the answer says two posts are left

@@ -1,29 +1,28 @@
 """A storm: 30% of every request to X, Mastodon and Bluesky is answered with a 429, a 500 or a timeout.
 
 Every post still ends published (on X a lost answer goes to a person, as it must), none appears twice,
-and no request is sent while a 429's reset header says to wait.
+and no request is sent while a 429's reset header says to wait. Every fifth post carries images, uploads
+included in the storm: each published part carries exactly the uploads recorded for it, each once.
 """
 
 import os
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from recovery_voice.db import transaction
 from recovery_voice.models import Account, Delivery
-from recovery_voice.posts import Draft, create_post
-from recovery_voice.review import approve
 from recovery_voice.worker import Worker
 
 from conftest import Project
 from faultproxy import FaultProxy
 from mastodonserver import MastodonServer
 from pdsserver import start_or_skip
+from publishkit import bluesky_media, mastodon_media, media_problems, recorded_media, x_media
 from test_bluesky_publisher import PASSWORD, records
-from test_publish_faults import X_KEYS, accounts, story
+from test_publish_faults import X_KEYS, accounts, queue_all
 from xapi import XApiServer
 
 pytestmark = pytest.mark.slow  # a quick run leaves it out with -m "not slow"
@@ -38,15 +37,6 @@ def pds():
     server = start_or_skip(rate_limits=False, did_doc_with_session=False)
     yield server
     server.stop()
-
-
-def queue_all(project: Project) -> None:
-    now = datetime.now(timezone.utc)
-    with transaction(project.sessions) as session:
-        ids = [create_post(session, project.config, Draft(text=f"{name.upper()} {story(n)}", accounts=[name],
-                                                          when=now.isoformat()), now=now - timedelta(minutes=1)).id
-               for n in range(POSTS) for name in ("x", "mastodon", "bluesky")]
-        approve(session, project.config, ids, "admin@example.org", now=now - timedelta(minutes=1))
 
 
 def run_until_settled(project: Project, seconds: float) -> Worker:
@@ -81,20 +71,24 @@ def test_a_storm_of_429s_500s_and_timeouts_loses_and_doubles_nothing(tmp_path, p
                                    "backoff_seconds = 0.1\nmax_attempts = 30\nreset_margin_seconds = 0.2\n",
                              accounts=accounts(x_proxy.base_url, m_proxy.base_url, b_proxy.base_url, "storm.test"))
         project.init_db()
-        queue_all(project)
+        queue_all(project, POSTS)
         for proxy in (x_proxy, m_proxy, b_proxy):
             proxy.storm(rate=0.3, kinds=("429", "500", "timeout"))
         run_until_settled(project, 240)
         for proxy in (x_proxy, m_proxy, b_proxy):
             proxy.calm()
             proxy.wait_idle()
-        x_texts = [t["text"] for t in x_api.created]
+        x_created = x_api.created
+        x_texts = [t["text"] for t in x_created]
+        mastodon_statuses = mastodon.statuses(token=token)
         mastodon_texts = mastodon.texts(token=token)
         faults = {name: Counter(r.outcome for r in proxy.records)
                   for name, proxy in (("x", x_proxy), ("mastodon", m_proxy), ("bluesky", b_proxy))}
         violations = [v for proxy in (x_proxy, m_proxy, b_proxy) for v in proxy.violations]
-        x_timeouts = [r for r in x_proxy.records if r.outcome == "timeout" and r.method == "POST"]
-    bluesky_texts = [r["value"]["text"] for r in records(pds, bsky["did"])]
+        x_timeouts = [r for r in x_proxy.records if r.outcome == "timeout" and r.method == "POST"
+                      and r.path == "/2/tweets"]  # a lost upload answer is simply uploaded again
+    bluesky_records = records(pds, bsky["did"])
+    bluesky_texts = [r["value"]["text"] for r in bluesky_records]
     with project.sessions() as session:
         outcomes = Counter(session.execute(select(Account.name, Delivery.status)
                                            .join(Account, Account.id == Delivery.account_id)).all())
@@ -112,3 +106,8 @@ def test_a_storm_of_429s_500s_and_timeouts_loses_and_doubles_nothing(tmp_path, p
     assert outcomes[("x", "published")] + outcomes[("x", "needs_review")] == POSTS, outcomes
     for texts in (x_texts, mastodon_texts, bluesky_texts):
         assert max(Counter(texts).values()) == 1, "a post appeared twice"
+    # Images, their uploads caught in the storm too: each published part carries exactly what was recorded for it.
+    assert sum(len(found) for name, found in recorded_media(project).items() if name != "x") == POSTS * 3 // 5
+    assert media_problems(project, "mastodon", mastodon_media(mastodon_statuses)) == []
+    assert media_problems(project, "bluesky", bluesky_media(bluesky_records)) == []
+    assert media_problems(project, "x", x_media(x_created)) == []
