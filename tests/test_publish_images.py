@@ -10,9 +10,10 @@ import requests
 from PIL import Image
 from sqlalchemy import select
 
-from recovery_voice import deletion
+from recovery_voice import deletion, dispatch
 from recovery_voice.db import transaction
 from recovery_voice.models import Account, Delivery, LogEntry, RateLimit
+from recovery_voice.publishers import Uploaded
 from recovery_voice.worker import Worker
 
 from faultproxy import FaultProxy, route
@@ -66,9 +67,10 @@ def networks(project, x_api, mastodon, pds, monkeypatch, request):
     return {"token": token, "did": bluesky["did"], "handle": bluesky["handle"]}
 
 
-def configure(project, x_url, mastodon_url, pds_url, handle):
+def configure(project, x_url, mastodon_url, pds_url, handle, worker=""):
     project.write_config(extra="[worker]\nrequest_timeout_seconds = 5\nbackoff_seconds = 0.05\n"
-                               "reset_margin_seconds = 0.2\n", accounts=accounts(x_url, mastodon_url, pds_url, handle))
+                               f"reset_margin_seconds = 0.2\n{worker}",
+                         accounts=accounts(x_url, mastodon_url, pds_url, handle))
 
 
 def publish(project, clock=None) -> Worker:
@@ -224,6 +226,38 @@ def test_an_image_x_refuses_for_good_fails_the_delivery_naming_the_image(project
     assert status == "failed" and "X refused the image " in error and words in error, error
     assert "640×480 JPEG" in error and "alt text \"Six people laughing" in error
     assert x_api.created == []
+
+
+def test_an_upload_older_than_the_network_keeps_it_is_sent_again_when_the_post_goes_a_day_later(
+        project, networks, x_api, clock):
+    configure(project, x_api.base_url, "http://127.0.0.1:9", "http://127.0.0.1:9", networks["handle"],
+              worker="missed_after_minutes = 3000\n")  # a post held for a day still goes
+    x_api.fail_next("500", path_prefix="/2/tweets")
+    queue_with_images(project, TEXT, [photo()], ["x"], clock.now)
+    worker = publish(project, clock)
+    [first] = recorded_media(project)["x"]
+    x_api.expire_media()  # a day on, X has let go of the upload no tweet used
+    clock.now += timedelta(hours=25)
+    worker.run_due()
+    [tweet] = x_api.created
+    [second] = recorded_media(project)["x"]
+    assert second[4] != first[4] and tweet["media_ids"] == [second[4]]
+    assert x_api.media[second[4]]["alt"] == CAFE
+    assert deliveries(project)["x"] == ("published", None)
+
+
+def test_an_upload_recorded_twice_for_one_part_keeps_the_first_and_hands_it_back(project, networks, x_api, clock):
+    queue_with_images(project, TEXT, [photo()], ["x"], clock.now)
+    with project.sessions() as session:
+        [claimed] = dispatch.load_claimed(session, session.scalars(select(Delivery.id)).all())
+    first, second = (Uploaded(remote_id=media_id, alt=CAFE, width=640, height=480, digest="d" * 64)
+                     for media_id in ("111", "222"))
+    with project.sessions.begin() as session:
+        # A worker that settled a stalled one's claim recorded its upload first; the stalled one then finishes its own.
+        assert dispatch.record_media(session, claimed, 1, 1, first, "the image", clock.now) == first
+        assert dispatch.record_media(session, claimed, 1, 1, second, "the image", clock.now) == first
+    assert [row[4] for row in recorded_media(project)["x"]] == ["111"]
+    assert len(uploads_logged(project, "x")) == 1
 
 
 # The outbox ------------------------------------------------------------------------------------------------------

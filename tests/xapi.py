@@ -412,6 +412,12 @@ class XApiServer:
                                      "uploaded_at": uploaded_at if uploaded_at is not None else time.time()}
         return media_id
 
+    def expire_media(self) -> None:
+        """Make every upload so far older than X keeps an unused one, as if a day had passed."""
+        with self._lock:
+            for item in self._media.values():
+                item["uploaded_at"] -= MEDIA_EXPIRES_AFTER_SECS + 1
+
     @property
     def requests(self) -> list[RecordedRequest]:
         with self._lock:

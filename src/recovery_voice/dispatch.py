@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, exists, func, insert, literal, select, update
+from sqlalchemy import JSON, String, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from . import logbook, ratelimits
@@ -135,11 +135,19 @@ def uploaded_media(session: Session, delivery_id: int, number: int) -> dict[int,
             for position, remote_id, alt, width, height, ref, digest in rows}
 
 
+def forget_media_before(session: Session, delivery_id: int, number: int, before: datetime) -> int:
+    """Drop one part's uploads made before `before`: the network has let them go, so they are uploaded again."""
+    return session.execute(delete(DeliveryMedia).where(DeliveryMedia.delivery_id == delivery_id,
+                                                       DeliveryMedia.number == number,
+                                                       DeliveryMedia.uploaded_at < before)).rowcount
+
+
 def record_media(session: Session, claimed: Claimed, number: int, position: int, uploaded: Uploaded,
-                 described: str, now: datetime) -> None:
+                 described: str, now: datetime) -> Uploaded:
     """Store an uploaded image at once, before the post that attaches it is made, and log the upload.
 
-    A crash after this re-uses the upload instead of sending the image again; one already stored is kept.
+    A crash after this re-uses the upload instead of sending the image again. One already stored (by a worker
+    that settled this one's claim while it stalled) is kept, and returned, so every part attaches what is recorded.
     """
     stored = session.execute(insert(DeliveryMedia).from_select(
         ["delivery_id", "number", "position", "digest", "remote_id", "ref", "alt", "width", "height", "uploaded_at"],
@@ -148,9 +156,10 @@ def record_media(session: Session, claimed: Claimed, number: int, position: int,
                literal(uploaded.width), literal(uploaded.height), literal(now, UTCDateTime()))
         .where(~exists().where(DeliveryMedia.delivery_id == claimed.delivery_id, DeliveryMedia.number == number,
                                DeliveryMedia.position == position))))
-    if stored.rowcount:
-        _log(session, claimed, "media_uploaded", now, remote_id=uploaded.remote_id,
-             reason=f"{described} for part {number}")
+    if not stored.rowcount:
+        return uploaded_media(session, claimed.delivery_id, number).get(position, uploaded)
+    _log(session, claimed, "media_uploaded", now, remote_id=uploaded.remote_id, reason=f"{described} for part {number}")
+    return uploaded
 
 
 def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datetime) -> Claimed | None:

@@ -16,7 +16,10 @@ class ImageUploads:
     def upload_images(self, claimed: dispatch.Claimed, publisher: Publisher, part: Part,
                       images: tuple[OutgoingImage, ...], done: list[Published]) -> tuple[Uploaded, ...] | None:
         """Upload the part's images not yet uploaded, recording each at once; None when it stopped (recorded)."""
-        with self.engine.connect() as session:
+        with self.engine.begin() as session:
+            if publisher.media_kept_for:  # a retry a day later: the network has dropped what no post used
+                dispatch.forget_media_before(session, claimed.delivery_id, part.number,
+                                             self.clock() - publisher.media_kept_for)
             recorded = dispatch.uploaded_media(session, claimed.delivery_id, part.number)
         uploaded = []
         for image in images:
@@ -59,8 +62,8 @@ class ImageUploads:
             # one holds the account, until its reset.
             if left is not None and left.remaining <= 0:
                 ratelimits.exhaust(session, claimed.account_id, ratelimits.POST, left.reset_at)
-            dispatch.record_media(session, claimed, part.number, image.position, uploaded, sent.describe(), now)
-        return uploaded
+            return dispatch.record_media(session, claimed, part.number, image.position, uploaded, sent.describe(),
+                                         now)
 
     def fitted_for(self, publisher: Publisher, image: OutgoingImage):
         """The stored image fitted to this account's network, as the PartImage its publisher uploads."""

@@ -166,6 +166,8 @@ class Publisher:
     footer: str | None = None
     # False for a platform without rate limits (the outbox): its calls are not counted.
     rate_limited = True
+    # How long the network keeps an uploaded image no post uses yet; a retry after that uploads it again.
+    media_kept_for: timedelta | None = None
 
     def render(self, outgoing: Outgoing) -> Rendered:
         """Split the delivery into the parts this network takes, with its warning and footer."""

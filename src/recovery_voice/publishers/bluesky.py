@@ -54,6 +54,8 @@ class BlueskyPublisher(Publisher):
     can_look_up = True
     # Creating a record under a key that exists is refused, so resending can never make a second post.
     resend_safe_within = timedelta.max
+    # A blob no record names is only temporary on the PDS; sending it again is cheap and gives the same CID.
+    media_kept_for = timedelta(hours=1)
 
     def __init__(self, account, timeout: float = 30.0, session_store=None):
         self.base_url = account.base_url

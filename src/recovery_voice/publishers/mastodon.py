@@ -50,6 +50,7 @@ class MastodonPublisher(Publisher):
     # Mastodon keeps an Idempotency-Key for an hour and answers a repeat with the original status;
     # ten minutes to spare, as a worker's clock and the server's may differ.
     resend_safe_within = timedelta(minutes=50)
+    media_kept_for = timedelta(hours=23)  # Mastodon removes media left unattached for a day
 
     def __init__(self, account, timeout: float = 30.0, processing_wait: float = PROCESSING_WAIT):
         self.base_url = account.base_url

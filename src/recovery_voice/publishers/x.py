@@ -4,7 +4,7 @@ Images go through X's v2 media endpoints, which tweepy 4.17 does not offer (its 
 host): they are signed here with the same OAuth 1.0a credentials and sent through the same session.
 """
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import requests
 import tweepy
@@ -21,6 +21,7 @@ class XPublisher(Publisher):
     """Publish to X through API v2 (POST /2/tweets); a thread replies to the previous tweet."""
 
     platform = "x"
+    media_kept_for = timedelta(hours=23)  # X answers expires_after_secs 86400 for an unused upload
 
     def __init__(self, account, timeout: float = 30.0):
         self.account_name = account.name
