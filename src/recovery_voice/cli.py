@@ -8,7 +8,6 @@ import os
 import re
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import click
 from sqlalchemy import func, select
@@ -18,7 +17,8 @@ from .accounts import check_account, list_accounts, sync_accounts
 from .compose import THEMES, TemplateProblem, load_templates
 from .config import ConfigError, load_config
 from .db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
-from .intake import MediaFolderProblem, add_post, import_queue, read_image
+from .cli_images import IMAGE_HELP, BadInput, ImageOptions, read_cli_image
+from .intake import MediaFolderProblem, add_post, import_queue
 from .language import MAX_INPUT, SEVERITIES, check
 from .models import PEOPLE_ANSWERS, POST_STATUSES, Post, User, utcnow
 from .posts import RESCHEDULABLE, Draft, PostProblem, cancel, list_posts, reschedule
@@ -26,15 +26,6 @@ from .review import approve, reject
 from .users import UserProblem, create_or_update_user
 
 KNOWN_PROBLEMS = (ConfigError, DatabaseError, MediaFolderProblem, PostProblem, TemplateProblem, UserProblem)
-IMAGE_ANSWERS = {"--alt": "alt", "--decorative": "decorative", "--people": "people", "--part": "part"}
-
-
-class BadInput(click.ClickException):
-    """What a person typed cannot be used: one line saying what to fix, exit status 2, nothing stored."""
-
-    exit_code = 2
-
-
 class Context:
     """What every command needs: the config and, on demand, the database."""
 
@@ -246,65 +237,6 @@ def posts_group():
     """Add, list, approve, reject, cancel and reschedule posts; settle those that need checking."""
 
 
-class ImageOptions(click.Command):
-    """A command whose --alt, --decorative, --people and --part each describe the --image before them."""
-
-    def parse_args(self, ctx, args):
-        """Parse as usual (click checks each value), then group each image's answers by where they were typed."""
-        typed = list(args)
-        rest = super().parse_args(ctx, args)
-        ctx.params["images"] = image_groups(typed, self.params)
-        return rest
-
-
-def image_groups(args: list[str], params) -> list[dict]:
-    """Group each --image PATH with the --alt, --decorative, --people and --part typed after it."""
-    takes_value = {name: not param.is_flag for param in params if isinstance(param, click.Option)
-                   for name in param.opts}
-    groups: list[dict] = []
-    tokens = iter(args)
-    for token in tokens:
-        if token == "--":
-            break
-        name, equals, value = token.partition("=")
-        if name not in takes_value:
-            continue
-        if takes_value[name] and not equals:
-            value = next(tokens, "")  # this option's value, even if it looks like an option (as click reads it)
-        if name == "--image":
-            groups.append({"path": value})
-        elif name in IMAGE_ANSWERS:
-            _answer(groups, name, True if name == "--decorative" else value)
-    return groups
-
-
-def _answer(groups: list[dict], option: str, value) -> None:
-    """Give the last --image this answer, refusing one before any --image or given twice."""
-    if not groups:
-        raise BadInput(f"{option} describes an image: put it after the --image PATH it belongs to")
-    key, image = IMAGE_ANSWERS[option], groups[-1]
-    if key in image:
-        raise BadInput(f"image {len(groups)} ({image['path']}) has {option} twice; give each --image one "
-                       f"{option}, after it")
-    image[key] = value
-
-
-IMAGE_HELP = """
-
-\b
-Attach up to 4 images. Each --image PATH is followed by its own answers:
-  --alt TEXT        what the image shows, for people who cannot see it
-  --decorative      instead of --alt, for an image that is only decoration
-  --people none     no one could be recognised in it, or
-  --people agreed   people could be, and they agreed to it being shared
-  --part N          the part of a thread it goes on (default 1, the first)
-\b
-Example:
-  recovery-voice posts add --text "Our walk on Sunday, all welcome." \\
-    --image walk.jpg --alt "Five people on a hill path in the sun" --people agreed \\
-    --image flyer.png --decorative --people none"""
-
-
 @command(posts_group, "add", cls=ImageOptions, epilog=IMAGE_HELP)
 @click.option("--text", metavar="TEXT", help="The post in your own words.")
 @click.option("--template", metavar="NAME", help="A template (see `templates list`), filled with --var.")
@@ -326,7 +258,7 @@ def posts_add_command(ctx: Context, text, template, variables, accounts, when, t
     draft = _cli_draft(text, template, variables, accounts, when, theme, content_warning)
     if len(images) > attachments.MAX_IMAGES:
         raise BadInput(f"attach at most {attachments.MAX_IMAGES} images, not {len(images)}; drop some --image")
-    new = [_cli_image(position, image) for position, image in enumerate(images, start=1)]
+    new = [read_cli_image(position, image) for position, image in enumerate(images, start=1)]
     try:
         post_id = add_post(ctx.sessions(), ctx.config, draft, new, cli_actor(), "command line")
     except (PostProblem, TemplateProblem) as error:
@@ -349,24 +281,6 @@ def _cli_draft(text, template, variables, accounts, when, theme, content_warning
         values[key.strip()] = value
     return Draft(text=text, template=template, values=values if template else None,
                  accounts=list(accounts) or None, when=when, theme=theme, content_warning=content_warning)
-
-
-def _cli_image(position: int, image: dict) -> attachments.NewImage:
-    """One --image and its answers as a NewImage, its file read (size checked first)."""
-    shown = image["path"]
-    if image.get("people") not in PEOPLE_ANSWERS:
-        raise BadInput(f"image {position} ({shown}): say whether anyone could be recognised in it: add "
-                       "--people none after its --image, or --people agreed if they could and agreed to it "
-                       "being shared")
-    if image.get("decorative") and image.get("alt", "").strip():
-        raise BadInput(f"image {position} ({shown}): has both --alt and --decorative; keep one")
-    try:
-        data = read_image(position, shown, Path(shown), "check the path (a relative one starts from the folder "
-                                                        "you run the command in)")
-    except PostProblem as error:
-        raise BadInput(str(error)) from None
-    return attachments.NewImage(data, shown, image.get("alt", ""), image.get("decorative", False),
-                                image["people"], int(image.get("part", 1)))
 
 
 def _echo_findings(ctx: Context, post_id: int) -> None:
