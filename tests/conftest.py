@@ -1,22 +1,25 @@
 """Shared fixtures: a project folder with its own config, SQLite file, queue and outbox."""
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from recovery_voice.config import load_config
 from recovery_voice.db import make_engine, session_factory, upgrade
 
 from ci import in_ci, skip_summary
-from pgserver import PostgresServer, find_bindir
+from pgserver import RUNNING, PostgresServer, find_bindir
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
@@ -63,7 +66,8 @@ class Project:
         return self._config
 
     def init_db(self):
-        """Create the database and return a session maker."""
+        """Create the database and return a session maker (a new database is a copy of one migrated earlier)."""
+        copy_migrated(self.config.database_url)
         engine = make_engine(self.config.database_url)
         self.engines.append(engine)
         upgrade(engine)
@@ -96,6 +100,42 @@ class Project:
         return result
 
 
+_sqlite_template: list[Path] = []  # the SQLite file migrated once in this process
+
+
+def migrate(url: str) -> None:
+    """Run every migration on a database, as the application does on first start."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # SQLite folds its WAL back into the file when the last connection closes
+
+
+def copy_migrated(url: str) -> None:
+    """Make a database that does not exist yet (or is empty) a copy of one migrated once, to save the migrations.
+
+    Anything else (a database with tables, a server the tests did not start) is left to `upgrade` as it is.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        server = None if parsed.query else RUNNING.get(parsed.port)
+        if server is not None:
+            server.refill_migrated(url, migrate)
+        return
+    target = Path(parsed.database or "")
+    if not parsed.database or parsed.database == ":memory:" or not target.parent.is_dir() or (
+            target.exists() and target.stat().st_size) or Path(f"{target}-wal").exists():
+        return
+    if not _sqlite_template:
+        folder = Path(tempfile.mkdtemp(prefix="rv-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        migrate(f"sqlite:///{folder / 'rv.db'}")
+        _sqlite_template.append(folder / "rv.db")
+    with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as copy:
+        copy.write(_sqlite_template[0].read_bytes())
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """One throwaway PostgreSQL server for the whole run; CI must have it, elsewhere it may be absent."""
@@ -107,6 +147,33 @@ def postgres():
     server = PostgresServer(bindir).start()
     yield server
     server.stop()
+
+
+BUILTIN_FIXTURES = {"request", "tmp_path", "tmp_path_factory", "monkeypatch", "capsys", "capfd", "caplog",
+                    "recwarn", "pytestconfig"}
+
+
+def estimated_cost(item) -> float:
+    """Guess a test's share of a run, only to order the files: slow ones most, then those using our fixtures."""
+    if item.get_closest_marker("slow"):
+        return 60.0
+    return 1.0 if set(item.fixturenames) - BUILTIN_FIXTURES else 0.1
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """In a pytest-xdist worker, hand the files out largest first, so no worker is left with a long one at the end.
+
+    tests/run runs with --dist loadfile --no-loadscope-reorder: each file on one worker (its module-scoped
+    servers, a PDS or a Mastodon, start once), in the order given here. A plain `pytest` keeps the file order.
+    """
+    if getattr(config, "workerinput", None) is None:
+        return
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    ordered = sorted(files.values(), key=lambda tests: -(5 + sum(estimated_cost(item) for item in tests)))
+    items[:] = [item for tests in ordered for item in tests]
 
 
 def pytest_terminal_summary(terminalreporter):
