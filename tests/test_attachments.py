@@ -1,6 +1,7 @@
 """Images on posts: the rules before approval, and a post with images going all the way to the outbox."""
 
 import io
+import os
 import stat
 from datetime import timedelta
 
@@ -188,3 +189,22 @@ def test_withdrawing_a_story_deletes_its_photos_from_disk(project, sessions, clo
     assert not (project.config.media_dir / f"{stored.digest}.jpg").exists()
     with sessions() as session:
         assert session.scalars(select(Attachment)).all() == []
+
+
+def test_an_image_nothing_uses_is_deleted_a_day_after_it_was_stored_and_one_in_use_is_kept(project, sessions, clock):
+    post_id = queue(project, sessions, clock, [photo()])
+    [abandoned] = store_new(project.config.media_dir, [NewImage(encoded(screenshot(400, 300), "PNG"), "flyer.png",
+                                                                alt="Flyer", people=PEOPLE_NONE)])
+    with sessions() as session:
+        [used] = attachments.of_post(session, post_id)
+    files = {path.stem: path for path in project.config.media_dir.glob("*.*")}
+    assert set(files) == {used.digest, abandoned.digest}
+    worker = Worker(project.config, sessions, clock)
+    worker.sweep()  # stored just now: the person may still be on their way to queueing it
+    assert set(path.stem for path in project.config.media_dir.glob("*.*")) == {used.digest, abandoned.digest}
+    day_old = (clock.now - timedelta(days=1, minutes=1)).timestamp()
+    for path in files.values():
+        os.utime(path, (day_old, day_old))
+    clock.now += timedelta(hours=1)
+    worker.sweep()
+    assert [path.stem for path in project.config.media_dir.glob("*.*")] == [used.digest]

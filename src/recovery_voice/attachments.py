@@ -6,8 +6,9 @@ every chosen network's limit, a written answer about people in the photo, and no
 without alt text unless someone writes why (the same gate as a language error).
 """
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -16,13 +17,15 @@ from sqlalchemy.orm import Session
 from . import media
 from .language import check
 from .language.model import RANK, SEVERITIES
-from .models import PEOPLE_AGREED, PEOPLE_ANSWERS, PEOPLE_NONE, Attachment, utcnow
+from .models import PEOPLE_AGREED, PEOPLE_ANSWERS, PEOPLE_NONE, Attachment, Post, utcnow
 from .publishers import OutgoingImage, PartImage
 
 MAX_IMAGES = 4
 MAX_ALT = 2000  # the most any network takes (Bluesky); each network's own limit is checked against the accounts
 ALT_LIMITS = {"x": 1000, "mastodon": 1500, "bluesky": 2000, "outbox": 2000}
 MISSING_ALT = "image-alt-missing"  # the gate's rule id for an image with neither alt text nor "decorative"
+UNUSED_AFTER = timedelta(days=1)  # a stored image no post or story uses is deleted after this
+_STORED_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp)")
 PEOPLE_WORDS = {PEOPLE_NONE: "no identifiable people", PEOPLE_AGREED: "identifiable people, who agreed"}
 
 
@@ -229,6 +232,30 @@ def forget_unused(session: Session, media_dir: Path, digests) -> None:
     for digest in digests:
         if session.scalar(select(Attachment.id).where(Attachment.digest == digest).limit(1)) is None:
             media.forget(media_dir, digest)
+
+
+def sweep_unused(session: Session, media_dir: Path, now: datetime, older_than: timedelta = UNUSED_AFTER) -> int:
+    """Delete stored images nothing uses that were stored over a day ago; return how many went.
+
+    An image is stored as soon as it is attached, before its post or story exists (a form sent back for a
+    mistake keeps it for the next try), so a form someone abandoned leaves one behind; the day's wait keeps
+    those still on their way to a post.
+    """
+    folder = Path(media_dir)
+    if not folder.is_dir():
+        return 0
+    cutoff = (now - older_than).timestamp()
+    found = {path.stem: path for path in folder.iterdir()
+             if _STORED_NAME.fullmatch(path.name) and path.stat().st_mtime < cutoff}
+    if not found:
+        return 0
+    used = set(session.scalars(select(Attachment.digest).where(Attachment.digest.in_(list(found)))))
+    used |= {card.get("thumb") for card in session.scalars(select(Post.link_card).where(Post.link_card.is_not(None)))
+             if isinstance(card, dict)}
+    unused = [digest for digest in found if digest not in used]
+    for digest in unused:
+        media.forget(folder, digest)
+    return len(unused)
 
 
 # ------------------------------------------------------------------ sending

@@ -29,6 +29,7 @@ from .publishers import (
 from .uploading import ImageUploads
 
 log = logging.getLogger("recovery_voice.worker")
+MEDIA_SWEEP_EVERY = timedelta(hours=1)
 
 
 class Worker(ImageUploads):
@@ -44,6 +45,7 @@ class Worker(ImageUploads):
         self.held: set[str] = set()  # accounts whose credentials failed during this round
         self.outage: health.Outage | None = None  # set while rounds fail, e.g. the database is down
         self.stopped: str | None = None  # why publishing stopped for good in this process (its file is gone)
+        self.media_swept_at: datetime | None = None  # when images nothing uses were last looked for
         health.watch_file(self.engine)
         try:
             with transaction(sessions) as session:
@@ -96,6 +98,10 @@ class Worker(ImageUploads):
         for claimed in stale:
             self.settle_stale(claimed)
         cards.fetch_pending(self.engine, self.config, now)  # outside any transaction: a fetch may take 5 s
+        if self.media_swept_at is None or now - self.media_swept_at >= MEDIA_SWEEP_EVERY:
+            with transaction(self.sessions) as session:
+                attachments.sweep_unused(session, self.config.media_dir, now)
+            self.media_swept_at = now
 
     # Publishing -----------------------------------------------------------------------------------------------
 
