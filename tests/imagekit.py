@@ -73,3 +73,22 @@ def screenshot(width: int = 2560, height: int = 1440) -> Image.Image:
                   "Bring a friend if you like.", fill="#1a1a1a", font=font)
     draw.text((40, 40), "Recovery Café — this week", fill="#ffffff", font=font)
     return image
+
+
+def bad_image_files(folder) -> dict:
+    """Image files of every bad kind written into `folder`: name -> words the refusal must hold."""
+    files = {
+        "minutes.jpg": (b"Minutes of the Tuesday meeting\n" * 40, "is not an image"),
+        "lying.jpg": (encoded(gradient_noise(64, 64), "PNG"), "is named .jpg but is really a PNG"),
+        "cut.jpg": (phone_photo()[:20_000], "cut short or damaged"),
+        "poster.png": (png_header(10_000, 5_001), "over the 50-megapixel limit"),
+        "bomb.png": (png_header(30_000, 30_000), "decompression bomb"),
+        "dance.gif": (encoded(Image.new("RGB", (20, 20), "red"), "GIF", save_all=True,
+                              append_images=[Image.new("RGB", (20, 20), "blue")]), "animated GIF"),
+    }
+    for name, (data, _) in files.items():
+        (folder / name).write_bytes(data)
+    with open(folder / "huge.jpg", "wb") as handle:  # sparse: 21 MB on paper, refused from its size alone
+        handle.write(b"\xff\xd8\xff\xe0")
+        handle.truncate(21_000_000)
+    return {name: words for name, (_, words) in files.items()} | {"huge.jpg": "is 21.0 MB, over the 20 MB limit"}

@@ -3,9 +3,8 @@
 import json
 
 import pytest
-from PIL import Image
 
-from imagekit import SECRET_WORDS, encoded, gradient_noise, phone_photo, png_header, screenshot
+from imagekit import SECRET_WORDS, bad_image_files, encoded, phone_photo, screenshot
 
 # The command line is the same door on either database; SQLite keeps these many runs of it light.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -90,23 +89,8 @@ def test_posts_add_fills_a_template_and_goes_only_to_the_accounts_named(ready):
 
 
 def bad_images(folder) -> dict:
-    """Image files of every bad kind in `folder`: name -> words the message must hold."""
-    files = {
-        "minutes.jpg": (b"Minutes of the Tuesday meeting\n" * 40, "is not an image"),
-        "lying.jpg": (encoded(gradient_noise(64, 64), "PNG"), "is named .jpg but is really a PNG"),
-        "cut.jpg": (phone_photo()[:20_000], "cut short or damaged"),
-        "poster.png": (png_header(10_000, 5_001), "over the 50-megapixel limit"),
-        "bomb.png": (png_header(30_000, 30_000), "decompression bomb"),
-        "dance.gif": (encoded(Image.new("RGB", (20, 20), "red"), "GIF", save_all=True,
-                              append_images=[Image.new("RGB", (20, 20), "blue")]), "animated GIF"),
-    }
-    for name, (data, _) in files.items():
-        (folder / name).write_bytes(data)
-    with open(folder / "huge.jpg", "wb") as handle:  # sparse: 21 MB on paper, refused from its size alone
-        handle.write(b"\xff\xd8\xff\xe0")
-        handle.truncate(21_000_000)
-    return {name: words for name, (_, words) in files.items()} | {
-        "huge.jpg": "is 21.0 MB, over the 20 MB limit", "gone.jpg": "there is no such file; check the path"}
+    """Image files of every bad kind in `folder`, and one missing: name -> words the message must hold."""
+    return bad_image_files(folder) | {"gone.jpg": "there is no such file; check the path"}
 
 
 @pytest.mark.slow  # one run of the real command per case, about 2 s of CPU each

@@ -4,7 +4,6 @@ import sqlite3
 import textwrap
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from recovery_voice.db import DatabaseError, make_engine, session_factory
@@ -12,7 +11,7 @@ from recovery_voice.intake import import_queue
 from recovery_voice.models import Attachment, Delivery, Post
 from recovery_voice.posts import list_posts
 
-from imagekit import SECRET_WORDS, encoded, gradient_noise, phone_photo, png_header, screenshot
+from imagekit import SECRET_WORDS, bad_image_files, encoded, phone_photo, screenshot
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 WALK = "Five people on a hill path in the sun, two of them laughing."
@@ -91,24 +90,9 @@ def test_the_same_file_with_images_imported_twice_makes_one_post_and_stores_noth
 
 
 def bad_files(photos) -> dict:
-    """Image files of every bad kind, written into the photos folder: name -> words the note must hold."""
-    files = {
-        "minutes.jpg": (b"Minutes of the Tuesday meeting\n" * 40, "is not an image"),
-        "lying.jpg": (encoded(gradient_noise(64, 64), "PNG"), "is named .jpg but is really a PNG"),
-        "cut.jpg": (phone_photo()[:20_000], "cut short or damaged"),
-        "poster.png": (png_header(10_000, 5_001), "over the 50-megapixel limit"),
-        "bomb.png": (png_header(30_000, 30_000), "decompression bomb"),
-        "dance.gif": (encoded(Image.new("RGB", (20, 20), "red"), "GIF", save_all=True,
-                              append_images=[Image.new("RGB", (20, 20), "blue")]), "animated GIF"),
-    }
-    for name, (data, _) in files.items():
-        (photos / name).write_bytes(data)
-    with open(photos / "huge.jpg", "wb") as handle:  # sparse: 21 MB on paper, refused from its size alone
-        handle.write(b"\xff\xd8\xff\xe0")
-        handle.truncate(21_000_000)
+    """Image files of every bad kind, a folder and a missing file in the photos folder: name -> words of the note."""
     (photos / "album").mkdir()
-    return {name: words for name, (_, words) in files.items()} | {
-        "huge.jpg": "is 21.0 MB, over the 20 MB limit", "album": "is a folder, not a file", "gone.jpg": "there is no such file"}
+    return bad_image_files(photos) | {"album": "is a folder, not a file", "gone.jpg": "there is no such file"}
 
 
 def test_each_kind_of_bad_image_is_rejected_with_its_note_and_nothing_is_stored(project, sessions, photos):
