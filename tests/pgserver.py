@@ -51,7 +51,13 @@ class PostgresServer:
         """Create the cluster and start the server, tuned for tests rather than durability."""
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--locale=C", "--no-sync")
-        return self.resume()
+        for attempt in range(3):
+            try:
+                return self.resume()
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                self.port = free_port()  # another process (a second test worker) took it between asking and binding
 
     def resume(self) -> "PostgresServer":
         """Start the server on its cluster (again, after `halt`), on the same port."""
