@@ -18,6 +18,12 @@ from recovery_voice.worker import Worker
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
 
+def give_consent(page) -> None:
+    """Tick the outbox and choose an end date: a new story's form starts with neither."""
+    page.get_by_label("outbox (outbox)").check()
+    page.get_by_label("You agree we may share it until").fill("2099-01-01")
+
+
 @pytest.fixture
 def site(project, sessions):
     """The app and the worker's timer, served in this process as `serve` does."""
@@ -40,6 +46,7 @@ def test_a_storyteller_submits_edits_and_withdraws_a_story(chromium, site, sessi
     page.get_by_label("Your story").fill("I'm an addict and proud to be in recovery. The café gave me a place to belong.")
     page.get_by_label("My first name only").check()
     page.get_by_label("The name to show").fill("Sam")
+    give_consent(page)
     page.get_by_role("button", name="Check my words").click()
     visitor.audit()
     assert "A gentle suggestion" in page.locator("#text-findings").inner_text()  # their own words are never blocked

@@ -12,6 +12,12 @@ from imagekit import encoded, phone_photo, screenshot
 from recovery_voice.models import Attachment, Story
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
+
+def give_consent(page) -> None:
+    """Tick the outbox and choose an end date: a new story's form starts with neither."""
+    page.get_by_label("outbox (outbox)").check()
+    page.get_by_label("You agree we may share it until").fill("2099-01-01")
+
 SHOTS = Path("/tmp/shots")
 WIDTHS = (360, 1280)
 # The browser flow is the same on either database; test_web_images covers both.
@@ -99,6 +105,7 @@ def test_a_storyteller_attaches_a_photo_to_their_story_and_sees_it_there(chromiu
     page.get_by_label("Title").fill("By the river")
     page.get_by_label("Your story").fill("I sat on this bench the day I chose recovery. I still go back.")
     page.get_by_label("Anonymous: no name at all").check()
+    give_consent(page)
     attach(page, 1, phone_photo(), "bench.jpg", "image/jpeg")
     page.get_by_label("Alt text for photo 1").fill("A wooden bench by a wide, slow river at dusk.")
     page.locator("#image-1-people-none").check()

@@ -1,12 +1,10 @@
 """Storyteller pages: write a story, see where it is, change it until it is shared, withdraw it at any time."""
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import attachments
-from ..models import STORY_WITHDRAWN, User, utcnow
+from ..models import STORY_WITHDRAWN, User
 from ..stories import MAX_STORY, StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
 from . import images
 from .checking import annotated, fix_from_button, too_long
@@ -21,9 +19,7 @@ def _form(story=None) -> StoryForm:
     """Build the story form with this organisation's networks, filled from a story when editing."""
     form = StoryForm(obj=story) if story is not None and request.method == "GET" else StoryForm()
     form.networks.choices = options((a.name, f"{a.name} ({a.platform})") for a in config().accounts)
-    if request.method == "GET" and story is None:
-        form.consent_until.data = (utcnow() + timedelta(days=365)).date()
-        form.networks.data = [a.name for a in config().accounts]
+    # A new story starts with no network ticked and no end date: consent is given, never assumed.
     return form
 
 
