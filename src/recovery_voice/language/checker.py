@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from .context import ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_description, named_cues, quote_spans
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
-from .plain import check_plainly
 from .rules import VOICES, Rule, Trigger
 from .settings import LanguageSettings
 from .suggest import suggestions
@@ -50,6 +49,8 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
     if not isinstance(settings, LanguageSettings):
         raise TypeError("settings must be a LanguageSettings")
     if not shortcuts:
+        from .plain import check_plainly  # here: only tests ask for it, and every command line check would load it
+
         return check_plainly(text, voice, settings)
     prepared = prepare(text)
     table, index = settings.index(voice)

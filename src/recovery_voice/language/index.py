@@ -149,7 +149,7 @@ class Index:
     finder: re.Pattern | None  # finds word starts that begin with a prefix, capturing the longest
     by_key: dict  # prefix -> trigger numbers filed under it or under any shorter prefix of it
     everywhere: tuple[int, ...]  # trigger numbers with no usable prefix: searched for everywhere
-    probes: dict  # prefix -> the Probe that tries all of by_key[prefix] in one call (see probe.py)
+    probes: dict  # prefix -> the Probe that tries all of by_key[prefix] in one call (see probe.py), built on first use
     memo: dict  # rendered suggestions by trigger number and matched form (see suggest.py)
 
 
@@ -171,15 +171,29 @@ def build(triggers: list[tuple[int, object]]) -> Index:
         by_key[key] = tuple(sorted(numbers))
     # Zero width (a lookahead), as a prefix with a gap ("the h") must not hide the next word start.
     finder = re.compile(r"(?<!\w)(?=(" + _trie(sorted(own)) + "))") if own else None
-    # Many prefixes share one list of triggers ("drugs", "drugm"...): build each probe once.
-    lookup = dict(triggers)
-    shared: dict[tuple[int, ...], Probe] = {}
-    probes = {}
-    for key, numbers in by_key.items():
-        if numbers not in shared:
-            shared[numbers] = build_probe(numbers, lookup)
-        probes[key] = shared[numbers]
-    return Index(finder, by_key, tuple(everywhere), probes, {})
+    return Index(finder, by_key, tuple(everywhere), Probes(by_key, dict(triggers)), {})
+
+
+class Probes(dict):
+    """The probe of each prefix (see probe.py), built the first time its prefix is looked up.
+
+    Compiling them all took most of the time of a first check, and a short text needs a few.
+    """
+
+    def __init__(self, by_key: dict, triggers: dict) -> None:
+        super().__init__()
+        self.by_key = by_key
+        self.triggers = triggers
+        self.shared: dict[tuple[int, ...], Probe] = {}  # many prefixes share one list ("drugs", "drugm"...)
+
+    def __missing__(self, key: str) -> Probe:
+        """Build the probe of a prefix (KeyError for one that no trigger is filed under) and keep it."""
+        numbers = self.by_key[key]
+        probe = self.shared.get(numbers)
+        if probe is None:
+            probe = self.shared[numbers] = build_probe(numbers, self.triggers)
+        self[key] = probe
+        return probe
 
 
 def _trie(keys: list[str]) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .index import needs, prefixes
+from .lazy import Derived, LazyPattern, cache_place
 from .model import SEVERITIES
 from .reverse import reversed_pattern
 
@@ -135,18 +135,23 @@ def _load(location: str) -> tuple[Rule, ...]:
     files = sorted(place.glob("*.toml")) if place.is_dir() else [place]
     if not files:
         raise RuleFileError(f"{place}: no rules files (*.toml) found")
-    documents = [(file, _read(file)) for file in files]
+    # Only the built-in rules are cached: other files come and go (tests, an organisation's own).
+    derived = Derived(cache_place(files) if place == RULES_DIR else None)
+    documents = [(file, derived.remember("documents", file.name, lambda file=file: _read(file))) for file in files]
     words = _gather_words(documents)
     rules: list[Rule] = []
     for file, data in documents:
         for index, table in enumerate(data.get("rule", [])):
-            rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}"))
+            rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}", derived))
     _check_unique(rules, files)
+    derived.save()  # only now: every pattern compiled, and the files are fine
     return tuple(rules)
 
 
 def _read(file: Path) -> dict:
     """Parse one TOML file, turning syntax errors into RuleFileError that names the file."""
+    import tomllib  # here: rules read from the cache (see lazy.py) need no TOML parser
+
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except OSError as error:
@@ -185,7 +190,7 @@ def _check_unique(rules: list[Rule], files: list[Path]) -> None:
         regions.append(rule.region)
 
 
-def _parse_rule(table: dict, words: dict[str, str], where: str) -> Rule:
+def _parse_rule(table: dict, words: dict[str, str], where: str, derived: Derived) -> Rule:
     """Turn one [[rule]] table into a Rule, naming the rule id in any error."""
     if not isinstance(table, dict):
         raise RuleFileError(f"{where}: must be a table")
@@ -207,7 +212,7 @@ def _parse_rule(table: dict, words: dict[str, str], where: str) -> Rule:
         message=_text(table, "message", where),
         suggestions=_strings(table, "suggestions", where, required=True),
         source=_text(table, "source", where),
-        triggers=_parse_triggers(table, words, where),
+        triggers=_parse_triggers(table, words, where, derived),
         region=region,
         voices=frozenset(voices),
         self_description=_flag(table, "self_description", where),
@@ -215,12 +220,12 @@ def _parse_rule(table: dict, words: dict[str, str], where: str) -> Rule:
     )
 
 
-def _parse_triggers(table: dict, words: dict[str, str], where: str) -> tuple[Trigger, ...]:
+def _parse_triggers(table: dict, words: dict[str, str], where: str, derived: Derived) -> tuple[Trigger, ...]:
     """Compile the rule's own patterns (if any) and each of its [[rule.match]] tables."""
     triggers = []
     if "patterns" in table:
         own = {k: table[k] for k in _MATCH_KEYS if k in table and k != "suggestions"}
-        triggers.append(_parse_trigger(own, words, where))
+        triggers.append(_parse_trigger(own, words, where, derived))
     else:
         stray = [k for k in _CONTEXT_KEYS if k in table]
         if stray:
@@ -232,13 +237,13 @@ def _parse_triggers(table: dict, words: dict[str, str], where: str) -> tuple[Tri
         if not isinstance(sub, dict) or set(sub) - _MATCH_KEYS:
             bad = sorted(set(sub) - _MATCH_KEYS) if isinstance(sub, dict) else "not a table"
             raise RuleFileError(f"{where}: match #{index + 1}: unknown key(s) {bad}")
-        triggers.append(_parse_trigger(sub, words, f"{where}: match #{index + 1}"))
+        triggers.append(_parse_trigger(sub, words, f"{where}: match #{index + 1}", derived))
     if not triggers:
         raise RuleFileError(f"{where}: needs patterns or at least one [[rule.match]]")
     return tuple(triggers)
 
 
-def _parse_trigger(table: dict, words: dict[str, str], where: str) -> Trigger:
+def _parse_trigger(table: dict, words: dict[str, str], where: str, derived: Derived) -> Trigger:
     """Compile one way of matching: its patterns, its context and its own suggestions."""
     patterns = _strings(table, "patterns", where, required=True)
     case_sensitive = _flag(table, "case_sensitive", where)
@@ -250,15 +255,16 @@ def _parse_trigger(table: dict, words: dict[str, str], where: str) -> Trigger:
     for key in _CONTEXT_KEYS:
         if key in table:
             parts = [_expand(p, words, f"{where}: {key}", lowercase=True) for p in _strings(table, key, where)]
-            context[key] = _compile(_wrap_context(key, parts), f"{where}: {key}")
-    pattern = _compile("(?:" + "|".join(expanded) + r")(?!\w)", where)
+            context[key] = _compile(_wrap_context(key, parts), f"{where}: {key}", derived)
+    pattern = _compile("(?:" + "|".join(expanded) + r")(?!\w)", where, derived)
     for key in ("before", "not_before"):
         if key in context:
-            context[f"{key}_reversed"] = reversed_pattern(context[key])
+            context[f"{key}_reversed"] = _reversed(context[key], derived)
+    keys, needed = _prefixes_and_needs(pattern.pattern, case_sensitive, derived)
     return Trigger(
         pattern=pattern,
-        keys=prefixes(pattern.pattern),
-        needs=needs(pattern.pattern, lowercase=not case_sensitive),
+        keys=keys,
+        needs=needed,
         case_sensitive=case_sensitive,
         window=window,
         suggestions=_strings(table, "suggestions", where) if "suggestions" in table else (),
@@ -288,18 +294,44 @@ def _expand(pattern: str, words: dict[str, str], where: str, *, lowercase: bool,
             raise RuleFileError(f"{where}: pattern {pattern!r} uses unknown word list {{{name}}}")
         return "(?:" + _expand(words[name], words, where, lowercase=lowercase, depth=depth + 1) + ")"
 
-    if lowercase and any(c.isupper() for c in _NOT_LETTERS.sub("", pattern)):
+    if lowercase and _has_upper(_NOT_LETTERS.sub("", pattern)):
         raise RuleFileError(f"{where}: pattern {pattern!r} must be lower case (text is lower-cased "
                             f"before matching), or set case_sensitive = true")
     return _BARE_SPACE.sub(lambda _: SEP, _MACRO.sub(fill, pattern))
 
 
-def _compile(source: str, where: str) -> re.Pattern:
-    """Compile a regular expression, reporting the rule when it is broken."""
-    try:
-        return re.compile(source)
-    except re.error as error:
-        raise RuleFileError(f"{where}: pattern does not compile: {error}") from None
+def _has_upper(text: str) -> bool:
+    """Tell whether any character is upper case; in ASCII, exactly where lower() changes one (and quicker)."""
+    return text != text.lower() if text.isascii() else any(c.isupper() for c in text)
+
+
+def _compile(source: str, where: str, derived: Derived) -> LazyPattern:
+    """Return a pattern compiled on first use, or now (naming the rule if broken) unless the files are known to compile."""
+    pattern = LazyPattern(source)
+    if not derived.hit:
+        try:
+            pattern.compiled()
+        except re.error as error:
+            raise RuleFileError(f"{where}: pattern does not compile: {error}") from None
+    return pattern
+
+
+def _reversed(pattern: LazyPattern, derived: Derived) -> LazyPattern | None:
+    """Return a before-context reversed (see reverse.py), or None where it cannot be."""
+    def work() -> str | None:
+        reverse = reversed_pattern(pattern.compiled())
+        return None if reverse is None else reverse.pattern
+    source = derived.remember("reversed", pattern.pattern, work)
+    return None if source is None else LazyPattern(source)
+
+
+def _prefixes_and_needs(source: str, case_sensitive: bool, derived: Derived) -> tuple:
+    """Return a trigger's prefixes and needed words (see index.py), as frozensets or None."""
+    def work() -> list:
+        found = prefixes(source), needs(source, lowercase=not case_sensitive)
+        return [None if words is None else sorted(words) for words in found]
+    keys, needed = derived.remember("triggers", f"{int(case_sensitive)} {source}", work)
+    return (None if keys is None else frozenset(keys)), (None if needed is None else frozenset(needed))
 
 
 def _choice(table: dict, key: str, allowed: tuple[str, ...], default: str | None, where: str) -> str:

@@ -1,0 +1,140 @@
+"""Compiling the rules' patterns only when they are first used, and keeping what parsing them tells.
+
+A short text meets few rules, yet compiling every trigger and context pattern, and parsing each to
+find its prefixes (index.py), took most of a second at the start of every `recovery-voice check`.
+So a rule's patterns are LazyPatterns, compiled the first time they match anything, and what is
+worked out from the built-in rules by parsing them (each trigger's prefixes and needed words, each
+before-context reversed), and the parsed rule files, are kept in a cache file. It holds the rule
+files and the code that works those out, byte for byte, and the Python version, and is used only
+where all of them are still the same; it is written only after every pattern compiled, so rules
+read with its help are known to compile. It is written with marshal, as Python's own .pyc files
+are, and kept as they are, in the user's own folder: quick to read, with no module to import.
+Where the cache cannot be read or written (no home folder, a read-only one), everything is worked
+out as before, and the answers are the same either way.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+# The code whose answers are cached: a change to any of it makes a new cache file.
+_CODE = ("index.py", "lazy.py", "reverse.py", "rules.py")
+_FORMAT = 1
+
+
+class LazyPattern:
+    """A regular expression that is compiled the first time it is used; reads like the re.Pattern it stands for."""
+
+    # After the first use, match/search/finditer are the compiled pattern's own methods, kept in slots,
+    # so a call costs no more than on re.Pattern; other attributes are looked up on it each time.
+    __slots__ = ("pattern", "_compiled", "match", "search", "finditer", "fullmatch")
+
+    def __init__(self, source: str) -> None:
+        self.pattern = source
+        self._compiled: re.Pattern | None = None
+
+    def compiled(self) -> re.Pattern:
+        """Return the compiled pattern, compiling it now if this is the first use (re.error if it is broken)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern)
+            self.match, self.search, self.finditer = compiled.match, compiled.search, compiled.finditer
+            self.fullmatch = compiled.fullmatch
+        return compiled
+
+    def __getattr__(self, name: str):
+        """Compile on first use, then answer from the compiled pattern (only called for unset attributes)."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.compiled(), name)
+
+    def __eq__(self, other) -> bool:
+        """Equal to the same pattern, lazy or compiled, as two compiled patterns of one source are."""
+        if isinstance(other, LazyPattern):
+            return self.pattern == other.pattern
+        if isinstance(other, re.Pattern):
+            return other.flags == re.UNICODE and other.pattern == self.pattern
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pattern)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r})"
+
+
+class Derived:
+    """What parsing the patterns of one set of rule files tells, read from and written to a cache file."""
+
+    def __init__(self, place: tuple[Path, bytes] | None) -> None:
+        self.path, self.key = place if place is not None else (None, b"")
+        self.entries: dict = _read(self.path, self.key) if self.path is not None else {}
+        self.hit = bool(self.entries)  # everything below was worked out, and compiled, once before
+        self.added = False
+
+    def remember(self, kind: str, source: str, work):
+        """Return the cached answer about a pattern source, or work it out with work() and keep it."""
+        table = self.entries.setdefault(kind, {})
+        if source in table:
+            return table[source]
+        answer = table[source] = work()
+        self.added = True
+        return answer
+
+    def save(self) -> None:
+        """Write the answers worked out this time, atomically; a folder that cannot be written is skipped."""
+        if self.path is None or not self.added:
+            return
+        import tempfile  # only when writing, which most runs do not
+
+        temporary = None
+        try:
+            data = marshal.dumps({"key": self.key, **self.entries})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".language-", suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, self.path)  # readers see the old file or the new one, never half of one
+        except (OSError, ValueError):  # ValueError: something marshal cannot write
+            if temporary is not None and os.path.exists(temporary):
+                os.unlink(temporary)
+            return  # a cache is a saving, never a requirement
+        self.added = False
+
+
+def cache_place(files: list[Path], folder: Path | None = None) -> tuple[Path, bytes] | None:
+    """Return the cache file (in `folder`, or the user's cache folder) and the key its answers must carry."""
+    folder = folder or os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache" if _has_home() else None)
+    if not folder:
+        return None
+    key = [f"{_FORMAT} {sys.version}".encode()]
+    try:
+        for path in [*files, *(_HERE / name for name in _CODE)]:
+            key += [path.name.encode(), path.read_bytes()]
+    except OSError:
+        return None
+    return Path(folder) / "recovery-voice" / "language-rules.marshal", b"\0".join(key)
+
+
+def _has_home() -> bool:
+    """Tell whether this user has a home folder to keep a cache in."""
+    try:
+        return Path.home().is_dir()
+    except (RuntimeError, KeyError, OSError):
+        return False
+
+
+def _read(path: Path, key: bytes) -> dict:
+    """Return the entries of a cache file, or {} when it is missing, unreadable or for other rules or code."""
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(data, dict) or data.pop("key", None) != key:
+        return {}
+    return data
