@@ -49,22 +49,20 @@ class LazyPattern:
 
     def __getattr__(self, name: str):
         """Compile on first use, then answer from the compiled pattern (only called for unset attributes)."""
-        if name.startswith("__"):
+        if name.startswith("_"):  # not a pattern's (a copy asking for _compiled would loop)
             raise AttributeError(name)
         return getattr(self.compiled(), name)
 
     def __eq__(self, other) -> bool:
-        """Equal to the same pattern, lazy or compiled, as two compiled patterns of one source are."""
-        if isinstance(other, LazyPattern):
-            return self.pattern == other.pattern
-        if isinstance(other, re.Pattern):
-            return other.flags == re.UNICODE and other.pattern == self.pattern
-        return NotImplemented
+        """Tell whether another lazy pattern has the same source, as two compiled patterns of one source are equal."""
+        return self.pattern == other.pattern if isinstance(other, LazyPattern) else NotImplemented
 
     def __hash__(self) -> int:
+        """Hash by the source, like equality."""
         return hash(self.pattern)
 
     def __repr__(self) -> str:
+        """Show the source, as re.Pattern does."""
         return f"LazyPattern({self.pattern!r})"
 
 
@@ -101,8 +99,8 @@ class Derived:
                 out.write(data)
             os.replace(temporary, self.path)  # readers see the old file or the new one, never half of one
         except (OSError, ValueError):  # ValueError: something marshal cannot write
-            if temporary is not None and os.path.exists(temporary):
-                os.unlink(temporary)
+            if temporary is not None:
+                _remove(temporary)
             return  # a cache is a saving, never a requirement
         self.added = False
 
@@ -119,6 +117,14 @@ def cache_place(files: list[Path], folder: Path | None = None) -> tuple[Path, by
     except OSError:
         return None
     return Path(folder) / "recovery-voice" / "language-rules.marshal", b"\0".join(key)
+
+
+def _remove(path: str) -> None:
+    """Remove a half-written file, if it is still there."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _has_home() -> bool:

@@ -45,7 +45,7 @@ class RuleFileError(ValueError):
 class Trigger:
     """One way a rule matches: a compiled pattern plus the context it needs around it."""
 
-    pattern: re.Pattern
+    pattern: re.Pattern  # for the rule files, a LazyPattern (see lazy.py): compiled on first use, read alike
     case_sensitive: bool = False
     before: re.Pattern | None = None
     not_before: re.Pattern | None = None
