@@ -3,7 +3,6 @@
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +131,8 @@ def load_config(explicit: str | None = None) -> Config:
     path = find_config_path(explicit)
     if path is None:
         return parse_config({}, None)
+    import tomllib  # here, not at the top: `recovery-voice check` with no config file needs no TOML parser
+
     try:
         data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as error:

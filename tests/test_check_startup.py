@@ -1,0 +1,106 @@
+"""`recovery-voice check` starts quickly: it imports only what checking needs, and the rules it reads
+from its cache (language/lazy.py) give exactly the findings of rules worked out afresh."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recovery_voice.language.evaluate import load_cases
+from recovery_voice.language.lazy import Derived, LazyPattern, cache_place
+
+HEAVY = {"sqlalchemy", "twitter_text", "atproto", "tweepy", "mastodon", "flask", "PIL", "waitress", "apscheduler"}
+# Runs the real command as `python -m recovery_voice` does, then writes the names of every module it imported.
+# Run as: python -c WRAPPER MODULES-FILE ARGS...
+WRAPPER = """
+import runpy, sys
+modules_file, sys.argv = sys.argv[1], ["recovery-voice", *sys.argv[2:]]
+try:
+    runpy.run_module("recovery_voice", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+with open(modules_file, "w") as out:
+    out.write(" ".join(sorted(sys.modules)))
+"""
+EVAL = Path(__file__).parent / "language_eval.jsonl"
+
+
+def run_recording_modules(tmp_path, *args):
+    """Run `recovery-voice ARGS` in a fresh Python; return its result and the top-level modules it imported."""
+    modules = tmp_path / "modules.txt"
+    result = subprocess.run([sys.executable, "-c", WRAPPER, str(modules), *args], capture_output=True, text=True,
+                            timeout=120)
+    names = set(modules.read_text().split())
+    return result, {name.split(".")[0] for name in names}, names
+
+
+def test_the_check_command_imports_nothing_of_the_database_the_networks_the_web_or_images(tmp_path):
+    result, top_level, modules = run_recording_modules(tmp_path, "check", "Our café is open on Tuesday.")
+    assert result.stdout == "no stigmatising language found.\n", result.stderr
+    assert "recovery_voice.language.checker" in modules  # the check really ran
+    assert top_level & HEAVY == set()
+    assert not {"recovery_voice.cli_commands", "recovery_voice.models", "recovery_voice.db"} & modules
+
+
+def test_the_help_lists_every_command_loading_them_to_describe_them_so_the_import_test_can_tell(tmp_path):
+    result, top_level, _ = run_recording_modules(tmp_path, "--help")
+    listed = [line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == ["accounts", "check", "init", "log", "posts", "queue", "serve", "templates", "worker"]
+    assert "Show the publishing log." in result.stdout
+    assert "sqlalchemy" in top_level  # what the other commands need is still loaded for them
+
+
+def _check_lines(cache_home, lines_file):
+    """Run `check --lines --format json` on a file with the given cache folder; return its output lines."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    result = subprocess.run([sys.executable, "-m", "recovery_voice", "check", "--lines", "--format", "json",
+                             "--file", str(lines_file), "--voice", "storyteller"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_findings_are_the_same_with_no_cache_a_fresh_one_a_spoilt_one_and_none_that_can_be_written(tmp_path):
+    texts = [case.text.replace("\n", " ") for case in load_cases(EVAL)]
+    lines_file = tmp_path / "texts.txt"
+    lines_file.write_text("\n".join(texts), encoding="utf-8")
+    cache_home = tmp_path / "cache"
+    afresh = _check_lines(cache_home, lines_file)  # no cache yet: everything worked out and compiled
+    cache = cache_home / "recovery-voice" / "language-rules.marshal"
+    assert cache.is_file()
+    assert _check_lines(cache_home, lines_file) == afresh  # read from the cache
+    cache.write_bytes(b"not a cache")
+    assert _check_lines(cache_home, lines_file) == afresh
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    assert _check_lines(blocked, lines_file) == afresh  # the cache cannot be written: skipped
+    flagged = [json.loads(line) for line in afresh if json.loads(line)["findings"]]
+    assert len(flagged) > 100  # the evaluation set's texts really were checked
+
+
+def test_a_cache_is_used_only_while_the_rule_files_are_byte_for_byte_the_same(tmp_path):
+    rules, folder = tmp_path / "rules.toml", tmp_path / "cache"
+    rules.write_text("[[rule]]\n", encoding="utf-8")
+    written = Derived(cache_place([rules], folder))
+    assert not written.hit
+    assert written.remember("triggers", "addict", lambda: ["add"]) == ["add"]
+    written.save()
+    again = Derived(cache_place([rules], folder))
+    assert again.hit and again.remember("triggers", "addict", lambda: ["other"]) == ["add"]
+    rules.write_text("[[rule]]\n# changed\n", encoding="utf-8")
+    assert not Derived(cache_place([rules], folder)).hit
+
+
+def test_a_lazy_pattern_compiles_on_first_use_and_then_answers_as_the_compiled_one_does():
+    lazy = LazyPattern(r"(?P<word>addicts?)(?!\w)")
+    assert lazy.pattern == r"(?P<word>addicts?)(?!\w)" and lazy._compiled is None
+    assert lazy.match("addicts here").group("word") == "addicts"
+    assert lazy.groupindex == {"word": 1} and lazy.search("no") is None
+    assert [m.start() for m in lazy.finditer("addict, addicts")] == [0, 8]
+    assert lazy == LazyPattern(lazy.pattern) and hash(lazy) == hash(LazyPattern(lazy.pattern))
+    with pytest.raises(re.error):
+        LazyPattern("(").match("x")  # as re.compile would, at first use
