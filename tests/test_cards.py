@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from recovery_voice import cards
 from recovery_voice.attachments import NewImage, store_new
-from recovery_voice.db import transaction
+from recovery_voice.db import engine_of, transaction
 from recovery_voice.models import PEOPLE_NONE, DeliveryMedia, Post
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
@@ -190,6 +190,16 @@ def test_two_workers_sweeping_at_once_fetch_each_page_only_once(project, site, m
         thread.join(30)
     assert sorted(path for path, _ in site.requests) == sorted(f"/slow?n={n}" for n in range(3))
     assert all(card_of(project, post_id)["title"] == "Tuesday recovery café" for post_id in post_ids)
+
+
+def test_a_worker_that_read_a_card_as_pending_does_not_fetch_it_after_another_worker_has(project, site, monkeypatch,
+                                                                                          clock):
+    configure(project, monkeypatch, None)
+    post_id = queue(project, clock, f"Our café: {site.url('/cafe')}", due=clock.now + timedelta(days=1))
+    as_read = card_of(project, post_id)  # what a slower worker read before the other finished
+    assert cards.fetch_pending(engine_of(project.sessions), project.config, clock.now) == 1
+    assert cards._claim(engine_of(project.sessions), post_id, as_read, clock.now) is None
+    assert card_of(project, post_id)["title"] == "Tuesday recovery café"
 
 
 def test_a_delivery_due_while_its_card_is_still_being_fetched_goes_with_a_plain_link_and_says_why(

@@ -91,9 +91,12 @@ def _claim(engine: Engine, post_id: int, card: dict, now: datetime) -> str | Non
     token = uuid.uuid4().hex
     claimed = {"uri": card["uri"], "pending": True, "claim": token, "since": now.isoformat()}
     seen = Post.link_card["claim"].as_string()
+    # Still pending too: a card another worker fetched meanwhile has no claim either, and must not be fetched again.
+    still_pending = Post.link_card["pending"].as_boolean() == True  # noqa: E712
     with engine.begin() as connection:
         result = connection.execute(
-            update(Post).where(Post.id == post_id, seen.is_(None) if not card.get("claim") else seen == card["claim"])
+            update(Post).where(Post.id == post_id, still_pending,
+                               seen.is_(None) if not card.get("claim") else seen == card["claim"])
             .values(link_card=claimed).execution_options(synchronize_session=False))
     return token if result.rowcount == 1 else None
 
