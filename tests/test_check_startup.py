@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from recovery_voice.language import LanguageSettings
 from recovery_voice.language.evaluate import load_cases
 from recovery_voice.language.lazy import Derived, LazyPattern, cache_place
 
@@ -93,6 +94,13 @@ def test_a_cache_is_used_only_while_the_rule_files_are_byte_for_byte_the_same(tm
     assert again.hit and again.remember("triggers", "addict", lambda: ["other"]) == ["add"]
     rules.write_text("[[rule]]\n# changed\n", encoding="utf-8")
     assert not Derived(cache_place([rules], folder)).hit
+
+
+def test_the_word_start_finder_built_from_its_kept_code_is_the_pattern_re_compile_makes():
+    for settings, voice in ((LanguageSettings(), "organisation"), (LanguageSettings(region="us"), "storyteller")):
+        finder = settings.index(voice)[1].finder
+        assert finder == re.compile(finder.pattern)  # equal patterns have the same flags, source and code
+        assert finder.groupindex == re.compile(finder.pattern).groupindex
 
 
 def test_a_lazy_pattern_compiles_on_first_use_and_then_answers_as_the_compiled_one_does():

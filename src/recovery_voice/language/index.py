@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lazy import remembered_pattern
 from .probe import Probe, build_probe
 
 try:  # Python 3.11+ names the parser re._parser; older ones call it sre_parse.
@@ -170,7 +171,8 @@ def build(triggers: list[tuple[int, object]]) -> Index:
         numbers = {n for length in range(1, len(key) + 1) for n in own.get(key[:length], ())}
         by_key[key] = tuple(sorted(numbers))
     # Zero width (a lookahead), as a prefix with a gap ("the h") must not hide the next word start.
-    finder = re.compile(r"(?<!\w)(?=(" + _trie(sorted(own)) + "))") if own else None
+    keys = sorted(own)
+    finder = remembered_pattern("\n".join(keys), lambda: r"(?<!\w)(?=(" + _trie(keys) + "))") if own else None
     return Index(finder, by_key, tuple(everywhere), Probes(by_key, dict(triggers)), {})
 
 

@@ -21,10 +21,20 @@ import re
 import sys
 from pathlib import Path
 
+import _sre  # type: ignore[import-not-found]  # re's own engine, to build a pattern from its compiled code
+
+try:  # Python 3.11+ names these re._parser and re._compiler; older ones sre_parse and sre_compile.
+    from re import _compiler as _sre_compile, _parser as _sre_parse
+except ImportError:  # pragma: no cover
+    import sre_compile as _sre_compile  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 _HERE = Path(__file__).resolve().parent
 # The code whose answers are cached: a change to any of it makes a new cache file.
 _CODE = ("index.py", "lazy.py", "reverse.py", "rules.py")
 _FORMAT = 1
+_SHARED: Derived | None = None  # the built-in rules' cache, which also keeps the word-start finder's code
+_MAX_COMPILED = 8  # finders kept (one per set of active rules: region, voice, disabled rules, own terms)
 
 
 class LazyPattern:
@@ -75,11 +85,13 @@ class Derived:
         self.hit = bool(self.entries)  # everything below was worked out, and compiled, once before
         self.added = False
 
-    def remember(self, kind: str, source: str, work):
-        """Return the cached answer about a pattern source, or work it out with work() and keep it."""
+    def remember(self, kind: str, source: str, work, limit: int | None = None):
+        """Return the cached answer about a pattern source, or work it out with work() and keep it (at most `limit`)."""
         table = self.entries.setdefault(kind, {})
         if source in table:
             return table[source]
+        if limit is not None and len(table) >= limit:
+            table.pop(next(iter(table), None), None)  # the oldest (pop: another thread may have taken it)
         answer = table[source] = work()
         self.added = True
         return answer
@@ -103,6 +115,48 @@ class Derived:
                 _remove(temporary)
             return  # a cache is a saving, never a requirement
         self.added = False
+
+
+def share(derived: Derived) -> None:
+    """Make the built-in rules' cache the one remembered_pattern keeps compiled patterns in."""
+    global _SHARED
+    _SHARED = derived
+
+
+def remembered_pattern(key: str, source) -> re.Pattern:
+    """Return the pattern that source() gives, built from the code kept under `key` when the cache has it.
+
+    Compiling the word-start finder (index.py), one large pattern, took a fifth of a short check; re
+    builds a pattern from its compiled code in microseconds. The code is kept only when the pattern
+    built from it equals (same code) the one re.compile makes, and for this Python version only.
+    """
+    store = _SHARED
+    if store is None:
+        return re.compile(source())
+    entry = store.remember("compiled", key, lambda: _compiled_entry(source()), limit=_MAX_COMPILED)
+    if store.added:
+        store.save()
+    if entry is None:
+        return re.compile(source())
+    try:
+        return _sre.compile(*entry)
+    except (TypeError, ValueError, RuntimeError):  # pragma: no cover - a cache this Python cannot read
+        return re.compile(source())
+
+
+def _compiled_entry(source: str) -> tuple | None:
+    """Return what _sre.compile needs to build the pattern of a source, as re.compile does, or None."""
+    try:
+        parsed = _sre_parse.parse(source, 0)
+        code = [int(word) for word in _sre_compile._code(parsed, 0)]  # plain ints: marshal refuses their subclass
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup = [None] * parsed.state.groups
+        for name, number in groupindex.items():
+            indexgroup[number] = name
+        entry = (source, parsed.state.flags, code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
+        return entry if _sre.compile(*entry) == re.compile(source) else None
+    except Exception:  # pragma: no cover - re's insides differ in this Python: compile the usual way
+        return None
 
 
 def cache_place(files: list[Path], folder: Path | None = None) -> tuple[Path, bytes] | None:

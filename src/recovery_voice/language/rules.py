@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .index import needs, prefixes
-from .lazy import Derived, LazyPattern, cache_place
+from .lazy import Derived, LazyPattern, cache_place, share
 from .model import SEVERITIES
 from .reverse import reversed_pattern
 
@@ -145,6 +145,8 @@ def _load(location: str) -> tuple[Rule, ...]:
             rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}", derived))
     _check_unique(rules, files)
     derived.save()  # only now: every pattern compiled, and the files are fine
+    if place == RULES_DIR:
+        share(derived)  # where index.py keeps the finder's compiled code
     return tuple(rules)
 
 
