@@ -18,6 +18,7 @@ from sqlalchemy import make_url
 from recovery_voice.config import load_config
 from recovery_voice.db import make_engine, session_factory, upgrade
 
+from browser import chromium  # noqa: F401 (one browser per test process, for every file that uses it)
 from ci import in_ci, skip_summary
 from pgserver import RUNNING, PostgresServer, find_bindir
 

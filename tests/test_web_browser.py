@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor, chromium  # noqa: F401 (fixture)
+from browser import Visitor
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, Story
 from recovery_voice.posts import Draft, create_post, refresh_status
