@@ -5,11 +5,10 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate, groupby
 
 import regex
-from twitter_text.extract_urls import extract_urls_with_indices
-from twitter_text.regexp import emoji as _twitter_emoji
 
 LIMITS = {"x": 280, "mastodon": 500, "bluesky": 300}  # any other platform is the outbox: no limit
 LABELS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
@@ -39,8 +38,20 @@ _BREAK = re.compile(
 PARAGRAPH, SENTENCE, WORD = 3, 2, 1
 
 
+@cache
+def _twitter():
+    """twitter-text's link finder and emoji data, imported on first use: the import alone takes most of a second,
+    which every command that never renders a post (posts list, queue import...) would otherwise pay."""
+    from twitter_text.extract_urls import extract_urls_with_indices
+    from twitter_text.regexp import emoji
+
+    return extract_urls_with_indices, emoji
+
+
+@cache
 def _emoji_start_class() -> re.Pattern:
     """Match where an X emoji can start, from twitter-text's own list: trying its huge pattern everywhere is slow."""
+    _twitter_emoji = _twitter()[1]
     starts = {int(entry.codepoint.split()[0], 16) for entry in _twitter_emoji.emoji_list}
     for low, high in _twitter_emoji.single_codepoint_emoji_ranges:
         starts.update(range(low, high + 1))
@@ -49,9 +60,6 @@ def _emoji_start_class() -> re.Pattern:
     others = "".join(f"{re.escape(chr(run[0][1]))}-{re.escape(chr(run[-1][1]))}" for run in (list(r) for _, r in runs))
     # The only ASCII starts are keycaps (#, * and digits), always followed by U+FE0F or U+20E3.
     return re.compile(f"[#*0-9](?=[\ufe0f\u20e3])|(?=[^\x00-\x7f])[{others}]")
-
-
-_EMOJI_START = _emoji_start_class()
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,9 @@ def _x_plain(text: str, start: int, end: int) -> int:
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
     """Find the emoji twitter-text finds, trying its pattern only where an emoji can start."""
     spans, done = [], 0
-    for start in _EMOJI_START.finditer(text):
-        found = _twitter_emoji.emoji.match(text, start.start()) if start.start() >= done else None
+    emoji = _twitter()[1].emoji
+    for start in _emoji_start_class().finditer(text):
+        found = emoji.match(text, start.start()) if start.start() >= done else None
         if found:
             spans.append(found.span())
             done = found.end()
@@ -178,6 +187,7 @@ def _unit_costs(text: str, platform: str) -> list[list[int]]:
 def _urls(text: str, without_protocol: bool) -> list[tuple[int, int]]:
     """Find links as twitter-text does, one candidate word at a time: its pattern is slow and no link spans a space."""
     found = []
+    extract_urls_with_indices = _twitter()[0]
     for word in _LINK_WORD.finditer(text):
         start = max(word.start() - 1, 0)  # the space before a link changes what twitter-text takes as the link
         links = extract_urls_with_indices(text[start:word.end()], extract_urls_without_protocol=without_protocol)

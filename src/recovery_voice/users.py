@@ -90,8 +90,15 @@ def create_or_update_user(session: Session, email: str, password: str, role: str
 
 
 INVITATION_LIFETIME = timedelta(days=7)
-# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash checked when the email is unknown, so a wrong email takes as long as a wrong password.
+
+    Made on first use: hashing takes a quarter of a second, which every command would otherwise pay at start.
+    """
+    return _hasher.hash("not a real password, only for timing")
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -101,7 +108,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
         try:
-            _hasher.verify(_DUMMY_HASH, password or "-")
+            _hasher.verify(_dummy_hash(), password or "-")
         except (VerificationError, InvalidHashError):
             pass
         return None
