@@ -1,13 +1,18 @@
-"""Context that changes what a match means: quotation, mentions and a storyteller's words about themselves."""
+"""Context that changes what a match means: quotation, mentions and a storyteller's words about themselves.
+
+Its patterns are LazyPatterns (see lazy.py), compiled when a text first needs them: most texts have no
+match for them to weigh, and compiling them all took a tenth of a command line check's start.
+"""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
 
+from .lazy import LazyPattern
 from .text import occurrences
 
-_QUOTE_CHARS = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
+_QUOTE_CHARS = LazyPattern("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
 _OPEN_DOUBLE = "\u201c\u201e\u00ab"
 _CLOSE_DOUBLE = "\u201d\u00bb"
 _MAX_SINGLE = 300
@@ -18,7 +23,7 @@ _ITEM = "[\"\u201c\u2018'][^\"\u201c\u201d\u2018\u2019'\\n]{1,40}[\"\u201d\u2019
 
 # Words that introduce a word being talked about rather than used: "we don't say 'junkie'",
 # "words like 'clean'", "they called us 'addicts'". Earlier quoted items in a list count too.
-_CUE_BEFORE = re.compile(
+_CUE_BEFORE = LazyPattern(
     r"(?<!\w)(?:say|says|said|saying|call|calls|called|calling|word|words|term|terms|phrase|phrases|"
     r"label|labels|like|use|uses|used|using|write|writes|wrote|hear|heard|mean|means|meant|avoid|"
     r"avoids|avoided|avoiding|instead of|rather than|not|than|such as|including|e\.g\.|eg|as|"
@@ -29,7 +34,7 @@ _CUE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # ...or follow it: "'Junkie' is a slur", "'clean', 'dirty' are loaded words", "'addict' hurts".
-_CUE_AFTER = re.compile(
+_CUE_AFTER = LazyPattern(
     rf"(?:\s*(?:,|or|and|/)\s*{_ITEM})*\s*(?:"
     r"(?:is|are|was|were|isn't|aren't|remains?)\s+(?:(?:a|an|the|not|such|just|another|still|very|"
     r"deeply|really|so|hurtful|harmful|stigmatising|stigmatizing|offensive|loaded|old|outdated|"
@@ -38,15 +43,15 @@ _CUE_AFTER = re.compile(
     re.IGNORECASE,
 )
 # A quotation that opens with a subject ("I'm an addict") is somebody speaking, however short.
-_SPEAKER = re.compile(r"\s*(?:i|we|you|he|she|they)(?:['\u2019]\w+)?\b", re.IGNORECASE)
+_SPEAKER = LazyPattern(r"\s*(?:i|we|you|he|she|they)(?:['\u2019]\w+)?\b", re.IGNORECASE)
 # An unquoted mention: "we stopped using the word junkie".
 _NAMED_NOUNS = ("word", "term", "label", "phrase", "slur", "insult")
-_NAMED_WORD = re.compile(rf"(?<!\w)(?:the|that|this|a)\s+(?:{'|'.join(_NAMED_NOUNS)})s?\s*[:,]?\s*\Z")
+_NAMED_WORD = LazyPattern(rf"(?<!\w)(?:the|that|this|a)\s+(?:{'|'.join(_NAMED_NOUNS)})s?\s*[:,]?\s*\Z")
 
 # A storyteller speaking about themselves: "I'm (a grateful) ...", "I was ...", "I've been ...",
 # "we're ...". Up to three words may sit between ("I'm a proud recovering addict"), but not words
 # that turn the sentence towards other people ("I've met addicts", "I was told addicts...").
-_SELF_BEFORE = re.compile(
+_SELF_BEFORE = LazyPattern(
     r"(?:(?<![\w'])(?:i|we)(?:'m|'re| am| are| was| were| used to be| became| become| got| get|"
     r" stayed| stay| remain| remained| identify as| call myself| called myself| call ourselves|"
     r" see myself as|(?:'ve|'d| have| had)(?: (?:always|never|now|also|just|finally|still))?"
@@ -56,18 +61,18 @@ _SELF_BEFORE = re.compile(
     r"other|some|many|all|them|they|their|his|her|people)\b)[\w'-]+){0,3}"
     r"|(?<!\w)(?:my|our))\s*\Z"
 )
-_MYSELF = re.compile(r"(?<!\w)(?:myself|ourselves)(?!\w)")
+_MYSELF = LazyPattern(r"(?<!\w)(?:myself|ourselves)(?!\w)")
 # "my alcoholic father" is about the father, so "my" alone does not make it self-description.
-_ABOUT_SOMEONE_ELSE = re.compile(
+_ABOUT_SOMEONE_ELSE = LazyPattern(
     r"(?:father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfriend|girlfriend|brothers?|"
     r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?)\Z"
 )
-_SENTENCE_END = re.compile(r"[.!?\n]")
+_SENTENCE_END = LazyPattern(r"[.!?\n]")
 # "a" or "an" right before a match (searched for up to it), which a noun match takes in: "an addict".
-ARTICLE = re.compile(r"(?<!\w)(an?)\s+\Z")
+ARTICLE = LazyPattern(r"(?<!\w)(an?)\s+\Z")
 # A sentence with no subject before the match ("Two years clean today!", "Clean and sober since 2019")
 # is, in a storyteller's own story, about the storyteller.
-_NO_SUBJECT = re.compile(
+_NO_SUBJECT = LazyPattern(
     r"[\s\W]*(?:(?:and|but|so|now|still|finally|today|officially|proud(?:ly)?|grateful|happy|blessed|"
     r"thankful|\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several|many|"
     r"days?|weeks?|months?|years?|yrs?|decades?|staying|stayed|stay|been|getting|got|just|to be)[\s\W]+)*\Z")
@@ -206,9 +211,9 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False) -> b
 _INSTITUTION = (r"(?:Anonymous|Act|Administration|Institute|Council|Foundation|Trust|Project|Society|Association|"
                 r"Network|Alliance|Centre|Center|Clinic|Services?|Team|Unit|Forum|Commission|Partnership|"
                 r"Helpline|Court|Programme|Program|Coalition|Office|Department|Bureau|Division)")
-_NAME_AFTER = re.compile(rf"[\s-]+(?:[A-Z][\w'\u2019-]*[\s-]+){{0,2}}?{_INSTITUTION}\b")
-_NAME_BEFORE = re.compile(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*\s+){{0,3}}\Z")
-_WORDS = re.compile(r"[^\W\d_]+")
+_NAME_AFTER = LazyPattern(rf"[\s-]+(?:[A-Z][\w'\u2019-]*[\s-]+){{0,2}}?{_INSTITUTION}\b")
+_NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*\s+){{0,3}}\Z")
+_WORDS = LazyPattern(r"[^\W\d_]+")
 
 
 def is_name(text: str, start: int, end: int) -> bool:

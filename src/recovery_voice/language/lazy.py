@@ -42,19 +42,20 @@ class LazyPattern:
 
     # After the first use, match/search/finditer are the compiled pattern's own methods, kept in slots,
     # so a call costs no more than on re.Pattern; other attributes are looked up on it each time.
-    __slots__ = ("pattern", "_compiled", "match", "search", "finditer", "fullmatch")
+    __slots__ = ("pattern", "_flags", "_compiled", "match", "search", "finditer", "findall", "fullmatch")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, flags: int = 0) -> None:
         self.pattern = source
+        self._flags = flags
         self._compiled: re.Pattern | None = None
 
     def compiled(self) -> re.Pattern:
         """Return the compiled pattern, compiling it now if this is the first use (re.error if it is broken)."""
         compiled = self._compiled
         if compiled is None:
-            compiled = self._compiled = re.compile(self.pattern)
+            compiled = self._compiled = re.compile(self.pattern, self._flags)
             self.match, self.search, self.finditer = compiled.match, compiled.search, compiled.finditer
-            self.fullmatch = compiled.fullmatch
+            self.findall, self.fullmatch = compiled.findall, compiled.fullmatch
         return compiled
 
     def __getattr__(self, name: str):
@@ -64,8 +65,10 @@ class LazyPattern:
         return getattr(self.compiled(), name)
 
     def __eq__(self, other) -> bool:
-        """Tell whether another lazy pattern has the same source, as two compiled patterns of one source are equal."""
-        return self.pattern == other.pattern if isinstance(other, LazyPattern) else NotImplemented
+        """Tell whether another lazy pattern has the same source and flags, as compiled patterns are equal."""
+        if not isinstance(other, LazyPattern):
+            return NotImplemented
+        return self.pattern == other.pattern and self._flags == other._flags
 
     def __hash__(self) -> int:
         """Hash by the source, like equality."""
