@@ -70,6 +70,10 @@ MATRIX = {
     ("POST", "/users/<int:user_id>/role", "/users/{storyteller}/role"): ADMIN,
     ("POST", "/users/<int:user_id>/deactivate", "/users/{other_storyteller}/deactivate"): ADMIN,
     ("POST", "/users/<int:user_id>/reactivate", "/users/{other_storyteller}/reactivate"): ADMIN,
+    # Images: who may see which one is checked inside (test_web_images); here, only who may ask at all.
+    ("GET", "/media/<digest>", "/media/" + "0" * 64): SIGNED_IN,
+    ("GET", "/media/kept/<token>", "/media/kept/not-a-signed-value"): SIGNED_IN,
+    ("GET", "/media/card/<int:post_id>", "/media/card/{post}"): STAFF,
     ("GET", "/timetable", "/timetable"): ADMIN,
     ("POST", "/timetable", "/timetable"): ADMIN,
     ("POST", "/timetable/remove", "/timetable/remove"): ADMIN,
