@@ -74,9 +74,7 @@ class Attached:
 
 def store_new(media_dir: Path, images: list[NewImage]) -> list[Attached]:
     """Check every image's answers, then store each file without metadata; all or none are stored."""
-    if len(images) > MAX_IMAGES:
-        raise AttachmentProblem(f"attach at most {MAX_IMAGES} images; remove {len(images) - MAX_IMAGES}",
-                                None, "file", "too-many")
+    check_count(len(images))
     for position, image in enumerate(images, start=1):
         check_answers(position, image.alt, image.decorative, image.people, image.part)
     stored: list[Attached] = []
@@ -104,6 +102,13 @@ def _store_one(media_dir: Path, position: int, image: NewImage, written: list) -
                     image.people, image.part, image.name)
 
 
+def check_count(count: int) -> None:
+    """Refuse more than four images."""
+    if count > MAX_IMAGES:
+        raise AttachmentProblem(f"attach at most {MAX_IMAGES} images, not {count}; remove {count - MAX_IMAGES}",
+                                None, "file", "too-many")
+
+
 def check_answers(position: int, alt, decorative: bool, people, part) -> None:
     """Refuse alt text that is too long or missing its choice, an unanswered people question or a bad part."""
     if not isinstance(alt, str):
@@ -123,10 +128,10 @@ def check_answers(position: int, alt, decorative: bool, people, part) -> None:
 
 
 def check_networks(attached: list[Attached], platforms: dict[str, str]) -> None:
-    """Refuse alt text longer than a chosen account's network allows, before anything is scheduled.
-
-    `platforms` maps each chosen account's name to its platform.
+    """Refuse more than four images, or alt text longer than a chosen account's network allows, before anything
+    is scheduled. `platforms` maps each chosen account's name to its platform.
     """
+    check_count(len(attached))
     for position, image in enumerate(attached, start=1):
         for account, platform in platforms.items():
             limit = ALT_LIMITS.get(platform, MAX_ALT)
@@ -210,11 +215,6 @@ def describe(row: Attachment) -> dict:
     return {"position": row.position, "digest": row.digest, "alt": row.alt, "decorative": row.decorative,
             "width": row.width, "height": row.height, "mime": row.mime, "people": row.people, "part": row.part,
             "findings": row.findings}
-
-
-def outgoing(rows) -> tuple[OutgoingImage, ...]:
-    """What the worker needs of a post's images to send them."""
-    return tuple(OutgoingImage(row.position, row.digest, row.alt, row.part) for row in rows)
 
 
 def remove(session: Session, media_dir: Path, *, post_id: int | None = None, story_id: int | None = None) -> int:

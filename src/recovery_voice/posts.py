@@ -122,8 +122,6 @@ def _compose(config: Config, draft: Draft) -> tuple[str, str | None, str | None]
 
 def _check_images(images: list, accounts: list[Account]) -> None:
     """Refuse more than four images, or alt text longer than a chosen network takes, before anything is made."""
-    if len(images) > attachments.MAX_IMAGES:
-        raise PostProblem(f"a post can carry at most {attachments.MAX_IMAGES} images, not {len(images)}")
     try:
         attachments.check_networks(images, {account.name: account.platform for account in accounts})
     except attachments.AttachmentProblem as problem:

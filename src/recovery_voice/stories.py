@@ -89,8 +89,6 @@ def _checked(config: Config, draft: StoryDraft, today: date) -> StoryDraft:
 
 def _check_photos(config: Config, images: list, networks: list[str]) -> None:
     """At most four photos, each alt text within what every network the storyteller chose takes."""
-    if len(images) > attachments.MAX_IMAGES:
-        raise StoryProblem(f"a story can have at most {attachments.MAX_IMAGES} photos")
     try:
         attachments.check_networks(images, {name: config.account(name).platform for name in networks})
     except attachments.AttachmentProblem as problem:
