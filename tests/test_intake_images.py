@@ -89,6 +89,17 @@ def test_the_same_file_with_images_imported_twice_makes_one_post_and_stores_noth
     assert media_files(project) == stored
 
 
+def test_a_file_already_imported_whose_image_has_gone_is_moved_to_imported_not_rejected(project, sessions, photos):
+    queue_post(project, "walk.toml", image_table("photos/walk.jpg"))
+    body = (project.queue / "walk.toml").read_text()
+    import_queue(sessions, project.config)
+    project.queue_file("walk.toml", body)  # as if the import stopped after making the post, before the move
+    (photos / "walk.jpg").unlink()  # and the person has tidied their photo away since
+    result = import_queue(sessions, project.config)
+    assert [name for name, _ in result.already] == ["walk.toml"] and not result.rejected
+    assert count(sessions, Post.id) == 1
+
+
 def bad_files(photos) -> dict:
     """Image files of every bad kind, a folder and a missing file in the photos folder: name -> words of the note."""
     (photos / "album").mkdir()

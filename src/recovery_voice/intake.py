@@ -170,6 +170,9 @@ def import_file(sessions: sessionmaker, config: Config, path: Path, result: Impo
 def _create_once(sessions: sessionmaker, config: Config, path: Path, data: bytes, digest: str,
                  actor: str | None) -> tuple[bool, int]:
     """Create the file's post unless its digest is already known; return (already there, post id)."""
+    existing = _post_from(sessions, digest, path)
+    if existing is not None:  # made by an import that stopped before moving the file: its images are not read
+        return True, existing
     document = read_document(data)
     draft = read_draft(document)
     try:
@@ -191,14 +194,27 @@ def _create(sessions: sessionmaker, config: Config, path: Path, draft: Draft, di
                                source_digest=digest).id
     except IntegrityError:
         # Another import (on another machine sharing the database) made it first.
-        with sessions() as session:
-            existing = session.scalar(select(Post.id).where(Post.source_digest == digest))
+        existing = _post_from(sessions, digest, path)
         if existing is None:
             raise
         raise _Already(existing) from None
     except OperationalError as error:
-        raise DatabaseError(f"cannot write to the database ({error.orig}); {path.name} and the files after "
-                            "it stay in the queue, so run the import again when it is back") from None
+        raise _database_down(error, path) from None
+
+
+def _post_from(sessions: sessionmaker, digest: str, path: Path) -> int | None:
+    """The post already made from a queue file with these bytes, if any."""
+    try:
+        with sessions() as session:
+            return session.scalar(select(Post.id).where(Post.source_digest == digest))
+    except OperationalError as error:
+        raise _database_down(error, path) from None
+
+
+def _database_down(error: OperationalError, path: Path) -> DatabaseError:
+    """Say the database cannot be written, and that the file waits in the queue for the next import."""
+    return DatabaseError(f"cannot write to the database ({error.orig}); {path.name} and the files after "
+                         "it stay in the queue, so run the import again when it is back")
 
 
 class _Already(Exception):
@@ -315,8 +331,9 @@ def read_image(position: int, shown: str, path: Path, missing_hint: str) -> byte
     """Read an image file, checking first that it is a regular file within the upload size limit."""
     which = f"image {position} ({shown})"
     try:
-        # Non-blocking, so a named pipe given as an image cannot hang the import; fstat then judges it.
-        handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb")
+        # Non-blocking, so a named pipe given as an image cannot hang the import; fstat then judges it. Opened
+        # by open() itself, so no descriptor is left open when it refuses (a folder).
+        handle = open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK))
     except FileNotFoundError:
         raise PostProblem(f"{which}: there is no such file; {missing_hint}") from None
     except IsADirectoryError:
