@@ -26,6 +26,7 @@ ALT_LIMITS = {"x": 1000, "mastodon": 1500, "bluesky": 2000, "outbox": 2000}
 MISSING_ALT = "image-alt-missing"  # the gate's rule id for an image with neither alt text nor "decorative"
 UNUSED_AFTER = timedelta(days=1)  # a stored image no post or story uses is deleted after this
 _STORED_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|webp)")
+NETWORK_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "outbox": "the outbox"}  # as people write them
 PEOPLE_WORDS = {PEOPLE_NONE: "no identifiable people", PEOPLE_AGREED: "identifiable people, who agreed"}
 
 
@@ -81,7 +82,7 @@ def store_new(media_dir: Path, images: list[NewImage]) -> list[Attached]:
     written: list[Path] = []
     try:
         for position, image in enumerate(images, start=1):
-            stored.append(_store_one(media_dir, position, image, written))
+            stored.append(store_one(media_dir, position, image, written))
     except BaseException:
         for path in written:  # nothing half-stored: the files this call added go again
             path.unlink(missing_ok=True)
@@ -89,14 +90,14 @@ def store_new(media_dir: Path, images: list[NewImage]) -> list[Attached]:
     return stored
 
 
-def _store_one(media_dir: Path, position: int, image: NewImage, written: list) -> Attached:
-    """Store one image, noting its file if this call wrote it; a refused file becomes an AttachmentProblem."""
-    before = set(Path(media_dir).glob("*")) if Path(media_dir).is_dir() else set()
+def store_one(media_dir: Path, position: int, image: NewImage, written: list | None = None) -> Attached:
+    """Store one image's file (its answers are not checked here), adding its path to `written` if this call
+    wrote it; a refused file becomes an AttachmentProblem for image `position`."""
     try:
         kept = media.store(image.data, image.name, media_dir)
     except media.ImageProblem as problem:
         raise AttachmentProblem(str(problem), position, "file", problem.kind) from None
-    if kept.path not in before:
+    if kept.written and written is not None:
         written.append(kept.path)
     return Attached(kept.digest, kept.mime, kept.width, kept.height, image.alt.strip(), image.decorative,
                     image.people, image.part, image.name)
@@ -127,24 +128,21 @@ def check_answers(position: int, alt, decorative: bool, people, part) -> None:
                                 position, "part")
 
 
-def check_networks(attached: list[Attached], platforms: dict[str, str]) -> None:
+def check_networks(attached: list[Attached], platforms: dict[str, str], start: int = 1) -> None:
     """Refuse more than four images, or alt text longer than a chosen account's network allows, before anything
-    is scheduled. `platforms` maps each chosen account's name to its platform.
+    is scheduled. `platforms` maps each chosen account's name to its platform; `start` is the first image's
+    position (a form checks one image at a time).
     """
     check_count(len(attached))
-    for position, image in enumerate(attached, start=1):
+    for position, image in enumerate(attached, start=start):
         for account, platform in platforms.items():
             limit = ALT_LIMITS.get(platform, MAX_ALT)
             if len(image.alt) > limit:
                 raise AttachmentProblem(
-                    f"image {position}: the alt text is {len(image.alt):,} characters, but {_network(platform)} "
+                    f"image {position}: the alt text is {len(image.alt):,} characters, but "
+                    f"{NETWORK_NAMES.get(platform, platform)} "
                     f"(account {account!r}) takes at most {limit:,}; shorten it, or do not send the post there",
                     position, "alt")
-
-
-def _network(platform: str) -> str:
-    """A network's name as people write it."""
-    return {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "outbox": "the outbox"}.get(platform, platform)
 
 
 # ------------------------------------------------------------------ on the database

@@ -28,6 +28,7 @@ EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 NAME_SUFFIXES = {"JPEG": {".jpg", ".jpeg", ".jpe", ".jfif"}, "PNG": {".png", ".apng"}, "WEBP": {".webp"},
                  "GIF": {".gif"}}
 KIND_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
+DIGEST = re.compile(r"[0-9a-f]{64}")  # how a stored image is named: the SHA-256 of its bytes
 FITTED = "fitted"  # the subfolder of the media folder that caches fitted variants
 # Formats people try to attach that we can recognise but not take, with what to do instead.
 OTHER_FORMATS = (
@@ -60,6 +61,7 @@ class StoredImage:
     image: Image.Image | None = field(default=None, repr=False, compare=False)
     # Sizes of encodes already tried, shared by the fits for each network: (size, format, kind, quality) -> bytes.
     trials: dict = field(default_factory=dict, repr=False, compare=False)
+    written: bool = field(default=False, compare=False)  # True when this store put the file there (not before)
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,9 @@ def store(data: bytes, name: str, media_dir: Path) -> StoredImage:
     clean = _strip(image)
     encoded, mime = _encode_for_store(clean, kind, data, full_colour)
     digest = hashlib.sha256(encoded).hexdigest()
+    already = (Path(media_dir) / (digest + EXTENSIONS[mime])).is_file()
     path = _write_once(Path(media_dir), digest + EXTENSIONS[mime], encoded)
-    return StoredImage(digest, path, clean.width, clean.height, mime, image=clean)
+    return StoredImage(digest, path, clean.width, clean.height, mime, image=clean, written=not already)
 
 
 def find_stored(media_dir: Path, digest: str) -> StoredImage:
@@ -151,7 +154,7 @@ def find_stored(media_dir: Path, digest: str) -> StoredImage:
 
 def forget(media_dir: Path, digest: str) -> int:
     """Delete a stored image and every fitted variant of it (a withdrawn story's photos); return files removed."""
-    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+    if not DIGEST.fullmatch(digest):
         raise ValueError(f"not an image digest: {digest!r}")
     folder = Path(media_dir)
     paths = [folder / f"{digest}{suffix}" for suffix in EXTENSIONS.values()]

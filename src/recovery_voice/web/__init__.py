@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..config import Config
@@ -82,7 +82,8 @@ def _upload_limit() -> None:
     """Let the forms that take images receive four of them; every other request keeps the small limit."""
     from .images import UPLOAD_BODY_LIMIT, UPLOAD_ENDPOINTS
 
-    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+    # Only for someone signed in: a stranger must not make the server read 80 MB bodies before it says no.
+    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST" and current_user.is_authenticated:
         request.max_content_length = UPLOAD_BODY_LIMIT
 
 

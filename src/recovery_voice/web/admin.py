@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import attachments, logbook
 from ..accounts import check_account, list_accounts
@@ -29,7 +30,8 @@ CSV_LIMIT = 100_000
 def review():
     """List the posts and stories waiting for approval, each with approve and reject forms."""
     session = db()
-    posts = list(session.scalars(select(Post).where(Post.status == PENDING).order_by(Post.id).limit(50)))
+    posts = list(session.scalars(select(Post).where(Post.status == PENDING).order_by(Post.id).limit(50)
+                                 .options(selectinload(Post.images))))  # one query for every post's images
     return render_template(
         "review.html", posts=[(p, ApproveForm(prefix=f"a{p.id}"), RejectForm(prefix=f"r{p.id}")) for p in posts],
         images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=waiting_stories(session, 50))

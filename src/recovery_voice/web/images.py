@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import attachments, media
 from ..attachments import AttachmentProblem, NewImage
-from ..models import PEOPLE_ANSWERS, PEOPLE_NONE
+from ..models import PEOPLE_ANSWERS
 from .checking import SEVERITY_WORDS, annotated
 
 SLOTS = attachments.MAX_IMAGES
@@ -22,8 +22,6 @@ KEPT_MAX_AGE = 12 * 3600  # as long as a session lasts: a form left open longer 
 # The request body of a form that takes images: four files at the 20 MB limit, and the form around them.
 UPLOAD_BODY_LIMIT = SLOTS * media.MAX_UPLOAD_BYTES + 1_000_000
 UPLOAD_ENDPOINTS = frozenset({"volunteer.compose", "stories.new", "stories.change"})
-ACCEPT = "image/jpeg,image/png,image/webp,image/gif,.jpg,.jpeg,.png,.webp,.gif"
-NETWORK_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "outbox": "the outbox"}
 
 
 @dataclass
@@ -85,7 +83,7 @@ def kept_digest(token: str) -> str | None:
     if not isinstance(value, dict) or value.get("user") != current_user.id:
         return None
     digest = value.get("digest")
-    return digest if isinstance(digest, str) and len(digest) == 64 else None
+    return digest if isinstance(digest, str) and media.DIGEST.fullmatch(digest) else None
 
 
 # ------------------------------------------------------------------ reading the form
@@ -143,7 +141,7 @@ def _keep(media_dir, slot: Slot, digest: str | None) -> None:
     """Put a stored image back in its slot; a forged or stale value, or a file gone, asks for the file again."""
     try:
         stored = media.find_stored(media_dir, digest) if digest else None
-    except (FileNotFoundError, OSError):
+    except OSError:  # the file is gone (or unreadable)
         stored = None
     if stored is None:
         slot.errors["file"] = (f"image {slot.position}: we no longer have the file you attached; "
@@ -156,7 +154,7 @@ def _store_upload(media_dir, slot: Slot, upload) -> None:
     """Store one uploaded file without its metadata (answers are checked apart), or say why it is refused."""
     data = upload.stream.read(media.MAX_UPLOAD_BYTES + 1)  # a limit before work: no more is read than is taken
     try:
-        [stored] = attachments.store_new(media_dir, [NewImage(data, upload.filename, people=PEOPLE_NONE)])
+        stored = attachments.store_one(media_dir, slot.position, NewImage(data, upload.filename))
     except AttachmentProblem as problem:
         slot.digest = ""
         slot.errors["file"] = str(problem)  # it names the file, and it is shown next to that image's field
@@ -185,12 +183,9 @@ def _check_one(slot: Slot, platforms: dict[str, str]) -> None:
     part = slot.part if isinstance(slot.part, int) else -1
     try:
         attachments.check_answers(slot.position, slot.alt, slot.decorative, slot.people, part)
-        attachments.check_networks([slot.attached()], platforms)
+        attachments.check_networks([slot.attached()], platforms, start=slot.position)
     except AttachmentProblem as problem:
-        message = str(problem)
-        if problem.position == 1 and slot.position != 1:  # check_networks counts from the one image it saw
-            message = message.replace("image 1", f"image {slot.position}", 1)
-        slot.errors[problem.field] = message
+        slot.errors[problem.field] = str(problem)
 
 
 def check_alt(slots: list[Slot], voice: str) -> None:
@@ -227,7 +222,7 @@ def strictest(accounts, chosen) -> tuple[int, str]:
     if not picked:
         return attachments.MAX_ALT, "every network"
     account = min(picked, key=lambda a: attachments.ALT_LIMITS.get(a.platform, attachments.MAX_ALT))
-    return attachments.ALT_LIMITS.get(account.platform, attachments.MAX_ALT), NETWORK_NAMES.get(
+    return attachments.ALT_LIMITS.get(account.platform, attachments.MAX_ALT), attachments.NETWORK_NAMES.get(
         account.platform, account.platform)
 
 

@@ -1,7 +1,5 @@
 """Serving stored images to the people allowed to see them: the metadata-free file, or a smaller preview."""
 
-import re
-
 from flask import Blueprint, abort, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,14 +14,13 @@ blueprint = Blueprint("media", __name__, url_prefix="/media")
 PREVIEW = media.ImageLimits(max_bytes=300_000, max_pixels=1_300_000, mimes=frozenset({"image/jpeg", "image/png",
                                                                                      "image/webp"}),
                             display_long_side=1400)
-DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @blueprint.get("/<digest>")
 @roles("volunteer", "admin", "storyteller")
 def image(digest: str):
     """Send an image attached to something this person may see; anything else is "not found"."""
-    if not DIGEST.fullmatch(digest) or not _may_see(digest):
+    if not media.DIGEST.fullmatch(digest) or not _may_see(digest):
         abort(404)
     return _send(digest)
 
@@ -44,7 +41,7 @@ def card(post_id: int):
     """Send the thumbnail of a post's Bluesky link card."""
     post = db().get(Post, post_id)
     thumb = (post.link_card or {}).get("thumb") if post is not None else None
-    if not isinstance(thumb, str) or not DIGEST.fullmatch(thumb):
+    if not isinstance(thumb, str) or not media.DIGEST.fullmatch(thumb):
         abort(404)
     return _send(thumb)
 
@@ -68,7 +65,7 @@ def _send(digest: str):
     """The stored file (?full=1) or its preview variant, marked private and never to be sniffed."""
     try:
         stored = media.find_stored(config().media_dir, digest)
-    except (FileNotFoundError, OSError):
+    except OSError:  # the file is gone (or unreadable)
         abort(404)
     shown = stored if request.args.get("full") else media.fit(stored, PREVIEW, config().media_dir)
     response = send_file(shown.path, mimetype=shown.mime, conditional=True, max_age=0)
