@@ -40,11 +40,18 @@ class Slot:
     part: int | str = 1
     errors: dict = field(default_factory=dict)  # field ("file", "alt", "people", "part") -> message
     findings: list = field(default_factory=list)  # the language check of the alt text
+    # (digest, its signed value): signed once, or the value the form brought back, so a page's image addresses
+    # stay the same from one live preview to the next and the browser's copy is used.
+    signed: tuple[str, str] | None = None
 
     @property
     def token(self) -> str:
         """The signed hidden value that carries this stored image to the next try."""
-        return kept_token(self.digest) if self.digest else ""
+        if not self.digest:
+            return ""
+        if self.signed is None or self.signed[0] != self.digest:
+            self.signed = (self.digest, kept_token(self.digest))
+        return self.signed[1]
 
     @property
     def used(self) -> bool:
@@ -128,6 +135,8 @@ def _read_slot(media_dir, position: int, with_part: bool) -> Slot:
     token = request.form.get(key + "kept")
     if token:
         _keep(media_dir, slot, kept_digest(token))
+        if slot.digest:
+            slot.signed = (slot.digest, token)
     return slot
 
 
