@@ -44,7 +44,7 @@ def build_probe(numbers: tuple[int, ...], triggers: dict) -> Probe:
         if source is None:
             pending.append((number, None, ()))
             continue
-        names = tuple((name, f"_{number}_{name}") for name in trigger.pattern.groupindex)
+        names = tuple((name, f"_{number}_{name}") for name in _group_names(trigger.pattern))
         parts.append(f"(?:(?=(?P<_{number}>{source}))|)")
         pending.append((number, f"_{number}", names))
     regex = re.compile("".join(parts))
@@ -55,13 +55,25 @@ def build_probe(numbers: tuple[int, ...], triggers: dict) -> Probe:
 def _joinable(trigger, number: int) -> str | None:
     """Return the trigger's pattern with its groups renamed, or None when it must be tried alone."""
     pattern = trigger.pattern
-    if trigger.case_sensitive or pattern.flags != re.UNICODE or _UNSAFE.search(pattern.pattern):
+    if trigger.case_sensitive or not _default_flags(pattern) or _UNSAFE.search(pattern.pattern):
         return None
     source = _NAMED_GROUP.sub(lambda found: f"(?P<_{number}_{found.group(1)}>", pattern.pattern)
     try:
         renamed = re.compile(source)
     except re.error:  # pragma: no cover - a pattern the renaming misread
         return None
-    if set(renamed.groupindex) != {f"_{number}_{name}" for name in pattern.groupindex}:
+    if set(renamed.groupindex) != {f"_{number}_{name}" for name in _group_names(pattern)}:
         return None  # pragma: no cover - the renaming touched something that was not a group
     return source
+
+
+def _group_names(pattern) -> list[str]:
+    """The named groups of a pattern, read from its source: a lazy pattern is not compiled just to tell them."""
+    return list(dict.fromkeys(_NAMED_GROUP.findall(pattern.pattern)))
+
+
+def _default_flags(pattern) -> bool:
+    """Whether a pattern was made with no flags of its own (a lazy pattern says so without compiling)."""
+    if isinstance(pattern, re.Pattern):
+        return pattern.flags == re.UNICODE
+    return pattern._flags == 0  # a LazyPattern
