@@ -137,8 +137,9 @@ def test_failures_older_than_the_window_no_longer_count(project, sessions):
         clock[0] = utcnow()
         assert not throttle.blocked(session, "email:ada@example.org")
         for _ in range(5):
-            throttle.failed(session, "ip:10.0.0.1")
-        assert throttle.blocked(session, "email:someone@example.org", "ip:10.0.0.1")
+            throttle.failed(session, "email:ada@example.org", "ip:10.0.0.1")
+        assert throttle.blocked(session, "email:ada@example.org", "ip:10.0.0.1")
+        assert not throttle.blocked(session, "email:someone@example.org", "ip:10.0.0.1")  # the address has room
 
 
 def test_a_deactivated_person_cannot_sign_in_even_with_the_right_password(project, sessions):
@@ -159,11 +160,13 @@ def test_throttle_keys_are_keyed_by_the_secret_so_a_list_of_emails_cannot_find_t
 
 def test_a_successful_sign_in_does_not_clear_the_failures_from_its_address(project, sessions):
     make_people(sessions)
-    client = make_app(project, sessions).test_client()
+    # The address limit lowered to five here, so the test need not make fifty guesses.
+    settings = {"RV_THROTTLE": Throttle("test secret that is long enough", address_max_failures=5)}
+    client = make_app(project, sessions, **settings).test_client()
     for number in range(4):  # guesses at four different people from one address
         assert _login(client, f"person{number}@example.org", "Summer2024!").status_code == 200
     assert _login(client, PEOPLE["volunteer"], PASSWORD).status_code == 302  # the sprayer's own account
-    client = make_app(project, sessions).test_client()
+    client = make_app(project, sessions, **settings).test_client()
     assert _login(client, "person4@example.org", "Summer2024!").status_code == 200  # the fifth from the address
     assert _login(client, PEOPLE["admin"], PASSWORD).status_code == 429
 
@@ -262,3 +265,25 @@ def test_the_change_password_form_says_why_a_new_password_is_refused(project, se
     html = _change_password(client, PASSWORD, new="password1234").get_data(as_text=True)
     assert "first ones people guess" in html
     assert _login(make_app(project, sessions).test_client(), PEOPLE["volunteer"], PASSWORD).status_code == 302
+
+
+def test_one_person_mistyping_pauses_only_their_own_email_not_the_office_sharing_their_address(project, sessions):
+    make_people(sessions)
+    client = make_app(project, sessions).test_client()  # every test client comes from one address, as an office
+    for _ in range(5):
+        assert _login(client, PEOPLE["volunteer"], "not the password").status_code == 200
+    assert _login(client, PEOPLE["volunteer"], PASSWORD).status_code == 429
+    assert _login(client, PEOPLE["admin"], PASSWORD).status_code == 302  # a colleague at the next desk signs in
+
+
+def test_an_address_is_paused_only_after_many_more_failures_than_one_email(project, sessions):
+    throttle = Throttle("a test secret", max_failures=5, address_max_failures=50)
+    address = "ip:192.0.2.7"
+    with sessions() as session:
+        for n in range(49):  # 49 different emails tried once each from one address: no email reaches its limit
+            throttle.failed(session, f"email:person{n}@example.org", address)
+        assert not throttle.blocked(session, "email:fresh@example.org", address)
+        throttle.failed(session, "email:person49@example.org", address)
+        assert throttle.blocked(session, "email:fresh@example.org", address)
+        assert not throttle.blocked(session, "email:fresh@example.org", "ip:192.0.2.8")
+        session.rollback()

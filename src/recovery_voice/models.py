@@ -324,6 +324,17 @@ class Story(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     author: Mapped[User] = relationship()
+    signoff: Mapped["StorySignOff | None"] = relationship(uselist=False, cascade="all, delete-orphan")
+
+
+class StorySignOff(Base):
+    """The storyteller's sign-off of the final text: which version, which rendering (a digest of it) and when."""
+
+    __tablename__ = "story_signoffs"
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str | None] = mapped_column(String(64))  # erased when the story is withdrawn
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Invitation(Base):

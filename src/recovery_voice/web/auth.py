@@ -19,6 +19,7 @@ from ..users import (
 )
 from .common import db, sentence
 from .forms import AcceptInviteForm, LoginForm, PasswordForm
+from .throttle import ADDRESS_PREFIX
 
 blueprint = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -62,8 +63,11 @@ PAUSED = "Too many tries. For your safety, please wait 15 minutes before trying 
 
 
 def _throttle_keys(email: str) -> tuple[str, str]:
-    """Name what failures count against: the email, and the client's address (the proxy's, told by waitress)."""
-    return f"email:{(email or '').strip().lower()}", f"ip:{request.remote_addr or '-'}"
+    """Name what failures count against: the email, and the client's address (the proxy's, told by waitress).
+
+    The throttle gives the address a much higher limit than the email, so one person's mistakes pause only them.
+    """
+    return f"email:{(email or '').strip().lower()}", f"{ADDRESS_PREFIX}{request.remote_addr or '-'}"
 
 
 def _start_session(user: User) -> None:
@@ -74,7 +78,7 @@ def _start_session(user: User) -> None:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with email and password; repeated failures pause sign-in for that email and address."""
+    """Sign in with email and password; repeated failures pause sign-in for that email, many for that address."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = LoginForm()

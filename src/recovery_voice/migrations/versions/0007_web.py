@@ -52,8 +52,17 @@ def _downgrade_posts() -> None:
 # --- stories: the storyteller's sign-off of the final text -----------------------------------------
 
 def _upgrade_stories() -> None:
-    """Nothing yet: the stories work adds its columns here."""
+    """The storyteller's sign-off of the final text, one row per story: a new table, so stories is not rebuilt."""
+    op.create_table('story_signoffs',
+    sa.Column('story_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=True),
+    sa.Column('signed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['story_id'], ['stories.id'], name=op.f('fk_story_signoffs_story_id_stories')),
+    sa.PrimaryKeyConstraint('story_id', name=op.f('pk_story_signoffs'))
+    )
 
 
 def _downgrade_stories() -> None:
-    """Nothing yet."""
+    """Drop the sign-off table."""
+    op.drop_table('story_signoffs')
