@@ -17,7 +17,7 @@ from recovery_voice.models import (
 )
 from recovery_voice.posts import Draft, PostProblem, create_post, list_posts
 from recovery_voice.review import approve
-from recovery_voice.stories import StoryDraft, approve_story, submit, withdraw
+from recovery_voice.stories import StoryDraft, approve_story, sign_off, submit, withdraw
 from recovery_voice.worker import Worker
 
 from imagekit import SECRET_WORDS, encoded, gradient_noise, phone_photo, screenshot
@@ -180,6 +180,7 @@ def test_withdrawing_a_story_deletes_its_photos_from_disk(project, sessions, clo
         draft = StoryDraft("The bench", "I sat there every morning for a year.", "first_name", "River",
                            ["outbox"], (clock.now + timedelta(days=90)).date(), images=[stored])
         story = submit(session, project.config, author, draft, now=clock.now)
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org", now=clock.now)
         [copied] = attachments.of_post(session, story.post_id)
         assert copied.digest == stored.digest

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, User
 from recovery_voice.posts import pause, reschedule, resume
-from recovery_voice.stories import StoryDraft, approve_story, consent_end, submit
+from recovery_voice.stories import StoryDraft, approve_story, consent_end, sign_off, submit
 from recovery_voice.worker import Worker
 from web_fixtures import make_people
 
@@ -20,6 +20,7 @@ def _approved_story(project, sessions, clock, days=3):
                        shown_name="River", networks=["outbox"], consent_until=until)
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), draft, now=clock.now)
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org", now=clock.now)
         return story.post_id, consent_end(project.config, story)
 

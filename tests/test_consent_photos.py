@@ -8,7 +8,7 @@ from sqlalchemy import select
 from recovery_voice.attachments import NewImage, store_new
 from recovery_voice.db import transaction
 from recovery_voice.models import PEOPLE_NONE, Attachment, Delivery, LogEntry, User
-from recovery_voice.stories import StoryDraft, approve_story, consent_end, submit
+from recovery_voice.stories import StoryDraft, approve_story, consent_end, sign_off, submit
 from recovery_voice.worker import Worker
 
 from imagekit import phone_photo
@@ -28,6 +28,7 @@ def story_with_photo(project, sessions, clock, days=10):
                        images=[stored])
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), draft, now=clock.now)
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org", now=clock.now)
         return story.id, story.post_id, consent_end(project.config, story), stored.digest
 

@@ -8,7 +8,7 @@ from recovery_voice import logbook
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Story, User
 from recovery_voice.posts import cancel, list_posts
-from recovery_voice.stories import StoryDraft, approve_story, submit, withdraw
+from recovery_voice.stories import StoryDraft, approve_story, sign_off, submit, withdraw
 from recovery_voice.worker import Worker
 
 from test_x_publisher import STORY, delivery, queue_text, x_api, x_project  # noqa: F401 (fixtures)
@@ -22,6 +22,7 @@ def share_story(project, sessions, clock, consent_until=date(2099, 1, 1)):
                        shown_name="River", networks=["outbox"], consent_until=consent_until)
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), draft)
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org")
         story_id = story.id
         session.execute(update(Delivery).values(due_at=clock.now, run_at=clock.now))

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, User
-from recovery_voice.stories import StoryDraft, StoryProblem, approve_story, edit, reject_story, submit, withdraw
+from recovery_voice.stories import (StoryDraft, StoryProblem, approve_story, edit, reject_story, sign_off, submit,
+                                    withdraw)
 from web_fixtures import make_people
 
 
@@ -31,6 +32,7 @@ def test_a_storytellers_words_about_themselves_are_info_never_blocking(project, 
 def test_approving_a_story_schedules_a_post_on_the_consented_networks_in_the_chosen_name(project, sessions, author):
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), _draft())
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org")
         post = session.get(Post, story.post_id)
         assert post.status == "scheduled" and post.text.endswith("— River") and story.approved_version == 1
@@ -39,6 +41,7 @@ def test_approving_a_story_schedules_a_post_on_the_consented_networks_in_the_cho
 def test_editing_an_approved_story_takes_it_off_the_timetable_until_approved_again(project, sessions, author):
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), _draft())
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org")
         edit(session, project.config, story, None, _draft("A new version of my story."))
         assert (story.status, story.version, story.approved_version) == ("pending", 2, 1)
@@ -48,6 +51,7 @@ def test_editing_an_approved_story_takes_it_off_the_timetable_until_approved_aga
 def test_withdrawing_cancels_everything_scheduled_at_once_and_is_logged(project, sessions, author):
     with transaction(sessions) as session:
         story = submit(session, project.config, session.get(User, author), _draft())
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, "ada@example.org")
         withdraw(session, story, media_dir=project.config.media_dir)
         assert story.status == "withdrawn"

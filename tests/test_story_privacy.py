@@ -9,7 +9,8 @@ from sqlalchemy import select, text, update
 from recovery_voice import logbook
 from recovery_voice.db import _alembic_config, make_engine, session_factory, transaction, upgrade
 from recovery_voice.models import Delivery, DeliveryPart, LogEntry, Post, Story, User
-from recovery_voice.stories import StoryDraft, StoryProblem, approve_story, edit, reject_story, submit, withdraw
+from recovery_voice.stories import (StoryDraft, StoryProblem, approve_story, edit, reject_story, sign_off, submit,
+                                    withdraw)
 from recovery_voice.worker import Worker
 
 from test_deletion import share_story
@@ -29,7 +30,9 @@ def _submitted(project, sessions) -> int:
     """Submit a story as the storyteller; return its id."""
     author = make_people(sessions)["storyteller"]
     with transaction(sessions) as session:
-        return submit(session, project.config, session.get(User, author), _draft()).id
+        story = submit(session, project.config, session.get(User, author), _draft())
+        sign_off(session, project.config, story)  # the storyteller signs off the final text (test_story_signoff.py)
+        return story.id
 
 
 # 1. An approver approves only the version they saw ------------------------------------------------------------
@@ -44,6 +47,7 @@ def test_approving_or_rejecting_a_version_the_reviewer_never_saw_is_refused(proj
         with pytest.raises(StoryProblem, match="now version 2"):
             reject_story(session, story_id, "ada@example.org", "Please leave out your street.", seen_version=1)
         assert (story.status, story.post_id) == ("pending", None)
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story_id, "ada@example.org", seen_version=2)
         assert story.status == "approved" and story.approved_version == 2
 
@@ -65,6 +69,8 @@ def test_the_review_form_carries_the_version_shown_and_a_story_changed_since_is_
     assert "now version 2" in answer.get_data(as_text=True)
     with sessions() as session:
         assert session.get(Story, story_id).status == "pending"
+    with transaction(sessions) as session:
+        sign_off(session, project.config, session.get(Story, story_id))
     answer = admin.post(f"/review/stories/{story_id}/approve", data={"csrf_token": token, "version": "2"})
     assert answer.status_code == 302
     with sessions() as session:
@@ -166,6 +172,7 @@ def test_storyteller_events_and_posts_from_stories_never_hold_the_storytellers_e
     with transaction(sessions) as session:
         story = approve_story(session, project.config, story_id, "ada@example.org")
         edit(session, project.config, story, EMAIL, _draft("My second version."))  # even if a caller names them
+        sign_off(session, project.config, story)
         approve_story(session, project.config, story_id, "ada@example.org", seen_version=2)
         withdraw(session, story, EMAIL, media_dir=project.config.media_dir)
     with sessions() as session:

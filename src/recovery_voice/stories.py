@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, deletion, logbook
+from . import attachments, deletion, final_text, logbook
 from .config import Config
 from .language import check
 from .models import (
@@ -26,6 +26,7 @@ from .models import (
     Delivery,
     Post,
     Story,
+    StorySignOff,
     User,
     utcnow,
 )
@@ -41,8 +42,16 @@ NAMING_LABELS = {
 }
 
 
+# Where a story's sign-off of its final text stands (signoff_state).
+SIGNED, NOT_SIGNED, EDITED, RENDERING_CHANGED = "signed", "not signed", "edited", "rendering changed"
+
+
 class StoryProblem(PostProblem):
-    """A story cannot be submitted or changed as asked; the message says what to fix."""
+    """A story cannot be submitted or changed as asked; the message says what to fix, `field` which answer."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -64,22 +73,22 @@ def _checked(config: Config, draft: StoryDraft, today: date) -> StoryDraft:
     """Check a draft and return it tidied, raising StoryProblem saying what to fix."""
     title, text = (draft.title or "").strip(), (draft.text or "").strip()
     if not title or len(title) > 200:
-        raise StoryProblem("give your story a title of up to 200 characters")
+        raise StoryProblem("give your story a title of up to 200 characters", "title")
     if not text or len(text) > MAX_STORY:
-        raise StoryProblem(f"write your story here: up to {MAX_STORY} characters")
+        raise StoryProblem(f"write your story here: up to {MAX_STORY} characters", "text")
     if draft.naming not in NAMINGS:
-        raise StoryProblem("choose how you want to be named")
+        raise StoryProblem("choose how you want to be named", "naming")
     shown = (draft.shown_name or "").strip() or None
     if draft.naming != "anonymous" and not shown:
-        raise StoryProblem("write the name you want shown, or choose anonymous")
+        raise StoryProblem("write the name you want shown, or choose anonymous", "shown_name")
     known = {a.name for a in config.accounts}
     if not draft.networks or not set(draft.networks) <= known:
-        raise StoryProblem("choose at least one place where your story may be shared")
+        raise StoryProblem("choose at least one place where your story may be shared", "networks")
     if draft.consent_until is None or draft.consent_until <= today:
-        raise StoryProblem("choose a date after today until which we may share your story")
+        raise StoryProblem("choose a date after today until which we may share your story", "consent_until")
     warning = (draft.content_warning or "").strip() or None
     if warning and len(warning) > 500:
-        raise StoryProblem("keep the content warning under 500 characters")
+        raise StoryProblem("keep the content warning under 500 characters", "content_warning")
     networks = list(dict.fromkeys(draft.networks))
     if draft.images is not None:
         _check_photos(config, draft.images, networks)
@@ -92,7 +101,7 @@ def _check_photos(config: Config, images: list, networks: list[str]) -> None:
     try:
         attachments.check_networks(images, {name: config.account(name).platform for name in networks})
     except attachments.AttachmentProblem as problem:
-        raise StoryProblem(str(problem)) from problem
+        raise StoryProblem(str(problem), "images") from problem
 
 
 def _set_photos(session: Session, config: Config, story: Story, images: list | None, now: datetime) -> None:
@@ -195,6 +204,8 @@ def _erase_story(story: Story) -> None:
     """Erase a withdrawn story's words; its title stays for its storyteller alone, to recognise it by."""
     story.text, story.shown_name, story.content_warning, story.review_note = "", None, None, None
     story.findings, story.worst_finding = [], None
+    if story.signoff is not None:  # a digest of the words could confirm a guess of them
+        story.signoff.digest = None
 
 
 def erase_post_text(session: Session, post_id: int, now: datetime) -> None:
@@ -233,11 +244,13 @@ def approve_story(session: Session, config: Config, story_id: int, actor: str,
                   seen_version: int | None = None) -> Story:
     """Approve a story's current version: make a post on the consented networks and schedule it.
 
+    Refused until the storyteller has signed off the final text exactly as it would go out now (sign_off).
     `seen_version` is the version the approver read (the web form always sends it); a story changed since
     is refused, so nobody approves words they never saw.
     """
     now = now or utcnow()
     story = _waiting(session, story_id, seen_version)
+    _check_signed_off(session, config, story)
     photos = [attachments.Attached.of(row) for row in attachments.of_story(session, story.id)]
     draft = Draft(text=post_text(story), accounts=list(story.networks), content_warning=story.content_warning,
                   voice="storyteller", theme="identity", images=photos)
@@ -285,6 +298,86 @@ def _waiting(session: Session, story_id: int, seen_version: int | None) -> Story
     return story
 
 
+def final_texts(session: Session, config: Config, story: Story) -> list[final_text.NetworkText]:
+    """Exactly what each account the storyteller chose would receive now: its parts, footer, warning and photos."""
+    photos = attachments.of_story(session, story.id)
+    return final_text.network_texts(config, post_text(story), list(story.networks), story.content_warning, photos)
+
+
+def final_digest(session: Session, config: Config, story: Story, texts: list | None = None) -> str:
+    """The digest of the story's final text as it would go out now (of `texts` when already rendered)."""
+    texts = final_texts(session, config, story) if texts is None else texts
+    return final_text.digest(texts, story.content_warning, attachments.of_story(session, story.id))
+
+
+def signoff_state(session: Session, config: Config, story: Story) -> str:
+    """Say whether the storyteller signed off the final text as it would go out now.
+
+    EDITED: they signed off an earlier version; RENDERING_CHANGED: the same version now goes out differently
+    (a footer or an account changed since).
+    """
+    signoff = story.signoff
+    if signoff is None:
+        return NOT_SIGNED
+    if signoff.version != story.version:
+        return EDITED
+    return SIGNED if signoff.digest == final_digest(session, config, story) else RENDERING_CHANGED
+
+
+def sign_off(session: Session, config: Config, story: Story, seen_version: int | None = None,
+             seen_digest: str | None = None, now: datetime | None = None) -> StorySignOff:
+    """Record that the storyteller read and agreed the final text of this version, as it goes out on each network.
+
+    `seen_version` and `seen_digest` are what their page showed (the web form always sends both): a story or a
+    rendering that changed since is refused, so nobody signs off words they never saw.
+    """
+    now = now or utcnow()
+    if story.status != STORY_PENDING:
+        raise StoryProblem(_not_signable(story))
+    texts = final_texts(session, config, story)
+    current = final_digest(session, config, story, texts)
+    if (seen_version is not None and seen_version != story.version) or (seen_digest is not None
+                                                                        and seen_digest != current):
+        raise StoryProblem("what will be published changed after you opened this page; read it again below "
+                           "and sign off if you agree")
+    for text in texts:
+        if text.problem:
+            raise StoryProblem(f"your story cannot go out on {text.label} as it is: {text.problem}")
+    story.signoff = story.signoff or StorySignOff(story_id=story.id)
+    story.signoff.version, story.signoff.digest, story.signoff.signed_at = story.version, current, now
+    logbook.record(session, "story_signed_off", actor=logbook.user_ref(story.author_id), at=now,
+                   reason=f"story {story.id} version {story.version}")
+    return story.signoff
+
+
+def _not_signable(story: Story) -> str:
+    """Say why a story that is not waiting for approval cannot be signed off."""
+    if story.status == STORY_WITHDRAWN:
+        return "this story was withdrawn, so there is nothing to sign off"
+    if story.status == STORY_REJECTED:
+        return "this story was sent back to you: change it first, then sign off the new final text"
+    return "this story is already approved with the final text you signed off"
+
+
+def storyteller_name(story: Story) -> str:
+    """Name the storyteller for the admins reviewing their story: their display name, else "the storyteller"."""
+    return (story.author.display_name or "").strip() or "the storyteller"
+
+
+def _check_signed_off(session: Session, config: Config, story: Story) -> None:
+    """Refuse to approve a story whose storyteller has not signed off the final text as it would go out now."""
+    state, name = signoff_state(session, config, story), storyteller_name(story)
+    if state == NOT_SIGNED:
+        raise StoryProblem(f"{name} has not signed off the final text yet; you can approve it once they have, "
+                           "or send it back with a note now", "signoff")
+    if state == EDITED:
+        raise StoryProblem(f"{name} changed the story after signing it off; it can be approved once they sign "
+                           "off the new final text", "signoff")
+    if state == RENDERING_CHANGED:
+        raise StoryProblem(f"the final text changed since {name} signed it off (a footer or an account changed); "
+                           "it can be approved once they sign it off again", "signoff")
+
+
 def stories_by(session: Session, author: User) -> list[Story]:
     """Return a storyteller's stories, newest first."""
     return list(session.scalars(select(Story).where(Story.author_id == author.id).order_by(Story.id.desc())))
@@ -295,8 +388,10 @@ def waiting_stories(session: Session, limit: int = 100) -> list[Story]:
     return list(session.scalars(select(Story).where(Story.status == STORY_PENDING).order_by(Story.id).limit(limit)))
 
 
-def status_words(session: Session, story: Story) -> str:
-    """Say where a story is, in the storyteller's terms."""
+def status_words(session: Session, story: Story, config: Config | None = None) -> str:
+    """Say where a story is, in the storyteller's terms (with `config`, whether it waits for their sign-off)."""
+    if story.status == STORY_PENDING and config is not None and signoff_state(session, config, story) != SIGNED:
+        return "Waiting for you to sign off the final text"
     if story.status == STORY_APPROVED and story.post_id is not None:
         post_status = session.get(Post, story.post_id).status
         if post_status == PUBLISHED:
