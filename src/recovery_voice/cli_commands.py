@@ -3,6 +3,7 @@
 cli.py loads this module only when one of them is asked for (`check` needs none of it).
 """
 
+import errno
 import functools
 import getpass
 import json
@@ -110,17 +111,32 @@ def serve_command(ctx: Context, host, port, threads, no_worker):
     log_progress()
     sessions = ctx.sessions()
     scheduler = None if no_worker else make_scheduler(Worker(ctx.config, sessions), blocking=False)
+    app = create_app(ctx.config, web_sessions(ctx.config), scheduler)
+    # Bound before anything starts or says "running": a busy port is told in one line, with nothing to stop.
+    server = _bind(waitress, app, host, port, threads=threads, **server_settings())
     if scheduler:
         scheduler.start()
         watchdog = Watchdog(scheduler).start()  # a dead timer thread is restarted, not left silent
     click.echo(f"recovery-voice is running at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        waitress.serve(create_app(ctx.config, web_sessions(ctx.config), scheduler), host=host, port=port,
-                       threads=threads, **server_settings())
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         if scheduler:
             watchdog.stop()
             scheduler.shutdown(wait=True)
+
+
+def _bind(waitress, app, host: str, port: int, **settings):
+    """Open the web server's socket, or say in one line why it cannot be opened and exit 2."""
+    try:
+        return waitress.create_server(app, host=host, port=port, **settings)
+    except OSError as error:
+        reason = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+        click.echo(f"Error: port {port} on {host} {reason}: stop what is using it, or choose another with "
+                   "--port.", err=True)
+        raise SystemExit(2) from None
 
 
 @command(None, "worker")
