@@ -483,9 +483,12 @@ def test_settings_from_a_config_file_are_normalised():
 
 def test_finding_to_dict_has_exactly_the_contract_keys():
     data = only("He was a junkie.").to_dict()
-    assert list(data) == ["rule", "severity", "start", "end", "text", "message", "suggestions", "source"]
+    assert list(data) == ["rule", "severity", "start", "end", "text", "message", "suggestions", "source", "fix"]
     assert isinstance(data["suggestions"], list)
     assert (data["start"], data["end"], data["text"]) == (7, 15, "a junkie")
+    assert data["fix"] == {"start": 7, "end": 15, "text": "a person who uses drugs"}  # fitted to its own words
+    fitted = check("He was a junkie.").to_dict()["findings"][0]["fix"]  # fitted to its sentence: "was", the past
+    assert fitted == {"start": 7, "end": 15, "text": "a person who used drugs"}
 
 
 def test_report_to_dict_is_ok_only_when_nothing_reaches_fail_on():
@@ -590,11 +593,11 @@ def test_suggested_text_applies_the_first_suggestion_of_each_finding():
 def test_suggested_text_keeps_quoted_speech_and_a_storytellers_own_words():
     text = 'Sam said: "I was a junkie." Drug users came.'
     assert check(text).suggested_text == 'Sam said: "I was a junkie." People who use drugs came.'
-    assert check("I'm an addict in recovery.", voice="storyteller").suggested_text == "I'm an addict in recovery."
+    assert check("I'm an addict in recovery.", voice="storyteller").suggested_text is None  # nothing to rewrite
 
 
-def test_suggested_text_is_the_text_itself_when_nothing_is_found():
-    assert check("Recovery is possible.").suggested_text == "Recovery is possible."
+def test_suggested_text_is_none_when_nothing_is_found():
+    assert check("Recovery is possible.").suggested_text is None
 
 
 @pytest.mark.parametrize("text", [
