@@ -50,6 +50,7 @@ EXAMPLES = {
     "victim-of-addiction": ("They were victims of addiction.", "uk"),
     "drug-habit": ("He funded his drug habit.", "uk"),
     "replacing-one-drug": ("Methadone is replacing one drug with another.", "uk"),
+    "harm-reduction-myth": ("Needle exchanges only encourage drug use.", "uk"),
     "relapser": ("He was seen as a chronic relapser.", "uk"),
     "service-users": ("Our service users run the cafe.", "uk"),
     "patients": ("Our patients run the cafe.", "uk"),
@@ -108,7 +109,7 @@ def test_every_rule_explains_itself_suggests_something_and_names_a_source():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.id)
         assert rule.severity in SEVERITIES
         assert len(rule.message) > 30, rule.id
-        assert rule.suggestions, rule.id
+        assert rule.suggestions or rule.claim, rule.id  # a claim may have none: no word swap fixes it
         assert rule.source, rule.id
 
 
@@ -241,7 +242,7 @@ def test_it_does_not_flag_the_myth_it_is_correcting():
 
 
 def test_it_matches_all_caps():
-    assert found("STOP CALLING PEOPLE JUNKIES") == [("junkie", "error", "JUNKIES")]
+    assert found("GET THE JUNKIES OFF OUR STREETS") == [("junkie", "error", "JUNKIES")]
 
 
 def test_it_matches_possessives_with_straight_and_curly_apostrophes():
