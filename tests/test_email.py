@@ -138,3 +138,34 @@ def test_email_choices_that_cannot_be_kept_name_the_field_to_change(sessions, wa
     with sessions() as session, pytest.raises(emails.EmailSettingsProblem) as caught:
         emails.save_choices(session, 1, wanted)
     assert caught.value.field == field
+
+
+def test_each_person_chooses_a_daily_summary_and_quiet_hours_on_their_email_settings_page(project, sessions):
+    from web_fixtures import csrf_from, make_app, make_people, sign_in
+
+    ids = make_people(sessions)
+    client = sign_in(make_app(project, sessions).test_client(), "storyteller")
+    page = client.get("/account/email").get_data(as_text=True)
+    assert 'href="/account/email"' in page and "<h1>Email settings</h1>" in page
+    token = csrf_from(page)
+    saved = client.post("/account/email", data={"delivery": "digest", "quiet_start": "21:30", "quiet_end": "08:00",
+                                                 "csrf_token": token})
+    assert saved.status_code == 302
+    with sessions() as session:
+        assert emails.choices(session, ids["storyteller"]) == emails.Choices("digest", time(21, 30), time(8, 0))
+        assert emails.choices(session, ids["volunteer"]) == emails.Choices()
+
+
+def test_quiet_hours_with_no_end_are_refused_beside_the_end_field_and_nothing_is_saved(project, sessions):
+    from web_fixtures import csrf_from, make_app, make_people, sign_in
+
+    ids = make_people(sessions)
+    client = sign_in(make_app(project, sessions).test_client(), "volunteer")
+    token = csrf_from(client.get("/account/email").get_data(as_text=True))
+    answer = client.post("/account/email", data={"delivery": "off", "quiet_start": "22:00", "csrf_token": token})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert 'href="#quiet_end"' in page and 'id="quiet_end-error"' in page and "need both a start and an end" in page
+    assert 'value="22:00"' in page  # what was typed is kept
+    with sessions() as session:
+        assert emails.choices(session, ids["volunteer"]) == emails.Choices()

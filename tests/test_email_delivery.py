@@ -41,7 +41,7 @@ def queue_for(sessions, config, who: str, kind="story_sent_back", now=None, **fa
     facts = facts or {"title": "My first year", "note": "Could you say which town?", "path": "/stories/1"}
     with transaction(sessions) as session:
         user = session.scalar(select(User).where(User.email == PEOPLE[who]))
-        return emails.queue(session, config, kind, facts, user=user, now=now).id
+        return emails.queue(session, kind, facts, user=user, now=now).id
 
 
 def statuses(sessions) -> list[tuple[str, int]]:
@@ -128,7 +128,7 @@ def test_an_email_is_held_through_quiet_hours_and_sent_when_they_end(mailing, sm
         emails.save_choices(session, user.id, emails.Choices("each", clock_time(22, 0), clock_time(7, 30)))
     with transaction(sessions) as session:
         user = session.scalar(select(User).where(User.email == PEOPLE["volunteer"]))
-        emails.queue(session, project.config, "post_failed", {"excerpt": "Our café opens", "account": "outbox",
+        emails.queue(session, "post_failed", {"excerpt": "Our café opens", "account": "outbox",
                                                                "error": "refused", "path": "/posts/1"},
                      user=user, now=clock.now)
     worker = Worker(project.config, sessions, clock)

@@ -89,13 +89,12 @@ def make_digests(session: Session, config: Config, now: datetime) -> int:
 
 
 def _digest_for(session: Session, config: Config, user: User, now: datetime) -> None:
-    """Make one digest email of a person's held emails, held itself through their quiet hours."""
+    """Make one digest email of a person's held emails (quiet hours hold it like any other when it is sent)."""
     held = list(session.scalars(select(Email).where(Email.user_id == user.id, Email.status == EMAIL_HELD)
                                 .order_by(Email.id)))
-    quiet = emails.quiet_until(emails.choices(session, user.id), now, config.timezone)
     digest = Email(user_id=user.id, to_address=user.email, kind="digest", facts={"count": len(held)},
-                   status=EMAIL_QUEUED, send_after=quiet or now, message_id=emails.message_id(config.email.sender),
-                   attempts=0, interrupted=0, created_at=now)
+                   status=EMAIL_QUEUED, send_after=now, message_id=emails.message_id(), attempts=0, interrupted=0,
+                   created_at=now)
     session.add(digest)
     session.flush()
     for email in held:
@@ -124,17 +123,37 @@ def send_due(engine: Engine, config: Config, worker_id: str, clock) -> int:
             if email_id is None:
                 return sent
             email = session.get(Email, email_id)
+            if _held_for_quiet_hours(session, config, email, clock()):
+                continue
             outgoing = _outgoing(session, config, email)
         if not _send_one(engine, config, email_id, outgoing, clock):
             return sent  # the server is down or refusing for now: the rest wait for a later round
         sent += 1
 
 
+def _held_for_quiet_hours(session: Session, config: Config, email: Email, now: datetime) -> bool:
+    """Put back an email that would arrive in its person's quiet hours, due when they end (resets never wait)."""
+    if email.user_id is None or email.kind in emails.ESSENTIAL:
+        return False
+    until = emails.quiet_until(emails.choices(session, email.user_id), now, config.timezone)
+    if until is None:
+        return False
+    email.status, email.send_after, email.claimed_by, email.attempts = EMAIL_QUEUED, until, None, email.attempts - 1
+    return True
+
+
 def _outgoing(session: Session, config: Config, email: Email) -> mailer.Outgoing:
     """The email as the mailer sends it, its words written now and kept on the row as sent."""
     words = words_for(session, config, email)
     email.subject, email.body_text = words.subject, words.text
-    return mailer.Outgoing(email.to_address, words.subject, words.text, None, email.message_id)
+    return mailer.Outgoing(email.to_address, words.subject, words.text, None,
+                           full_message_id(config, email.message_id))
+
+
+def full_message_id(config: Config, unique: str) -> str:
+    """The Message-ID header: the email's unique part at the sender's domain."""
+    domain = mailer.address_of(config.email.sender).rpartition("@")[2] or "recovery-voice.invalid"
+    return f"<{unique}@{domain}>"
 
 
 def _send_one(engine: Engine, config: Config, email_id: int, outgoing: mailer.Outgoing, clock) -> bool:
@@ -174,4 +193,4 @@ def send_test(config: Config, address: str) -> None:
     """Send a test email at once, bypassing the outbox; MailError says what went wrong."""
     words = email_words.whole(config, "test", {}, "", has_settings=False)
     mailer.send(config.email, mailer.Outgoing(address, words.subject, words.text, None,
-                                              emails.message_id(config.email.sender)))
+                                              full_message_id(config, emails.message_id())))

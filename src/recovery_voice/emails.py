@@ -84,25 +84,27 @@ def quiet_until(wanted: Choices, now: datetime, zone: ZoneInfo) -> datetime | No
     return datetime.combine(day, end, zone).astimezone(now.tzinfo)
 
 
-def message_id(domain_of: str) -> str:
-    """A Message-ID chosen once when queued, kept for any resend, so a mail client folds a repeat."""
-    domain = domain_of.rpartition("@")[2].rstrip(">").strip() or "recovery-voice.invalid"
-    return f"<rv-{uuid.uuid4().hex}@{domain}>"
+def message_id() -> str:
+    """The unique part of a Message-ID, chosen once when queued and kept for any resend (the domain is added
+    when sent, from [email] from), so a mail client folds a repeat."""
+    return f"rv-{uuid.uuid4().hex}"
 
 
-def queue(session: Session, config, kind: str, facts: dict, *, user: User | None = None,
-          address: str | None = None, now: datetime | None = None) -> Email | None:
-    """Add one email to the outbox for a person (or a bare address), as their choices say; None when they chose none."""
+def queue(session: Session, kind: str, facts: dict, *, user: User | None = None, address: str | None = None,
+          now: datetime | None = None) -> Email | None:
+    """Add one email to the outbox for a person (or a bare address), as their choices say; None when they chose none.
+
+    Quiet hours are applied when it is sent, by the worker, in the organisation's zone.
+    """
     now = now or utcnow()
     wanted = choices(session, user.id) if user is not None else Choices()
     essential = kind in ESSENTIAL
     if not essential and wanted.delivery == EMAIL_OFF:
         return None
     held = not essential and wanted.delivery == EMAIL_DIGEST
-    send_after = now if essential else (quiet_until(wanted, now, config.timezone) or now)
     email = Email(user_id=user.id if user is not None else None, to_address=address or user.email, kind=kind,
-                  facts=facts, status=EMAIL_HELD if held else EMAIL_QUEUED, send_after=send_after,
-                  message_id=message_id(config.email.sender), attempts=0, interrupted=0, created_at=now)
+                  facts=facts, status=EMAIL_HELD if held else EMAIL_QUEUED, send_after=now,
+                  message_id=message_id(), attempts=0, interrupted=0, created_at=now)
     session.add(email)
     return email
 
@@ -121,9 +123,9 @@ def admins(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.role == "admin", User.id.not_in(off)).order_by(User.id)))
 
 
-def to_admins(session: Session, config, kind: str, facts: dict, now: datetime | None = None) -> int:
+def to_admins(session: Session, kind: str, facts: dict, now: datetime | None = None) -> int:
     """Queue one email for each admin; return how many were queued."""
-    return sum(queue(session, config, kind, facts, user=admin, now=now) is not None for admin in admins(session))
+    return sum(queue(session, kind, facts, user=admin, now=now) is not None for admin in admins(session))
 
 
 def author_of(session: Session, created_by: str | None) -> User | None:
