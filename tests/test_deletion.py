@@ -133,7 +133,8 @@ def test_a_storyteller_sees_their_withdrawn_story_removed_and_the_admin_sees_the
     app = make_app(project, sessions)
     storyteller = sign_in(app.test_client(), "storyteller")
     page = storyteller.get(f"/stories/{story_id}").get_data(as_text=True)
-    answer = storyteller.post(f"/stories/{story_id}/withdraw", data={"csrf_token": csrf_from(page)})
+    answer = storyteller.post(f"/stories/{story_id}/withdraw",
+                              data={"csrf_token": csrf_from(page), "confirm": "yes"})
     assert answer.status_code == 302
     assert "being removed from the networks" in storyteller.get(f"/stories/{story_id}").get_data(as_text=True)
     clock.now += timedelta(minutes=1)  # the request was made on the real clock, after the test's frozen one

@@ -101,7 +101,7 @@ def test_only_the_storyteller_sees_anything_of_a_withdrawn_story_and_never_its_w
     app = make_app(project, sessions)
     storyteller = sign_in(app.test_client(), "storyteller")
     page = storyteller.get(f"/stories/{story_id}").get_data(as_text=True)
-    storyteller.post(f"/stories/{story_id}/withdraw", data={"csrf_token": csrf_from(page)})
+    storyteller.post(f"/stories/{story_id}/withdraw", data={"csrf_token": csrf_from(page), "confirm": "yes"})
     with sessions() as session:
         post_id = session.get(Story, story_id).post_id
     own = storyteller.get(f"/stories/{story_id}").get_data(as_text=True)

@@ -29,7 +29,8 @@ from recovery_voice.worker import Worker
 from web_fixtures import make_people
 
 FOOTER = "Need to talk? Call 0800 123 4567"
-LONG = " ".join(f"Sentence {n} of my story about the years it took to find my way back to my family." for n in range(12))
+LONG = " ".join(f"Sentence {n} of my story about the years it took to find my way back to my family."
+               for n in range(12))
 
 
 def _accounts(project, footer=FOOTER):

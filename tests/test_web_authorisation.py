@@ -28,12 +28,6 @@ MATRIX = {
     ("POST", "/account/password", "/account/password"): SIGNED_IN,
     ("GET", "/invite/<token>", "/invite/{token}"): EVERYONE,
     ("POST", "/invite/<token>", "/invite/{token}"): EVERYONE,
-    ("GET", "/forgot", "/forgot"): EVERYONE,
-    ("POST", "/forgot", "/forgot"): EVERYONE,
-    ("GET", "/reset/<token>", "/reset/not-a-token"): EVERYONE,
-    ("POST", "/reset/<token>", "/reset/not-a-token"): EVERYONE,
-    ("GET", "/account/email", "/account/email"): SIGNED_IN,
-    ("POST", "/account/email", "/account/email"): SIGNED_IN,
     ("GET", "/", "/"): SIGNED_IN,
     ("GET", "/health", "/health"): EVERYONE,
     ("POST", "/check", "/check"): SIGNED_IN,
@@ -45,6 +39,9 @@ MATRIX = {
     ("GET", "/stories/<int:story_id>/edit", "/stories/{story}/edit"): STORYTELLER,
     ("POST", "/stories/<int:story_id>/edit", "/stories/{story}/edit"): STORYTELLER,
     ("POST", "/stories/<int:story_id>/withdraw", "/stories/{story}/withdraw"): STORYTELLER,
+    ("GET", "/stories/<int:story_id>/withdraw", "/stories/{story}/withdraw"): STORYTELLER,
+    ("GET", "/stories/<int:story_id>/final-text", "/stories/{story}/final-text"): STORYTELLER,
+    ("POST", "/stories/<int:story_id>/sign-off", "/stories/{story}/sign-off"): STORYTELLER,
     ("GET", "/compose", "/compose"): STAFF,
     ("POST", "/compose", "/compose?free=1"): STAFF,
     ("GET", "/queue", "/queue"): STAFF,
@@ -141,9 +138,11 @@ def test_each_role_gets_the_expected_answer_on_every_route(world, role):
 def test_a_storyteller_cannot_see_another_storytellers_story(world):
     app, ids = world
     client = sign_in(app.test_client(), "other_storyteller")
-    for path in (f"/stories/{ids['story']}", f"/stories/{ids['story']}/edit"):
+    for path in (f"/stories/{ids['story']}", f"/stories/{ids['story']}/edit", f"/stories/{ids['story']}/final-text",
+                 f"/stories/{ids['story']}/withdraw"):
         assert client.get(path).status_code == 404
     assert client.post(f"/stories/{ids['story']}/withdraw").status_code == 404
+    assert client.post(f"/stories/{ids['story']}/sign-off").status_code == 404
     assert "My story" not in client.get("/stories").get_data(as_text=True)
 
 

@@ -115,6 +115,8 @@ def test_a_storyteller_attaches_a_photo_to_their_story_and_sees_it_there(chromiu
     page.locator("#image-1-people-none").check()
     shots(visitor, "story-form")
     page.get_by_role("button", name="Send my story for approval").click()
+    visitor.audit()  # the final text to sign off (test_web_stories_browser.py), then the story's own page
+    page.get_by_role("link", name="Back to my story").click()
     visitor.audit()
     assert page.get_by_role("heading", name="Your photos").is_visible()
     assert "A wooden bench by a wide, slow river" in page.content()

@@ -12,7 +12,8 @@ from ..accounts import check_account, list_accounts
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
 from ..review import approve, reject
-from ..stories import approve_story, reject_story, review_text, waiting_stories
+from ..stories import (SIGNED, approve_story, final_texts, reject_story, review_text, signoff_state, storyteller_name,
+                       waiting_stories)
 from .checking import annotated
 from .common import config, day_start, db, page_number, roles, sentence, shown_day, wake_worker
 from .forms import ActionForm, ApproveForm, RejectForm
@@ -78,10 +79,13 @@ def story(story_id: int):
     """Show a story as it would go out, with its findings and the review forms."""
     item = db().get(Story, story_id) or abort(404)
     text = review_text(item)
-    return render_template("review_story.html", story=item, text=text,
-                           images=[shown_row(row) for row in attachments.of_story(db(), story_id)] if text else [],
+    photos = [shown_row(row) for row in attachments.of_story(db(), story_id)] if text else []
+    return render_template("review_story.html", story=item, text=text, images=photos,
                            findings=annotated(text, "storyteller") if text else [],
-                           approve_form=ApproveForm(), reject_form=RejectForm())
+                           texts=final_texts(db(), config(), item) if text else [],
+                           photos={photo["position"]: photo for photo in photos},
+                           signoff=signoff_state(db(), config(), item) if text else None, signed=SIGNED,
+                           teller=storyteller_name(item), approve_form=ApproveForm(), reject_form=RejectForm())
 
 
 def _seen_version() -> int:

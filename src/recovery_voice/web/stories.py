@@ -3,9 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import attachments
-from ..models import STORY_WITHDRAWN, User
-from ..stories import MAX_STORY, StoryDraft, StoryProblem, edit, own_story, status_words, stories_by, submit, withdraw
+from .. import attachments, takedown
+from ..models import STORY_PENDING, STORY_WITHDRAWN, User
+from ..stories import (MAX_STORY, SIGNED, StoryDraft, StoryProblem, edit, final_digest, final_texts, own_story,
+                       sign_off, signoff_state, status_words, stories_by, submit, withdraw)
 from . import images
 from .checking import annotated, fix_from_button, too_long
 from .common import config, db, roles, sentence
@@ -13,6 +14,13 @@ from .forms import ActionForm, StoryForm, options
 
 blueprint = Blueprint("stories", __name__, url_prefix="/stories")
 STORYTELLER = ("storyteller",)
+# The story form's own words for what stories.py refuses, by the field it names (the rule's words otherwise).
+FIELD_WORDS = {
+    "networks": "Tick at least one place where your story may be shared.",
+    "consent_until": "Choose a date after today: we share your story only until the end of that day.",
+    "shown_name": "Write the name you want shown, or choose “Anonymous: no name at all” above.",
+    "naming": "Choose how you want to be named.",
+}
 
 
 def _form(story=None) -> StoryForm:
@@ -73,10 +81,20 @@ def _handle(form: StoryForm, slots: list, save):
     try:
         story = save(_draft(form, photos))
     except StoryProblem as error:
-        form.form_errors.append(sentence(error))
+        db().rollback()
+        _show_problem(form, error)
         return None
     db().commit()
     return story
+
+
+def _show_problem(form: StoryForm, error: StoryProblem) -> None:
+    """Put a refusal beside the field it names, in this form's words; one naming no field goes at the top."""
+    target = getattr(form, error.field, None) if error.field else None
+    if target is None:
+        form.form_errors.append(sentence(error))
+        return
+    target.errors = [*target.errors, FIELD_WORDS.get(error.field, sentence(error))]
 
 
 @blueprint.get("")
@@ -85,7 +103,7 @@ def index():
     """List the storyteller's own stories and where each one is."""
     session = db()
     stories = stories_by(session, session.get(User, current_user.id))
-    return render_template("stories/index.html", stories=[(s, status_words(session, s)) for s in stories])
+    return render_template("stories/index.html", stories=[(s, status_words(session, s, config())) for s in stories])
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -97,9 +115,9 @@ def new():
         author = db().get(User, current_user.id)
         story = _handle(form, slots, lambda draft: submit(db(), config(), author, draft))
         if story is not None:
-            flash("Thank you for sharing your story. It is waiting for approval: you can change it until then.",
-                  "success")
-            return redirect(url_for("stories.show", story_id=story.id))
+            flash("Thank you for sharing your story. Now read it below exactly as it will be published, and sign "
+                  "it off if you agree: it can be approved only then.", "success")
+            return redirect(url_for("stories.final", story_id=story.id))
     return _page(form, None, slots)
 
 
@@ -109,7 +127,9 @@ def show(story_id: int):
     """Show one of the storyteller's stories, with what they can do next."""
     story = _story_or_404(story_id)
     photos = [images.shown_row(row) for row in attachments.of_story(db(), story.id)]
-    return render_template("stories/show.html", story=story, status=status_words(db(), story), action=ActionForm(),
+    signed = signoff_state(db(), config(), story) if story.status != STORY_WITHDRAWN else None
+    return render_template("stories/show.html", story=story, status=status_words(db(), story, config()),
+                           signoff=signed, signed=SIGNED, action=ActionForm(),
                            photos=photos, findings=annotated(story.text, "storyteller") if story.text else [])
 
 
@@ -125,24 +145,71 @@ def change(story_id: int):
     if request.method == "POST":
         saved = _handle(form, slots, lambda draft: edit(db(), config(), story, None, draft))
         if saved is not None:
-            flash("Your changes are saved. The story is waiting for approval again.", "success")
-            return redirect(url_for("stories.show", story_id=story.id))
+            flash("Your changes are saved. Read the new final text below and sign it off: the story can be "
+                  "approved only then.", "success")
+            return redirect(url_for("stories.final", story_id=story.id))
     return _page(form, story, slots)
+
+
+@blueprint.get("/<int:story_id>/final-text")
+@roles(*STORYTELLER)
+def final(story_id: int):
+    """Show exactly what each network the storyteller chose will receive, for them to sign off."""
+    story = _story_or_404(story_id)
+    if story.status == STORY_WITHDRAWN:
+        return redirect(url_for("stories.show", story_id=story.id))
+    texts = final_texts(db(), config(), story)
+    photos = {row.position: images.shown_row(row) for row in attachments.of_story(db(), story.id)}
+    return render_template("stories/final.html", story=story, texts=texts, photos=photos,
+                           digest=final_digest(db(), config(), story, texts),
+                           state=signoff_state(db(), config(), story),
+                           signed=SIGNED, pending=STORY_PENDING, action=ActionForm())
+
+
+@blueprint.post("/<int:story_id>/sign-off")
+@roles(*STORYTELLER)
+def sign_off_story(story_id: int):
+    """Record the storyteller's sign-off of the final text they were shown (refused if it changed since)."""
+    story = _story_or_404(story_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("stories.final", story_id=story.id))
+    try:
+        sign_off(db(), config(), story, request.form.get("version", 0, type=int), request.form.get("digest", ""))
+    except StoryProblem as error:
+        db().rollback()
+        flash(sentence(error), "error")
+        return redirect(url_for("stories.final", story_id=story.id))
+    db().commit()
+    flash("Thank you: you signed off your story's final text. It now waits for an admin's approval, and goes out "
+          "exactly as you read it.", "success")
+    return redirect(url_for("stories.show", story_id=story.id))
+
+
+@blueprint.get("/<int:story_id>/withdraw")
+@roles(*STORYTELLER)
+def confirm_withdraw(story_id: int):
+    """Ask the storyteller to confirm the withdrawal, saying what it will do on each network."""
+    story = _story_or_404(story_id)
+    if story.status == STORY_WITHDRAWN:
+        flash("This story is already withdrawn.", "info")
+        return redirect(url_for("stories.show", story_id=story.id))
+    return render_template("stories/withdraw.html", story=story, outcome=takedown.preview(db(), story.post_id),
+                           action=ActionForm())
 
 
 @blueprint.post("/<int:story_id>/withdraw")
 @roles(*STORYTELLER)
 def withdraw_story(story_id: int):
-    """Withdraw a story at once: nothing scheduled from it goes out."""
+    """Withdraw a story at once, once confirmed: nothing scheduled from it goes out."""
     story = _story_or_404(story_id)
-    if ActionForm().validate_on_submit():
-        try:
-            withdraw(db(), story, media_dir=config().media_dir)
-        except StoryProblem as error:
-            flash(sentence(error), "error")
-        else:
-            db().commit()
-            flash("Your story is withdrawn and its words are erased. Nothing scheduled from it will go out, and "
-                  "anything already shared is being deleted from the networks.",
-                  "success")
+    if request.form.get("confirm") != "yes" or not ActionForm().validate_on_submit():
+        return redirect(url_for("stories.confirm_withdraw", story_id=story.id))  # asks first; nothing is done
+    try:
+        withdraw(db(), story, media_dir=config().media_dir)
+    except StoryProblem as error:
+        flash(sentence(error), "error")
+    else:
+        db().commit()
+        flash("Your story is withdrawn and its words are erased. Nothing scheduled from it will go out, and "
+              "anything already shared is being deleted from the networks.", "success")
     return redirect(url_for("stories.show", story_id=story.id))
