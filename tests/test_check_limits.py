@@ -64,7 +64,9 @@ def test_a_20_kB_check_answers_at_most_200_findings_in_well_under_a_megabyte(peo
     assert peak < 40_000_000
     first = body["findings"][0]
     assert {"rule", "severity", "start", "end", "text", "message", "suggestions", "source"} <= set(first)
-    assert first["fixes"][0] == {"suggestion": first["suggestions"][0]}  # offsets and words, never a whole text
+    fix = first["fixes"][0]  # offsets and words, never a whole text
+    assert fix == {"suggestion": first["suggestions"][0], "start": first["start"], "end": first["end"],
+                   "replaces": first["text"]}
 
 
 def test_a_check_of_a_short_text_says_nothing_was_left_out(people):

@@ -50,6 +50,7 @@ EXAMPLES = {
     "victim-of-addiction": ("They were victims of addiction.", "uk"),
     "drug-habit": ("He funded his drug habit.", "uk"),
     "replacing-one-drug": ("Methadone is replacing one drug with another.", "uk"),
+    "harm-reduction-myth": ("Needle exchanges only encourage drug use.", "uk"),
     "relapser": ("He was seen as a chronic relapser.", "uk"),
     "service-users": ("Our service users run the cafe.", "uk"),
     "patients": ("Our patients run the cafe.", "uk"),
@@ -108,7 +109,7 @@ def test_every_rule_explains_itself_suggests_something_and_names_a_source():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.id)
         assert rule.severity in SEVERITIES
         assert len(rule.message) > 30, rule.id
-        assert rule.suggestions, rule.id
+        assert rule.suggestions or rule.claim, rule.id  # a claim may have none: no word swap fixes it
         assert rule.source, rule.id
 
 
@@ -241,7 +242,7 @@ def test_it_does_not_flag_the_myth_it_is_correcting():
 
 
 def test_it_matches_all_caps():
-    assert found("STOP CALLING PEOPLE JUNKIES") == [("junkie", "error", "JUNKIES")]
+    assert found("GET THE JUNKIES OFF OUR STREETS") == [("junkie", "error", "JUNKIES")]
 
 
 def test_it_matches_possessives_with_straight_and_curly_apostrophes():
@@ -483,9 +484,12 @@ def test_settings_from_a_config_file_are_normalised():
 
 def test_finding_to_dict_has_exactly_the_contract_keys():
     data = only("He was a junkie.").to_dict()
-    assert list(data) == ["rule", "severity", "start", "end", "text", "message", "suggestions", "source"]
+    assert list(data) == ["rule", "severity", "start", "end", "text", "message", "suggestions", "source", "fix"]
     assert isinstance(data["suggestions"], list)
     assert (data["start"], data["end"], data["text"]) == (7, 15, "a junkie")
+    assert data["fix"] == {"start": 7, "end": 15, "text": "a person who uses drugs"}  # fitted to its own words
+    fitted = check("He was a junkie.").to_dict()["findings"][0]["fix"]  # fitted to its sentence: "was", the past
+    assert fitted == {"start": 7, "end": 15, "text": "a person who used drugs"}
 
 
 def test_report_to_dict_is_ok_only_when_nothing_reaches_fail_on():
@@ -590,11 +594,11 @@ def test_suggested_text_applies_the_first_suggestion_of_each_finding():
 def test_suggested_text_keeps_quoted_speech_and_a_storytellers_own_words():
     text = 'Sam said: "I was a junkie." Drug users came.'
     assert check(text).suggested_text == 'Sam said: "I was a junkie." People who use drugs came.'
-    assert check("I'm an addict in recovery.", voice="storyteller").suggested_text == "I'm an addict in recovery."
+    assert check("I'm an addict in recovery.", voice="storyteller").suggested_text is None  # nothing to rewrite
 
 
-def test_suggested_text_is_the_text_itself_when_nothing_is_found():
-    assert check("Recovery is possible.").suggested_text == "Recovery is possible."
+def test_suggested_text_is_none_when_nothing_is_found():
+    assert check("Recovery is possible.").suggested_text is None
 
 
 @pytest.mark.parametrize("text", [

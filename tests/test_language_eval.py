@@ -2,12 +2,17 @@
 
 from pathlib import Path
 
+import pytest
+
 from recovery_voice.language import LanguageSettings, check, load_rules
 from recovery_voice.language.evaluate import evaluate, load_cases, main, table
 from recovery_voice.language.index import candidates, needs, prefixes, present
 from recovery_voice.language.text import prepare
 
 EVAL = Path(__file__).parent / "language_eval.jsonl"
+# Written later, without running the checker on it, from realistic posts, headlines and stories
+# (see language_eval_2.md): it measures the check on text nobody wrote for it.
+EVAL_2 = Path(__file__).parent / "language_eval_2.jsonl"
 
 
 def test_the_evaluation_set_is_big_and_covers_every_rule_uk_and_us():
@@ -15,13 +20,21 @@ def test_the_evaluation_set_is_big_and_covers_every_rule_uk_and_us():
     assert len(cases) >= 400
     assert {c.region for c in cases} == {"uk", "us"}
     assert {c.voice for c in cases} == {"organisation", "storyteller"}
-    labelled = set().union(*(c.expect | c.info for c in cases))
-    assert {rule.id for rule in load_rules()} <= labelled
+    labelled = set().union(*(c.expect | c.info for c in cases + load_cases(EVAL_2)))
+    assert {rule.id for rule in load_rules()} <= labelled  # by one set or the other
     assert sum(1 for c in cases if not c.expect) >= 150  # plenty of sentences that must stay clean
 
 
-def test_precision_and_recall_on_the_evaluation_set_are_at_least_097():
-    blocking, _ = evaluate(load_cases(EVAL))
+def test_the_second_evaluation_set_is_big_and_mostly_must_stay_clean():
+    cases = load_cases(EVAL_2)
+    assert len(cases) >= 400
+    assert {c.region for c in cases} == {"uk", "us"} and {c.voice for c in cases} == {"organisation", "storyteller"}
+    assert sum(1 for c in cases if not c.expect) >= 300
+
+
+@pytest.mark.parametrize("path", [EVAL, EVAL_2], ids=["first set", "second set"])
+def test_precision_and_recall_on_each_evaluation_set_are_at_least_097(path):
+    blocking, _ = evaluate(load_cases(path))
     assert blocking.precision >= 0.97, table(blocking)
     assert blocking.recall >= 0.97, table(blocking)
 
@@ -48,7 +61,7 @@ def test_prefixes_and_needed_words_come_from_the_pattern():
 
 def test_the_prefilter_never_loses_a_match_that_trying_every_rule_everywhere_finds():
     table_, index = LanguageSettings().index("organisation")
-    for case in load_cases(EVAL):
+    for case in load_cases(EVAL) + load_cases(EVAL_2):
         prepared = prepare(case.text)
         seen: dict = {}
         found = set()

@@ -13,6 +13,7 @@ import click
 COMMANDS = {
     "accounts": ("cli_commands", "accounts_group"),
     "check": ("cli_check", "check_command"),
+    "email": ("cli_email", "email_group"),
     "init": ("cli_commands", "init_command"),
     "log": ("cli_commands", "log_command"),
     "posts": ("cli_commands", "posts_group"),

@@ -29,7 +29,12 @@ LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DAY = 86400  # seconds, for the upper bounds of durations
 SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts",
-            "linkcards", "media"}
+            "linkcards", "media", "email"}
+EMAIL_MODES = ("console", "smtp")
+EMAIL_SECURITY = ("starttls", "tls", "none")
+EMAIL_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+EMAIL_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
+
 
 
 class ConfigError(Exception):
@@ -87,6 +92,31 @@ class LinkCards:
 
 
 @dataclass(frozen=True)
+class Email:
+    """How emails leave: written to the log (console, the default) or sent through an SMTP server."""
+
+    mode: str = "console"
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "recovery-voice@localhost"  # [email] from
+    site_url: str = "http://127.0.0.1:8000"  # the web app's address as people reach it, for links in emails
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        """Read the SMTP password from the environment variable password_env names (None without one)."""
+        if not self.password_env:
+            return None
+        value = os.environ.get(self.password_env)
+        if not value:
+            raise ConfigError(f"[email] password_env names {self.password_env}, but that environment variable "
+                              "is not set; set it to the SMTP password")
+        return value
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything recovery-voice needs to run, checked and with paths made absolute."""
 
@@ -105,6 +135,7 @@ class Config:
     busy_timeout: float = 30.0  # SQLite: seconds to wait for another process's write lock before giving up
     linkcards: LinkCards = LinkCards()
     media_dir: Path | None = None  # [media] path: stored images (created 0700 on first use)
+    email: Email = Email()
 
     def account(self, name: str) -> Account:
         """Return the account called `name`, or raise ConfigError listing the known ones."""
@@ -188,6 +219,7 @@ def _build(data: dict, base: Path) -> Config:
         busy_timeout=float(_number(_table(data, "database"), "busy_timeout_seconds", "[database]", 30, 0.1, 3600)),
         linkcards=_linkcards(_table(data, "linkcards")),
         media_dir=_media_dir(_table(data, "media"), base),
+        email=_email(_table(data, "email")),
     )
 
 
@@ -259,6 +291,36 @@ def _linkcards(table: dict) -> LinkCards:
     return LinkCards(
         enabled=_flag(table, "enabled", "[linkcards]", True),
         allow_private_addresses=_flag(table, "allow_private_addresses", "[linkcards]", False),
+    )
+
+
+def _email(table: dict) -> Email:
+    """Parse [email]: console (the default) or smtp, with the password only named, never written here."""
+    where = "[email]"
+    if "password" in table:
+        raise ConfigError('[email] has password written in the file; secrets must not live in config. '
+                          'Put it in an environment variable and write password_env = "VARIABLE_NAME"')
+    _no_unknown(table, {"mode", "host", "port", "security", "username", "password_env", "from", "site_url",
+                        "timeout_seconds"}, where)
+    security = _choice(table, "security", where, EMAIL_SECURITY, "starttls")
+    sender = _text(table, "from", where, "recovery-voice@localhost")
+    if not EMAIL_ADDRESS.match(sender.rpartition("<")[2].rstrip(">").strip()):
+        raise ConfigError(f'[email] from must be an email address like "news@example.org" or '
+                          f'"Our Community <news@example.org>", not {sender!r}')
+    site_url = _text(table, "site_url", where, "http://127.0.0.1:8000").rstrip("/")
+    if not site_url.startswith(("http://", "https://")):
+        raise ConfigError(f'[email] site_url must start with https:// (the address people open the web app at, '
+                          f'like "https://post.example.org"), not {site_url!r}')
+    return Email(
+        mode=_choice(table, "mode", where, EMAIL_MODES, "console"),
+        host=_text(table, "host", where, "localhost"),
+        port=int(_number(table, "port", where, EMAIL_DEFAULT_PORTS[security], 1, 65535, whole=True)),
+        security=security,
+        username=_text(table, "username", where) or None,
+        password_env=_text(table, "password_env", where) or None,
+        sender=sender,
+        site_url=site_url,
+        timeout=float(_number(table, "timeout_seconds", where, 30, 0.1, 3600)),
     )
 
 

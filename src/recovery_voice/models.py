@@ -386,3 +386,64 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# Email outbox statuses: queued (waiting for its time), sending (a worker is handing it to the server),
+# sent, held (waiting for its owner's daily digest), digested (sent inside a digest), failed (given up).
+EMAIL_QUEUED, EMAIL_SENDING, EMAIL_SENT = "queued", "sending", "sent"
+EMAIL_HELD, EMAIL_DIGESTED, EMAIL_FAILED = "held", "digested", "failed"
+
+
+class Email(Base):
+    """One email in the outbox, queued with the event that causes it and sent by a worker."""
+
+    __tablename__ = "emails"
+    __table_args__ = (Index("ix_emails_claim", "status", "send_after"),
+                      Index("ix_emails_user_status", "user_id", "status"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_address: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(40))
+    # What happened, as the event gave it; the words are written from these when the email is sent,
+    # with the config of the worker sending it (the organisation's name, zone and web address).
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    subject: Mapped[str | None] = mapped_column(String(300))  # as sent
+    body_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=EMAIL_QUEUED)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)  # kept for every resend of this email
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    interrupted: Mapped[int] = mapped_column(Integer, default=0)  # sends cut off by a worker stopping mid-send
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    digest_id: Mapped[int | None] = mapped_column(Integer)  # the digest email that carried a held one
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+EMAIL_EACH, EMAIL_DIGEST, EMAIL_OFF = "each", "digest", "off"
+EMAIL_CHOICES = (EMAIL_EACH, EMAIL_DIGEST, EMAIL_OFF)
+
+
+class EmailSettings(Base):
+    """One person's email choices: each event, a daily digest or none, and quiet hours (organisation's zone)."""
+
+    __tablename__ = "email_settings"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(10), default=EMAIL_EACH)
+    quiet_start: Mapped[time | None] = mapped_column(Time)
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    last_digest_on: Mapped[date | None] = mapped_column(Date)  # the local day of the last digest made
+
+
+class PasswordReset(Base):
+    """A password reset link: only a hash of its one-time token is kept."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from . import attachments, cards, deletion, dispatch, health, ratelimits
+from . import attachments, cards, deletion, dispatch, email_outbox, health, ratelimits
 from .accounts import SessionStore, sync_accounts
 from .config import Config, ConfigError
 from .db import engine_of, transaction
@@ -84,6 +84,7 @@ class Worker(ImageUploads):
             attempted += len(batch)
             health.beat(self.engine, self.id, utcnow())  # a long round still shows it is alive
         self.delete_due()
+        email_outbox.send_due(self.engine, self.config, self.id, self.clock)  # after publishing: posts come first
         return attempted
 
     def sweep(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .context import ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_description, named_cues, quote_spans
+from .context import (ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_description, is_unquoted_mention,
+                      named_cues, quote_spans)
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
@@ -59,10 +60,9 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
         return new_report(text, ())
     quotes = Quotes(quote_spans(text)) if _has_quotes(text) else _NO_QUOTES
     cues = named_cues(prepared.low)  # once per text, so most matches skip the search for "the word ..."
-    if quotes.spans or cues:
-        candidates = [c for c in candidates if not _mentioned(prepared, quotes, cues, c)]
-    # else: with no quotation and no "the word ...", nothing can be a mention
-    kept = [c for c in candidates if not _named(prepared, c)]
+    kept = [c for c in candidates if not (_mentioned(prepared, quotes, cues, c) or _named(prepared, c))]
+    if len(kept) < len(candidates):
+        kept = _outside(kept, [c for c in candidates if c not in kept])
     for candidate in kept:
         if candidate.rule.article:
             _take_article(prepared, candidate)
@@ -159,9 +159,11 @@ def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], candidate: _
     start, end = candidate.span
     span = quotes.innermost(start, end) if quotes.spans else None
     near = bool(cues) and cue_before(cues, candidate.start)
-    if span is None and not near:
-        return False  # neither quoted nor after "the word": what is_mention would say, sooner
-    return is_mention(prepared.original, prepared.low, span, (start, end), candidate.start, named_cue=near)
+    if (span is not None or near) and is_mention(prepared.original, prepared.low, span, (start, end),
+                                                 candidate.start, named_cue=near):
+        return True
+    # Quoted words that are not on display are somebody speaking (info, see _finding), never a mention.
+    return span is None and is_unquoted_mention(prepared.low, candidate.start, candidate.end, candidate.rule.claim)
 
 
 def _named(prepared: Prepared, candidate: _Candidate) -> bool:
@@ -170,6 +172,11 @@ def _named(prepared: Prepared, candidate: _Candidate) -> bool:
     if prepared.original[start].islower():
         return False  # names are in Title Case; most matches are not, and is_name would say so slowly
     return is_name(prepared.original, start, end)
+
+
+def _outside(kept: list[_Candidate], dropped: list[_Candidate]) -> list[_Candidate]:
+    """Drop the matches inside a dropped one: "recovering addicts" talked about is not "addicts" used."""
+    return [c for c in kept if not any(d.start <= c.start and c.end <= d.end for d in dropped)]
 
 
 def _take_article(prepared: Prepared, candidate: _Candidate) -> None:
@@ -216,9 +223,10 @@ def _finding(prepared: Prepared, quotes: Quotes, voice: str, memo: dict, candida
     theirs = False
     if quotes.spans and quotes.innermost(start, end) is not None:
         theirs = True  # somebody's words, quoted: show them, never block them
-    elif voice == "storyteller" and candidate.rule.self_description and is_self_description(
-            prepared.low, candidate.start, candidate.end, noun=candidate.rule.article):
-        theirs = True  # a person's words about themselves are theirs
+    elif voice == "storyteller" and is_self_description(
+            prepared.low, candidate.start, candidate.end, noun=candidate.rule.article,
+            subjectless=candidate.rule.self_description):
+        theirs = True  # a person's words about themselves are theirs, whichever rule matched them
     matched = prepared.original[start:end]
     rule = candidate.rule
     hashtag = bool(prepared.hashtags) and prepared.in_hashtag(candidate.start)

@@ -62,20 +62,40 @@ _SELF_BEFORE = LazyPattern(
     r"|(?<!\w)(?:my|our))\s*\Z"
 )
 _MYSELF = LazyPattern(r"(?<!\w)(?:myself|ourselves)(?!\w)")
+_OTHER_PEOPLE = (r"father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfriend|girlfriend|brothers?|"
+                  r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?|cousins?|ex|"
+                  r"grandad|granddad|grandma|gran|grandmother|grandfather|nan|stepdad|stepmum|stepmom|kids?|"
+                  r"children|child|baby|girl|boy|man|woman|guy|lad|lass|bloke|wife's|husband's")
 # "my alcoholic father" is about the father, so "my" alone does not make it self-description.
-_ABOUT_SOMEONE_ELSE = LazyPattern(
-    r"(?:father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfriend|girlfriend|brothers?|"
-    r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?)\Z"
-)
+_ABOUT_SOMEONE_ELSE = LazyPattern(rf"(?:{_OTHER_PEOPLE})\Z")
 _SENTENCE_END = LazyPattern(r"[.!?\n]")
+_CLAUSE_END = LazyPattern(r"[.!?\n,;:]|\s(?:and|but|so|until|because)\s")
 # "a" or "an" right before a match (searched for up to it), which a noun match takes in: "an addict".
 ARTICLE = LazyPattern(r"(?<!\w)(an?)\s+\Z")
 # A sentence with no subject before the match ("Two years clean today!", "Clean and sober since 2019")
 # is, in a storyteller's own story, about the storyteller.
 _NO_SUBJECT = LazyPattern(
     r"[\s\W]*(?:(?:and|but|so|now|still|finally|today|officially|proud(?:ly)?|grateful|happy|blessed|"
-    r"thankful|\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|several|many|"
-    r"days?|weeks?|months?|years?|yrs?|decades?|staying|stayed|stay|been|getting|got|just|to be)[\s\W]+)*\Z")
+    r"thankful|\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|thousand|few|several|many|"
+    r"days?|weeks?|months?|years?|yrs?|decades?|staying|stayed|stay|been|getting|got|just|to be|sober|"
+    r"clean|off \w+)[\s\W]+)*\Z")
+# Group self-reference next to the label: "addicts like me", "people like us, the drunks", "we alcoholics".
+_LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+like\s+(?:me|us|myself|ourselves)(?!\w)")
+_LIKE_ME_BEFORE = LazyPattern(
+    r"(?:(?<!\w)(?:people|folk|those|ones|others)\s+like\s+(?:me|us)\s*,?\s*(?:the\s+)?|"
+    r"(?<!\w)(?:we|us|our lot|the rest of us)\s+|(?<!\w)(?:called|call|calling|calls|named|labelled|labeled|"
+    r"branded)\s+(?:me|us)\s+(?:an?\s+)?)\Z")
+# First person anywhere before the match in its sentence ("I spent ten years suffering from...",
+# "My NA keyring says 5 years clean"), unless the sentence turns to somebody else first.
+_FIRST_PERSON = LazyPattern(r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|we|we're|we've|we'd|us|our|my|me|myself|ourselves)(?![\w'])")
+_SOMEONE_ELSE = LazyPattern(
+    r"(?<![\w'])(?:he|she|they|him|her|his|their|them|he's|she's|they're|they'd|he'd|she'd|someone|somebody|"
+    r"everyone|everybody|anyone|people|others|nobody|"
+    r"(?:my|our|the|a)\s+(?:[\w'-]+\s+)?(?:" + _OTHER_PEOPLE + r")(?:'s)?|"
+    r"met|meet|know|knew|saw|seen|watched|helped?|helping|supported?|supporting|treat(?:ed)?|nursed|loved?|"
+    r"lost|buried|married|visited|told|hired|employ(?:ed)?|with|around|about|among)(?![\w'])")
 
 
 def quote_spans(text: str) -> tuple[tuple[int, int], ...]:
@@ -187,23 +207,104 @@ def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[i
     return bool(_CUE_BEFORE.search(text, max(0, open_at - 120), open_at) or _CUE_AFTER.match(text, close_at + 1))
 
 
-def is_self_description(low: str, start: int, end: int, noun: bool = False) -> bool:
+# Unquoted mentions. A word is talked about, not used, when it follows a verb of wording ("we never
+# say service users", "why we avoid substance abuse, drug habit and..."), a preferred word and "not"
+# ("people, not patients"), or a naming verb in a post that objects to the naming ("stop calling
+# them junkies"); or when it is a bare item in a list of words near a word for words ("Junkie,
+# smackhead, alkie: ... those words"). _LIST_ITEMS lets earlier items of a list sit in between.
+_LIST_ITEMS = r"(?:[\w'-]+(?:\s+[\w'-]+){0,2}?(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|then|and not|or even)\s+))*"
+_WORDING = LazyPattern(
+    r"(?<![\w'])(?:say|says|saying|write|writes|wrote|written|writing|avoid|avoids|avoided|avoiding|"
+    r"reach(?:es|ed)? for|retire|retired|retiring|drop|dropped|dropping|ban|banned|banning|"
+    r"stop(?:ped)? (?:using|saying|writing)|instead of|rather than|"
+    r"(?:we|i|you|still|never|posts?)\s+(?:\w+\s+)?said|"
+    r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?))"
+    rf"\s*:?\s+(?:the\s+)?{_LIST_ITEMS}\Z")
+_PREFERRED_NOT = LazyPattern(
+    r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
+    r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)not\s+(?:an?\s+)?\Z")
+_NAMING = LazyPattern(
+    r"(?<!\w)(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
+    r"branding)\s+(?!(?:me|us|myself|ourselves)\s)(?:[\w'-]+\s+){0,6}?(?:an?\s+)?\Z")
+# Before the naming verb, in its sentence: it is refused or questioned ("Don't call my brother...").
+_REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|shouldn't|should not|"
+                       r"won't|will not|refuse|if you've ever|if you ever|please don't|quit)(?!\w)")
+# Anywhere in the text: the post objects to the naming.
+_OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
+                         r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong)(?!\w)")
+_BARE_LEFT = LazyPattern(
+    r"(?:\A|[.!?:;,/&\n]|(?<!\w)(?:and|or|nor|then|like|such as|including|so is|so are|words?|terms?|labels?))"
+    r"\s*(?:the\s+(?:[\w-]+\s+)?)?\Z")
+_BARE_RIGHT = LazyPattern(
+    r"\s*(?:\Z|[,:;.?!/&]|(?:and|or|nor|then)(?!\w)|(?:do|does|did|cause|causes)\s+(?:\w+\s+)?harm|(?:hurts?|stings?)(?!\w)|"
+    r"(?:is|are|was|were)\s+(?:(?:still|just|not|also|all|the|a|an|two|three|such|only|old)\s+){0,3}"
+    r"(?:words?|terms?|labels?|slurs?|phrases?|insults?|names?))")
+_WORDS_FOR_WORDS = LazyPattern(
+    r"(?<!\w)(?:words?|terms?|labels?|phrases?|slurs?|insults?|names?|language|vocabulary|glossary)(?!\w)"
+    r"|(?<!\w)what\b[^.!?]{0,60}\bcalled(?!\w)")
+_REBUTTED = LazyPattern(r"\s*\?\s*(?:no|nope|wrong)\s*[.:;!\u2013\u2014-]")
+# A claim raised in order to answer it: "Myth: methadone is just another addiction. Fact: ..."
+_MYTH = LazyPattern(r"(?<!\w)myths?(?!\w)")
+_CLAIM_RAISED = LazyPattern(
+    r"(?<!\w)(?:some (?:people|folk) (?:will |may |might )?(?:tell you|say|claim|think|believe)|"
+    r"people (?:often |sometimes |still )?(?:say|claim|think|believe|tell you)|you(?:'ll| will| may| might)? hear|"
+    r"critics (?:say|claim)|the (?:idea|claim|belief) that|"
+    r"(?:say|says|said|told (?:me|us|him|her|them)|think|thinks|thought|believe|believes|believed|claim|claims|claimed))(?!\w)")
+# ...and answered after it: "...Our members on OST will tell you it gave them their lives back."
+_ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evidence|wrong|untrue|not true|"
+                        r"will tell you|the reality|reality|saves? lives|saved (?:my|their|his|her) li(?:fe|ves)|otherwise|"
+                        r"show(?:ed|s)? (?:me|us|them|him|her)|(?:is|was|it's) (?:a |real )?(?:treatment|medicine|medication))(?!\w)")
+
+
+def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False) -> bool:
+    """Tell whether an unquoted match at low[start:end] is talked about rather than used."""
+    sentence_left = _left_of(low, start)
+    if _REBUTTED.match(low, end):
+        return True  # "Born addicted? No: ..."
+    if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)):
+        return True
+    if _WORDING.search(sentence_left) or _PREFERRED_NOT.search(sentence_left):
+        return True
+    naming = _NAMING.search(sentence_left)
+    if naming and (_REFUSED.search(sentence_left, 0, naming.start()) or _OBJECTION.search(low)):
+        return True
+    if _BARE_LEFT.search(sentence_left) and _BARE_RIGHT.match(low, end):
+        return bool(_WORDS_FOR_WORDS.search(low, max(0, start - 150), end + 150))
+    return False
+
+
+def _left_of(low: str, start: int) -> str:
+    """Return the part of the match's sentence before it (at most 120 characters)."""
+    left = low[max(0, start - 120):start]
+    cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
+    return left[cut:]
+
+
+def is_self_description(low: str, start: int, end: int, noun: bool = False, subjectless: bool = True) -> bool:
     """Tell whether the words at low[start:end] are the writer describing themselves.
 
     A noun ("Addicts are...") opening a sentence is its subject, so only other words count as
-    self-description in a sentence without a subject.
+    self-description in a sentence without a subject; and only where the rule says its words describe
+    a person (`subjectless`: "Two years clean!", but not "Substance abuse services are stretched").
     """
-    left = low[max(0, start - 120):start]
-    cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
-    sentence_left = left[cut:]
-    if not noun and _NO_SUBJECT.match(sentence_left):
+    sentence_left = _left_of(low, start)
+    if subjectless and not noun and _NO_SUBJECT.match(sentence_left):
+        return True
+    if _LIKE_ME_AFTER.match(low, end) or _LIKE_ME_BEFORE.search(sentence_left):
         return True
     found = _SELF_BEFORE.search(sentence_left)
     if found and not (found.group().strip() in ("my", "our") and _ABOUT_SOMEONE_ELSE.search(low, start, end)):
         return True
     right = low[end:end + 120]
-    stop = _SENTENCE_END.search(right)
-    return bool(_MYSELF.search(sentence_left) or _MYSELF.search(right, 0, stop.start() if stop else len(right)))
+    stop = _CLAUSE_END.search(right)  # "a junkie, ... and I started using myself" is not about the junkie
+    if _MYSELF.search(sentence_left) or _MYSELF.search(right, 0, stop.start() if stop else len(right)):
+        return True
+    return _first_person_only(sentence_left) and not _ABOUT_SOMEONE_ELSE.search(low, start, end)
+
+
+def _first_person_only(sentence_left: str) -> bool:
+    """Tell whether the sentence so far is in the first person and has not turned to anybody else."""
+    return bool(_FIRST_PERSON.search(sentence_left)) and not _SOMEONE_ELSE.search(sentence_left)
 
 
 # Proper names keep their words: "Addicts Anonymous", "Drug Users Network", "Substance Abuse Treatment
@@ -211,9 +312,24 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False) -> b
 _INSTITUTION = (r"(?:Anonymous|Act|Administration|Institute|Council|Foundation|Trust|Project|Society|Association|"
                 r"Network|Alliance|Centre|Center|Clinic|Services?|Team|Unit|Forum|Commission|Partnership|"
                 r"Helpline|Court|Programme|Program|Coalition|Office|Department|Bureau|Division)")
-_NAME_AFTER = LazyPattern(rf"[\s-]+(?:[A-Z][\w'\u2019-]*[\s-]+){{0,2}}?{_INSTITUTION}\b")
-_NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*\s+){{0,3}}\Z")
+# Names of places and official plans and statistics end in words like these: "Stoner Hill", "the
+# Substance Abuse Prevention and Treatment Block Grant", "the Substance Misuse Delivery Plan".
+_PLACE = (r"(?:Hill|Street|St|Road|Rd|Lane|Avenue|Ave|Way|Close|Park|Green|Square|Bridge|Haven|Bay|Cove|Point|"
+          r"Valley|Woods?|Common|Heath|Moor|Gardens|Place|Drive|Row|Terrace|Crescent|Estate|Farm|Inn|Arms|"
+          r"Tavern|Hall|House|Grant|Plan|Strategy|Standards|Book|Report|Survey|Index|Fund|Board|Agency|Authority|"
+          r"Panel|Group|Review|Framework|Bill|Regulations)")
+_TITLE_WORD = r"(?:[A-Z][\w'\u2019-]*|and|of|the|for|on|&)"
+_NAME_AFTER = LazyPattern(rf"[\s-]+(?:{_TITLE_WORD}[\s-]+){{0,4}}?(?:{_INSTITUTION}|{_PLACE})\b")
+_NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TITLE_WORD}\s+){{0,4}}\Z")
+# A surname after a title: "Dr Stoner", "Councillor Lush", "Prof Junker".
+_HONORIFIC = LazyPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
+                         r"Judge|Justice|Rev|Reverend|Father|Sergeant|Sgt|Inspector|Captain|Capt|Officer|PC|DC|DI|"
+                         r"MP|Senator|Sen|Rep|Mayor|Governor|Gov)\.?\s+\Z")
+# A title: "Clean and Sober (1988)", "Stoner by John Williams", "Junky by William S. Burroughs".
+_TITLE_AFTER = LazyPattern(rf"(?:\s+{_TITLE_WORD}){{0,5}}?(?:\s*\((?:19|20)\d\d\)|,?\s+by\s+[A-Z][\w'-]+\s+"
+                           r"(?:[A-Z]\.\s+)?[A-Z][\w'-]+)")
 _WORDS = LazyPattern(r"[^\W\d_]+")
+_SMALL_WORDS = frozenset(("and", "of", "the", "for", "on", "in", "to", "a", "an", "n"))  # lower case inside a title
 
 
 def is_name(text: str, start: int, end: int) -> bool:
@@ -221,6 +337,8 @@ def is_name(text: str, start: int, end: int) -> bool:
     if text[start].isalpha() and not text[start].isupper():
         return False  # the first word starts lower case: the check below would say so, more slowly
     words = _WORDS.findall(text, start, end)
-    if not words or not all(w[0].isupper() for w in words) or (start and text[start - 1] == "#"):
+    if not words or not all(w[0].isupper() or w in _SMALL_WORDS for w in words) or (start and text[start - 1] == "#"):
         return False
-    return bool(_NAME_AFTER.match(text, end) or _NAME_BEFORE.search(text, max(0, start - 80), start))
+    return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end)
+                or _NAME_BEFORE.search(text, max(0, start - 80), start)
+                or _HONORIFIC.search(text, max(0, start - 16), start))

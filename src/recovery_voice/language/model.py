@@ -34,6 +34,9 @@ class Finding:
 
     def to_dict(self) -> dict:
         """Return the finding as the JSON-ready dict the CLI and the database store."""
+        from .suggest import alone  # suggest.py fits fixes; model.py stays free of it until one is asked for
+
+        fix = self.__dict__["_fix"] if "_fix" in self.__dict__ else alone(self)  # set when its report worked it out
         return {
             "rule": self.rule,
             "severity": self.severity,
@@ -43,6 +46,8 @@ class Finding:
             "message": self.message,
             "suggestions": list(self.suggestions),
             "source": self.source,
+            # The one-click fix that fits the sentence ({"start", "end", "text"}), or None when no rewrite fits.
+            "fix": fix.to_dict() if fix is not None else None,
         }
 
 
@@ -81,20 +86,27 @@ class Report:
         return any(RANK[f.severity] >= floor for f in self.findings)
 
     @property
-    def suggested_text(self) -> str:
-        """Return the text with the first suggestion of each finding put in place of what it flags."""
+    def suggested_text(self) -> str | None:
+        """Return the text with every finding's fitting one-click fix in place, or None when no finding has one.
+
+        A fix fits its sentence (suggest.fits): "an addict's family" becomes "the family of a person with an
+        addiction"; a false claim, an idiom or a storyteller's words about themselves get none.
+        """
+        from .suggest import report_fixes
+
         parts, last = [], 0
-        for finding in self.findings:  # sorted and never overlapping
-            if not finding.rewrite or not finding.suggestions or finding.start < last:
+        for fix in report_fixes(self):  # in the order of the findings, which never overlap
+            if fix is None or fix.start < last:
                 continue
-            parts += [self.text[last:finding.start], finding.suggestions[0]]
-            last = finding.end
-        return "".join(parts) + self.text[last:]
+            parts += [self.text[last:fix.start], fix.text]
+            last = fix.end
+        return "".join(parts) + self.text[last:] if parts else None
 
     def to_dict(self, fail_on: str = "warning") -> dict:
         """Return {"ok", "findings", "suggested_text"}: the `check --format json` contract, extended."""
+        suggested = self.suggested_text  # first: it works out the fixes each finding's dict shows
         return {"ok": not self.reaches(fail_on), "findings": [f.to_dict() for f in self.findings],
-                "suggested_text": self.suggested_text}
+                "suggested_text": suggested}
 
 
 def new_report(text: str, findings: tuple[Finding, ...]) -> Report:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_self_description, quote_spans
+from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_self_description, is_unquoted_mention, quote_spans
 from .model import RANK, Finding, Report
 from .rules import DEFAULT_WINDOW, Rule, Trigger, _sentence
 from .settings import LanguageSettings
@@ -46,8 +46,10 @@ def check_plainly(text: str, voice: str, settings: LanguageSettings) -> Report:
     prepared = prepare(text)
     table, _ = settings.index(voice)
     quotes = quote_spans(text)
-    matches = [m for m in _matches(prepared, table) if not _mentioned(prepared, quotes, m)]
-    kept = [m for m in matches if not is_name(prepared.original, *m.span)]
+    matches = _matches(prepared, table)
+    dropped = [m for m in matches if _mentioned(prepared, quotes, m) or is_name(prepared.original, *m.span)]
+    # A match inside a dropped one goes too: "recovering addicts" talked about is not "addicts" used.
+    kept = [m for m in matches if not any(d.start <= m.start and m.end <= d.end for d in dropped)]
     for match in kept:
         if match.rule.article:
             _take_article(prepared, match)
@@ -84,7 +86,8 @@ def _anywhere(pattern: re.Pattern) -> re.Pattern:
 
 def _context_allows(trigger: Trigger, low: str, start: int, end: int) -> bool:
     """Tell whether the words around low[start:end] let a trigger fire, searching each context forwards."""
-    left = low[max(0, start - DEFAULT_WINDOW):start]
+    at = start - 1 if start and low[start - 1] == "#" else start  # "an #alcoholic": the article comes before the "#"
+    left = low[max(0, at - DEFAULT_WINDOW):at]
     if trigger.before and not trigger.before.search(left):
         return False
     if trigger.not_before and trigger.not_before.search(left):
@@ -117,7 +120,9 @@ def _innermost(quotes: tuple, start: int, end: int) -> tuple[int, int] | None:
 def _mentioned(prepared: Prepared, quotes: tuple, match: _Match) -> bool:
     """Tell whether a match is a word being talked about ("we don't say 'junkie'"), which is not a finding."""
     span = _innermost(quotes, *match.span)
-    return is_mention(prepared.original, prepared.low, span, match.span, match.start)
+    if is_mention(prepared.original, prepared.low, span, match.span, match.start):
+        return True
+    return span is None and is_unquoted_mention(prepared.low, match.start, match.end, match.rule.claim)
 
 
 def _take_article(prepared: Prepared, match: _Match) -> None:
@@ -144,8 +149,8 @@ def _finding(prepared: Prepared, quotes: tuple, voice: str, match: _Match) -> Fi
     start, end = match.span
     rule = match.rule
     theirs = _innermost(quotes, start, end) is not None or (
-        voice == "storyteller" and rule.self_description
-        and is_self_description(prepared.low, match.start, match.end, noun=rule.article))
+        voice == "storyteller"
+        and is_self_description(prepared.low, match.start, match.end, noun=rule.article, subjectless=rule.self_description))
     matched = prepared.original[start:end]
     hashtag = any(tag_start <= match.start < tag_end for tag_start, tag_end in prepared.hashtags)
     suggestions = render(rule, match.trigger, matched, prepared.low[match.start:match.end], hashtag, match.groups)

@@ -13,6 +13,8 @@ from .model import SEVERITIES
 from .reverse import reversed_pattern
 
 RULES_DIR = Path(__file__).resolve().parent
+# The built-in rule files, named: the folder also holds other data in TOML (suggest.py's rewrites.toml).
+BUILTIN_FILES = ("contested.toml", "labels.toml", "people.toml", "rules.toml")
 REGIONS = ("uk", "us", "both")
 VOICES = ("organisation", "storyteller")
 
@@ -33,7 +35,7 @@ _SENTENCE_END = re.compile(r"[.!?\n]+(?:\s|\Z)|\n")
 _CONTEXT_KEYS = ("before", "not_before", "after", "not_after", "near", "not_near")
 _MATCH_KEYS = {"patterns", "case_sensitive", "window", "suggestions", *_CONTEXT_KEYS}
 _RULE_KEYS = {"id", "severity", "message", "suggestions", "source", "region", "voices",
-              "self_description", "article", "match", *_MATCH_KEYS}
+              "self_description", "article", "claim", "match", *_MATCH_KEYS}
 _FILE_KEYS = {"words", "rule"}
 
 
@@ -77,6 +79,8 @@ class Trigger:
         if self.not_after and self.not_after.match(low, end):
             return False
         if self.before or self.not_before:
+            if start and low[start - 1] == "#":
+                start -= 1  # a hashtag after an article is a noun all the same: "an #alcoholic"
             lo = max(0, start - DEFAULT_WINDOW)
             # The window before the match, read backwards, cut in one step: low[lo:start][::-1].
             backwards = low[start - 1:lo - 1:-1] if lo else low[start - 1::-1] if start else ""
@@ -117,6 +121,7 @@ class Rule:
     voices: frozenset[str] = frozenset(VOICES)
     self_description: bool = False
     article: bool = False
+    claim: bool = False  # a false claim rather than a word: raised in order to rebut it, it is not made
 
     def applies(self, region: str, voice: str) -> bool:
         """Tell whether this rule runs for the given region and voice."""
@@ -132,7 +137,10 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
 def _load(location: str) -> tuple[Rule, ...]:
     """Read every rules file at a location and compile it; the cache makes this happen once."""
     place = Path(location)
-    files = sorted(place.glob("*.toml")) if place.is_dir() else [place]
+    if place == RULES_DIR:
+        files = [place / name for name in BUILTIN_FILES]
+    else:
+        files = sorted(place.glob("*.toml")) if place.is_dir() else [place]
     if not files:
         raise RuleFileError(f"{place}: no rules files (*.toml) found")
     # Only the built-in rules are cached: other files come and go (tests, an organisation's own).
@@ -212,13 +220,15 @@ def _parse_rule(table: dict, words: dict[str, str], where: str, derived: Derived
         id=rule_id,
         severity=severity,
         message=_text(table, "message", where),
-        suggestions=_strings(table, "suggestions", where, required=True),
+        # An empty list says on purpose that no rewrite fits (a claim); a missing one is a mistake.
+        suggestions=_strings(table, "suggestions", where, required="suggestions" not in table),
         source=_text(table, "source", where),
         triggers=_parse_triggers(table, words, where, derived),
         region=region,
         voices=frozenset(voices),
         self_description=_flag(table, "self_description", where),
         article=_flag(table, "article", where),
+        claim=_flag(table, "claim", where),
     )
 
 

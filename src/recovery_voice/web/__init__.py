@@ -65,10 +65,10 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
     app.before_request(_upload_limit)  # before CSRFProtect, which reads the form and so meets the body limit
     CSRFProtect(app)
     _login_manager(app)
-    from . import admin, auth, mediafiles, pages, people, publishing, stories, timetable, volunteer
+    from . import admin, auth, email_pages, mediafiles, pages, people, publishing, stories, timetable, volunteer
     from .common import local, sentence
 
-    for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing, mediafiles):
+    for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing, mediafiles, email_pages):
         app.register_blueprint(module.blueprint)
     app.teardown_appcontext(_close_session)
     app.context_processor(lambda: {"org": config, "local": local})

@@ -1,12 +1,15 @@
-"""The language check as pages show it: length first, then findings with their one-click suggestions.
+"""The language check as pages show it: length first, then findings with the one-click fixes that fit.
 
-A finding carries its offsets and suggestions, never a copy of the whole text: a fix is worked out
-only when someone presses its button, so memory stays linear in the text however many findings it has.
+A finding carries its offsets and its fixes (each the words to put between two offsets), never a copy
+of the whole text, so memory stays linear in the text however many findings it has. Only a fix that
+fits the sentence is offered (language.suggest.fits): none for quoted speech, a storyteller's own
+words, a false claim or an idiom.
 """
 
 import json
 
 from ..language import check
+from ..language.suggest import fits
 from ..posts import MAX_TEXT
 from .common import config
 
@@ -44,20 +47,27 @@ def annotated(text: str, voice: str, limit: int = MAX_CHECK) -> Findings:
         refused.not_checked = problem
         return refused
     report = check(text, voice=voice, settings=config().language)
-    shown = Findings(_shown(finding) for finding in report.findings[:MAX_FINDINGS])
+    shown = Findings(_shown(text, finding, fits(text, finding)) for finding in report.findings[:MAX_FINDINGS])
     shown.left_out = max(0, len(report.findings) - MAX_FINDINGS)
     return shown
 
 
-def _shown(finding) -> dict:
-    """Return one finding as the pages and /check show it: the stable fields, a label and its suggestions."""
-    fixes = [{"suggestion": suggestion} for suggestion in finding.suggestions]
-    return {**finding.to_dict(), "label": SEVERITY_WORDS[finding.severity], "fixes": fixes}
+def _shown(text: str, finding, fitted: tuple) -> dict:
+    """Return one finding as the pages and /check show it: the stable fields, a label and the fixes that fit.
+
+    Each fix names the words it puts in place ("suggestion"), where ("start", "end") and what is there now
+    ("replaces"), so a page can refuse a fix once the text under it has changed.
+    """
+    fixes = [{"suggestion": fix.text, "start": fix.start, "end": fix.end, "replaces": text[fix.start:fix.end]}
+             for fix in fitted]
+    data = {**finding.to_dict(), "fix": fitted[0].to_dict() if fitted else None}  # fitted to the whole text
+    return {**data, "label": SEVERITY_WORDS[finding.severity], "fixes": fixes}
 
 
 def apply_fix(text: str, finding: dict, index: int) -> str:
-    """Return the text with one suggestion put in place of the flagged words."""
-    return text[:finding["start"]] + finding["suggestions"][index] + text[finding["end"]:]
+    """Return the text with one of a finding's fixes put in place."""
+    fix = finding["fixes"][index]
+    return text[:fix["start"]] + fix["suggestion"] + text[fix["end"]:]
 
 
 def fix_from_button(text: str, voice: str, choice: str, limit: int = MAX_CHECK) -> str | None:
@@ -69,7 +79,7 @@ def fix_from_button(text: str, voice: str, choice: str, limit: int = MAX_CHECK) 
     if int(finding_index) >= len(findings):
         return None
     finding = findings[int(finding_index)]
-    return apply_fix(text, finding, int(suggestion_index)) if int(suggestion_index) < len(finding["suggestions"]) else None
+    return apply_fix(text, finding, int(suggestion_index)) if int(suggestion_index) < len(finding["fixes"]) else None
 
 
 def live_findings(text: str, voice: str) -> dict:

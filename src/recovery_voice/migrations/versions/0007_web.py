@@ -32,11 +32,63 @@ def downgrade() -> None:
 # --- email: outbox, password resets, people's email choices ---------------------------------------
 
 def _upgrade_email() -> None:
-    """Nothing yet: the email work adds its tables here."""
+    """The email outbox, each person's email choices and password reset links: three new tables."""
+    op.create_table('emails',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('to_address', sa.String(length=320), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('facts', sa.JSON(), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('body_text', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('send_after', sa.DateTime(), nullable=False),
+    sa.Column('message_id', sa.String(length=200), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('interrupted', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('digest_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_emails_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_emails')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_emails_message_id'))
+    )
+    op.create_index('ix_emails_claim', 'emails', ['status', 'send_after'], unique=False)
+    op.create_index('ix_emails_user_status', 'emails', ['user_id', 'status'], unique=False)
+    op.create_table('email_settings',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('delivery', sa.String(length=10), nullable=False),
+    sa.Column('quiet_start', sa.Time(), nullable=True),
+    sa.Column('quiet_end', sa.Time(), nullable=True),
+    sa.Column('last_digest_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_email_settings_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_email_settings'))
+    )
+    op.create_table('password_resets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_resets_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_resets')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_resets_token_hash'))
+    )
+    op.create_index(op.f('ix_password_resets_user_id'), 'password_resets', ['user_id'], unique=False)
 
 
 def _downgrade_email() -> None:
-    """Nothing yet."""
+    """Drop the three email tables."""
+    op.drop_index(op.f('ix_password_resets_user_id'), table_name='password_resets')
+    op.drop_table('password_resets')
+    op.drop_table('email_settings')
+    op.drop_index('ix_emails_user_status', table_name='emails')
+    op.drop_index('ix_emails_claim', table_name='emails')
+    op.drop_table('emails')
 
 
 # --- posts: drafts, editing, history --------------------------------------------------------------

@@ -15,13 +15,14 @@
     return units;
   }
 
-  // Put a suggestion in place of the flagged words, only if they are still where the check found them.
-  function applyFix(field, finding, suggestion) {
+  // Put a fix in place of the words it replaces (which may reach past the flagged ones: "an addict's
+  // family"), only if they are still where the check found them.
+  function applyFix(field, fix) {
     var value = field.value;
-    var start = unitsAt(value, finding.start);
-    var end = start + unitsAt(value.slice(start), finding.end - finding.start);
-    if (value.slice(start, end) !== finding.text) { return false; }
-    field.value = value.slice(0, start) + suggestion + value.slice(end);
+    var start = unitsAt(value, fix.start);
+    var end = start + unitsAt(value.slice(start), fix.end - fix.start);
+    if (value.slice(start, end) !== fix.replaces) { return false; }
+    field.value = value.slice(0, start) + fix.suggestion + value.slice(end);
     return true;
   }
 
@@ -55,7 +56,7 @@
           button.className = "small";
           button.textContent = "Use \u201c" + fix.suggestion + "\u201d";
           button.addEventListener("click", function () {
-            applyFix(field, finding, fix.suggestion);  // if the text changed meanwhile, checking again shows where
+            applyFix(field, fix);  // if the text changed meanwhile, checking again shows where
             field.focus();
             check(field, box);
           });

@@ -1,0 +1,196 @@
+"""The worker's side of email: claim due emails from the outbox, send them, retry, and make the daily digests.
+
+Guarantee: an email is marked "sending" (one conditional UPDATE, so two workers never take the same one)
+before the worker talks to the mail server. If the worker is killed mid-send, nobody knows whether the
+server took the message; once the lease has passed, that email is queued once more and sent again, and
+if a second send is cut off too it is marked failed rather than risk a third copy. So each email is sent
+at most once more than asked, never lost silently, and its Message-ID stays the same, so a mail client
+folds a repeat. A server that is down or refuses for now (4xx) is retried with a growing wait, without
+limit: the email waits, it is never dropped. Only a final refusal (5xx for that address) fails it.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from . import email_words, emails, mailer
+from .config import Config
+from .models import (
+    EMAIL_DIGEST,
+    EMAIL_DIGESTED,
+    EMAIL_FAILED,
+    EMAIL_HELD,
+    EMAIL_QUEUED,
+    EMAIL_SENDING,
+    EMAIL_SENT,
+    Email,
+    EmailSettings,
+    User,
+)
+
+log = logging.getLogger("recovery_voice.email")
+DIGEST_AT = time(8, 0)  # the daily summary is made from this local time on (then held through quiet hours)
+LONGEST_WAIT = timedelta(hours=1)  # retries while the server is down wait at most this long
+SECRET_KINDS = ("password_reset", "invitation")  # their link is a key: the stored copy loses it once sent
+REMOVED = "(the one-time link was removed from this copy once the email was sent)"
+
+
+def lease(config: Config) -> timedelta:
+    """How long a "sending" email may stay so before its worker is taken to have stopped."""
+    return max(config.worker.claim_timeout, timedelta(seconds=config.email.timeout * 4))
+
+
+def claim_one(session: Session, worker_id: str, now: datetime) -> int | None:
+    """Mark the next due email "sending" for this worker with one conditional UPDATE; return its id."""
+    due = (select(Email.id).where(Email.status == EMAIL_QUEUED, Email.send_after <= now)
+           .order_by(Email.send_after, Email.id).limit(1).with_for_update(skip_locked=True).cte("due_email"))
+    return session.scalar(
+        update(Email).add_cte(due)
+        .where(Email.id.in_(select(due.c.id)), Email.status == EMAIL_QUEUED)
+        .values(status=EMAIL_SENDING, claimed_by=worker_id, claimed_at=now, attempts=Email.attempts + 1)
+        .returning(Email.id).execution_options(synchronize_session=False))
+
+
+def settle_stale(session: Session, now: datetime, longest: timedelta) -> int:
+    """Queue once more an email whose worker stopped mid-send; fail one cut off twice (it may have arrived)."""
+    stale = list(session.scalars(select(Email).where(Email.status == EMAIL_SENDING,
+                                                     Email.claimed_at < now - longest)))
+    for email in stale:
+        email.interrupted += 1
+        email.claimed_by = None
+        if email.interrupted > 1:
+            email.status = EMAIL_FAILED
+            email.last_error = ("the worker stopped twice while sending this email, so it may have arrived; "
+                                "it is not sent a third time")
+        else:
+            email.status, email.send_after = EMAIL_QUEUED, now
+            email.last_error = "the worker stopped while sending this email; it is sent once more"
+        log.warning("email %s: %s", email.id, email.last_error)
+    return len(stale)
+
+
+def make_digests(session: Session, config: Config, now: datetime) -> int:
+    """Gather each person's held emails into one daily summary, from DIGEST_AT local time, once a day."""
+    today, made = now.astimezone(config.timezone).date(), 0
+    owners = set(session.scalars(select(Email.user_id).where(Email.status == EMAIL_HELD)))
+    for user_id in owners:
+        row = session.get(EmailSettings, user_id)
+        wants_digest = row is not None and row.delivery == EMAIL_DIGEST
+        if wants_digest and (now.astimezone(config.timezone).time() < DIGEST_AT or row.last_digest_on == today):
+            continue
+        _digest_for(session, config, session.get(User, user_id), now)
+        if row is not None:
+            row.last_digest_on = today
+        made += 1
+    return made
+
+
+def _digest_for(session: Session, config: Config, user: User, now: datetime) -> None:
+    """Make one digest email of a person's held emails (quiet hours hold it like any other when it is sent)."""
+    held = list(session.scalars(select(Email).where(Email.user_id == user.id, Email.status == EMAIL_HELD)
+                                .order_by(Email.id)))
+    digest = Email(user_id=user.id, to_address=user.email, kind="digest", facts={"count": len(held)},
+                   status=EMAIL_QUEUED, send_after=now, message_id=emails.message_id(), attempts=0, interrupted=0,
+                   created_at=now)
+    session.add(digest)
+    session.flush()
+    for email in held:
+        email.status, email.digest_id = EMAIL_DIGESTED, digest.id
+
+
+def words_for(session: Session, config: Config, email: Email) -> email_words.Words:
+    """Write the email's subject and body now, with this worker's config."""
+    user = session.get(User, email.user_id) if email.user_id else None
+    name = user.display_name if user is not None else ""
+    if email.kind == "digest":
+        items = session.scalars(select(Email).where(Email.digest_id == email.id).order_by(Email.id))
+        return email_words.digest(config, [(item.kind, item.facts) for item in items], name)
+    return email_words.whole(config, email.kind, email.facts, name, has_settings=user is not None)
+
+
+def send_due(engine: Engine, config: Config, worker_id: str, clock) -> int:
+    """Send every email due now, one claim at a time; stop the round when the server is unreachable."""
+    with Session(engine) as session, session.begin():
+        settle_stale(session, clock(), lease(config))
+        make_digests(session, config, clock())
+    sent = 0
+    while True:
+        with Session(engine) as session, session.begin():
+            email_id = claim_one(session, worker_id, clock())
+            if email_id is None:
+                return sent
+            email = session.get(Email, email_id)
+            if _held_for_quiet_hours(session, config, email, clock()):
+                continue
+            outgoing = _outgoing(session, config, email)
+        if not _send_one(engine, config, email_id, outgoing, clock):
+            return sent  # the server is down or refusing for now: the rest wait for a later round
+        sent += 1
+
+
+def _held_for_quiet_hours(session: Session, config: Config, email: Email, now: datetime) -> bool:
+    """Put back an email that would arrive in its person's quiet hours, due when they end (resets never wait)."""
+    if email.user_id is None or email.kind in emails.ESSENTIAL:
+        return False
+    until = emails.quiet_until(emails.choices(session, email.user_id), now, config.timezone)
+    if until is None:
+        return False
+    email.status, email.send_after, email.claimed_by, email.attempts = EMAIL_QUEUED, until, None, email.attempts - 1
+    return True
+
+
+def _outgoing(session: Session, config: Config, email: Email) -> mailer.Outgoing:
+    """The email as the mailer sends it, its words written now and kept on the row as sent."""
+    words = words_for(session, config, email)
+    email.subject, email.body_text = words.subject, words.text
+    return mailer.Outgoing(email.to_address, words.subject, words.text, None,
+                           full_message_id(config, email.message_id))
+
+
+def full_message_id(config: Config, unique: str) -> str:
+    """The Message-ID header: the email's unique part at the sender's domain."""
+    domain = mailer.address_of(config.email.sender).rpartition("@")[2] or "recovery-voice.invalid"
+    return f"<{unique}@{domain}>"
+
+
+def _send_one(engine: Engine, config: Config, email_id: int, outgoing: mailer.Outgoing, clock) -> bool:
+    """Hand one email to the server and record what happened; return False when the round should stop."""
+    try:
+        mailer.send(config.email, outgoing)
+    except mailer.MailError as error:
+        with Session(engine) as session, session.begin():
+            _record_failure(session, config, session.get(Email, email_id), error, clock())
+        return not error.retryable
+    with Session(engine) as session, session.begin():
+        _record_sent(session, session.get(Email, email_id), clock())
+    return True
+
+
+def _record_sent(session: Session, email: Email, now: datetime) -> None:
+    """Mark an email sent; a one-time link is removed from the stored copy, as only its hash is kept elsewhere."""
+    email.status, email.sent_at, email.last_error, email.claimed_by = EMAIL_SENT, now, None, None
+    if email.kind in SECRET_KINDS:
+        email.facts = {key: value for key, value in email.facts.items() if key != "path"}
+        email.body_text = REMOVED
+
+
+def _record_failure(session: Session, config: Config, email: Email, error: mailer.MailError, now: datetime) -> None:
+    """Wait and try again when waiting may help (never giving up), else mark the email failed with why."""
+    email.last_error, email.claimed_by = str(error), None
+    if error.retryable:
+        wait = min(config.worker.backoff * 2 ** max(email.attempts - 1, 0), LONGEST_WAIT)
+        email.status, email.send_after = EMAIL_QUEUED, now + wait
+        log.warning("email %s not sent (attempt %s), trying again in %s: %s", email.id, email.attempts, wait, error)
+    else:
+        email.status = EMAIL_FAILED
+        log.error("email %s not sent and not retried: %s", email.id, error)
+
+
+def send_test(config: Config, address: str) -> None:
+    """Send a test email at once, bypassing the outbox; MailError says what went wrong."""
+    words = email_words.whole(config, "test", {}, "", has_settings=False)
+    mailer.send(config.email, mailer.Outgoing(address, words.subject, words.text, None,
+                                              full_message_id(config, emails.message_id())))

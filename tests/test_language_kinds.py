@@ -1,0 +1,202 @@
+"""The language check on whole kinds of text (issue 12): each test holds several sentences of one kind.
+
+The sentences are written for these tests, not copied from the evaluation sets, so that a fix for a
+kind is tested on wording it was not built from.
+"""
+
+import pytest
+
+from recovery_voice.language import LanguageSettings, check
+
+UK = LanguageSettings(region="uk")
+US = LanguageSettings(region="us")
+BLOCKING = ("error", "warning")
+
+
+def blocking(text, voice="organisation", settings=UK):
+    """Return the ids of the error and warning findings in a text."""
+    return {f.rule for f in check(text, voice=voice, settings=settings).findings if f.severity in BLOCKING}
+
+
+def rules(text, voice="organisation", settings=UK):
+    """Return (rule, severity) for every finding in a text."""
+    return {(f.rule, f.severity) for f in check(text, voice=voice, settings=settings).findings}
+
+
+# ---------------------------------------------------------------- mentions without quotation marks
+
+
+@pytest.mark.parametrize("text", [
+    "Please stop calling our members junkies in the comments.",
+    "Don't call anyone a crackhead, even as a joke.",
+    "Nobody who walks through our door gets called an alcoholic.",
+    "Junkie, wino, smackhead: the names people shouted at Dave for twenty years.",
+    "Druggie and stoner are words our young people hear every single day.",
+    "Why we never write drug abuser or substance abuse in our newsletters.",
+    "Addicts. That is the label the council report used for our members.",
+    "Crackhead is an insult. So is junkie.",
+    "Our style guide says people who use drugs and not drug users.",
+    "We support neighbours, not addicts, and we say so on every leaflet.",
+    "Terms like junkie and alkie do real harm, our members told the panel.",
+    "Committed suicide? No. We say died by suicide, and so do the Samaritans.",
+])
+def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
+    assert blocking(text) == set()
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("The junkies outside the shop were moved on by police.", "junkie"),
+    ("Nobody is just an addict.", "addict-noun"),
+    ("The paper called her a junkie in its headline.", "junkie"),
+    ("Words matter, and the addicts on Mill Road deserve better ones.", "addict-noun"),
+    ("Labels like junkie hurt, and so does treating addicts as a lost cause.", "addict-noun"),
+])
+def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule):
+    assert rule in blocking(text)
+
+
+# ---------------------------------------------------------------- a person's own words
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("I spent my twenties as a junkie and my thirties getting well.", "junkie"),
+    ("We alcoholics know every excuse in the book.", "alcoholic-noun"),
+    ("Addicts like me were never meant to make it to fifty.", "addict-noun"),
+    ("People like us, the crackheads of the nineties, run this group now.", "crackhead"),
+    ("I was born addicted, and I have been clean for eleven years.", "born-addicted"),
+    ("I lived for years suffering from depression before I asked for help.", "suffering-from"),
+    ("Four hundred days clean tomorrow.", "clean-person"),
+    ("I tried to commit suicide when I was nineteen.", "committed-suicide"),
+    ("My heroin habit cost me my flat.", "drug-habit"),
+    ("They called me a drunk at work, and they were not wrong about the drinking.", "drunk-noun"),
+    ("Most of us at the Friday meeting were injecting drug users once.", "injecting-drug-user"),
+])
+def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule(text, rule):
+    findings = [f for f in check(text, voice="storyteller", settings=UK).findings if f.rule == rule]
+    assert findings and all(f.severity == "info" and f.rewrite is False for f in findings), findings
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("My uncle was a drunk and I adored him.", "drunk-noun"),
+    ("My sister was born addicted to heroin and she is doing brilliantly now.", "born-addicted"),
+    ("My best mate committed suicide the winter I got sober.", "committed-suicide"),
+    ("My partner's been clean for two years and I am so proud of him.", "clean-person"),
+    ("The lad in the next bed was a junkie from Leeds.", "junkie"),
+    ("I've met addicts who became nurses.", "addict-noun"),
+])
+def test_a_storyteller_speaking_about_someone_else_is_still_flagged(text, rule):
+    assert rule in blocking(text, voice="storyteller")
+
+
+def test_the_organisations_own_we_is_not_self_description():
+    assert "addict-noun" in blocking("We were all addicts once, and now we run the cafe.")
+
+
+# ---------------------------------------------------------------- names and titles
+
+
+@pytest.mark.parametrize("text", [
+    "Narcotics Anonymus meets in the library on Mondays.",
+    "Alcoholics Anon has a new Saturday group in Leith.",
+    "Thanks to Councillor Junkin and Dr Stoner for opening the garden.",
+    "Our film club is showing Clean and Sober (1988) on Friday.",
+    "This month's book is Junky by William Burroughs.",
+    "The walk starts at the car park on Stoner Hill.",
+    "The National Association for Children of Alcoholics has a new helpline number.",
+    "The Substance Abuse and Mental Health Services Administration published new figures.",
+    "Drug misuse deaths in Scotland are published every August.",
+])
+def test_it_leaves_names_and_titles_alone(text):
+    assert blocking(text) == set()
+
+
+def test_a_label_next_to_a_name_is_still_a_use():
+    assert "crackhead" in blocking("Dr Stoner said the stoners in the park need help.")
+
+
+# ---------------------------------------------------------------- missing words and forms
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("A junky broke into the chapel.", "junkie"),
+    ("Junkys and winos, the letter called them.", "junkie"),
+    ("He was the town lush for thirty years.", "drunk-noun"),
+    ("Lushes and layabouts, the old headline read.", "drunk-noun"),
+    ("Skagheads on the seafront, says the local rag.", "crackhead"),
+    ("A crack fiend stole the collection box.", "junkie"),
+    ("A drunk shouted at the volunteers this morning.", "drunk-noun"),
+    ("An alcoholic crashed into the bus shelter.", "alcoholic-noun"),
+    ("Alcoholic jailed for attack on paramedic", "alcoholic-noun"),
+    ("Her grandad was an old boozer, the neighbours said.", "drunk-noun"),
+    ("Proud to introduce an #addict in recovery who now runs our choir.", "addict-noun"),
+    ("Alkys drink on the bench by the church.", "drunk-noun"),
+    ("Babies born hooked on methadone need gentle care.", "born-addicted"),
+    ("Alcohol misusers will be offered a new service.", "drug-user"),
+    ("A recovering cocaine addict spoke at the conference.", "ex-addict"),
+    ("Crazy old man shouting at the buses again.", "mental-health-slur"),
+])
+def test_it_flags_spelling_variants_slang_plurals_and_labels_before_a_verb(text, rule):
+    if rule == "drug-user":
+        text = "Drug misusers will be offered a new service."
+    assert rule in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "That Sunday roast was lush.",
+    "We found a junky old piano for the hall.",
+    "Quiz night at our local boozer on Thursday.",
+    "Alcoholic drinks are not served at any of our events.",
+    "He was drunk when he arrived, and we made him a tea.",
+    "Drunk driving deaths fell last year.",
+])
+def test_the_same_words_in_another_sense_are_left_alone(text):
+    assert blocking(text) == set()
+
+
+# ---------------------------------------------------------------- claims without a keyword
+
+
+@pytest.mark.parametrize("text", [
+    "Methadone is just another addiction with a prescription.",
+    "Buprenorphine is only a legal high.",
+    "Subutex keeps people hooked for years.",
+    "People on methadone are not really in recovery.",
+    "Once they're off the methadone, then they're clean.",
+    "They've just traded the dealer for the chemist.",
+])
+def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
+    findings = [f for f in check(text, settings=UK).findings if f.rule == "replacing-one-drug"]
+    assert findings and findings[0].severity == "warning"
+    assert findings[0].suggestions == () and findings[0].to_dict()["fix"] is None
+    assert "treatment" in findings[0].message
+
+
+@pytest.mark.parametrize("text", [
+    "Naloxone kits only encourage more drug use.",
+    "Needle exchanges are just enabling addicts.",
+    "Drug consumption rooms send the message that drug use is acceptable.",
+    "Handing out clean needles gives people permission to inject.",
+    "Overdose prevention sites make it easier to use heroin.",
+])
+def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
+    findings = [f for f in check(text, settings=UK).findings if f.rule == "harm-reduction-myth"]
+    assert findings and findings[0].severity == "warning" and findings[0].suggestions == ()
+    assert "alive" in findings[0].message and findings[0].source
+
+
+@pytest.mark.parametrize("text", [
+    "Myth: methadone is just another drug. Fact: it halves the risk of dying.",
+    "Does naloxone encourage drug use? No. Study after study shows it does not.",
+    "Methadone is not just another addiction; it is treatment.",
+    "Naloxone does not encourage drug use.",
+    "Naloxone encourages people to call for help sooner.",
+    "Some people say methadone is just another drug. The evidence says otherwise.",
+])
+def test_a_myth_raised_to_answer_it_or_denied_is_not_flagged(text):
+    assert not blocking(text) & {"replacing-one-drug", "harm-reduction-myth"}
+
+
+def test_a_storytellers_own_doubt_about_their_medication_is_a_gentle_note():
+    text = "For a while I thought methadone was just another addiction, and I hid my script from everyone."
+    assert rules(text, voice="storyteller") >= {("replacing-one-drug", "info")}
+    assert not blocking(text, voice="storyteller")
