@@ -191,10 +191,11 @@ _PAST = {"uses": "used", "use": "used", "drinks": "drank", "drink": "drank", "in
 _DATA: dict | None = None
 
 
-def fits(text: str, finding, base: int = 0) -> tuple[Fix, ...]:
+def fits(text: str, finding, base: int = 0, first: bool = False) -> tuple[Fix, ...]:
     """Return the one-click fixes that fit a finding in its text, best first; () when no rewrite fits.
 
-    `base` is the offset of `text` in the checked text (fixes are given in the checked text's offsets).
+    `base` is the offset of `text` in the checked text (fixes are given in the checked text's offsets);
+    `first` stops at the first fix that fits, which is all suggested_text needs.
     """
     if not finding.rewrite:
         return ()  # quoted speech and a storyteller's own words are shown, never rewritten
@@ -210,6 +211,8 @@ def fits(text: str, finding, base: int = 0) -> tuple[Fix, ...]:
             fix = Fix(fitted[0] + base, fitted[1] + base, fitted[2])
             if fix not in out:
                 out.append(fix)
+            if first:
+                break
     return tuple(out)
 
 
@@ -217,7 +220,7 @@ def report_fixes(report) -> tuple:
     """Return each finding's first fitting fix (or None), worked out once per report; each finding keeps its own."""
     known = report.__dict__.get("_fixes")
     if known is None:
-        known = tuple((fits(report.text, f) or (None,))[0] for f in report.findings)
+        known = tuple((fits(report.text, f, first=True) or (None,))[0] for f in report.findings)
         report.__dict__["_fixes"] = known
         for finding, fix in zip(report.findings, known):
             finding.__dict__["_fix"] = fix  # so Finding.to_dict shows the fix that fits its sentence
@@ -226,7 +229,7 @@ def report_fixes(report) -> tuple:
 
 def alone(finding) -> Fix | None:
     """Return a finding's fix when its text is not at hand: fitted to its own words only."""
-    fix = (fits(finding.text, finding, base=finding.start) or (None,))[0]
+    fix = (fits(finding.text, finding, base=finding.start, first=True) or (None,))[0]
     if fix is not None and finding.text[:1].islower():
         fix = Fix(fix.start, fix.end, _decap(fix.text))  # its own words start no sentence
     return fix

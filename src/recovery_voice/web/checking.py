@@ -60,8 +60,8 @@ def _shown(text: str, finding, fitted: tuple) -> dict:
     """
     fixes = [{"suggestion": fix.text, "start": fix.start, "end": fix.end, "replaces": text[fix.start:fix.end]}
              for fix in fitted]
-    data = {**finding.to_dict(), "fix": fitted[0].to_dict() if fitted else None}  # fitted to the whole text
-    return {**data, "label": SEVERITY_WORDS[finding.severity], "fixes": fixes}
+    first = fitted[0].to_dict() if fitted else None  # as the JSON's "fix", but fitted to the whole text
+    return {**finding.to_dict(), "fix": first, "label": SEVERITY_WORDS[finding.severity], "fixes": fixes}
 
 
 def apply_fix(text: str, finding: dict, index: int) -> str:
