@@ -56,6 +56,11 @@ MATRIX = {
     ("POST", "/posts/<int:post_id>/pause", "/posts/{post}/pause"): STAFF,
     ("POST", "/posts/<int:post_id>/resume", "/posts/{post}/resume"): STAFF,
     ("POST", "/posts/<int:post_id>/cancel", "/posts/{post}/cancel"): STAFF,
+    ("GET", "/posts/<int:post_id>/cancel", "/posts/{post}/cancel"): STAFF,
+    ("GET", "/posts/mine", "/posts/mine"): STAFF,
+    # The post here has no author, so only an admin may change it (its author may too: test_web_posts).
+    ("GET", "/posts/<int:post_id>/edit", "/posts/{post}/edit"): ADMIN,
+    ("POST", "/posts/<int:post_id>/edit", "/posts/{post}/edit"): ADMIN,
     ("POST", "/posts/<int:post_id>/reschedule", "/posts/{post}/reschedule"): STAFF,
     ("POST", "/posts/<int:post_id>/deliveries/<int:delivery_id>/mark-published",
      "/posts/{post}/deliveries/{delivery}/mark-published"): ADMIN,

@@ -124,7 +124,9 @@ def test_an_admin_approves_a_post_with_an_override_reason_and_sees_it_published_
     assert page.get_by_role("heading", name="Waiting for your review").is_visible()
     page.get_by_role("button", name="Approve post #1").click()
     visitor.audit()
-    assert "language error" in page.locator(".flash.error").inner_text()  # no reason, no approval
+    # No reason, no approval: the page says so beside the reason's box, which has the focus.
+    assert "Write here why it should go out as it is" in page.locator("#a1-override_reason-error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "a1-override_reason"
     page.get_by_label("Why it should go out").fill("It quotes the slur to explain why we never use it.")
     page.get_by_role("button", name="Approve post #1").click()
     visitor.audit()

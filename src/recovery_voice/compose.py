@@ -15,7 +15,15 @@ MAX_FIELD_LENGTH = 2000
 
 
 class TemplateProblem(Exception):
-    """A template, or the values given for it, cannot make a post; the message says what to fix."""
+    """A template, or the values given for it, cannot make a post; the message says what to fix.
+
+    `field` names the template field at fault and `kind` what is wrong with it ("missing", "too_long"), so a door
+    can say it in its own words.
+    """
+
+    def __init__(self, message: str, field: str | None = None, kind: str = ""):
+        super().__init__(message)
+        self.field, self.kind = field, kind
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,11 @@ def check_values(template: PostTemplate, values: dict) -> dict:
         if field.required and not value:
             raise TemplateProblem(
                 f"template {template.name!r} needs the field {field.name!r} ({field.label}); "
-                f"add {field.name} = \"...\" under [vars]"
+                f"add {field.name} = \"...\" under [vars]", field.name, "missing"
             )
         if len(value) > MAX_FIELD_LENGTH:
-            raise TemplateProblem(f"template {template.name!r}: field {field.name!r} is longer than {MAX_FIELD_LENGTH} characters")
+            raise TemplateProblem(f"template {template.name!r}: field {field.name!r} is longer than {MAX_FIELD_LENGTH} characters",
+                                  field.name, "too_long")
         context[field.name] = value or None
     return context
 

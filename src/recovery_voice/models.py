@@ -41,8 +41,9 @@ MISSED = "missed"            # far past its time, not sent late
 CANCELLED = "cancelled"
 REJECTED = "rejected"
 PAUSED = "paused"            # approved, held back by a person until they resume it
+DRAFT = "draft"              # saved by its author, not queued: no deliveries, not checked for approval, no slot
 POST_STATUSES = (PENDING, SCHEDULED, CLAIMED, PUBLISHING, PUBLISHED, FAILED, NEEDS_REVIEW, MISSED, CANCELLED, REJECTED,
-                 PAUSED)
+                 PAUSED, DRAFT)
 # Slot occupancy: these deliveries hold their slot; cancelled, missed and failed ones free it.
 HOLDS_SLOT = (PENDING, SCHEDULED, CLAIMED, PUBLISHING, PUBLISHED, NEEDS_REVIEW, PAUSED)
 
@@ -121,6 +122,7 @@ class Post(Base):
     """One post: its text, where it goes, its language findings and its approval."""
 
     __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_created_by_id", "created_by", "id"),)  # "My posts", newest first
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     text: Mapped[str] = mapped_column(Text)
@@ -142,6 +144,8 @@ class Post(Base):
     # A Bluesky link card for the post's first link, fetched once when it was queued (uri, title, description,
     # thumb: a stored image's digest or None), or {"uri": ..., "problem": ...} when it could not be made.
     link_card: Mapped[dict | None] = mapped_column(JSON)
+    # The account names its author chose, kept so a draft (which has no deliveries yet) remembers them.
+    chosen_accounts: Mapped[list | None] = mapped_column(JSON)
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="post", order_by="Delivery.id")
     images: Mapped[list["Attachment"]] = relationship(
         primaryjoin="Post.id == Attachment.post_id", order_by="Attachment.position", viewonly=True)

@@ -1,19 +1,20 @@
 """Making posts: compose, language check, accounts, and a slot on the timetable for each account."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, cards, deletion, logbook
+from . import attachments, cards, deletion, emails, logbook
 from .accounts import sync_accounts
-from .compose import THEMES, TemplateProblem, load_template
+from .compose import MAX_FIELD_LENGTH, THEMES, TemplateProblem, load_template
 from .config import Config
 from .language import check
 from .models import (
     CANCELLED,
     CLAIMED,
+    DRAFT,
     FAILED,
     HOLDS_SLOT,
     MISSED,
@@ -23,11 +24,14 @@ from .models import (
     POST_STATUSES,
     PUBLISHED,
     PUBLISHING,
+    REJECTED,
     SCHEDULED,
     Account,
     Attachment,
     Delivery,
+    DeliveryPart,
     Post,
+    Story,
     utcnow,
 )
 from .publishers.tid import new_tid
@@ -47,7 +51,16 @@ SLOT_LEAD = timedelta(minutes=1)
 
 
 class PostProblem(Exception):
-    """A post cannot be made or changed as asked; the message says what to fix."""
+    """A post cannot be made or changed as asked; the message (the command line's words) says what to fix.
+
+    `field` names the part at fault as Draft names it ("text", "values.NAME", "accounts", "when", "content_warning",
+    "images"; review adds "override_reason" and "reason") and `kind` what is wrong ("missing", "too_long", "past",
+    ...), so each door can say it in its own words.
+    """
+
+    def __init__(self, message: str, field: str | None = None, kind: str = "", **details):
+        super().__init__(message)
+        self.field, self.kind, self.details = field, kind, details
 
 
 @dataclass
@@ -66,57 +79,116 @@ class Draft:
 
 
 def create_post(session: Session, config: Config, draft: Draft, *, created_by: str | None = None,
-                source: str | None = None, source_digest: str | None = None, now: datetime | None = None) -> Post:
-    """Turn a draft into a pending post with one delivery per account, each given its time."""
+                source: str | None = None, source_digest: str | None = None, now: datetime | None = None,
+                as_draft: bool = False) -> Post:
+    """Turn a draft into a pending post with one delivery per account, each given its time.
+
+    With `as_draft`, it is only kept for its author: no deliveries, no slot, not waiting for approval.
+    """
     now = now or utcnow()
-    text, template_name, theme = _compose(config, draft)
-    accounts = _resolve_accounts(session, config, draft.accounts)
-    explicit = parse_when(draft.when, now)
+    text, template_name, theme, accounts, explicit = _checked(session, config, draft, now, as_draft)
     _check_images(draft.images, accounts)
-    report = check(text, voice=draft.voice, settings=config.language)
-    post = Post(
-        status=PENDING, text=text, template=template_name, template_vars=draft.values if template_name else None,
-        theme=theme, content_warning=_content_warning(draft.content_warning), when=draft.when or NEXT_SLOT,
-        voice=draft.voice, findings=[f.to_dict() for f in report.findings], worst_finding=report.worst(),
-        source=source, source_digest=source_digest, created_by=created_by, created_at=now,
-        link_card=cards.pending_card(config, text, accounts, draft.images),  # fetched later by a worker, not here
-    )
+    post = Post(status=DRAFT if as_draft else PENDING, voice=draft.voice, source=source, source_digest=source_digest,
+                created_by=created_by, created_at=now)
+    _fill(post, config, draft, (text, template_name, theme), accounts, draft.images)
     session.add(post)
     session.flush()
     rows = attachments.attach(session, post, list(draft.images), voice=draft.voice, settings=config.language,
                               actor=created_by, now=now)
     post.worst_finding = attachments.worst(post.worst_finding, rows)
-    for account in accounts:
-        due = explicit or next_slot(session, config, account, now)
-        session.add(Delivery(post_id=post.id, account_id=account.id, status=PENDING, due_at=due, run_at=due,
-                             remote_key=new_tid()))
-    logbook.record(session, "queued", post_id=post.id, actor=created_by, at=now, reason=source)
+    if not as_draft:
+        _make_deliveries(session, config, post, accounts, explicit, now)
+    logbook.record(session, "drafted" if as_draft else "queued", post_id=post.id, actor=created_by, at=now,
+                   reason=source)
+    if not as_draft:
+        emails.waiting_for_review(session, "post", post.id, post.text, now)
     session.flush()
     return post
+
+
+def _checked(session: Session, config: Config, draft: Draft, now: datetime, as_draft: bool) -> tuple:
+    """Return (text, template, theme, accounts, explicit time) for a post to queue, or what a draft needs."""
+    if as_draft:
+        return (*_compose_draft(config, draft), _draft_accounts(session, config, draft.accounts), None)
+    text, template_name, theme = _compose(config, draft)
+    accounts = _resolve_accounts(session, config, draft.accounts)
+    return text, template_name, theme, accounts, parse_when(draft.when, now)
+
+
+def _fill(post: Post, config: Config, draft: Draft, composed: tuple, accounts: list[Account], images) -> None:
+    """Put the draft's words, their language check, its accounts and its time on the post."""
+    text, template_name, theme = composed
+    report = check(text, voice=draft.voice, settings=config.language) if text else None
+    post.text, post.template, post.theme = text, template_name, theme
+    post.template_vars = draft.values if template_name else None
+    post.content_warning, post.when = _content_warning(draft.content_warning), draft.when or NEXT_SLOT
+    post.findings = [f.to_dict() for f in report.findings] if report else []
+    post.worst_finding = report.worst() if report else None
+    post.chosen_accounts = [account.name for account in accounts]
+    post.link_card = cards.pending_card(config, text, accounts, images)  # fetched later by a worker, not here
+
+
+def _make_deliveries(session: Session, config: Config, post: Post, accounts: list[Account],
+                     explicit: datetime | None, now: datetime) -> None:
+    """Give the post a pending delivery on each account at its time; a delivery kept from before starts afresh."""
+    kept = {d.account_id: d for d in session.scalars(select(Delivery).where(Delivery.post_id == post.id))}
+    for account in accounts:
+        due = explicit or next_slot(session, config, account, now)
+        delivery = kept.get(account.id)
+        if delivery is None:
+            session.add(Delivery(post_id=post.id, account_id=account.id, status=PENDING, due_at=due, run_at=due,
+                                 remote_key=new_tid()))
+            continue
+        # A new key: the text changed, so nothing sent under the old one may stand for this version.
+        for name, value in dict(status=PENDING, due_at=due, run_at=due, attempts=0, claimed_by=None,
+                                claimed_at=None, finished_at=None, last_error=None, remote_id=None, remote_url=None,
+                                remote_key=new_tid(), sending_part=None, sending_since=None).items():
+            setattr(delivery, name, value)
+        session.flush()  # so the next account's free slot sees this one's
+
+
+def _compose_draft(config: Config, draft: Draft) -> tuple[str, str | None, str | None]:
+    """Compose a draft: a template may still have empty fields (its text is then made when it is queued)."""
+    if draft.template and not any(str(value).strip() for value in (draft.values or {}).values()):
+        raise PostProblem("fill in at least one field before saving a draft", field="values", kind="empty")
+    try:
+        return _compose(config, draft)
+    except PostProblem as problem:
+        if draft.template and problem.kind == "missing" and (problem.field or "").startswith("values."):
+            return "", draft.template, draft.theme
+        raise
+
+
+def _draft_accounts(session: Session, config: Config, names) -> list[Account]:
+    """The accounts a draft names, which may be none yet."""
+    return [] if names == [] else _resolve_accounts(session, config, names)
 
 
 def _compose(config: Config, draft: Draft) -> tuple[str, str | None, str | None]:
     """Return the post's text, template name and theme, from a template or free text."""
     if bool(draft.text) == bool(draft.template):
-        raise PostProblem('give either text = "..." or template = "name" with [vars], not both or neither')
+        raise PostProblem('give either text = "..." or template = "name" with [vars], not both or neither',
+                          field="text", kind="both" if draft.text else "missing")
     theme = draft.theme
     if draft.template:
         try:
             template = load_template(config.templates_dir, draft.template)
             text = template.render(draft.values or {})
         except TemplateProblem as error:
-            raise PostProblem(str(error)) from None
+            where = f"values.{error.field}" if error.field else "template"
+            raise PostProblem(str(error), field=where, kind=error.kind, limit=MAX_FIELD_LENGTH) from None
         theme = theme or template.theme
     else:
         if not isinstance(draft.text, str):
-            raise PostProblem("text must be a quoted string")
+            raise PostProblem("text must be a quoted string", field="text", kind="invalid")
         text = draft.text.strip()
     if not text:
-        raise PostProblem("the post has no text")
+        raise PostProblem("the post has no text", field="text", kind="missing")
     if len(text) > MAX_TEXT:
-        raise PostProblem(f"the text is {len(text)} characters; the most a post can hold is {MAX_TEXT}")
+        raise PostProblem(f"the text is {len(text)} characters; the most a post can hold is {MAX_TEXT}",
+                          field="text", kind="too_long", limit=MAX_TEXT, length=len(text))
     if theme is not None and theme not in THEMES:
-        raise PostProblem(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+        raise PostProblem(f"theme must be one of {', '.join(THEMES)}, not {theme!r}", field="theme", kind="invalid")
     return text, draft.template, theme
 
 
@@ -125,7 +197,7 @@ def _check_images(images: list, accounts: list[Account]) -> None:
     try:
         attachments.check_networks(images, {account.name: account.platform for account in accounts})
     except attachments.AttachmentProblem as problem:
-        raise PostProblem(str(problem)) from problem
+        raise PostProblem(str(problem), field="images", kind=problem.kind) from problem
 
 
 def _content_warning(value) -> str | None:
@@ -133,7 +205,8 @@ def _content_warning(value) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > 500:
-        raise PostProblem("content_warning must be a short quoted text (at most 500 characters)")
+        raise PostProblem("content_warning must be a short quoted text (at most 500 characters)",
+                          field="content_warning", kind="too_long", limit=500)
     return value.strip()
 
 
@@ -143,11 +216,13 @@ def _resolve_accounts(session: Session, config: Config, names) -> list[Account]:
     if names is None:
         names = [a.name for a in config.accounts]
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise PostProblem('accounts must be a list of account names, like accounts = ["outbox"]')
+        raise PostProblem('accounts must be a list of account names, like accounts = ["outbox"]',
+                          field="accounts", kind="missing" if names == [] else "invalid")
     chosen = []
     for name in dict.fromkeys(names):
         if name not in rows:
-            raise PostProblem(f"there is no account called {name!r} (accounts: {', '.join(rows) or 'none'})")
+            raise PostProblem(f"there is no account called {name!r} (accounts: {', '.join(rows) or 'none'})",
+                              field="accounts", kind="unknown")
         chosen.append(rows[name])
     return chosen
 
@@ -163,16 +238,29 @@ def parse_when(when, now: datetime) -> datetime | None:
             moment = datetime.fromisoformat(str(when))
         except ValueError:
             raise PostProblem(
-                f'when must be "next-slot" or a time like "2026-05-01T09:30:00+01:00", not {when!r}'
-            ) from None
+                f'when must be "next-slot" or a time like "2026-05-01T09:30:00+01:00", not {when!r}',
+                field="when", kind="invalid") from None
     if moment.tzinfo is None:
-        raise PostProblem(f"when {when!r} needs a UTC offset, like {when}+01:00, so the time is not ambiguous")
+        raise PostProblem(f"when {when!r} needs a UTC offset, like {when}+01:00, so the time is not ambiguous",
+                          field="when", kind="invalid")
     if moment.year >= LATEST_YEAR:
         # Times near the year 9999 overflow when turned into UTC or given a margin; no real post needs one.
-        raise PostProblem(f"when {when!r} is too far ahead; pick a time before the year {LATEST_YEAR}")
+        raise PostProblem(f"when {when!r} is too far ahead; pick a time before the year {LATEST_YEAR}",
+                          field="when", kind="too_far")
     if moment <= now:
-        raise PostProblem(f"when {when!r} is in the past; pick a later time or use \"next-slot\"")
+        raise PostProblem(f"when {when!r} is in the past; pick a later time or use \"next-slot\"",
+                          field="when", kind="past")
     return moment
+
+
+def chosen_when(choice: str | None, typed: datetime | None) -> str:
+    """What a form's "when" asks for: a typed time always wins over "next free slot"; "at a time" needs one."""
+    if typed is not None:
+        return typed.isoformat()
+    if choice == "at":
+        raise PostProblem("choose the date and time it should go out, or pick the next free slot",
+                          field="when", kind="missing")
+    return NEXT_SLOT
 
 
 def next_slot(session: Session, config: Config, account: Account, after: datetime) -> datetime:
@@ -180,7 +268,8 @@ def next_slot(session: Session, config: Config, account: Account, after: datetim
     slots = current_slots(session, config)
     if not slots:
         raise PostProblem("there are no timetable slots: an admin can add some on the Timetable page "
-                          "(or [timetable] slots in the config), or give the post a time with when")
+                          "(or [timetable] slots in the config), or give the post a time with when",
+                          field="when", kind="no_slots")
     taken = set(session.scalars(
         select(Delivery.due_at).where(
             Delivery.account_id == account.id, Delivery.status.in_(HOLDS_SLOT), Delivery.due_at > after
@@ -188,7 +277,8 @@ def next_slot(session: Session, config: Config, account: Account, after: datetim
     ))
     instant = next_free_instant(slots, config.timezone, after + SLOT_LEAD, taken)
     if instant is None:
-        raise PostProblem(f"every slot in the next two years is taken on account {account.name!r}")
+        raise PostProblem(f"every slot in the next two years is taken on account {account.name!r}",
+                          field="when", kind="full", account=account.name)
     return instant
 
 
@@ -253,6 +343,84 @@ def stop_unsent(session: Session, post_id: int, now: datetime) -> int:
     post = session.get(Post, post_id)
     post.status = CANCELLED if post.status == PENDING else refresh_status(session, post_id)
     return result.rowcount
+
+
+# Deliveries that an edit takes off the timetable: none of them has reached a network.
+UNSENT = (PENDING, SCHEDULED, PAUSED, FAILED, MISSED)
+# A post in one of these may have gone out, or is going out now: its words can no longer change.
+GONE_OUT = (CLAIMED, PUBLISHING, PUBLISHED, NEEDS_REVIEW)
+
+
+def edit_post(session: Session, config: Config, post_id: int, draft: Draft, *, actor: str | None,
+              queue: bool = True, now: datetime | None = None) -> Post:
+    """Change a post that has gone out nowhere, then send it for approval (again) or keep it as a draft.
+
+    An approved post is taken off the timetable and waits for approval again, as an edited story does; its
+    images become the draft's. Refused once any of it may have reached a network.
+    """
+    now = now or utcnow()
+    [post] = get_posts(session, [post_id])
+    check_changeable(session, post)
+    was, draft = post.status, replace(draft, voice=post.voice)
+    text, template_name, theme, accounts, explicit = _checked(session, config, draft, now, not queue)
+    _check_images(draft.images, accounts)
+    _take_off_timetable(session, post, now)
+    _fill(post, config, draft, (text, template_name, theme), accounts, draft.images)
+    post.worst_finding = attachments.worst(post.worst_finding, _replace_images(session, config, post, draft, actor,
+                                                                              now))
+    post.approved_by = post.approved_at = post.override_reason = None
+    post.status = PENDING if queue else DRAFT
+    if queue:
+        _make_deliveries(session, config, post, accounts, explicit, now)
+    logbook.record(session, "edited", post_id=post.id, actor=actor, at=now, reason=_edit_note(was, queue))
+    session.flush()
+    return post
+
+
+def check_changeable(session: Session, post: Post) -> None:
+    """Raise PostProblem, refusing to change a story's post, a cancelled one, or one any of which may have reached a network."""
+    if session.scalar(select(Story.id).where(Story.post_id == post.id).limit(1)) is not None:
+        raise PostProblem(f"post {post.id} was made from a story; only its storyteller can change it",
+                          field="post", kind="story")
+    if post.status == CANCELLED:
+        raise PostProblem(f"post {post.id} was cancelled; write a new post instead", field="post", kind="cancelled")
+    out = session.scalar(select(Delivery.id).where(Delivery.post_id == post.id, Delivery.status.in_(GONE_OUT))
+                         .limit(1))
+    parts = session.scalar(select(DeliveryPart.id).join(Delivery, Delivery.id == DeliveryPart.delivery_id)
+                           .where(Delivery.post_id == post.id).limit(1))
+    if out is not None or parts is not None:
+        raise PostProblem(f"post {post.id} has gone out (or is going out now), so it can no longer be changed; "
+                          "cancel it to take it down, or write a new post", field="post", kind="published")
+
+
+def _replace_images(session: Session, config: Config, post: Post, draft: Draft, actor: str | None,
+                    now: datetime) -> list[Attachment]:
+    """Give the post the draft's images in place of its own (a file nothing uses is swept a day later)."""
+    for row in session.scalars(select(Attachment).where(Attachment.post_id == post.id)):
+        session.delete(row)
+    session.flush()
+    rows = attachments.attach(session, post, list(draft.images), voice=draft.voice, settings=config.language,
+                              actor=actor, now=now)
+    session.expire(post, ["images"])
+    return rows
+
+
+def _take_off_timetable(session: Session, post: Post, now: datetime) -> None:
+    """Cancel the post's unsent deliveries, so they free their slots; refuse if a worker took one meanwhile."""
+    # Conditional on status, so a delivery a worker claimed a moment ago is left alone, and the edit refused.
+    session.execute(update(Delivery).where(Delivery.post_id == post.id, Delivery.status.in_(UNSENT))
+                    .values(status=CANCELLED, finished_at=now).execution_options(synchronize_session=False))
+    session.expire(post, ["deliveries"])
+    check_changeable(session, post)
+
+
+def _edit_note(was: str, queue: bool) -> str:
+    """Say in the log what an edit did to the post's place in the pipeline."""
+    if not queue:
+        return "saved as a draft"
+    if was in (SCHEDULED, PAUSED):
+        return "it was approved: taken off the timetable, waiting for approval again"
+    return "sent for approval again" if was in (REJECTED, FAILED, MISSED) else "sent for approval"
 
 
 def list_posts(session: Session, status: str | None = None, limit: int | None = None) -> list[dict]:

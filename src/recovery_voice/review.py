@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, logbook
+from . import attachments, emails, logbook
 from .config import Config
 from .models import CANCELLED, PENDING, REJECTED, SCHEDULED, Account, Delivery, Post, utcnow
 from .posts import NEXT_SLOT, PostProblem, get_posts, next_slot, refresh_status
@@ -14,13 +14,20 @@ MIN_REASON = 10
 
 
 def approval_problem(post: Post, override_reason: str | None) -> str | None:
-    """Say why a post cannot be approved as asked, or return None when it can.
+    """Say why a post cannot be approved as asked, or return None when it can."""
+    problem = approval_block(post, override_reason)
+    return str(problem) if problem else None
+
+
+def approval_block(post: Post, override_reason: str | None) -> PostProblem | None:
+    """Return why a post cannot be approved as asked (field and kind for a door's own words), or None when it can.
 
     The one place the rule lives: a language error blocks approval unless a person writes why
     publishing it anyway is right.
     """
     if post.status != PENDING:
-        return f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval"
+        return PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval",
+                           field="post", kind="not_waiting", status=post.status)
     if post.worst_finding != "error":
         return None
     if override_reason and len(override_reason.strip()) >= MIN_REASON:
@@ -29,10 +36,12 @@ def approval_problem(post: Post, override_reason: str | None) -> str | None:
                    if f["severity"] == "error"]
     errors = "; ".join(text_errors + attachments.gate_problems(post.images))
     if override_reason:
-        return f"post {post.id}: the override reason is too short; say in a sentence why it should go out as it is"
+        return PostProblem(f"post {post.id}: the override reason is too short; say in a sentence why it should go "
+                           "out as it is", field="override_reason", kind="too_short", minimum=MIN_REASON)
     what = "a language error" if text_errors else "an image that needs attention"
-    return (f"post {post.id} has {what}: {errors}. Change it, or approve with "
-            f"--override-reason \"...\" saying why it should go out as it is")
+    return PostProblem(f"post {post.id} has {what}: {errors}. Change it, or approve with "
+                       f"--override-reason \"...\" saying why it should go out as it is",
+                       field="override_reason", kind="missing", language=bool(text_errors))
 
 
 def approve(session: Session, config: Config, ids, actor: str,
@@ -40,9 +49,11 @@ def approve(session: Session, config: Config, ids, actor: str,
     """Approve posts, all or none: each is scheduled for its time on every account."""
     now = now or utcnow()
     posts = get_posts(session, ids)
-    problems = [p for p in (approval_problem(post, override_reason) for post in posts) if p]
+    problems = [p for p in (approval_block(post, override_reason) for post in posts) if p]
+    if len(problems) == 1:
+        raise problems[0]
     if problems:
-        raise PostProblem("\n".join(problems))
+        raise PostProblem("\n".join(str(p) for p in problems))
     for post in posts:
         _approve_one(session, config, post, actor, override_reason, now)
     return posts
@@ -76,14 +87,18 @@ def reject(session: Session, ids, actor: str, reason: str, now: datetime | None 
     """Reject posts waiting for approval, with a reason the author will see."""
     now = now or utcnow()
     if not reason or len(reason.strip()) < MIN_REASON:
-        raise PostProblem("say in a sentence why the post is rejected, so its author knows what to change")
+        raise PostProblem("say in a sentence why the post is rejected, so its author knows what to change",
+                          field="reason", kind="too_short" if reason and reason.strip() else "missing",
+                          minimum=MIN_REASON)
     posts = get_posts(session, ids)
     for post in posts:
         if post.status != PENDING:
-            raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval")
+            raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval",
+                              field="post", kind="not_waiting", status=post.status)
     for post in posts:
         for delivery in post.deliveries:
             delivery.status, delivery.finished_at = CANCELLED, now
         post.status = REJECTED
         logbook.record(session, "rejected", post_id=post.id, actor=actor, reason=reason.strip(), at=now)
+        emails.post_sent_back(session, post.id, reason.strip(), now)
     return posts

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import attachments, logbook
+from .. import attachments, history, logbook
 from ..accounts import check_account, list_accounts
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
@@ -18,6 +18,7 @@ from .checking import annotated
 from .common import config, day_start, db, page_number, roles, sentence, shown_day, wake_worker
 from .forms import ActionForm, ApproveForm, RejectForm
 from .images import shown_row
+from .postwords import review_words
 
 blueprint = Blueprint("admin", __name__)
 ADMIN = ("admin",)
@@ -30,12 +31,26 @@ CSV_LIMIT = 100_000
 @roles(*ADMIN)
 def review():
     """List the posts and stories waiting for approval, each with approve and reject forms."""
+    return _review_page()
+
+
+def _review_page(failed: int | None = None, problem: PostProblem | None = None):
+    """The review page; after a refused decision on post `failed`, its typed words come back with the problem beside
+    its field (the forms read what was posted), and that field has the focus, so nothing works only with script."""
     session = db()
     posts = list(session.scalars(select(Post).where(Post.status == PENDING).order_by(Post.id).limit(50)
                                  .options(selectinload(Post.images))))  # one query for every post's images
+    if failed is not None and failed not in {p.id for p in posts}:
+        posts += list(session.scalars(select(Post).where(Post.id == failed, Post.status == PENDING)))
+    forms = [(p, ApproveForm(prefix=f"a{p.id}"), RejectForm(prefix=f"r{p.id}")) for p in posts]
+    for post, approve_form, reject_form in forms:
+        if post.id == failed and problem is not None:
+            target = reject_form.reason if problem.field == "reason" else approve_form.override_reason
+            target.errors = [review_words(problem)]
     return render_template(
-        "review.html", posts=[(p, ApproveForm(prefix=f"a{p.id}"), RejectForm(prefix=f"r{p.id}")) for p in posts],
-        images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=waiting_stories(session, 50))
+        "review.html", posts=forms, failed=failed, people=history.names_of(session, [p.created_by for p in posts]),
+        images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=waiting_stories(session, 50)), \
+        422 if failed is not None else 200
 
 
 def _decide(change, done: str, target: str):
@@ -58,8 +73,9 @@ def approve_post(post_id: int):
     """Approve a post; a language error needs a written reason (review.approve enforces it)."""
     form = ApproveForm(prefix=f"a{post_id}")
     form.validate()
-    return _decide(lambda: approve(db(), config(), [post_id], current_user.email, form.override_reason.data or None),
-                   f"Post {post_id} is approved and on the timetable.", url_for("admin.review") + f"#post-{post_id}")
+    return _decide_post(post_id, lambda: approve(db(), config(), [post_id], current_user.email,
+                                                 form.override_reason.data or None),
+                        f"Post {post_id} is approved and on the timetable.")
 
 
 @blueprint.post("/review/posts/<int:post_id>/reject")
@@ -68,9 +84,25 @@ def reject_post(post_id: int):
     """Reject a post with a reason its author sees."""
     form = RejectForm(prefix=f"r{post_id}")
     form.validate()
-    return _decide(lambda: reject(db(), [post_id], current_user.email, form.reason.data or ""),
-                   f"Post {post_id} is sent back to its author with your note.",
-                   url_for("admin.review") + f"#post-{post_id}")
+    return _decide_post(post_id, lambda: reject(db(), [post_id], current_user.email, form.reason.data or ""),
+                        f"Post {post_id} is sent back to its author with your note.")
+
+
+def _decide_post(post_id: int, change, done: str):
+    """Run a decision on a post; when refused, show the review page again with the problem beside its field."""
+    db().get(Post, post_id) or abort(404)
+    try:
+        change()
+    except PostProblem as problem:
+        db().rollback()
+        if problem.kind == "not_waiting":
+            flash(review_words(problem), "error")
+            return redirect(url_for("admin.review"))
+        return _review_page(post_id, problem)
+    db().commit()
+    wake_worker()
+    flash(done, "success")
+    return redirect(url_for("admin.review"))
 
 
 @blueprint.get("/review/stories/<int:story_id>")

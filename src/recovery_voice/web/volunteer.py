@@ -1,21 +1,51 @@
 """Volunteer pages: compose a post, the queue, the calendar, and pausing, moving or cancelling a post."""
 
 from dataclasses import replace
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .. import settle
+from .. import history, settle
 from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_templates
-from ..models import Account, Delivery, LogEntry, Post, utcnow
-from ..posts import MAX_TEXT, SLOT_LEAD, Draft, PostProblem, cancel, create_post, next_slot, pause, reschedule, resume
+from ..models import (
+    CANCELLED,
+    PAUSED,
+    PENDING,
+    PUBLISHED,
+    REJECTED,
+    SCHEDULED,
+    CLAIMED,
+    Account,
+    Delivery,
+    LogEntry,
+    Post,
+    utcnow,
+)
+from ..posts import (
+    MAX_TEXT,
+    NEXT_SLOT,
+    SLOT_LEAD,
+    Draft,
+    PostProblem,
+    cancel,
+    check_changeable,
+    chosen_when,
+    create_post,
+    edit_post,
+    next_slot,
+    pause,
+    reschedule,
+    resume,
+)
 from ..timetable import upcoming
 from . import images
 from .calendar import calendar_view
 from .checking import annotated, fix_from_button, too_long
 from .common import STAFF, config, db, from_local, page_number, roles, sentence, wake_worker
 from .forms import ActionForm, ComposeForm, MarkPublishedForm, RescheduleForm, options
+from .postwords import change_words, compose_field, compose_words, zoned
 from .preview import footers_by_platform, previews
 
 blueprint = Blueprint("volunteer", __name__)
@@ -34,8 +64,8 @@ def _template_or_404(name: str | None):
         abort(404)
 
 
-def _compose_form(template):
-    """Build a compose form with one input per template field (or the free text box)."""
+def _compose_form(template, editing=None):
+    """Build a compose form with one input per template field (or the free text box), filled from a post to edit."""
     extra = {}
     for field in (template.fields if template else ()):
         extra[f"v_{field.name}"] = ComposeForm.text.field_class(
@@ -45,7 +75,23 @@ def _compose_form(template):
     form.accounts.choices = options((a.name, f"{a.name} ({a.platform})") for a in config().accounts)
     if request.method == "GET":
         form.accounts.data = [a.name for a in config().accounts]
+        if editing is not None:
+            _fill_from(form, template, editing)
     return form
+
+
+def _fill_from(form, template, post) -> None:
+    """Put a post's words, accounts and time into the form, as its author left them."""
+    if template is None:
+        form.text.data = post.text
+    for field in (template.fields if template else ()):
+        form[f"v_{field.name}"].data = (post.template_vars or {}).get(field.name, "")
+    form.content_warning.data = post.content_warning or ""
+    form.accounts.data = post.chosen_accounts if post.chosen_accounts is not None else \
+        [d.account.name for d in post.deliveries]
+    if post.when and post.when != NEXT_SLOT:
+        form.when.data = "at"
+        form.at.data = datetime.fromisoformat(post.when).astimezone(config().timezone).replace(tzinfo=None)
 
 
 def _checked_fields(form, template) -> list:
@@ -72,12 +118,8 @@ def _refuse_long_fields(form, template) -> bool:
 
 
 def _draft(form, template) -> Draft:
-    """Turn the compose form into a draft post."""
-    when = "next-slot"
-    if form.when.data == "at":
-        if form.at.data is None:
-            raise PostProblem("choose the date and time it should go out, or pick the next free slot")
-        when = from_local(form.at.data).isoformat()
+    """Turn the compose form into a draft post (a typed time wins over "next free slot": posts.chosen_when)."""
+    when = chosen_when(form.when.data, from_local(form.at.data))
     common = dict(accounts=list(form.accounts.data or []), when=when, content_warning=form.content_warning.data)
     if template is None:
         return Draft(text=form.text.data, **common)
@@ -103,15 +145,42 @@ def compose():
     template = _template_or_404(request.args.get("template"))
     if request.method == "GET" and not request.args.get("template") and not request.args.get("free"):
         return render_template("compose_choose.html", templates=load_templates(config().templates_dir))
-    form = _compose_form(template)
-    refused = request.method == "POST" and _refuse_long_fields(form, template)
-    slots = images.read_slots(config().media_dir) if request.method == "POST" else images.slots_of([])
-    if request.method == "POST" and not refused:  # CSRFProtect has already checked the token of every POST
+    return _compose_page(template)
+
+
+@blueprint.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@roles(*STAFF)
+def edit(post_id: int):
+    """Change a post that has gone out nowhere, then send it for approval again or keep it as a draft."""
+    item = _own_or_403(post_id)
+    problem = _change_problem(item)
+    if problem is not None:
+        flash(problem, "error")
+        return redirect(url_for("volunteer.post", post_id=post_id))
+    return _compose_page(_template_or_404(item.template), item)
+
+
+def _own_or_403(post_id: int) -> Post:
+    """The post, when this person made it or is an admin."""
+    item = db().get(Post, post_id) or abort(404)
+    if current_user.role != "admin" and (item.created_by or "").lower() != current_user.email.lower():
+        abort(403)
+    return item
+
+
+def _compose_page(template, editing=None):
+    """The compose form for a new post or one being changed: check, preview, queue or save as a draft."""
+    form = _compose_form(template, editing)
+    posting = request.method == "POST"
+    refused = posting and _refuse_long_fields(form, template)
+    slots = images.read_slots(config().media_dir) if posting else images.slots_of(editing.images if editing else [])
+    if posting and not refused:  # CSRFProtect has already checked the token of every POST
         attached = images.check_slots(slots, _platforms(form))
+        action = request.form.get("action")
         if request.form.get("apply"):
             _apply(form, template, request.form["apply"])
-        elif request.form.get("action") == "queue" and form.validate() and not images.problems(slots):
-            post = _queue(form, template, attached)
+        elif action in ("queue", "draft") and _valid(form, action) and not images.problems(slots):
+            post = _save(form, template, attached, editing, queue=action == "queue")
             if post is not None:
                 return redirect(url_for("volunteer.post", post_id=post.id))
     images.check_alt(slots, "organisation")
@@ -123,7 +192,17 @@ def compose():
                            previews=previews(text, form.content_warning.data, footers_by_platform(config()), shown)
                            if text else [], images=shown, slots=slots, image_problems=images.problems(slots),
                            alt=_alt_limit(form), alt_limits=images.alt_limits(config().accounts),
-                           checked_fields=_checked_fields(form, template), next_free=_next_free(form))
+                           checked_fields=_checked_fields(form, template), next_free=_next_free(form),
+                           editing=editing, limit=_field_limit(template), zoned=zoned)
+
+
+def _valid(form, action: str) -> bool:
+    """Validate the form; a draft may have no account chosen yet."""
+    valid = form.validate()
+    if action == "draft" and form.accounts.errors and not (form.errors.keys() - {"accounts"}):
+        form.accounts.errors = []
+        return True
+    return valid
 
 
 def _platforms(form) -> dict[str, str]:
@@ -168,18 +247,39 @@ def _apply(form, template, choice: str) -> None:
             fields[name].data = fixed
 
 
-def _queue(form, template, attached: list):
-    """Create the post with its images, or put the reason it cannot be made on the form."""
+def _save(form, template, attached: list, editing, queue: bool):
+    """Make or change the post (queued, or kept as a draft), or put why it cannot be beside its field."""
     try:
         draft = replace(_draft(form, template), images=attached)
-        post = create_post(db(), config(), draft, created_by=current_user.email)
+        if editing is None:
+            post = create_post(db(), config(), draft, created_by=current_user.email, as_draft=not queue)
+        else:
+            post = edit_post(db(), config(), editing.id, draft, actor=current_user.email, queue=queue)
     except PostProblem as error:
         db().rollback()
-        form.form_errors.append(sentence(error))
+        _show_problem(form, template, error)
         return None
     db().commit()
-    flash("Your post is queued. It is waiting for an admin to approve it.", "success")
+    flash(_saved_words(editing, queue), "success")
     return post
+
+
+def _show_problem(form, template, error: PostProblem) -> None:
+    """Put a problem beside the field it is about (and so in the list at the top), in the form's words."""
+    name = compose_field(error, template)
+    if name in form:
+        form[name].errors = [*form[name].errors, compose_words(error, template)]
+    else:
+        form.form_errors.append(compose_words(error, template))
+
+
+def _saved_words(editing, queue: bool) -> str:
+    """Say what saving did."""
+    if not queue:
+        return "Your draft is saved. It will not go out until you send it for approval."
+    if editing is not None:
+        return "Your changes are saved. The post is waiting for an admin to approve it again."
+    return "Your post is queued. It is waiting for an admin to approve it."
 
 
 @blueprint.get("/queue")
@@ -208,9 +308,10 @@ def _queue_rows(offset: int, limit: int) -> list:
 @blueprint.get("/calendar")
 @roles(*STAFF)
 def calendar():
-    """Show a week or a month of what goes out when."""
+    """Show a week or a month of what goes out when, on every account or one."""
     view = "month" if request.args.get("view") == "month" else "week"
-    return render_template("calendar.html", **calendar_view(db(), config(), view, request.args.get("start")))
+    return render_template("calendar.html", **calendar_view(db(), config(), view, request.args.get("start"),
+                                                            request.args.get("account")))
 
 
 @blueprint.get("/posts/<int:post_id>")
@@ -221,13 +322,52 @@ def post(post_id: int):
     item = session.get(Post, post_id) or abort(404)
     names = {a.id: a.name for a in session.scalars(select(Account))}
     rejected = session.scalar(select(LogEntry.reason).where(LogEntry.post_id == post_id, LogEntry.event == "rejected")
-                              .order_by(LogEntry.id.desc()).limit(1))
+                              .order_by(LogEntry.id.desc()).limit(1)) if item.status == REJECTED else None
     form = RescheduleForm()
     shown = [images.shown_row(row) for row in item.images]
+    entries = history.post_history(session, post_id)
+    people = history.names_of(session, [e.actor for e in entries] + [item.created_by, item.approved_by])
     return render_template("post.html", settling=_settling(item.deliveries), post=item, deliveries=item.deliveries, names=names, rejected=rejected,
-                           action=ActionForm(), reschedule_form=form, images=shown,
+                           action=ActionForm(), reschedule_form=form, images=shown, history=entries, people=people,
+                           change=_change_problem(item), zoned=zoned, last_made=_last_made(entries),
                            previews=previews(item.text, item.content_warning, footers_by_platform(config()), shown)
                            if item.text else [])  # a withdrawn story's post has its text erased
+
+
+def _last_made(entries) -> int:
+    """The position of the entry where the post got its present words (the check shown beside it is of those)."""
+    return max((i for i, e in enumerate(entries) if e.event in ("queued", "edited", "drafted")), default=-1)
+
+
+def _change_problem(item: Post) -> str | None:
+    """Why this person cannot change the post's words, in the page's words, or None when they can."""
+    if current_user.role != "admin" and (item.created_by or "").lower() != current_user.email.lower():
+        return ""  # someone else's post: no link, and nothing to explain
+    try:
+        check_changeable(db(), item)
+    except PostProblem as problem:
+        return change_words(problem)
+    return None
+
+
+@blueprint.get("/posts/mine")
+@roles(*STAFF)
+def mine():
+    """Every post this person made, newest first: drafts, waiting, sent back (with the note), scheduled, out."""
+    page = page_number(QUEUE_PAGES)
+    rows = history.posts_by(db(), current_user.email, (page - 1) * PAGE, PAGE + 1)
+    firsts = _first_due(rows[:PAGE])
+    return render_template("my_posts.html", posts=rows[:PAGE], page=page, more=len(rows) > PAGE,
+                           notes=history.sent_back_notes(db(), rows[:PAGE]), due=firsts, zoned=zoned)
+
+
+def _first_due(posts: list[Post]) -> dict[int, object]:
+    """Each post's soonest time on the timetable (none for drafts and sent-back posts), in one query."""
+    if not posts:
+        return {}
+    rows = db().execute(select(Delivery.post_id, func.min(Delivery.due_at)).where(
+        Delivery.post_id.in_([p.id for p in posts]), Delivery.status != CANCELLED).group_by(Delivery.post_id))
+    return dict(rows.all())
 
 
 def _act(post_id: int, change, done: str):
@@ -256,6 +396,17 @@ def pause_post(post_id: int):
 def resume_post(post_id: int):
     """Put a paused post back on the timetable."""
     return _act(post_id, lambda: resume(db(), config(), post_id, current_user.email), "The post is back on the timetable.")
+
+
+@blueprint.get("/posts/<int:post_id>/cancel")
+@roles(*STAFF)
+def confirm_cancel(post_id: int):
+    """Ask before cancelling, saying what will happen: what has not gone out never will, what has is deleted."""
+    item = db().get(Post, post_id) or abort(404)
+    return render_template("post_cancel.html", post=item, deliveries=item.deliveries, action=ActionForm(),
+                           out=[d for d in item.deliveries if d.status == PUBLISHED or d.parts],
+                           waiting=[d for d in item.deliveries if d.status in (PENDING, SCHEDULED, PAUSED, CLAIMED)],
+                           zoned=zoned)
 
 
 @blueprint.post("/posts/<int:post_id>/cancel")

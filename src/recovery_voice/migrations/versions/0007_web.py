@@ -94,11 +94,15 @@ def _downgrade_email() -> None:
 # --- posts: drafts, editing, history --------------------------------------------------------------
 
 def _upgrade_posts() -> None:
-    """Nothing yet: the posts work adds its columns here."""
+    """Drafts: a post remembers the accounts its author chose (a draft has no deliveries until it is queued)."""
+    op.add_column('posts', sa.Column('chosen_accounts', sa.JSON(), nullable=True))
+    op.create_index('ix_posts_created_by_id', 'posts', ['created_by', 'id'], unique=False)
 
 
 def _downgrade_posts() -> None:
-    """Nothing yet."""
+    """Drop the column (without rebuilding posts); drafts stay as posts with the status "draft", never lost."""
+    op.drop_index('ix_posts_created_by_id', table_name='posts')
+    op.drop_column('posts', 'chosen_accounts')
 
 
 # --- stories: the storyteller's sign-off of the final text -----------------------------------------

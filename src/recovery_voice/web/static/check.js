@@ -155,3 +155,23 @@
     });
   });
 }());
+
+/* posts (W2): count a text's characters (by code point, as Python does) against its limit as it is typed or pasted.
+   The field has no maxlength, so a long paste is never cut: the count says how many are too many. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-count-for]").forEach(function (box) {
+    var field = document.getElementById(box.dataset.countFor);
+    var limit = parseInt(box.dataset.limit, 10);
+    if (!field || !limit) { return; }
+    function count() {
+      var used = Array.from(field.value).length;
+      var left = limit - used;
+      box.textContent = "Up to " + limit.toLocaleString("en-GB") + " characters: " +
+        (left >= 0 ? left.toLocaleString("en-GB") + " left." : (-left).toLocaleString("en-GB") + " too many.");
+      box.classList.toggle("error", left < 0);
+    }
+    field.addEventListener("input", count);
+    count();
+  });
+}());
