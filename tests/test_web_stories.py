@@ -54,6 +54,7 @@ def test_a_storyteller_reads_the_final_text_with_the_footer_and_signs_it_off_bef
     story_id = _share(teller)
     review = admin.get(f"/review/stories/{story_id}").get_data(as_text=True)
     assert "Waiting for sam to sign off the final text." in review and "Approve this story" not in review
+    assert "Waiting for sam to sign off the final text: you can read it" in admin.get("/review").get_data(as_text=True)
     refused = admin.post(f"/review/stories/{story_id}/approve", follow_redirects=True,
                          data={"csrf_token": csrf_from(review), "version": "1"}).get_data(as_text=True)
     assert "Sam has not signed off the final text yet" in refused
@@ -64,6 +65,7 @@ def test_a_storyteller_reads_the_final_text_with_the_footer_and_signs_it_off_bef
     assert "you signed off your story&#39;s final text" in answer and "You signed off the final text on" in answer
     review = admin.get(f"/review/stories/{story_id}").get_data(as_text=True)
     assert "sam read and agreed the final text below on" in review
+    assert "to sign off the final text" not in admin.get("/review").get_data(as_text=True)
     approved = admin.post(f"/review/stories/{story_id}/approve", data={"csrf_token": csrf_from(review), "version": "1"})
     assert approved.status_code == 302
     with sessions() as session:

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from . import attachments, deletion, final_text, logbook
 from .config import Config
@@ -384,8 +384,9 @@ def stories_by(session: Session, author: User) -> list[Story]:
 
 
 def waiting_stories(session: Session, limit: int = 100) -> list[Story]:
-    """Return stories waiting for approval, oldest first."""
-    return list(session.scalars(select(Story).where(Story.status == STORY_PENDING).order_by(Story.id).limit(limit)))
+    """Return stories waiting for approval, oldest first, with their storyteller and sign-off (the queue shows both)."""
+    return list(session.scalars(select(Story).where(Story.status == STORY_PENDING).order_by(Story.id).limit(limit)
+                                .options(selectinload(Story.author), selectinload(Story.signoff))))
 
 
 def status_words(session: Session, story: Story, config: Config | None = None) -> str:
