@@ -91,4 +91,4 @@ def test_the_accounts_page_says_when_an_account_waits_for_its_rate_limit(project
         account = sync_accounts(session, project.config)["outbox"]
         ratelimits.exhaust(session, account.id, ratelimits.POST, datetime.now(timezone.utc) + timedelta(minutes=10))
     page = sign_in(make_app(project, sessions).test_client(), "admin").get("/accounts").get_data(as_text=True)
-    assert "Working: its allowance on outbox is used up until" in page
+    assert "Waiting</span>" in page and "Its allowance on outbox is used up until" in page

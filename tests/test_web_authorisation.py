@@ -38,6 +38,7 @@ MATRIX = {
     ("GET", "/health", "/health"): EVERYONE,
     ("POST", "/check", "/check"): SIGNED_IN,
     ("GET", "/static/<path:filename>", "/static/app.css"): EVERYONE,
+    ("GET", "/favicon.ico", "/favicon.ico"): EVERYONE,  # a redirect to the static icon
     ("GET", "/stories", "/stories"): STORYTELLER,
     ("GET", "/stories/new", "/stories/new"): STORYTELLER,
     ("POST", "/stories/new", "/stories/new"): STORYTELLER,

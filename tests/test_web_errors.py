@@ -199,3 +199,19 @@ def test_a_corrupt_or_missing_database_says_to_tell_the_admin_who_restores_a_bac
     assert "The database cannot be used" in html and "tell your admin" in html and "backup" in html
     assert "Traceback" not in html and "app.css" in html
     engine.dispose()
+
+
+@SQLITE_ONLY
+def test_error_pages_say_their_code_and_offer_a_way_back_to_the_start_or_the_page_before(project, sessions):
+    make_people(sessions)
+    visitor = make_app(project, sessions).test_client()
+    missing = visitor.get("/no-such-page").get_data(as_text=True)
+    assert "Error 404" in missing and 'href="/login">Go to the sign-in page' in missing
+    client = sign_in(make_app(project, sessions).test_client(), "volunteer")
+    answer = client.get("/accounts", headers={"Referer": "http://localhost/queue"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 403 and "Error 403" in html and "This page is not for your role" in html
+    assert 'href="/">Go to your start page' in html
+    assert 'href="http://localhost/queue">Back to the page you were on' in html
+    elsewhere = client.get("/accounts", headers={"Referer": "https://evil.example/x"}).get_data(as_text=True)
+    assert "evil.example" not in elsewhere and "Back to the page you were on" not in elsewhere

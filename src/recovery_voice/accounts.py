@@ -1,5 +1,6 @@
-"""Accounts: keeping the table in step with the config, listing them and checking credentials."""
+"""Accounts: keeping the table in step with the config, listing them, how each is doing, and checking credentials."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select, update
@@ -7,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from . import ratelimits
 from .config import Config, ConfigError
-from .models import Account, utcnow
+from .models import Account, LogEntry, utcnow
 from .publishers import FinalError, PublishError, make_publisher
 
 
@@ -55,6 +56,93 @@ def _where(account) -> str:
     if account.handle:
         return f"{account.handle} on {account.base_url}"
     return account.base_url or ""
+
+
+# What the log says about a delivery's attempt: these show whether an account's posts go out.
+SUCCESSES = ("published", "marked_published")
+FAILURES = ("failed", "needs_review", "retry")  # a final failure, an unknown outcome, a failed try to be repeated
+RECENT = 3  # the latest outcomes an account is judged by
+FAILING_AFTER = 2  # of those, this many failures (the latest among them) mean its posts are failing
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    """How one account is doing, from what happened to its posts rather than from its last check alone."""
+
+    name: str
+    platform: str
+    where: str
+    state: str  # needs_attention | failing | waiting | working | unused
+    problem: str | None = None  # why it needs attention or is failing, in the network's or the check's words
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_failure: str | None = None
+    waiting_until: datetime | None = None
+    checked_at: datetime | None = None
+
+    @property
+    def troubled(self) -> bool:
+        """Whether a person must do something: its credentials need attention or its posts are failing."""
+        return self.state in ("needs_attention", "failing")
+
+
+def account_health(session: Session, config: Config, now: datetime | None = None) -> list[AccountHealth]:
+    """Describe each configured account's state from its row, its latest outcomes and its allowance."""
+    rows, now = sync_accounts(session, config), now or utcnow()
+    return [_health(session, settings, rows[settings.name], now) for settings in config.accounts]
+
+
+def troubled_accounts(session: Session, config: Config) -> list[AccountHealth]:
+    """Return the accounts that need attention or whose posts are failing (a few small queries, for every page)."""
+    states = dict(session.execute(select(Account.name, Account.state)).all())
+    troubled = []
+    for settings in config.accounts:
+        recent = _recent_outcomes(session, settings.name)
+        state = _state(states.get(settings.name), recent, None)
+        if state in ("needs_attention", "failing"):
+            troubled.append(AccountHealth(settings.name, settings.platform, _where(settings), state))
+    return troubled
+
+
+def _health(session: Session, settings, row: Account, now: datetime) -> AccountHealth:
+    """Put together one account's health."""
+    recent = _recent_outcomes(session, settings.name)
+    waiting = ratelimits.waiting(session, row.id, ratelimits.POST, now)
+    success = _latest(session, settings.name, SUCCESSES)
+    failure = _latest(session, settings.name, FAILURES)
+    state = _state(row.state, recent, waiting)
+    problem = row.last_error if state == "needs_attention" else (recent[0].error if state == "failing" else None)
+    return AccountHealth(
+        settings.name, settings.platform, _where(settings), state, problem,
+        last_success_at=success.at if success else None, last_failure_at=failure.at if failure else None,
+        last_failure=failure.error if failure else None, waiting_until=waiting, checked_at=row.checked_at)
+
+
+def _state(row_state: str | None, recent: list, waiting: datetime | None) -> str:
+    """Judge an account: its credentials first, then its latest outcomes, then its allowance."""
+    if row_state == "needs_attention":
+        return "needs_attention"
+    failures = [entry for entry in recent if entry.event in FAILURES]
+    if recent and recent[0].event in FAILURES and len(failures) >= min(FAILING_AFTER, len(recent)):
+        return "failing"
+    if waiting:
+        return "waiting"
+    return "working" if recent else "unused"
+
+
+def _recent_outcomes(session: Session, name: str) -> list:
+    """Return the account's latest RECENT outcomes, newest first (the account-and-time index, walked backwards)."""
+    return session.execute(
+        select(LogEntry.event, LogEntry.at, LogEntry.error)
+        .where(LogEntry.account == name, LogEntry.event.in_(SUCCESSES + FAILURES))
+        .order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(RECENT)).all()
+
+
+def _latest(session: Session, name: str, events: tuple[str, ...]):
+    """Return the account's latest log entry of these kinds, or None."""
+    return session.execute(
+        select(LogEntry.at, LogEntry.error).where(LogEntry.account == name, LogEntry.event.in_(events))
+        .order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(1)).first()
 
 
 class SessionStore:

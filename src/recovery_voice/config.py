@@ -135,6 +135,7 @@ class Config:
     busy_timeout: float = 30.0  # SQLite: seconds to wait for another process's write lock before giving up
     linkcards: LinkCards = LinkCards()
     media_dir: Path | None = None  # [media] path: stored images (created 0700 on first use)
+    logo: Path | None = None  # [organisation] logo: an image shown in every page's header
     email: Email = Email()
 
     def account(self, name: str) -> Account:
@@ -201,7 +202,7 @@ def _build(data: dict, base: Path) -> Config:
     """Build a Config from TOML data, resolving relative paths against `base`."""
     _no_unknown(data, SECTIONS, "top level")
     org = _table(data, "organisation")
-    _no_unknown(org, {"name", "timezone", "region"}, "[organisation]")
+    _no_unknown(org, {"name", "timezone", "region", "logo"}, "[organisation]")
     region = _choice(org, "region", "[organisation]", ("uk", "us"), "uk")
     return Config(
         path=None,
@@ -219,6 +220,7 @@ def _build(data: dict, base: Path) -> Config:
         busy_timeout=float(_number(_table(data, "database"), "busy_timeout_seconds", "[database]", 30, 0.1, 3600)),
         linkcards=_linkcards(_table(data, "linkcards")),
         media_dir=_media_dir(_table(data, "media"), base),
+        logo=_logo(org, base),
         email=_email(_table(data, "email")),
     )
 
@@ -283,6 +285,22 @@ def _media_dir(table: dict, base: Path) -> Path:
         raise ConfigError(f"[media] path: {folder} is a file, not a folder; point path at a folder "
                           "(it is created if missing)")
     return folder
+
+
+LOGO_TYPES = (".png", ".svg", ".jpg", ".jpeg", ".webp", ".gif")
+
+
+def _logo(org: dict, base: Path) -> Path | None:
+    """Parse [organisation] logo: an image file, relative to the config file's folder, or none."""
+    if not org.get("logo"):
+        return None
+    logo = (base / _text(org, "logo", "[organisation]")).resolve()
+    if logo.suffix.lower() not in LOGO_TYPES:
+        raise ConfigError(f"[organisation] logo must be an image file ({', '.join(LOGO_TYPES)}), not {logo.name}")
+    if not logo.is_file():
+        raise ConfigError(f"[organisation] logo: {logo} is not a file; point logo at your logo's image, "
+                          "or leave it out")
+    return logo
 
 
 def _linkcards(table: dict) -> LinkCards:

@@ -5,11 +5,12 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, has_request_context, redirect, render_template, request, send_file, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from ..accounts import troubled_accounts
 from ..config import Config
 from ..db import make_engine, session_factory
 from .errors import register_failure_pages
@@ -66,16 +67,38 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
     CSRFProtect(app)
     _login_manager(app)
     from . import admin, auth, email_pages, mediafiles, pages, people, publishing, stories, timetable, volunteer
+    from .checking import SEVERITY_WORDS
     from .common import local, sentence
 
     for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing, mediafiles, email_pages):
         app.register_blueprint(module.blueprint)
     app.teardown_appcontext(_close_session)
-    app.context_processor(lambda: {"org": config, "local": local})
+    app.context_processor(lambda: {"org": config, "local": local, "troubled_accounts": _troubled_accounts()})
     app.jinja_env.globals["sentence"] = sentence  # a global, so imported macros can use it too
+    app.jinja_env.filters["local"] = local  # every time shown to people, with its zone
+    app.jinja_env.globals["severity_words"] = SEVERITY_WORDS  # for findings stored without their label
+    _brand_files(app, config)
     app.after_request(_security_headers)
     _error_pages(app)
     return app
+
+
+def _troubled_accounts() -> list:
+    """For an admin, the accounts whose posts are failing or that need attention, named at the top of each page."""
+    from .common import db
+
+    if not has_request_context() or g.get("rv_failure_page") or not current_user.is_authenticated:
+        return []  # a failure page must not ask a failing database again
+    if current_user.role != "admin" or request.endpoint == "admin.accounts":
+        return []  # the Accounts page says it row by row
+    return troubled_accounts(db(), current_app.config["RV_CONFIG"])
+
+
+def _brand_files(app: Flask, config: Config) -> None:
+    """Serve the organisation's logo (when the config names one) and answer browsers asking for /favicon.ico."""
+    app.add_url_rule("/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301))
+    if config.logo is not None:
+        app.add_url_rule("/logo", "logo", lambda: send_file(config.logo, max_age=3600))
 
 
 def _upload_limit() -> None:
@@ -174,5 +197,5 @@ def _too_large(_error):
 def _error_page(code: int, title: str, detail: str):
     """Make an error handler that renders one message."""
     def handler(_error):
-        return render_template("error.html", title=title, detail=detail), code
+        return render_template("error.html", title=title, detail=detail, code=code), code
     return handler

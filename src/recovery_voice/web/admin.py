@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import attachments, history, logbook
-from ..accounts import check_account, list_accounts
+from ..accounts import account_health, check_account
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
 from ..review import approve, reject
@@ -203,9 +203,9 @@ def log_csv():
 @blueprint.get("/accounts")
 @roles(*ADMIN)
 def accounts():
-    """Show each social account with its state and last error."""
-    rows = list_accounts(db(), config())
-    db().commit()
+    """Show each social account with its state as its posts tell it: last success, last failure, any wait."""
+    rows = account_health(db(), config())
+    db().commit()  # sync_accounts may have added an account the config gained
     return render_template("accounts.html", accounts=rows, action=ActionForm())
 
 

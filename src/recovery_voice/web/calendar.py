@@ -1,4 +1,4 @@
-"""The calendar: a week or a month of deliveries, grouped by the organisation's local day."""
+"""The calendar: a month as a grid of weeks, or a week as seven columns, of deliveries by the organisation's local day."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -9,7 +9,8 @@ from ..models import CANCELLED, REJECTED, Account, Delivery, Post
 from .common import day_start, shown_day
 
 MAX_ROWS = 3000  # a month is never this busy; the cap keeps a runaway month from slowing the page
-DAY_SHOWN = 12  # entries listed per day (calendar.html says "and N more" for the rest)
+DAY_SHOWN = 12  # entries listed per day in the week (calendar.html says "and N more" for the rest)
+MONTH_SHOWN = 4  # entries listed per day in a month's grid cell: the rest are a link to that day's week
 
 
 def _start_of(view: str, start: str | None, today: date) -> date:
@@ -37,35 +38,53 @@ class Entry:
     text: str
 
 
-def _with_texts(session, by_day: dict[date, list]) -> dict[date, list]:
-    """Fetch texts and account names only for the entries a day shows, not for every delivery counted."""
-    shown = {row.post_id for rows in by_day.values() for row in rows[:DAY_SHOWN]}
-    texts = dict(session.execute(select(Post.id, Post.text).where(Post.id.in_(shown))).all()) if shown else {}
-    names = dict(session.execute(select(Account.id, Account.name)).all())
+def _with_texts(session, by_day: dict[date, list], shown: int, names: dict[int, str]) -> dict[date, list]:
+    """Fetch texts only for the entries a day shows, not for every delivery counted."""
+    wanted = {row.post_id for rows in by_day.values() for row in rows[:shown]}
+    texts = dict(session.execute(select(Post.id, Post.text).where(Post.id.in_(wanted))).all()) if wanted else {}
     return {day: [Entry(r.post_id, r.due_at, names.get(r.account_id, ""), texts.get(r.post_id, ""))
                   for r in rows] for day, rows in by_day.items()}
 
 
-def calendar_view(session, config, view: str, start: str | None) -> dict:
-    """Return what the calendar page shows: its days, the entries on each and links to move on."""
-    today = day_start(date.today()).astimezone(config.timezone).date()
-    first = _start_of(view, start, today)
-    end = _next_month(first) if view == "month" else first + timedelta(days=7)
-    rows = session.execute(
-        select(Delivery.due_at, Delivery.status, Delivery.post_id, Delivery.account_id)
-        .where(Delivery.due_at >= day_start(first), Delivery.due_at < day_start(end))
-        .order_by(Delivery.due_at, Delivery.id).limit(MAX_ROWS)
-    ).all()
+def _deliveries(session, config, first: date, end: date, account_id: int | None) -> list:
+    """Read the deliveries due in [first, end) in one query (one account's, when filtered), capped at MAX_ROWS."""
+    query = (select(Delivery.due_at, Delivery.status, Delivery.post_id, Delivery.account_id)
+             .where(Delivery.due_at >= day_start(first), Delivery.due_at < day_start(end)))
+    if account_id is not None:  # the account-and-due index serves this range
+        query = query.where(Delivery.account_id == account_id)
+    return session.execute(query.order_by(Delivery.due_at, Delivery.id).limit(MAX_ROWS)).all()
+
+
+def _by_day(rows, zone) -> dict[date, list]:
+    """Group the rows that will go out (not cancelled or sent back) by local day."""
     by_day: dict[date, list] = {}
     # Filtered here rather than in SQL, so the database walks the due_at index alone.
     for row in (r for r in rows if r.status not in (CANCELLED, REJECTED)):
-        by_day.setdefault(row.due_at.astimezone(config.timezone).date(), []).append(row)
-    by_day = _with_texts(session, by_day)
+        by_day.setdefault(row.due_at.astimezone(zone).date(), []).append(row)
+    return by_day
+
+
+def _grid(view: str, first: date, end: date) -> list[list[date]]:
+    """Return the weeks shown, Monday first: the month's, padded to whole weeks, or the one week."""
     grid_start = first - timedelta(days=first.weekday())
     days = [grid_start + timedelta(days=n) for n in range((end - grid_start).days)]
     if view == "month":
         days += [days[-1] + timedelta(days=n) for n in range(1, 7 - days[-1].weekday())]
+    return [days[i:i + 7] for i in range(0, len(days), 7)]
+
+
+def calendar_view(session, config, view: str, start: str | None, account: str | None = None) -> dict:
+    """Return what the calendar page shows: its weeks, the entries on each day, the filter and links to move on."""
+    today = day_start(date.today()).astimezone(config.timezone).date()
+    first = _start_of(view, start, today)
+    end = _next_month(first) if view == "month" else first + timedelta(days=7)
+    names = dict(session.execute(select(Account.id, Account.name)).all())
+    account_id = next((key for key, name in names.items() if name == account), None)
+    rows = _deliveries(session, config, first, end, account_id)
+    shown = MONTH_SHOWN if view == "month" else DAY_SHOWN
+    weeks = _grid(view, first, end)
     previous = (first - timedelta(days=1)).replace(day=1) if view == "month" else first - timedelta(days=7)
-    return {"view": view, "first": first, "end": end, "days": days, "by_day": by_day, "today": today,
-            "previous": previous, "following": end, "weeks": [days[i:i + 7] for i in range(0, len(days), 7)],
-            "capped": len(rows) == MAX_ROWS, "day_shown": DAY_SHOWN}
+    return {"view": view, "first": first, "end": end, "weeks": weeks, "days": [d for w in weeks for d in w],
+            "by_day": _with_texts(session, _by_day(rows, config.timezone), shown, names), "today": today,
+            "previous": previous, "following": end, "capped": len(rows) == MAX_ROWS, "day_shown": shown,
+            "account": names.get(account_id), "accounts": [a.name for a in config.accounts]}

@@ -70,18 +70,19 @@ def sentence(error: Exception) -> str:
     return (text if "@" in first else text[:1].upper() + text[1:]) + ("" if text.endswith(".") else ".")
 
 
-def local(moment) -> str:
-    """Format a UTC time (datetime or ISO text) in the organisation's time zone, for people.
+def local(moment, time_only: bool = False) -> str:
+    """Format a UTC time (datetime or ISO text) in the organisation's time zone, always with the zone, for people.
 
-    A wall time the autumn change makes happen twice gets its zone ("01:30 BST"), so it says which one.
+    "Fri 5 Dec 2025, 09:30 GMT"; the zone also says which of the autumn change's two 01:30s is meant.
+    The pages' `local` filter and global: one way of showing a time everywhere. time_only gives "09:30 GMT".
     """
     if not moment:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     here = moment.astimezone(config().timezone)
-    twice = here.replace(fold=1 - here.fold).utcoffset() != here.utcoffset()
-    return here.strftime("%a %d %b %Y, %H:%M" + (" %Z" if twice else ""))
+    clock = here.strftime("%H:%M %Z")
+    return clock if time_only else f"{here:%a} {here.day} {here:%b %Y}, {clock}"
 
 
 def local_input(moment: datetime | None) -> str:

@@ -33,6 +33,7 @@ def register_failure_pages(app: Flask) -> None:
 
 def _server_error(_error):
     """Show the plain 500 page (Flask has already logged the traceback)."""
+    g.rv_failure_page = True  # the layout asks nothing more of the database (the accounts banner)
     _close_session()
     try:
         current_user.is_authenticated  # the layout's menu needs them; a failing database must not stop the page
@@ -49,6 +50,7 @@ def _database_error(error):
         return _server_error(error)
     # The driver's message only: the statement and its parameters could hold someone's email.
     log.error("database %s during %s %s: %s", kind, request.method, request.path, getattr(error, "orig", error))
+    g.rv_failure_page = True
     _close_session()
     _as_visitor()
     headers = {"Retry-After": str(RETRY_AFTER)} if kind == BUSY else {}
@@ -58,7 +60,7 @@ def _database_error(error):
 def _page(kind) -> str:
     """Render one failure page in the app's layout."""
     title, detail = PAGES[kind]
-    return render_template("error.html", title=title, detail=detail)
+    return render_template("error.html", title=title, detail=detail, code=500 if kind == 500 else 503)
 
 
 def _close_session() -> None:
