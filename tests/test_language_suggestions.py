@@ -86,6 +86,18 @@ def test_a_sentence_starts_with_a_capital_whatever_the_rule_matched():
     assert suggested("On Monday, IDUs were tested first.") == "On Monday, people who inject drugs were tested first."
 
 
+def test_a_who_clause_in_the_past_puts_the_suggestion_in_the_past_too():
+    assert suggested("A drug user who was known to staff died.") == \
+        "A person who used drugs and was known to staff died."
+    assert suggested("Junkies who had nowhere to go slept here.") == \
+        "People who use drugs and had nowhere to go slept here."  # "had" also reads as now: left as it is
+
+
+def test_a_label_used_as_a_modifier_of_a_group_gets_no_fix():
+    assert suggested("The junkie scene moved to the canal.") is None
+    assert suggested("Our drug user network meets monthly.") is None
+
+
 def test_a_label_after_was_or_were_takes_the_past():
     assert suggested("Her cousin was a heroin user for years.") == "Her cousin was a person who used heroin for years."
     assert suggested("The men were drunks, the papers said.") == "The men were people who drank heavily, the papers said."

@@ -157,6 +157,10 @@ _SENTENCE_START = re.compile(r"(?:\A|[.!?]['\")\u2019\u201d]?\s+|\n\s*)\Z")
 _WHO_AFTER = re.compile(r"\s+(?:who|that)\b")
 _PERSON_AFTER = re.compile(r"\s+(?:man|men|woman|women|mum|mums|mom|moms|dad|dads|mother|father|parents?|teen|teens|"
                            r"girl|girls|boy|boys|lad|lads|son|daughter|pensioner|gran|granny|couple)\b")
+_GROUP_AFTER = re.compile(r"\s+(?:community|communities|population|culture|lifestyle|behaviou?r|mentality|"
+                          r"friends?|housing|hostels?|groups?|network|scene|stereotypes?)\b")
+_POSTMODIFIED = re.compile(r"\b(?:with|who|in|affected)\b")
+_PAST_AFTER = re.compile(r"\s+(?:was|were|died)\b")
 _WORD_AFTER = re.compile(r"\s+(\w+)\b")
 _POSSESSIVE_AFTER = re.compile(r"['\u2019]s?(?!\w)")
 _HEAD_NOUN = re.compile(r"\s+([a-z]+)(?=[\s.,;:!?)]|\Z)")
@@ -172,6 +176,8 @@ told ask asks asked go goes went get gets got come comes came make makes made ta
 knew want wants wanted see sees saw find finds found look looks looked help helps helped lose loses lost
 carry carries carried begin begins began start starts started change changes changed ring rings rang rung
 call calls called live lives lived die dies died love loves loved hope hopes hoped suffer suffers suffered
+meet meets met sit sits sat stand stands stood speak speaks spoke write writes wrote work works run runs ran
+grow grows grew fall falls fell keep keeps kept leave leaves left become becomes became
 often always never still also too just only now then again sometimes usually rarely really already
 in on at of for from to with without by about after before during since until into onto over under
 through across against among between like as than but because so if when while where what how why
@@ -348,13 +354,15 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
         return _possessive(text, start, possessive.end(), suggestion)
     if _OWNER_BEFORE.search(before) and re.match(r"[a-z]+ (?:with|who) ", _decap(suggestion)):
         return None  # "her alcoholic mother" needs a clause ("her mother, who had..."): its tense is not known
-    if _PERSON_AFTER.match(text, end):
-        return None  # a label used as a modifier ("junkie mum", "suicide bid man"): the sentence needs rewording
+    if _PERSON_AFTER.match(text, end) or (_GROUP_AFTER.match(text, end) and _POSTMODIFIED.search(suggestion)):
+        return None  # a label used as a modifier ("junkie mum", "the addict community"): it needs rewording
     words = suggestion
     who = _WHO_AFTER.match(text, end)
+    past = bool(_PAST_BEFORE.search(text[max(0, start - 40):start]))
     if who and re.search(r"\bwho\b", words):
         words, end = words + " and", who.end()  # "people who use drugs who are" -> "... and are"
-    if _PAST_BEFORE.search(text[max(0, start - 40):start]):
+        past = past or bool(_PAST_AFTER.match(text, end))  # "a junkie who was found" -> "who used drugs and was"
+    if past:
         words = _WHO_VERB.sub(lambda m: "who " + _PAST[m.group(1)], words)
     words, start = _article(text, finding, start, words)
     repeated = _WORD_AFTER.match(text, end)
