@@ -1,0 +1,109 @@
+"""Posts in a real Chromium, axe at 360 and 1,280 px on every page: a volunteer's post sent back by an admin, changed
+and approved; an admin whose approval without a reason is told so beside the box, with both typed notes kept.
+Screenshots go to the folder RV_SCREENSHOTS names, for a person to look at."""
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from browser import Visitor
+from recovery_voice.db import transaction
+from recovery_voice.models import Delivery, Post
+from recovery_voice.posts import Draft, create_post
+from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
+
+SHOTS = Path(os.environ["RV_SCREENSHOTS"]) if os.environ.get("RV_SCREENSHOTS") else None
+WIDTHS = (360, 1280)
+# The browser flow is the same on either database; test_web_posts covers both.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+NOTE = "Please say which day the open day is, so people know when to come."
+
+
+@pytest.fixture
+def site(project, sessions):
+    make_people(sessions)
+    server = LiveServer(make_app(project, sessions))
+    yield server
+    server.close()
+
+
+def shots(visitor: Visitor, name: str) -> None:
+    """Check the page with axe at each width, saving a full-page screenshot of each when RV_SCREENSHOTS is set."""
+    for width in WIDTHS:
+        visitor.page.set_viewport_size({"width": width, "height": 800})
+        visitor.audit()
+        if SHOTS is not None:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            visitor.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    visitor.page.set_viewport_size({"width": WIDTHS[0], "height": 800})
+
+
+def test_a_volunteers_post_is_sent_back_changed_and_approved(chromium, site, sessions):
+    volunteer = Visitor(chromium, site.url)
+    page = volunteer.sign_in(PEOPLE["volunteer"], PASSWORD)
+    volunteer.goto("/compose?free=1")
+    page.get_by_label("Your post").fill("Come to our open day.")
+    page.get_by_role("button", name="Save as draft").click()
+    assert "Draft" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("link", name="Change this post").click()
+    assert "Up to 20,000 characters: 1" in page.locator("#text-count").inner_text()  # counted down as they type
+    shots(volunteer, "compose-draft")
+    page.get_by_role("button", name="Send for approval").click()
+    assert "Waiting for approval" in page.get_by_role("heading", level=1).inner_text()
+
+    admin = Visitor(chromium, site.url)
+    review = admin.sign_in(PEOPLE["admin"], PASSWORD)
+    review.get_by_text("Send it back with a note").click()
+    review.get_by_label("What should change").fill(NOTE)
+    review.get_by_role("button", name="Send post #1 back").click()
+    assert "sent back to its author" in review.locator(".flash").inner_text()
+    shots(admin, "review-after-send-back")
+
+    page.get_by_role("link", name="My posts").click()
+    assert f"Sent back with this note: {NOTE}" in page.content()
+    shots(volunteer, "my-posts")
+    page.get_by_role("link", name="Change post #1").click()
+    page.get_by_label("Your post").fill("Come to our open day on Saturday from 11am: all welcome.")
+    page.get_by_role("button", name="Send for approval again").click()
+    shots(volunteer, "post-changed")
+
+    admin.goto("/review")
+    review.get_by_role("button", name="Approve post #1").click()
+    assert "is approved" in review.locator(".flash").inner_text()
+    volunteer.goto("/posts/1")
+    history = page.locator("ol.history").inner_text()
+    for step in ("Saved as a draft by val", "Changed by val: sent for approval.", f"Sent back by ada with this note: {NOTE}", "Changed by val: sent for approval again",
+                 "Approved by ada"):
+        assert step in history
+    shots(volunteer, "post-history")
+    page.get_by_role("link", name="Cancel this post").click()
+    assert "It will not go out on outbox" in page.content()
+    shots(volunteer, "post-cancel")
+    volunteer.close()
+    admin.close()
+    with sessions() as session:
+        assert session.get(Post, 1).status == "scheduled"
+        assert list(session.scalars(select(Delivery.status))) == ["scheduled"]
+
+
+def test_an_approval_without_a_reason_shows_the_error_beside_the_box_with_the_notes_kept(
+        chromium, site, project, sessions):
+    with transaction(sessions) as session:
+        create_post(session, project.config, Draft(text="Sam committed suicide last year."), created_by=PEOPLE["volunteer"])
+    admin = Visitor(chromium, site.url)
+    page = admin.sign_in(PEOPLE["admin"], PASSWORD)
+    page.get_by_label("Why it should go out").fill("Fine")
+    page.get_by_text("Send it back with a note").click()
+    page.get_by_label("What should change").fill("Maybe say died by suicide")
+    page.get_by_role("button", name="Approve post #1").click()
+    admin.audit()
+    assert "Say it in a sentence" in page.locator("#a1-override_reason-error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "a1-override_reason"
+    assert page.get_by_label("Why it should go out").input_value() == "Fine"
+    assert page.get_by_label("What should change").input_value() == "Maybe say died by suicide"
+    shots(admin, "review-approval-refused")
+    admin.close()
+    with sessions() as session:
+        assert session.get(Post, 1).status == "pending"
