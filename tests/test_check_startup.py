@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from recovery_voice.cli import COMMANDS
 from recovery_voice.language import LanguageSettings
 from recovery_voice.language.evaluate import load_cases
 from recovery_voice.language.lazy import Derived, LazyPattern, cache_place
@@ -52,7 +53,7 @@ def test_the_check_command_imports_nothing_of_the_database_the_networks_the_web_
 def test_the_help_lists_every_command_loading_them_to_describe_them_so_the_import_test_can_tell(tmp_path):
     result, top_level, _ = run_recording_modules(tmp_path, "--help")
     listed = [line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()]
-    assert listed == ["accounts", "check", "init", "log", "posts", "queue", "serve", "templates", "worker"]
+    assert listed == sorted(COMMANDS) and "check" in listed and "worker" in listed
     assert "Show the publishing log." in result.stdout
     assert "sqlalchemy" in top_level  # what the other commands need is still loaded for them
 

@@ -1,13 +1,14 @@
 """The `recovery-voice` command line: a thin door into the same pipeline the web app uses.
 
-The root group names every command here but imports the module that holds one only when that
-command is asked for (click's lazy-subcommand pattern), so `check` starts without the database,
-the publishers or the web app: cli_check.py holds `check`, cli_commands.py all the others.
+main() first offers the arguments to cli_quick.py, which runs a plain `check` without importing
+click, so that scripts and hooks get their answer quickly. Everything else (every other command,
+--help, every mistake) goes to the click group in cli_root.py, which names every command here but
+imports the module that holds one only when that command is asked for (click's lazy-subcommand
+pattern), so no command loads the database, the publishers or the web app unless it needs them:
+cli_check.py holds `check`, cli_commands.py most of the others.
 """
 
-import importlib
-
-import click
+import sys
 
 # command name -> (module of this package, attribute): what `recovery-voice NAME` runs.
 COMMANDS = {
@@ -24,28 +25,13 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose commands are imported from their modules the first time each is asked for."""
+def main(args: list[str] | None = None) -> None:
+    """Run the command line with these arguments (default: the process's) and exit with its exit code."""
+    from .cli_quick import run
 
-    def __init__(self, *args, lazy_commands: dict[str, tuple[str, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lazy_commands = lazy_commands
+    code = run(sys.argv[1:] if args is None else list(args))
+    if code is not None:
+        sys.exit(code)
+    from .cli_root import root  # click, for everything the quick path leaves to it
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        """Name every command, loaded or not, in alphabetical order as click lists them."""
-        return sorted({*super().list_commands(ctx), *self.lazy_commands})
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        """Return the command with this name, importing its module first if it is not loaded yet."""
-        if name in self.lazy_commands and name not in self.commands:
-            module, attribute = self.lazy_commands[name]
-            self.add_command(getattr(importlib.import_module(f".{module}", __package__), attribute), name)
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=LazyGroup, lazy_commands=COMMANDS)
-@click.option("--config", "config_path", metavar="PATH", help="Config file (default ./config.toml).")
-@click.version_option(package_name="recovery-voice")
-def main(config_path):
-    """recovery-voice: queue, check and publish recovery-positive posts."""
-    # Logging is set up by the commands that log (cli_commands.command); `check` does not.
+    root.main(args=args)

@@ -8,11 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_place import DEFAULT_FILE, find_config_path
 from .language import LanguageSettings
 from .slots import Slot, parse_slot
 
-ENV_VAR = "RECOVERY_VOICE_CONFIG"
-DEFAULT_FILE = "config.toml"
 DEFAULT_SLOTS = ("Mon 09:30", "Tue 09:30", "Wed 09:30", "Thu 09:30", "Fri 09:30", "Sat 11:00", "Sun 11:00")
 PLATFORMS = {
     "outbox": {"required": ("path",), "secrets": ()},
@@ -145,17 +144,6 @@ class Config:
                 return account
         known = ", ".join(a.name for a in self.accounts) or "none"
         raise ConfigError(f"there is no account called {name!r} (accounts in config: {known})")
-
-
-def find_config_path(explicit: str | None) -> Path | None:
-    """Pick the config file: --config, else ./config.toml, else $RECOVERY_VOICE_CONFIG, else none."""
-    if explicit:
-        return Path(explicit)
-    if Path(DEFAULT_FILE).exists():
-        return Path(DEFAULT_FILE)
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    return None
 
 
 def load_config(explicit: str | None = None) -> Config:

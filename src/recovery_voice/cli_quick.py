@@ -1,0 +1,197 @@
+"""`recovery-voice check` without click: the quick path for the command scripts and hooks run most.
+
+Importing click (and inspect, typing and the rest it brings) took about a third of a short check's
+whole run. So cli.py first hands the arguments to run(), which reads `check`'s few options itself
+and checks the text with the same functions the click command (cli_check.py) uses. Anything it does
+not recognise exactly, --help, every mistake and every other command is left to click, which says
+what it always said: run() returns None before it has printed anything or used up any input.
+"""
+
+import os
+import sys
+
+from .language import MAX_INPUT, SEVERITIES
+
+FORMATS = ("text", "json")
+VOICES = ("organisation", "storyteller")
+DEFAULTS = {"file_path": None, "lines": False, "fmt": "text", "fail_on": "warning", "voice": "organisation",
+            "config_path": None}
+# check's options that take a value, and the parameter each fills; --lines is its only flag.
+_VALUED = {"--file": "file_path", "--format": "fmt", "--fail-on": "fail_on", "--voice": "voice",
+           "--config": "config_path"}
+_CHOICES = {"fmt": FORMATS, "fail_on": SEVERITIES, "voice": VOICES}
+
+
+class InputError(Exception):
+    """The text to check cannot be had; `option` names the option at fault (None: the usage as a whole)."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+def read_check_input(text: str | None, file_path: str | None) -> str:
+    """Read the text to check from the argument, standard input or a file, refusing more than MAX_INPUT characters."""
+    if (text is not None) == (file_path is not None):
+        raise InputError("give the text to check, - to read standard input, or --file PATH (one of them)")
+    if file_path:
+        try:
+            with open(file_path, encoding="utf-8") as handle:
+                source = handle.read(MAX_INPUT + 1)  # no further: the check's work grows with the text
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read {file_path}: {error}", "--file") from None
+    else:
+        source = sys.stdin.read(MAX_INPUT + 1) if text == "-" else text
+    if len(source) > MAX_INPUT:
+        raise InputError(f"the text to check is over {MAX_INPUT:,} characters; split it and check each part")
+    return source
+
+
+def check_texts(source: str, lines: bool, fmt: str, fail_on: str, voice: str, settings, write) -> bool:
+    """Check the source (each line on its own with `lines`), write(...) each result; tell whether any reached fail_on."""
+    from .language import check  # the package is loaded already (MAX_INPUT); check is what runs
+
+    failed = False
+    for number, item in enumerate(source.splitlines() if lines else [source], start=1):
+        report = check(item, voice=voice, settings=settings)
+        failed = failed or report.reaches(fail_on)
+        if fmt == "json":
+            import json  # here: a plain-text check needs no JSON
+
+            result = report.to_dict(fail_on=fail_on)
+            write(json.dumps({"line": number, **result} if lines else result, ensure_ascii=False))
+        else:
+            write(describe_report(report, number if lines else None))
+    return failed
+
+
+def describe_report(report, line: int | None) -> str:
+    """Describe one report's findings in plain words for a terminal."""
+    prefix = f"line {line}: " if line else ""
+    if not report.findings:
+        return f"{prefix}no stigmatising language found."
+    parts = []
+    for f in report.findings:
+        parts.append(f"{prefix}{f.severity}: \"{f.text}\" (characters {f.start}-{f.end}, rule {f.rule})\n"
+                     f"  {f.message}\n  Try: {' / '.join(f.suggestions) or '-'}   Source: {f.source}")
+    return "\n".join(parts)
+
+
+def run(argv: list[str]) -> int | None:
+    """Run `check` from these arguments and return its exit code, or None (nothing done) for click to handle them."""
+    options = parse_check(argv)
+    if options is None or not _writes_as_click_does():
+        return None
+    settings = _settings(options["config_path"])
+    if settings is _CLICK:
+        return None  # a config that click will describe as it always has
+    if options["text"] == "-":
+        _keep_standard_input()
+    try:
+        source = read_check_input(options["text"], options["file_path"])
+    except InputError:
+        source = None
+    if source is None or "\x1b" in source:  # a mistake, or terminal escapes (which click.echo strips): click's
+        if options["text"] == "-":
+            sys.stdin.seek(0)  # click reads the same text again, and says the same about it
+        return None
+    return _check_and_print(source, options, settings)
+
+
+def parse_check(argv: list[str]) -> dict | None:
+    """Return check's parameters from `[--config PATH] check ...`, or None for anything else or anything unusual."""
+    root_config, rest = _root_options(argv)
+    if rest is None:
+        return None
+    options, texts = dict(DEFAULTS), []
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--":
+            texts += rest
+            break
+        if not arg.startswith("-") or arg == "-":
+            texts.append(arg)
+            continue
+        name, has_value, value = arg.partition("=")
+        if name == "--lines" and not has_value:
+            options["lines"] = True
+        elif name in _VALUED and (has_value or (rest and not rest[0].startswith("-"))):
+            options[_VALUED[name]] = value if has_value else rest.pop(0)
+        else:
+            return None  # --help, an unknown option, or one without its value: click's to answer
+    if len(texts) > 1 or any(options[key] not in allowed for key, allowed in _CHOICES.items()):
+        return None
+    options["text"] = texts[0] if texts else None
+    options["config_path"] = options["config_path"] or root_config
+    if (options["text"] is None) == (options["file_path"] is None) or options["file_path"] == "":
+        return None
+    return options
+
+
+def _root_options(argv: list[str]) -> tuple[str | None, list[str] | None]:
+    """Return the root group's --config and the arguments after `check`, or (None, None) if it is not `check`."""
+    rest, config = list(argv), None
+    while rest and rest[0] != "check":
+        name, has_value, value = rest.pop(0).partition("=")
+        if name != "--config" or not (has_value or (rest and not rest[0].startswith("-"))):
+            return None, None
+        config = value if has_value else rest.pop(0)
+    return (config, rest[1:]) if rest else (None, None)
+
+
+def _writes_as_click_does() -> bool:
+    """Tell whether printing here gives what click.echo would: no shell completion, no rewrapped or missing stdout."""
+    if os.name == "nt" or any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return False  # Windows expands wildcards in arguments; completion is click's
+    encoding = getattr(sys.stdout, "encoding", None)
+    if not encoding:
+        return False
+    import codecs  # already loaded by Python itself
+
+    return codecs.lookup(encoding).name != "ascii"  # click writes UTF-8 instead to a stream set to ASCII
+
+
+_CLICK = object()  # _settings' answer for a config that click must report
+
+
+def _settings(config_path: str | None):
+    """Return the language settings of the config that applies (None: the defaults), or _CLICK if it is wrong."""
+    from .config_place import find_config_path
+
+    if find_config_path(config_path) is None:
+        return None  # no config file: the defaults, and config.py (dates, time zones, slots) need not load
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(config_path).language
+    except ConfigError:
+        return _CLICK
+
+
+def _keep_standard_input() -> None:
+    """Read standard input (as far as the check reads) into memory, so that click can read it again if handed over."""
+    import io  # loaded by Python itself
+
+    sys.stdin = io.StringIO(sys.stdin.read(MAX_INPUT + 1))
+
+
+def _check_and_print(source: str, options: dict, settings) -> int:
+    """Check and print as the click command does (one write per result, flushed at the end); return the exit code."""
+    out = sys.stdout
+    try:
+        failed = check_texts(source, options["lines"], options["fmt"], options["fail_on"], options["voice"],
+                             settings, lambda text: out.write(text + "\n"))
+        out.flush()
+    except (KeyboardInterrupt, EOFError):
+        sys.stderr.write("\nAborted!\n")  # what click's standalone mode says
+        return 1
+    except BrokenPipeError:
+        _quiet_closed_output()
+        return 1
+    return 1 if failed else 0
+
+
+def _quiet_closed_output() -> None:
+    """Point stdout at /dev/null after the reader went away, so exiting does not complain about the pipe (as click)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
