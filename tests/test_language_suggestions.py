@@ -10,7 +10,7 @@ import pytest
 
 from conftest import Project
 from recovery_voice.language import LanguageSettings, check
-from recovery_voice.language.suggest import fits
+from recovery_voice.language.fitting import fits
 from recovery_voice.language.suggestions_eval import rate, run, summary
 from web_fixtures import csrf_from, make_app, make_people, sign_in
 

@@ -34,7 +34,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         """Return the finding as the JSON-ready dict the CLI and the database store."""
-        from .suggest import alone  # suggest.py fits fixes; model.py stays free of it until one is asked for
+        from .fitting import alone  # fitting.py fits fixes; model.py stays free of it until one is asked for
 
         fix = self.__dict__["_fix"] if "_fix" in self.__dict__ else alone(self)  # set when its report worked it out
         return {
@@ -89,10 +89,10 @@ class Report:
     def suggested_text(self) -> str | None:
         """Return the text with every finding's fitting one-click fix in place, or None when no finding has one.
 
-        A fix fits its sentence (suggest.fits): "an addict's family" becomes "the family of a person with an
+        A fix fits its sentence (fitting.fits): "an addict's family" becomes "the family of a person with an
         addiction"; a false claim, an idiom or a storyteller's words about themselves get none.
         """
-        from .suggest import report_fixes
+        from .fitting import report_fixes
 
         parts, last = [], 0
         for fix in report_fixes(self):  # in the order of the findings, which never overlap

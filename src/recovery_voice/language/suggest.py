@@ -1,13 +1,14 @@
 """Turning a rule's suggestions into words that can replace a match as is: number, article, case.
 
 Rendering is pure: the result depends only on the trigger, the matched words and their groups. So
-it is remembered per (trigger, matched form): the same few words recur in most texts.
+it is remembered per (trigger, matched form): the same few words recur in most texts. Fitting a
+rendered suggestion into its sentence (possessives, "who" clauses, tense, meaning) is fitting.py's,
+done only when a fix is asked for.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .rules import Rule, Trigger
 
@@ -45,14 +46,14 @@ def suggestions(memo: dict, number: int, rule: Rule, trigger: Trigger, matched: 
 
 def render(rule: Rule, trigger: Trigger, matched: str, low: str, hashtag: bool, groups: dict) -> tuple[str, ...]:
     """Fill in, number, article and capitalise the suggestions so they can replace the match as is."""
-    plural = _plural(matched, low)
+    plural = is_plural(matched, low)
     article = groups.get("_article")
     if hashtag:
-        recase = _camel
+        recase = camel
     elif trigger.case_sensitive:  # acronyms (MAT, IDU) say nothing about case
         recase = None
     else:
-        recase = _CASES[_case_of(matched)]
+        recase = CASES[case_of(matched)]
     out: list[str] = []
     for template in trigger.suggestions or rule.suggestions:
         if "|" in template:
@@ -62,7 +63,7 @@ def render(rule: Rule, trigger: Trigger, matched: str, low: str, hashtag: bool, 
         if text is None:
             continue
         if rule.article:  # a noun label: "the addict" -> "the person...", so its own "a" goes unless the match had one
-            text = _fix_article(text, article)
+            text = fix_article(text, article)
         if recase is not None:
             text = recase(text)
         if text not in out:
@@ -70,7 +71,7 @@ def render(rule: Rule, trigger: Trigger, matched: str, low: str, hashtag: bool, 
     return tuple(out)
 
 
-def _plural(matched: str, low: str) -> bool:
+def is_plural(matched: str, low: str) -> bool:
     """Tell whether the matched words end in a plural noun ("addicts", "people", "IDUs"; not "addict's", "status")."""
     last = _LAST_WORD.search(_POSSESSIVE_END.sub("", low))  # "addict's" is one addict
     word = last.group(1) if last else ""
@@ -84,16 +85,16 @@ def _fill(template: str, groups: dict) -> str | None:
     names = _PLACEHOLDER.findall(template)
     if any(not groups.get(name) for name in names):
         return None
-    return _PLACEHOLDER.sub(lambda m: _plain(" ".join(groups[m.group(1)].split()), m.end() == len(template)),
+    return _PLACEHOLDER.sub(lambda m: plain_name(" ".join(groups[m.group(1)].split()), m.end() == len(template)),
                             template)
 
 
-def _plain(words: str, last: bool) -> str:
+def plain_name(words: str, last: bool) -> str:
     """Name a substance plainly: "smack" is heroin; as an object ("use {drug}", at the end) a count noun is plural."""
     return (_OBJECT_NAMES if last else _MODIFIER_NAMES).get(words, words)
 
 
-def _fix_article(text: str, article: str | None) -> str:
+def fix_article(text: str, article: str | None) -> str:
     """Keep a suggestion's a/an only when the match had one, and choose a or an by the next word."""
     if not text.startswith(("a ", "an ", "A ", "An ")):
         return text
@@ -104,7 +105,7 @@ def _fix_article(text: str, article: str | None) -> str:
     return chosen + " " + rest
 
 
-def _case_of(matched: str) -> str:
+def case_of(matched: str) -> str:
     """Tell how the matched text is capitalised: "upper" (ALL CAPS), "title" (a capital first) or "lower"."""
     letters = [c for c in matched if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
@@ -116,356 +117,9 @@ def _case_of(matched: str) -> str:
     return "lower"
 
 
-_CASES = {"upper": str.upper, "title": lambda text: text[:1].upper() + text[1:], "lower": None}
+CASES = {"upper": str.upper, "title": lambda text: text[:1].upper() + text[1:], "lower": None}
 
 
-def _camel(text: str) -> str:
+def camel(text: str) -> str:
     """Turn a suggestion into CamelCase, so a hashtag can be replaced by a hashtag."""
     return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^\w]+", text) if w)
-
-
-# ---------------------------------------------------------------- fitting a suggestion into its sentence
-#
-# A rendered suggestion can replace the flagged words, but not always the sentence around them: a
-# possessive ("an addict's family"), a "who" clause after a "who" suggestion, "was" before "who uses",
-# "an" before a word that now starts with a consonant. fits() works that out from the words around a
-# finding, only when a fix is asked for (JSON output, the web pages): the check itself never pays for it.
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """A one-click fix: put `text` in place of the text between `start` and `end` (which may reach past the finding)."""
-
-    start: int
-    end: int
-    text: str
-
-    def to_dict(self) -> dict:
-        """Return the fix as the JSON the CLI and the pages show."""
-        return {"start": self.start, "end": self.end, "text": self.text}
-
-
-_LEAD_ARTICLE = re.compile(r"(an?)\s+", re.I)
-_ARTICLE_BEFORE = re.compile(r"(?:^|(?<=\W))(an?)\s+\Z", re.I)
-_DETERMINER_BEFORE = re.compile(
-    r"(?:^|(?<=\W))(the|this|that|these|those|our|their|your|my|his|her|its|every|each|any|no)\s+\Z", re.I)
-_OWNER_BEFORE = re.compile(r"(?:^|(?<=\W))(?:my|his|her|their|our|your)\s+\Z", re.I)
-_INTENSIFIED = re.compile(r"(?:^|(?<=\W))(?:an?|the)\s+(?:total|complete|proper|real|right|hopeless|useless|raging|"
-                          r"typical|absolute|utter|filthy|dirty|dirty little|bloody|sad|pathetic|old)\s+\Z", re.I)
-_PAST_BEFORE = re.compile(r"(?:^|(?<=\W))(?:was|were)\s+(?:(?:once|always|never|still|just|already|also|only)\s+)?\Z",
-                          re.I)
-_SENTENCE_START = re.compile(r"(?:\A|[.!?]['\")\u2019\u201d]?\s+|\n\s*)\Z")
-_WHO_AFTER = re.compile(r"\s+(?:who|that)\b")
-_PERSON_AFTER = re.compile(r"\s+(?:man|men|woman|women|mum|mums|mom|moms|dad|dads|mother|father|parents?|teen|teens|"
-                           r"girl|girls|boy|boys|lad|lads|son|daughter|pensioner|gran|granny|couple)\b")
-_GROUP_AFTER = re.compile(r"\s+(?:community|communities|population|culture|lifestyle|behaviou?r|mentality|"
-                          r"friends?|housing|hostels?|groups?|network|scene|stereotypes?)\b")
-_POSTMODIFIED = re.compile(r"\b(?:with|who|in|affected)\b")
-_PAST_AFTER = re.compile(r"\s+(?:was|were|died)\b")
-_WORD_AFTER = re.compile(r"\s+(\w+)\b")
-_POSSESSIVE_AFTER = re.compile(r"['\u2019]s?(?!\w)")
-_HEAD_NOUN = re.compile(r"\s+([a-z]+)(?=[\s.,;:!?)]|\Z)")
-_AFTER_HEAD = re.compile(r"\s+([\w'\u2019-]+)")
-# Words that end the noun phrase after a possessive's noun ("an addict's family often feels..."): verbs
-# that often follow one, auxiliaries, prepositions and adverbs. Any other word may continue it ("an
-# addict's needle exchange"), and a rewrite with "of" would cut it in two.
-_ENDS_PHRASE = frozenset("""
-is are was were be been being has have had do does did can could will would shall should may might must
-isn't aren't wasn't weren't hasn't haven't doesn't don't didn't can't couldn't won't wouldn't shouldn't
-need needs needed matter matters mattered deserve deserves deserved feel feels felt say says said tell tells
-told ask asks asked go goes went get gets got come comes came make makes made take takes took know knows
-knew want wants wanted see sees saw find finds found look looks looked help helps helped lose loses lost
-carry carries carried begin begins began start starts started change changes changed ring rings rang rung
-call calls called live lives lived die dies died love loves loved hope hopes hoped suffer suffers suffered
-meet meets met sit sits sat stand stands stood speak speaks spoke write writes wrote work works run runs ran
-grow grows grew fall falls fell keep keeps kept leave leaves left become becomes became
-often always never still also too just only now then again sometimes usually rarely really already
-in on at of for from to with without by about after before during since until into onto over under
-through across against among between like as than but because so if when while where what how why
-""".split())
-
-
-def _ends_noun_phrase(word: str) -> bool:
-    """Tell whether a word after a possessive's noun ends its noun phrase (a verb, a preposition...)."""
-    return word in _ENDS_PHRASE or word.endswith("ed")
-# Words that qualify the noun after a possessive rather than being it ("an addict's first week").
-_MODIFIERS = frozenset({"first", "last", "own", "only", "next", "new", "old", "whole", "early", "late", "long",
-                        "short", "real", "true", "main", "other", "usual", "daily", "little", "big", "young",
-                        "mental", "physical", "future", "past", "local", "total", "latest"})
-_WHO_VERB = re.compile(r"\bwho (uses|use|drinks|drink|injects|inject|sells|sell|has|have|is|are)\b")
-_PAST = {"uses": "used", "use": "used", "drinks": "drank", "drink": "drank", "injects": "injected",
-         "inject": "injected", "sells": "sold", "sell": "sold", "has": "had", "have": "had", "is": "was", "are": "were"}
-_DATA: dict | None = None
-
-
-def fits(text: str, finding, base: int = 0, first: bool = False) -> tuple[Fix, ...]:
-    """Return the one-click fixes that fit a finding in its text, best first; () when no rewrite fits.
-
-    `base` is the offset of `text` in the checked text (fixes are given in the checked text's offsets);
-    `first` stops at the first fix that fits, which is all suggested_text needs.
-    """
-    if not finding.rewrite:
-        return ()  # quoted speech and a storyteller's own words are shown, never rewritten
-    start, end = finding.start - base, finding.end - base
-    templates, start, end, entry_groups = _templates(text, finding, start, end)
-    hashtag = _in_hashtag(text, finding.start - base)
-    out: list[Fix] = []
-    for template in templates:
-        suggestion = template if entry_groups is None else _render_entry(template, entry_groups, text, start, end,
-                                                                          finding, hashtag)
-        fitted = _fit(text, finding, start, end, suggestion, hashtag) if suggestion else None
-        if fitted is not None:
-            fix = Fix(fitted[0] + base, fitted[1] + base, fitted[2])
-            if fix not in out:
-                out.append(fix)
-            if first:
-                break
-    return tuple(out)
-
-
-def report_fixes(report) -> tuple:
-    """Return each finding's first fitting fix (or None), worked out once per report; each finding keeps its own."""
-    known = report.__dict__.get("_fixes")
-    if known is None:
-        known = tuple((fits(report.text, f, first=True) or (None,))[0] for f in report.findings)
-        report.__dict__["_fixes"] = known
-        for finding, fix in zip(report.findings, known):
-            finding.__dict__["_fix"] = fix  # so Finding.to_dict shows the fix that fits its sentence
-    return known
-
-
-def alone(finding) -> Fix | None:
-    """Return a finding's fix when its text is not at hand: fitted to its own words only."""
-    fix = (fits(finding.text, finding, base=finding.start, first=True) or (None,))[0]
-    if fix is not None and finding.text[:1].islower():
-        fix = Fix(fix.start, fix.end, _decap(fix.text))  # its own words start no sentence
-    return fix
-
-
-def _templates(text: str, finding, start: int, end: int) -> tuple[tuple[str, ...], int, int, dict | None]:
-    """Choose the suggestions for a finding: a fitting [[fit]] entry's (with its groups and span), or the rule's own."""
-    core = finding.text
-    lead = _LEAD_ARTICLE.match(core)
-    if lead:
-        core = core[lead.end():]
-    for entry in _data()["fit"].get(finding.rule, ()):
-        groups = _entry_matches(entry, core, text, start, end)
-        if groups is None:
-            continue
-        if entry.get("none"):
-            return (), start, end, None
-        if "before" in entry["consume"]:
-            start = groups.pop("_before")
-        if "after" in entry["consume"]:
-            end = groups.pop("_after")
-        if not entry.get("suggestions"):
-            return finding.suggestions, start, end, None
-        groups["_article"] = lead.group(1) if lead else None
-        groups["_core"] = core
-        return tuple(entry["suggestions"]), start, end, groups
-    return finding.suggestions, start, end, None
-
-
-def _entry_matches(entry: dict, core: str, text: str, start: int, end: int) -> dict | None:
-    """Return the groups of a [[fit]] entry that matches a finding in its place, or None."""
-    groups: dict = {}
-    if entry.get("matched") is not None:
-        found = entry["matched"].fullmatch(core)
-        if found is None:
-            return None
-        groups.update({k: v for k, v in found.groupdict().items() if v})
-    if entry.get("before") is not None:
-        found = entry["before"].search(text, max(0, start - 60), start)
-        if found is None:
-            return None
-        groups.update({k: v for k, v in found.groupdict().items() if v})
-        groups["_before"] = _word_start(text, found)
-    if entry.get("after") is not None:
-        found = entry["after"].match(text, end)
-        if found is None:
-            return None
-        groups.update({k: v for k, v in found.groupdict().items() if v})
-        groups["_after"] = found.end()
-    return groups
-
-
-def _word_start(text: str, found: re.Match) -> int:
-    """Return where the words of a `before` match start, past the non-word character that anchors it."""
-    at = found.start()
-    while at < found.end() and not text[at].isalnum():
-        at += 1
-    return at
-
-
-def _render_entry(template: str, groups: dict, text: str, start: int, end: int, finding, hashtag: bool) -> str | None:
-    """Fill, number, article and capitalise a [[fit]] entry's suggestion like the rule's own (see render)."""
-    if "|" in template:
-        singular, _, many = template.partition("|")
-        template = many if _plural(groups["_core"], groups["_core"].lower()) else singular
-    filled = _fill_entry(template, groups)
-    if filled is None:
-        return None
-    if groups["_article"] is not None or _DETERMINER_BEFORE.search(text, max(0, start - 12), start):
-        filled = _fix_article(filled, groups["_article"])  # "the crack baby" -> "the baby exposed..."
-    if hashtag:
-        return _camel(filled)
-    recase = _CASES[_case_of(text[start:end])]
-    return recase(filled) if recase is not None else filled
-
-
-def _fill_entry(template: str, groups: dict) -> str | None:
-    """Put groups into {name} slots and verbs into {group=verb} slots ("{verb=drink}" after "got" is "drank")."""
-    def slot(match: re.Match) -> str:
-        name, _, verb = match.group(1).partition("=")
-        value = groups.get(name)
-        if value is None:
-            raise KeyError(name)
-        if verb:
-            return _inflect(verb, value.lower())
-        words = value if value.isupper() and len(value) > 1 else value.lower()
-        return _plain(" ".join(words.split()), match.end() == len(template))
-
-    try:
-        return _ENTRY_SLOT.sub(slot, template)
-    except KeyError:
-        return None
-
-
-_ENTRY_SLOT = re.compile(r"\{([a-z_]+(?:=[a-z]+)?)\}")
-
-
-def _inflect(verb: str, like: str) -> str:
-    """Write a verb in the form ("got": past) of another, using the [verbs] table; the base form when unknown."""
-    verbs = _data()["verbs"]
-    for forms in verbs.values():
-        if like in forms:
-            return verbs[verb][forms.index(like)]
-    return verb
-
-
-def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: bool) -> tuple[int, int, str] | None:
-    """Fit one suggestion into the sentence: (start, end, words), or None when it cannot be made to fit."""
-    if hashtag:
-        return start, end, suggestion  # a hashtag is replaced by a hashtag, CamelCase already
-    before = text[max(0, start - 40):start]
-    if _INTENSIFIED.search(before):
-        return None  # "a total cokehead": the adjective was written for the label
-    possessive = _POSSESSIVE_AFTER.match(text, end)
-    if possessive:
-        return _possessive(text, start, possessive.end(), suggestion)
-    if _OWNER_BEFORE.search(before) and re.match(r"[a-z]+ (?:with|who) ", _decap(suggestion)):
-        return None  # "her alcoholic mother" needs a clause ("her mother, who had..."): its tense is not known
-    if _PERSON_AFTER.match(text, end) or (_GROUP_AFTER.match(text, end) and _POSTMODIFIED.search(suggestion)):
-        return None  # a label used as a modifier ("junkie mum", "the addict community"): it needs rewording
-    words = suggestion
-    who = _WHO_AFTER.match(text, end)
-    past = bool(_PAST_BEFORE.search(text[max(0, start - 40):start]))
-    if who and re.search(r"\bwho\b", words):
-        words, end = words + " and", who.end()  # "people who use drugs who are" -> "... and are"
-        past = past or bool(_PAST_AFTER.match(text, end))  # "a junkie who was found" -> "who used drugs and was"
-    if past:
-        words = _WHO_VERB.sub(lambda m: "who " + _PAST[m.group(1)], words)
-    words, start = _article(text, finding, start, words)
-    repeated = _WORD_AFTER.match(text, end)
-    if repeated and repeated.group(1).lower() == words.rsplit(" ", 1)[-1].lower():
-        end = repeated.end()  # "a clean test result" -> "a negative test result", not "... result result"
-    return start, end, _capitalised(text, start, words)
-
-
-def _possessive(text: str, start: int, tail: int, suggestion: str) -> tuple[int, int, str] | None:
-    """Rephrase a possessive label: "an addict's family" -> "the family of a person with an addiction"; None when
-    the words after it are more than one noun ("an addict's first week")."""
-    head = _HEAD_NOUN.match(text, tail)
-    if head is None or head.group(1) in _MODIFIERS or head.group(1).endswith(("est", "ing")):
-        return None
-    following = _AFTER_HEAD.match(text, head.end())
-    if following and not _ends_noun_phrase(following.group(1).lower()):
-        return None  # "an addict's needle exchange", "an addict's story that...": more than one noun, or a clause
-    determiner = _DETERMINER_BEFORE.search(text, max(0, start - 12), start)
-    owner = determiner.group(1).lower() + " " if determiner else ""
-    begin = determiner.start() if determiner else start
-    words = f"the {head.group(1)} of {owner}{_decap(suggestion)}"
-    return begin, head.end(), _capitalised(text, begin, words)
-
-
-def _article(text: str, finding, start: int, words: str) -> tuple[str, int]:
-    """Keep "a"/"an" right for the new first word, and keep the finding's own article when the suggestion has none."""
-    if start == finding.start and _LEAD_ARTICLE.match(finding.text):
-        own = _LEAD_ARTICLE.match(finding.text).group(1)
-        if not re.match(r"(?:an?|the)\s", words, re.I):
-            words = _recase_like(own, _a_or_an(words)) + " " + _decap(words)  # "A baby born addicted"
-        return words, start
-    found = _ARTICLE_BEFORE.search(text, max(0, start - 4), start)
-    if found:
-        own = _LEAD_ARTICLE.match(words)
-        if own:  # "hit a rock bottom" is not written; "on a bender" keeps one article: the text's
-            words = _decap(words[own.end():])
-        chosen = _a_or_an(words)
-        if chosen != found.group(1).lower():
-            return _recase_like(found.group(1), chosen) + " " + words, found.start(1)
-    return words, start
-
-
-def _a_or_an(words: str) -> str:
-    """Choose "a" or "an" for the words that follow it."""
-    first = words.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
-        return "an" if first[0] in "AEFHILMNORSX" else "a"  # letters said one by one: "an MP"
-    return "an" if first[:1].lower() in "aeiou" else "a"
-
-
-def _recase_like(model: str, word: str) -> str:
-    """Give a word the capital of the word it replaces ("An" -> "A")."""
-    return word[:1].upper() + word[1:] if model[:1].isupper() else word
-
-
-def _decap(words: str) -> str:
-    """Lower the first letter of words moved into the middle of a sentence, unless it starts an acronym."""
-    if len(words) > 1 and words[1].isupper():
-        return words
-    return words[:1].lower() + words[1:]
-
-
-def _capitalised(text: str, start: int, words: str) -> str:
-    """Start with a capital at the start of a sentence or where the replaced words had one ("Addicts" -> "People")."""
-    first = text[start:].split(" ", 1)[0]
-    titled = first[:1].isupper() and (len(first) == 1 or first[1:2].islower())
-    if words[:1].islower() and (titled or _SENTENCE_START.search(text, max(0, start - 4), start)):
-        return words[:1].upper() + words[1:]
-    return words
-
-
-def _in_hashtag(text: str, start: int) -> bool:
-    """Tell whether an offset falls inside a hashtag (after "#" and word characters only)."""
-    at = start
-    while at > 0 and text[at - 1].isalnum():
-        at -= 1
-    return at > 0 and text[at - 1] == "#"
-
-
-def _data() -> dict:
-    """Load rewrites.toml once: its [[fit]] entries filed by rule, their patterns compiled, and the verb table."""
-    global _DATA
-    if _DATA is None:
-        import tomllib  # here: only fixes need it, and the quick check must not pay for the import
-        from pathlib import Path
-
-        raw = tomllib.loads((Path(__file__).with_name("rewrites.toml")).read_text(encoding="utf-8"))
-        words = raw.get("words", {})
-        filed: dict[str, list] = {}
-        for entry in raw.get("fit", []):
-            filed.setdefault(entry["rule"], []).append(_compiled(entry, words))
-        _DATA = {"fit": filed, "verbs": raw.get("verbs", {})}
-    return _DATA
-
-
-def _compiled(entry: dict, words: dict) -> dict:
-    """Compile a [[fit]] entry's patterns, with {name} standing for a [words] list."""
-    def compile_(source: str, anchored_end: bool) -> re.Pattern:
-        source = re.sub(r"\{([a-z_]+)\}", lambda m: words[m.group(1)], source)
-        return re.compile(source + (r"\Z" if anchored_end else ""), re.I)
-
-    out = dict(entry, consume=tuple(entry.get("consume", ())))
-    for key, anchored in (("matched", False), ("before", True), ("after", False)):
-        if key in entry:
-            out[key] = compile_(entry[key], anchored)
-    return out

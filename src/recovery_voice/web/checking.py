@@ -2,14 +2,14 @@
 
 A finding carries its offsets and its fixes (each the words to put between two offsets), never a copy
 of the whole text, so memory stays linear in the text however many findings it has. Only a fix that
-fits the sentence is offered (language.suggest.fits): none for quoted speech, a storyteller's own
+fits the sentence is offered (language.fitting.fits): none for quoted speech, a storyteller's own
 words, a false claim or an idiom.
 """
 
 import json
 
 from ..language import check
-from ..language.suggest import fits
+from ..language.fitting import fits
 from ..posts import MAX_TEXT
 from .common import config
 
