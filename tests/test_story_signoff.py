@@ -210,3 +210,14 @@ def test_withdrawing_says_where_it_will_not_go_and_which_published_parts_will_be
     with sessions() as session:
         after = takedown.preview(session, session.get(Story, story_id).post_id)
     assert after.not_sent == ["X"] and [(d.account, d.parts) for d in after.deleted] == [("outbox", 1)]
+
+
+def test_a_story_whose_chosen_accounts_are_all_gone_cannot_be_signed_off(project, setup):
+    sessions, author = setup
+    story_id = _submitted(project, sessions, author, networks=["x-main"])
+    project.write_config()  # only the outbox account now: the storyteller never chose it
+    with transaction(sessions) as session:
+        story = session.get(Story, story_id)
+        assert final_texts(session, project.config, story) == []
+        with pytest.raises(StoryProblem, match="none of the places you chose is set up any more"):
+            sign_off(session, project.config, story)

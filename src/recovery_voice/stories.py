@@ -340,6 +340,9 @@ def sign_off(session: Session, config: Config, story: Story, seen_version: int |
                                                                         and seen_digest != current):
         raise StoryProblem("what will be published changed after you opened this page; read it again below "
                            "and sign off if you agree")
+    if not texts:
+        raise StoryProblem("none of the places you chose is set up any more; change your story to choose another",
+                           "networks")
     for text in texts:
         if text.problem:
             raise StoryProblem(f"your story cannot go out on {text.label} as it is: {text.problem}")
