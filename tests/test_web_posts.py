@@ -301,3 +301,40 @@ def test_cancel_first_says_what_will_happen_and_only_the_confirmation_cancels(pr
     client.post(f"/posts/{post_id}/cancel", data={"csrf_token": csrf_from(ask)})
     with sessions() as session:
         assert session.get(Post, post_id).status == "cancelled"
+
+
+@SQLITE_ONLY
+def test_an_edit_is_refused_and_changes_nothing_once_a_worker_has_claimed_the_post(project, sessions):
+    from recovery_voice.posts import PostProblem, edit_post
+
+    make_people(sessions)
+    post_id = make_post(project, sessions)
+    with transaction(sessions) as session:
+        approve(session, project.config, [post_id], ADA)
+        session.get(Post, post_id).deliveries[0].status = "claimed"  # a worker took it a moment ago
+    with sessions() as session:
+        with pytest.raises(PostProblem) as refused:
+            edit_post(session, project.config, post_id, Draft(text="New words.", accounts=["outbox"]), actor=VAL)
+        session.rollback()
+    assert refused.value.kind == "published"
+    with sessions() as session:
+        post = session.get(Post, post_id)
+        assert (post.text, post.status, post.deliveries[0].status) == (
+            "Our café is open: come as you are.", "scheduled", "claimed")
+
+
+@SQLITE_ONLY
+def test_an_approved_post_changed_for_the_next_free_slot_gets_its_own_slot_back_with_a_new_key(project, sessions):
+    from recovery_voice.posts import edit_post
+
+    make_people(sessions)
+    post_id = make_post(project, sessions)
+    with transaction(sessions) as session:
+        approve(session, project.config, [post_id], ADA)
+        before = session.get(Post, post_id).deliveries[0]
+        slot, key = before.due_at, before.remote_key
+        edit_post(session, project.config, post_id, Draft(text="Our café is open on Thursdays.", accounts=["outbox"]),
+                  actor=VAL)
+    with sessions() as session:
+        [after] = session.get(Post, post_id).deliveries
+        assert (after.status, after.due_at) == ("pending", slot) and after.remote_key != key
