@@ -171,4 +171,16 @@ def test_an_account_with_missing_credentials_needs_attention_after_its_check(pro
     admin.post("/accounts/m/check", data={"csrf_token": token})
     html = admin.get("/accounts").get_data(as_text=True)
     assert "Needs attention" in html and "RV_TEST_NO_SUCH_TOKEN" in html
-    assert "<strong>m</strong> (mastodon): it needs attention before it can post" in html
+    review = admin.get("/review").get_data(as_text=True)
+    assert "<strong>m</strong> (mastodon): it needs attention before it can post" in review
+
+
+def test_the_log_names_approvers_and_actors_by_display_name_not_email(project, sessions):
+    ids = make_people(sessions)
+    with transaction(sessions) as session:
+        logbook.record(session, "approved", approved_by="ada@example.org", at=T0)
+        logbook.record(session, "paused", actor=logbook.user_ref(ids["volunteer"]), at=T0)
+        logbook.record(session, "cancelled", actor="someone@elsewhere.org", at=T0)  # no account here: kept as it is
+    html = sign_in(make_app(project, sessions).test_client(), "admin").get("/log").get_data(as_text=True)
+    assert "Approved by ada." in html and "By val." in html and "By someone@elsewhere.org." in html
+    assert "ada@example.org" not in html.split("<main", 1)[1]

@@ -171,8 +171,11 @@ def log():
     page, filters = page_number(), _log_filters()
     entries = list(db().scalars(_log_query(filters).offset((page - 1) * LOG_PAGE).limit(LOG_PAGE + 1)))
     outcomes = _outcomes()
-    return render_template("log.html", entries=entries[:LOG_PAGE], more=len(entries) > LOG_PAGE, page=page,
-                           names=logbook.display_names(db(), entries[:LOG_PAGE]), outcomes=outcomes,
+    shown = entries[:LOG_PAGE]
+    # People by display name, not email: approvals name their approver by the email they signed in with.
+    names = history.names_of(db(), [e.actor for e in shown] + [e.approved_by for e in shown])
+    return render_template("log.html", entries=shown, more=len(entries) > LOG_PAGE, page=page, names=names,
+                           outcomes=outcomes,
                            accounts=[a.name for a in config().accounts], args=filters)
 
 
