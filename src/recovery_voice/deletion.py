@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, logbook, ratelimits
+from . import attachments, emails, logbook, ratelimits
 from .models import (
     CLAIMED,
     FAILED,
@@ -120,6 +120,7 @@ def finish(session: Session, job: DeletionJob, now: datetime) -> None:
     elif not job.parts:
         logbook.record(session, "deleted", post_id=job.post_id, delivery_id=job.delivery_id, account=job.account,
                        at=now, reason=f"{job.reason}; nothing of it was on the network")
+    emails.taken_down(session, job.post_id, job.reason, now)  # a story's storyteller, once every network's is gone
 
 
 def retry(session: Session, job: DeletionJob, error: str, retry_at: datetime, now: datetime) -> None:

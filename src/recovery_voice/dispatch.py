@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, String, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from . import logbook, ratelimits
+from . import emails, logbook, ratelimits
 from .models import (
     CANCELLED,
     CLAIMED,
@@ -268,6 +268,7 @@ def mark_published(session: Session, claimed: Claimed, published: Published, now
     if _finish(session, claimed, worker_id, status=PUBLISHED, remote_id=published.remote_id,
                remote_url=published.url, last_error=None, finished_at=now, **NOTHING_IN_FLIGHT):
         _log(session, claimed, "published", now, remote_id=published.remote_id, url=published.url)
+        emails.post_published(session, claimed.post_id, now)  # a story's storyteller, once it is out everywhere
 
 
 def mark_retry(session: Session, claimed: Claimed, error: str, retry_at: datetime | None, now: datetime,
@@ -290,6 +291,7 @@ def mark_failed(session: Session, claimed: Claimed, error: str, now: datetime, w
     """Record a final failure that a person must look at."""
     if _finish(session, claimed, worker_id, status=FAILED, last_error=error, finished_at=now, **NOTHING_IN_FLIGHT):
         _log(session, claimed, "failed", now, error=error)
+        emails.post_failed(session, claimed.post_id, claimed.account, error, now)
 
 
 def mark_needs_review(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):
@@ -298,12 +300,17 @@ def mark_needs_review(session: Session, claimed: Claimed, error: str, now: datet
     if _finish(session, claimed, worker_id, status=NEEDS_REVIEW, last_error=error, finished_at=now,
                **NOTHING_IN_FLIGHT):
         _log(session, claimed, "needs_review", now, error=error)
+        emails.post_needs_review(session, claimed.post_id, claimed.account, error, now)
 
 
 def mark_account(session: Session, account: str, error: str, now: datetime) -> None:
     """Mark an account as needing attention: its posts wait, kept, until `accounts check` passes."""
-    session.execute(update(Account).where(Account.name == account)
-                    .values(state="needs_attention", last_error=error, checked_at=now))
+    changed = session.execute(update(Account).where(Account.name == account, Account.state != "needs_attention")
+                              .values(state="needs_attention", last_error=error, checked_at=now))
+    if changed.rowcount:  # the admins hear once, when it starts, not for each post held
+        emails.account_needs_attention(session, account, error, now)
+    else:
+        session.execute(update(Account).where(Account.name == account).values(last_error=error, checked_at=now))
 
 
 def hold_for_account(session: Session, claimed: Claimed, error: str, now: datetime, worker_id: str | None = None):

@@ -34,6 +34,7 @@ from .models import (
 log = logging.getLogger("recovery_voice.email")
 DIGEST_AT = time(8, 0)  # the daily summary is made from this local time on (then held through quiet hours)
 LONGEST_WAIT = timedelta(hours=1)  # retries while the server is down wait at most this long
+EMAIL_SKIPPED = "skipped"  # not sent: what it was about had been dealt with by then
 SECRET_KINDS = ("password_reset", "invitation")  # their link is a key: the stored copy loses it once sent
 REMOVED = "(the one-time link was removed from this copy once the email was sent)"
 
@@ -123,7 +124,7 @@ def send_due(engine: Engine, config: Config, worker_id: str, clock) -> int:
             if email_id is None:
                 return sent
             email = session.get(Email, email_id)
-            if _held_for_quiet_hours(session, config, email, clock()):
+            if _held_for_quiet_hours(session, config, email, clock()) or _no_longer_needed(session, email):
                 continue
             outgoing = _outgoing(session, config, email)
         if not _send_one(engine, config, email_id, outgoing, clock):
@@ -139,6 +140,14 @@ def _held_for_quiet_hours(session: Session, config: Config, email: Email, now: d
     if until is None:
         return False
     email.status, email.send_after, email.claimed_by, email.attempts = EMAIL_QUEUED, until, None, email.attempts - 1
+    return True
+
+
+def _no_longer_needed(session: Session, email: Email) -> bool:
+    """Drop an email asking admins to review something already dealt with (a story's post is approved at once)."""
+    if email.kind != "review_waiting" or emails.still_waiting(session, email.facts):
+        return False
+    email.status, email.claimed_by, email.last_error = EMAIL_SKIPPED, None, "dealt with before it was sent"
     return True
 
 

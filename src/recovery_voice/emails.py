@@ -1,7 +1,8 @@
 """Who gets which email and when: the events that queue emails, each person's choices and quiet hours.
 
 Every function here only adds rows to the outbox (the emails table) in the caller's session, so an email
-is queued in the same transaction as the event that causes it, and is lost or kept with it. The worker
+is queued in the same transaction as the event that causes it, and is lost or kept with it. They use
+only SQL statements, so the caller may pass an ORM session or the worker's bare connection. The worker
 sends them (email_outbox.py). Password resets and invitations are always sent at once; everything else
 follows the person's choice: one email per event, a daily digest, or none, held through quiet hours.
 """
@@ -11,10 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .models import (
+    PENDING,
+    PUBLISHED,
+    Account,
+    Delivery,
+    DeliveryPart,
+    Post,
+    Story,
     EMAIL_DIGEST,
     EMAIL_EACH,
     EMAIL_HELD,
@@ -42,10 +50,9 @@ class Choices:
 
 def choices(session: Session, user_id: int) -> Choices:
     """Return a person's email choices."""
-    row = session.get(EmailSettings, user_id)
-    if row is None:
-        return Choices()
-    return Choices(row.delivery, row.quiet_start, row.quiet_end)
+    row = session.execute(select(EmailSettings.delivery, EmailSettings.quiet_start, EmailSettings.quiet_end)
+                          .where(EmailSettings.user_id == user_id)).first()
+    return Choices(*row) if row is not None else Choices()
 
 
 class EmailSettingsProblem(ValueError):
@@ -91,7 +98,7 @@ def message_id() -> str:
 
 
 def queue(session: Session, kind: str, facts: dict, *, user: User | None = None, address: str | None = None,
-          now: datetime | None = None) -> Email | None:
+          now: datetime | None = None) -> int | None:
     """Add one email to the outbox for a person (or a bare address), as their choices say; None when they chose none.
 
     Quiet hours are applied when it is sent, by the worker, in the organisation's zone.
@@ -102,11 +109,10 @@ def queue(session: Session, kind: str, facts: dict, *, user: User | None = None,
     if not essential and wanted.delivery == EMAIL_OFF:
         return None
     held = not essential and wanted.delivery == EMAIL_DIGEST
-    email = Email(user_id=user.id if user is not None else None, to_address=address or user.email, kind=kind,
-                  facts=facts, status=EMAIL_HELD if held else EMAIL_QUEUED, send_after=now,
-                  message_id=message_id(), attempts=0, interrupted=0, created_at=now)
-    session.add(email)
-    return email
+    return session.scalar(insert(Email).values(
+        user_id=user.id if user is not None else None, to_address=address or user.email, kind=kind, facts=facts,
+        status=EMAIL_HELD if held else EMAIL_QUEUED, send_after=now, message_id=message_id(), attempts=0,
+        interrupted=0, created_at=now).returning(Email.id))
 
 
 def excerpt(text: str | None) -> str:
@@ -117,10 +123,13 @@ def excerpt(text: str | None) -> str:
 
 # The events ----------------------------------------------------------------------------------------------------
 
-def admins(session: Session) -> list[User]:
-    """Every admin who may still sign in."""
+PERSON = (User.id, User.email, User.display_name, User.role)  # what an email needs of a person, as a row
+
+
+def admins(session: Session) -> list:
+    """Every admin who may still sign in (rows with id, email, display_name and role)."""
     off = select(Deactivation.user_id)
-    return list(session.scalars(select(User).where(User.role == "admin", User.id.not_in(off)).order_by(User.id)))
+    return list(session.execute(select(*PERSON).where(User.role == "admin", User.id.not_in(off)).order_by(User.id)))
 
 
 def to_admins(session: Session, kind: str, facts: dict, now: datetime | None = None) -> int:
@@ -128,10 +137,127 @@ def to_admins(session: Session, kind: str, facts: dict, now: datetime | None = N
     return sum(queue(session, kind, facts, user=admin, now=now) is not None for admin in admins(session))
 
 
-def author_of(session: Session, created_by: str | None) -> User | None:
+def author_of(session: Session, created_by: str | None):
     """The person a post's created_by names ("user ID" or an email), if they are a person who signs in."""
     if not created_by:
         return None
     if created_by.startswith("user ") and created_by[5:].isdigit():
-        return session.get(User, int(created_by[5:]))
-    return session.scalar(select(User).where(User.email == created_by.strip().lower()))
+        return user_by_id(session, int(created_by[5:]))
+    return session.execute(select(*PERSON).where(User.email == created_by.strip().lower())).first()
+
+
+def user_by_id(session: Session, user_id: int):
+    """The person with this id, as a row with id, email, display_name and role (a connection works too)."""
+    return session.execute(select(*PERSON).where(User.id == user_id)).first()
+
+
+def _post(session: Session, post_id: int):
+    """A post's text, author and status, as a row."""
+    return session.execute(select(Post.id, Post.text, Post.created_by, Post.status).where(Post.id == post_id)).first()
+
+
+def _story_of_post(session: Session, post_id: int):
+    """The story a post was made from, if any, as a row (id, title, author_id)."""
+    return session.execute(select(Story.id, Story.title, Story.author_id).where(Story.post_id == post_id)).first()
+
+
+def _accounts_of(session: Session, post_id: int) -> list[str]:
+    """The names of the accounts a post goes to."""
+    return list(session.scalars(select(Account.name).join(Delivery, Delivery.account_id == Account.id)
+                                .where(Delivery.post_id == post_id).order_by(Account.name)))
+
+
+def _staff_author(session: Session, created_by: str | None):
+    """A post's author when they are a volunteer or an admin (storytellers hear about their story instead)."""
+    author = author_of(session, created_by)
+    return author if author is not None and author.role in ("volunteer", "admin") else None
+
+
+def invitation(session: Session, invited, token: str, inviter_name: str, now: datetime | None = None) -> None:
+    """Email an invitation's one-time link to the address invited."""
+    queue(session, "invitation", {"path": f"/invite/{token}", "role": invited.role, "inviter": inviter_name,
+                                  "expires": invited.expires_at.isoformat()}, address=invited.email, now=now)
+
+
+def story_approved(session: Session, story_id: int, post_id: int, now: datetime | None = None) -> None:
+    """Tell a storyteller their story is approved, with when and where it goes out."""
+    story = session.execute(select(Story.id, Story.title, Story.author_id).where(Story.id == story_id)).first()
+    due = session.scalar(select(func.min(Delivery.due_at)).where(Delivery.post_id == post_id))
+    facts = {"title": story.title, "when": due.isoformat() if due else None,
+             "accounts": _accounts_of(session, post_id), "path": f"/stories/{story.id}"}
+    queue(session, "story_approved", facts, user=user_by_id(session, story.author_id), now=now)
+
+
+def story_sent_back(session: Session, story_id: int, note: str, now: datetime | None = None) -> None:
+    """Tell a storyteller their story came back to them, with the reviewer's note."""
+    story = session.execute(select(Story.id, Story.title, Story.author_id).where(Story.id == story_id)).first()
+    queue(session, "story_sent_back", {"title": story.title, "note": note, "path": f"/stories/{story.id}"},
+          user=user_by_id(session, story.author_id), now=now)
+
+
+def post_published(session: Session, post_id: int, now: datetime | None = None) -> None:
+    """Once a story's post is out everywhere it was going, tell its storyteller, with the links."""
+    story = _story_of_post(session, post_id)
+    if story is None or session.scalar(select(Post.status).where(Post.id == post_id)) != PUBLISHED:
+        return
+    links = [url for url in session.scalars(select(Delivery.remote_url).where(Delivery.post_id == post_id)
+                                            .order_by(Delivery.id)) if url]
+    queue(session, "story_published", {"title": story.title, "links": links, "path": f"/stories/{story.id}"},
+          user=user_by_id(session, story.author_id), now=now)
+
+
+def taken_down(session: Session, post_id: int, reason: str | None, now: datetime | None = None) -> None:
+    """Once every network's copy of a story's post is deleted, tell its storyteller."""
+    story = _story_of_post(session, post_id)
+    if story is None or session.scalar(select(func.count(Delivery.id)).where(
+            Delivery.post_id == post_id, Delivery.deletion.is_not(None), Delivery.deletion != "deleted")):
+        return
+    went_out = select(DeliveryPart.id).join(Delivery, Delivery.id == DeliveryPart.delivery_id).where(
+        Delivery.post_id == post_id).limit(1)
+    if session.scalar(went_out) is None:
+        return  # nothing of it was ever out, so nothing was taken down
+    queue(session, "story_taken_down", {"title": story.title, "accounts": _accounts_of(session, post_id),
+                                        "reason": reason or "", "path": f"/stories/{story.id}"},
+          user=user_by_id(session, story.author_id), now=now)
+
+
+def post_sent_back(session: Session, post_id: int, note: str, now: datetime | None = None) -> None:
+    """Tell a post's author (a volunteer or admin) it was sent back, with the note."""
+    post = _post(session, post_id)
+    author = _staff_author(session, post.created_by)
+    if author is not None:
+        queue(session, "post_sent_back", {"excerpt": excerpt(post.text), "note": note, "path": f"/posts/{post_id}"},
+              user=author, now=now)
+
+
+def post_failed(session: Session, post_id: int, account: str, error: str, now: datetime | None = None) -> None:
+    """Tell a post's author (a volunteer or admin) it could not be published to one account."""
+    post = _post(session, post_id)
+    author = _staff_author(session, post.created_by)
+    if author is not None:
+        queue(session, "post_failed", {"excerpt": excerpt(post.text), "account": account, "error": error,
+                                       "path": f"/posts/{post_id}"}, user=author, now=now)
+
+
+def post_needs_review(session: Session, post_id: int, account: str, error: str, now: datetime | None = None) -> None:
+    """Tell every admin a post's outcome on one account is unknown and a person must check."""
+    post = _post(session, post_id)
+    to_admins(session, "post_needs_review", {"excerpt": excerpt(post.text), "account": account, "error": error,
+                                             "path": f"/posts/{post_id}"}, now)
+
+
+def account_needs_attention(session: Session, account: str, error: str, now: datetime | None = None) -> None:
+    """Tell every admin an account's posts are held until someone fixes it."""
+    to_admins(session, "account_attention", {"account": account, "error": error, "path": "/accounts"}, now)
+
+
+def waiting_for_review(session: Session, what: str, item_id: int, text: str, now: datetime | None = None) -> None:
+    """Tell every admin a story or post waits for them (not sent if it was dealt with before the email goes)."""
+    path = f"/review/stories/{item_id}" if what == "story" else "/review"
+    to_admins(session, "review_waiting", {"what": what, "id": item_id, "excerpt": excerpt(text), "path": path}, now)
+
+
+def still_waiting(session: Session, facts: dict) -> bool:
+    """Whether the story or post a review_waiting email is about still waits for review."""
+    table = Story if facts.get("what") == "story" else Post
+    return session.scalar(select(table.status).where(table.id == facts.get("id"))) == PENDING

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from . import attachments, deletion, final_text, logbook
+from . import attachments, deletion, emails, final_text, logbook
 from .config import Config
 from .language import check
 from .models import (
@@ -133,6 +133,7 @@ def submit(session: Session, config: Config, author: User, draft: StoryDraft, no
     session.add(story)
     session.flush()
     _set_photos(session, config, story, draft.images or [], now)
+    emails.waiting_for_review(session, "story", story.id, story.title, now)
     logbook.record(session, "story_submitted", actor=logbook.user_ref(author.id), at=now, reason=f"story {story.id}")
     return story
 
@@ -175,6 +176,7 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
                    reason=f"story {story.id} version {story.version}")
+    emails.waiting_for_review(session, "story", story.id, story.title, now)
     return story
 
 
@@ -265,6 +267,7 @@ def approve_story(session: Session, config: Config, story_id: int, actor: str,
                            "ask them to extend it, or free an earlier slot")
     story.status, story.approved_version, story.post_id = STORY_APPROVED, story.version, post.id
     story.reviewed_by, story.reviewed_at, story.review_note = actor, now, None
+    emails.story_approved(session, story.id, post.id, now)
     return story
 
 
@@ -282,6 +285,7 @@ def reject_story(session: Session, story_id: int, actor: str, reason: str, now: 
     story = _waiting(session, story_id, seen_version)
     story.status, story.review_note, story.reviewed_by, story.reviewed_at = STORY_REJECTED, reason.strip(), actor, now
     logbook.record(session, "story_rejected", actor=actor, at=now, reason=f"story {story.id}: {reason.strip()}")
+    emails.story_sent_back(session, story.id, reason.strip(), now)
     return story
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import emails
 from ..models import Invitation, User, utcnow
 from ..users import UserProblem, change_role, deactivate, deactivated_ids, invite, reactivate, revoke_invitation
 from .common import db, roles, sentence
@@ -51,10 +52,11 @@ def invite_user():
         except UserProblem as error:
             form.email.errors.append(sentence(error))
         else:
+            emails.invitation(db(), invitation, token, current_user.display_name or "An admin")
             db().commit()
             link = url_for("auth.invitation", token=token, _external=True)
-            flash(f"Invitation made for {invitation.email}. Send them the link below: it works once, for 7 days.",
-                  "success")
+            flash(f"Invitation made for {invitation.email}, and emailed to them. The link below is the same, if "
+                  "you would rather send it yourself: it works once, for 7 days.", "success")
     return _page(form, link)
 
 

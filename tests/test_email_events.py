@@ -1,0 +1,194 @@
+"""Who is told what: each event queues its email with it, the worker sends it to a real SMTP server, and its
+link opens the right page for the person it was sent to."""
+
+import re
+from datetime import date, datetime, time, timezone
+
+import pytest
+from sqlalchemy import select
+
+from recovery_voice import emails
+from recovery_voice.db import transaction
+from recovery_voice.models import Email, Post, User
+from recovery_voice.posts import Draft, create_post
+from recovery_voice.review import approve, reject
+from recovery_voice.stories import StoryDraft, approve_story, reject_story, sign_off, submit, withdraw
+from recovery_voice.worker import Worker
+
+from smtpserver import SMTPServer
+from web_fixtures import PEOPLE, csrf_from, make_app, make_people, sign_in
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+LINK = re.compile(r"http://rv\.test(/\S*)")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(project, smtp):
+    """A project sending email through the loopback server, one person per role, and its web app."""
+    project.write_config(smtp.config(timeout_seconds=2))
+    sessions = project.init_db()
+    ids = make_people(sessions)
+    return project, sessions, ids, make_app(project, sessions)
+
+
+def deliver(project, sessions, smtp, count: int):
+    """Run a worker round (publishing, deleting, then email) and return the emails received so far."""
+    Worker(project.config, sessions).run_due()
+    return smtp.wait_for(count)
+
+
+def to(received, who: str):
+    """The emails one of PEOPLE received."""
+    return [r for r in received if r.recipients == [PEOPLE[who]]]
+
+
+def opens(app, who: str, text: str, expect: str) -> None:
+    """Follow the first link of an email as the person it was for, and check the page says `expect`."""
+    path = LINK.search(text).group(1)
+    page = sign_in(app.test_client(), who).get(path)
+    assert page.status_code == 200, (path, page.status_code)
+    assert expect in page.get_data(as_text=True)
+
+
+def story_draft(**changes) -> StoryDraft:
+    """A storyteller's story for the outbox account."""
+    values = dict(title="My first year", text="The café gave me a place to belong.", naming="pseudonym",
+                  shown_name="River", networks=["outbox"], consent_until=date(2099, 1, 1))
+    return StoryDraft(**{**values, **changes})
+
+
+def test_an_invitation_is_emailed_with_a_link_that_opens_the_welcome_page(world, smtp):
+    project, sessions, _, app = world
+    admin = sign_in(app.test_client(), "admin")
+    token = csrf_from(admin.get("/users").get_data(as_text=True))
+    answer = admin.post("/users/invite", data={"email": "new@example.org", "role": "volunteer", "csrf_token": token})
+    assert "emailed to them" in answer.get_data(as_text=True)
+    [got] = deliver(project, sessions, smtp, 1)
+    assert got.recipients == ["new@example.org"]
+    assert got.message["Subject"] == "You are invited to join Test Recovery Community on recovery-voice"
+    assert "ada has invited you" in got.text and "as a volunteer" in got.text
+    assert "invited this address" in got.text and "/account/email" not in got.text  # no settings to change yet
+    path = LINK.search(got.text).group(1)
+    assert path.startswith("/invite/")
+    assert "Welcome to recovery-voice" in app.test_client().get(path).get_data(as_text=True)
+
+
+def test_a_new_story_tells_the_admins_and_sending_it_back_tells_its_storyteller_with_the_note(world, smtp):
+    project, sessions, ids, app = world
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+    [waiting] = deliver(project, sessions, smtp, 1)
+    assert waiting.recipients == [PEOPLE["admin"]]
+    assert waiting.message["Subject"] == "A story is waiting for review"
+    assert "because you are an admin" in waiting.text
+    opens(app, "admin", waiting.text, "My first year")
+    with transaction(sessions) as session:
+        reject_story(session, story.id, "user 4", "Could you leave out the name of the café, please?")
+    received = deliver(project, sessions, smtp, 2)
+    [back] = to(received, "storyteller")
+    assert back.message["Subject"] == 'Your story "My first year" has a note from the team'
+    assert "Could you leave out the name of the café, please?" in back.text
+    assert "because you shared a story" in back.text and "http://rv.test/account/email" in back.text
+    opens(app, "storyteller", back.text, "My first year")
+
+
+def test_a_storyteller_hears_when_and_where_their_story_goes_out_then_its_links_then_that_it_is_taken_down(
+        world, smtp):
+    project, sessions, ids, app = world
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+        sign_off(session, project.config, story)
+        story = approve_story(session, project.config, story.id, "user 4")
+        due = session.get(Post, story.post_id).deliveries[0].due_at  # what the approval email says
+        for delivery in session.get(Post, story.post_id).deliveries:  # moved to now, so the worker publishes it
+            delivery.due_at = delivery.run_at = datetime.now(timezone.utc)
+    received = deliver(project, sessions, smtp, 2)
+    approved, published = to(received, "storyteller")
+    assert approved.message["Subject"] == 'Your story "My first year" is approved'
+    assert f"It goes out {due.astimezone(project.config.timezone):%a %-d %b %Y, %H:%M %Z} on outbox." in approved.text
+    opens(app, "storyteller", approved.text, "My first year")
+    assert published.message["Subject"] == 'Your story "My first year" is published'
+    assert project.outbox.as_uri() in published.text
+    assert [r.message["Subject"] for r in to(received, "admin")] == []  # its post was approved with it
+    with transaction(sessions) as session:
+        withdraw(session, session.get(type(story), story.id), media_dir=project.config.media_dir)
+    received = deliver(project, sessions, smtp, 3)
+    [down] = [r for r in to(received, "storyteller") if "taken down" in r.message["Subject"]]
+    assert "has been taken down from outbox" in down.text
+
+
+def test_a_volunteer_hears_when_their_post_is_sent_back_and_the_link_opens_it(world, smtp):
+    project, sessions, _, app = world
+    with transaction(sessions) as session:
+        post = create_post(session, project.config, Draft(text="Our café is open on Fridays: come as you are."),
+                           created_by=PEOPLE["volunteer"])
+    with transaction(sessions) as session:
+        reject(session, [post.id], "user 4", "Please add the opening hours.")
+    received = deliver(project, sessions, smtp, 1)
+    [back] = to(received, "volunteer")
+    assert back.message["Subject"] == "Your post was sent back with a note"
+    assert "Our café is open on Fridays" in back.text and "Please add the opening hours." in back.text
+    assert "because you wrote this post" in back.text
+    opens(app, "volunteer", back.text, "Our café is open on Fridays")
+    assert to(received, "admin") == []  # the review email was dropped: the post was dealt with before it went
+
+
+def test_a_failed_post_tells_its_volunteer_and_a_held_account_tells_the_admins_once(project, smtp):
+    accounts = ('[[accounts]]\nname = "x-main"\nplatform = "x"\nconsumer_key_env = "RV_NOT_SET_1"\n'
+                'consumer_secret_env = "RV_NOT_SET_2"\naccess_token_env = "RV_NOT_SET_3"\n'
+                'access_token_secret_env = "RV_NOT_SET_4"\n'
+                f'[[accounts]]\nname = "outbox"\nplatform = "outbox"\npath = "{project.root}"\n')
+    # One attempt only, so the outbox that cannot write (its path is a folder) gives up at once.
+    project.write_config(smtp.config(timeout_seconds=2) + "[worker]\nmax_attempts = 1\n", accounts=accounts)
+    sessions = project.init_db()
+    make_people(sessions)
+    with transaction(sessions) as session:
+        posts = [create_post(session, project.config, Draft(text=f"Post number {n} about our café."),
+                             created_by=PEOPLE["volunteer"]) for n in (1, 2)]
+        approve(session, project.config, [p.id for p in posts], "user 4")
+        for post in posts:
+            for delivery in post.deliveries:  # due now, so the worker tries them
+                delivery.due_at = delivery.run_at = datetime.now(timezone.utc)
+    received = deliver(project, sessions, smtp, 4)
+    held = [r for r in to(received, "admin") if "needs attention" in r.message["Subject"]]
+    assert [r.message["Subject"] for r in held] == ["The account x-main needs attention"]
+    assert "RV_NOT_SET_1" in held[0].text
+    failed = [r for r in to(received, "volunteer") if "could not be published" in r.message["Subject"]]
+    assert len(failed) == 2 and all(r.message["Subject"] == "A post could not be published to outbox" for r in failed)
+    assert "Post number 1 about our café" in failed[0].text and "Is a directory" in failed[0].text
+    assert LINK.search(failed[0].text).group(1) == f"/posts/{posts[0].id}"
+
+
+def test_a_person_who_chose_a_daily_summary_gets_one_email_for_several_events_from_eight(world, smtp, clock):
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        emails.save_choices(session, ids["admin"], emails.Choices("digest"))
+        emails.save_choices(session, ids["volunteer"], emails.Choices("off"))
+    clock.now = datetime(2026, 12, 4, 7, 0, tzinfo=timezone.utc)  # 07:00 in London
+    with transaction(sessions) as session:
+        for account in ("x-main", "mastodon-main"):
+            emails.account_needs_attention(session, account, "the token was refused", now=clock.now)
+        emails.post_failed(session, create_post(session, project.config, Draft(text="A post about our café."),
+                                                created_by=PEOPLE["volunteer"]).id, "outbox", "refused", clock.now)
+    worker = Worker(project.config, sessions, clock)
+    worker.run_due()
+    assert smtp.received == []
+    clock.now = datetime(2026, 12, 4, 8, 0, tzinfo=timezone.utc)
+    worker.run_due()
+    worker.run_due()  # a second round the same day makes no second summary
+    [summary] = smtp.wait_for(1)
+    assert summary.recipients == [PEOPLE["admin"]]
+    assert summary.message["Subject"] == "Your daily summary from Test Recovery Community: 3 things"
+    assert "x-main needs attention" in summary.text and "mastodon-main needs attention" in summary.text
+    assert "A post is waiting for approval" in summary.text
+    assert "you chose a daily summary" in summary.text
+    with sessions() as session:
+        assert session.scalar(select(Email).where(Email.kind == "post_failed")) is None  # the volunteer chose none
