@@ -39,6 +39,9 @@ def rules(text, voice="organisation", settings=UK):
     "We support neighbours, not addicts, and we say so on every leaflet.",
     "Terms like junkie and alkie do real harm, our members told the panel.",
     "Committed suicide? No. We say died by suicide, and so do the Samaritans.",
+    "Swap addict for person in recovery and read the sentence again.",
+    "Calling someone a crackhead says more about the speaker than about them.",
+    "The words alcoholic and junkie turned up in six headlines this month.",
 ])
 def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     assert blocking(text) == set()
@@ -70,6 +73,13 @@ def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule)
     ("My heroin habit cost me my flat.", "drug-habit"),
     ("They called me a drunk at work, and they were not wrong about the drinking.", "drunk-noun"),
     ("Most of us at the Friday meeting were injecting drug users once.", "injecting-drug-user"),
+    ("Back then I was what the papers call a junkie.", "junkie"),
+    ("My teacher called me a liar and a druggie in front of the class.", "junkie"),
+    ("Like a lot of alcoholics, I was brilliant at hiding bottles.", "alcoholic-noun"),
+    ("Being a crackhead at sixteen taught me nothing good.", "crackhead"),
+    ("As a former drug user, I know what the outreach van means.", "ex-addict"),
+    ("Me and my brother were stoners all through sixth form.", "crackhead"),
+    ("Nine months sober and clean from everything.", "clean-person"),
 ])
 def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule(text, rule):
     findings = [f for f in check(text, voice="storyteller", settings=UK).findings if f.rule == rule]
@@ -83,6 +93,9 @@ def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule
     ("My partner's been clean for two years and I am so proud of him.", "clean-person"),
     ("The lad in the next bed was a junkie from Leeds.", "junkie"),
     ("I've met addicts who became nurses.", "addict-noun"),
+    ("The alcoholics I grew up around were mostly kind.", "alcoholic-noun"),
+    ("Like most junkies, he lied to everyone, my mum says.", "junkie"),
+    ("Addicts are people too, and I am proof.", "addict-noun"),
 ])
 def test_a_storyteller_speaking_about_someone_else_is_still_flagged(text, rule):
     assert rule in blocking(text, voice="storyteller")
@@ -105,6 +118,8 @@ def test_the_organisations_own_we_is_not_self_description():
     "The National Association for Children of Alcoholics has a new helpline number.",
     "The Substance Abuse and Mental Health Services Administration published new figures.",
     "Drug misuse deaths in Scotland are published every August.",
+    "Tonight we're showing the documentary Junkie Town, then a talk.",
+    "Cocaine Anonymous and Gamblers Anonymous share our building.",
 ])
 def test_it_leaves_names_and_titles_alone(text):
     assert blocking(text) == set()
@@ -163,6 +178,8 @@ def test_the_same_words_in_another_sense_are_left_alone(text):
     "People on methadone are not really in recovery.",
     "Once they're off the methadone, then they're clean.",
     "They've just traded the dealer for the chemist.",
+    "Buprenorphine is still a drug, whatever the doctors say.",
+    "You're not clean if you're on methadone.",
 ])
 def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "replacing-one-drug"]
@@ -177,6 +194,7 @@ def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     "Drug consumption rooms send the message that drug use is acceptable.",
     "Handing out clean needles gives people permission to inject.",
     "Overdose prevention sites make it easier to use heroin.",
+    "Naloxone only encourages reckless drug use.",
 ])
 def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "harm-reduction-myth"]
@@ -200,3 +218,19 @@ def test_a_storytellers_own_doubt_about_their_medication_is_a_gentle_note():
     text = "For a while I thought methadone was just another addiction, and I hid my script from everyone."
     assert rules(text, voice="storyteller") >= {("replacing-one-drug", "info")}
     assert not blocking(text, voice="storyteller")
+
+
+def test_a_label_inside_a_claim_keeps_its_own_finding():
+    assert blocking("Needle exchanges make it easier for addicts to keep using.") == {"harm-reduction-myth", "addict-noun"}
+
+
+@pytest.mark.parametrize("text", [
+    "Drug users, drinkers and families: all welcome at Tuesday's drop-in.",
+    "Gambling addicts, shopping addicts, food addicts: the helpline takes every call.",
+])
+def test_a_list_of_labels_used_about_people_is_still_flagged(text):
+    assert blocking(text)
+
+
+def test_a_myth_raised_and_answered_in_the_us_is_not_flagged_either():
+    assert not blocking("Is Suboxone just a legal high? No: it is a medicine that keeps people alive.", settings=US)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .context import (ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_description, is_unquoted_mention,
-                      named_cues, quote_spans)
+                      mention_hints, named_cues, quote_spans)
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
@@ -60,9 +61,16 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
         return new_report(text, ())
     quotes = Quotes(quote_spans(text)) if _has_quotes(text) else _NO_QUOTES
     cues = named_cues(prepared.low)  # once per text, so most matches skip the search for "the word ..."
-    kept = [c for c in candidates if not (_mentioned(prepared, quotes, cues, c) or _named(prepared, c))]
-    if len(kept) < len(candidates):
-        kept = _outside(kept, [c for c in candidates if c not in kept])
+    hints = mention_hints(prepared.low)  # once per text, so most matches skip the unquoted mention patterns
+    kept: list[_Candidate] = []
+    dropped: list[tuple[int, int]] = []
+    for candidate in candidates:
+        if _mentioned(prepared, quotes, cues, hints, candidate) or _named(prepared, candidate):
+            dropped.append((candidate.start, candidate.end))
+        else:
+            kept.append(candidate)
+    if dropped:
+        kept = _outside(kept, dropped)
     for candidate in kept:
         if candidate.rule.article:
             _take_article(prepared, candidate)
@@ -154,7 +162,7 @@ def _has_quotes(text: str) -> bool:
     return any(q in text for q in "\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb")
 
 
-def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], candidate: _Candidate) -> bool:
+def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], hints: int, candidate: _Candidate) -> bool:
     """Tell whether a match is a word being talked about, which is not a finding at all."""
     start, end = candidate.span
     span = quotes.innermost(start, end) if quotes.spans else None
@@ -163,7 +171,8 @@ def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], candidate: _
                                                  candidate.start, named_cue=near):
         return True
     # Quoted words that are not on display are somebody speaking (info, see _finding), never a mention.
-    return span is None and is_unquoted_mention(prepared.low, candidate.start, candidate.end, candidate.rule.claim)
+    return span is None and bool(hints or candidate.rule.claim) and is_unquoted_mention(
+        prepared.low, candidate.start, candidate.end, candidate.rule.claim, hints)
 
 
 def _named(prepared: Prepared, candidate: _Candidate) -> bool:
@@ -174,9 +183,20 @@ def _named(prepared: Prepared, candidate: _Candidate) -> bool:
     return is_name(prepared.original, start, end)
 
 
-def _outside(kept: list[_Candidate], dropped: list[_Candidate]) -> list[_Candidate]:
-    """Drop the matches inside a dropped one: "recovering addicts" talked about is not "addicts" used."""
-    return [c for c in kept if not any(d.start <= c.start and c.end <= d.end for d in dropped)]
+def _outside(kept: list[_Candidate], dropped: list[tuple[int, int]]) -> list[_Candidate]:
+    """Drop the matches inside a dropped (start, end): "recovering addicts" talked about is not "addicts" used."""
+    dropped.sort()
+    starts = [start for start, _ in dropped]
+    furthest, reach = [], -1  # furthest[i]: the furthest end among the first i + 1 dropped spans
+    for _, end in dropped:
+        reach = max(reach, end)
+        furthest.append(reach)
+    out = []
+    for candidate in kept:
+        at = bisect_right(starts, candidate.start) - 1
+        if at < 0 or furthest[at] < candidate.end:
+            out.append(candidate)
+    return out
 
 
 def _take_article(prepared: Prepared, candidate: _Candidate) -> None:

@@ -10,6 +10,7 @@ import re
 from bisect import bisect_left
 
 from .lazy import LazyPattern
+from .reverse import reversed_pattern
 from .text import occurrences
 
 _QUOTE_CHARS = LazyPattern("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
@@ -86,7 +87,17 @@ _LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+like\s+(?:me|us|myself|ourselves)(?!\w)
 _LIKE_ME_BEFORE = LazyPattern(
     r"(?:(?<!\w)(?:people|folk|those|ones|others)\s+like\s+(?:me|us)\s*,?\s*(?:the\s+)?|"
     r"(?<!\w)(?:we|us|our lot|the rest of us)\s+|(?<!\w)(?:called|call|calling|calls|named|labelled|labeled|"
-    r"branded)\s+(?:me|us)\s+(?:an?\s+)?)\Z")
+    r"branded)\s+(?:me|us)\s+(?:[\w'-]+\s+){0,6}?(?:an?\s+)?|"
+    r"(?<!\w)(?:i|we)(?:'m| am| was| were|'re| are)\s+what\s+(?:[\w'-]+\s+){0,2}(?:call|calls|called)\s+(?:an?\s+)?)\Z")
+# "Me and my mates were stoners": a group that holds the storyteller.
+_WITH_ME = LazyPattern(r"(?<![\w'])(?:(?:me|i|myself) and (?:my|our|the) [\w'-]+|[\w'-]+ and (?:me|i|myself))(?![\w'])")
+# A lead-in with no subject ("Like most addicts,", "As a recovering alcoholic,", "Being an addict") whose
+# sentence goes on in the first person.
+_LEAD_IN = LazyPattern(r"[\s\W]*(?:(?:as|being|like|once|most|many|so|lots|a lot|of|a|an|former|"
+                       r"recovering|typical)[\s\W]+)*\Z")
+_PRONOUN = LazyPattern(r"(?<![\w'])(i|i'm|i've|i'd|me|my|we|we're|we've|us|our|he|she|they|him|her|his|their|them|"
+                       r"he's|she's|they're|you|your)(?![\w'])")
+_FIRST = frozenset(("i", "i'm", "i've", "i'd", "me", "my", "we", "we're", "we've", "us", "our"))
 # First person anywhere before the match in its sentence ("I spent ten years suffering from...",
 # "My NA keyring says 5 years clean"), unless the sentence turns to somebody else first.
 _FIRST_PERSON = LazyPattern(r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|we|we're|we've|we'd|us|our|my|me|myself|ourselves)(?![\w'])")
@@ -207,32 +218,61 @@ def is_mention(text: str, low: str, span: tuple[int, int] | None, match: tuple[i
     return bool(_CUE_BEFORE.search(text, max(0, open_at - 120), open_at) or _CUE_AFTER.match(text, close_at + 1))
 
 
+class _EndPattern:
+    """A pattern that must end where a text ends, asked as one anchored match on the reversed text.
+
+    Searching forwards tries every place in the text, and these run for most matches in a long text.
+    """
+
+    __slots__ = ("forward", "_backward")
+
+    def __init__(self, source: str) -> None:
+        """Keep the forward pattern; the reversed one is built on first use."""
+        self.forward = LazyPattern(source)
+        self._backward = None
+
+    def start_in(self, text: str) -> int:
+        """Return where a match that ends at the end of the text starts, or -1 when there is none."""
+        backward = self._backward
+        if backward is None:
+            backward = self._backward = reversed_pattern(self.forward.compiled()) or False
+        if backward is False:  # pragma: no cover - every pattern here can be reversed
+            found = self.forward.search(text)
+            return found.start() if found else -1
+        found = backward.match(text[::-1])
+        return len(text) - found.end() if found else -1
+
+
 # Unquoted mentions. A word is talked about, not used, when it follows a verb of wording ("we never
 # say service users", "why we avoid substance abuse, drug habit and..."), a preferred word and "not"
 # ("people, not patients"), or a naming verb in a post that objects to the naming ("stop calling
 # them junkies"); or when it is a bare item in a list of words near a word for words ("Junkie,
 # smackhead, alkie: ... those words"). _LIST_ITEMS lets earlier items of a list sit in between.
 _LIST_ITEMS = r"(?:[\w'-]+(?:\s+[\w'-]+){0,2}?(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|then|and not|or even)\s+))*"
-_WORDING = LazyPattern(
+_WORDING = _EndPattern(
     r"(?<![\w'])(?:say|says|saying|write|writes|wrote|written|writing|avoid|avoids|avoided|avoiding|"
     r"reach(?:es|ed)? for|retire|retired|retiring|drop|dropped|dropping|ban|banned|banning|"
-    r"stop(?:ped)? (?:using|saying|writing)|instead of|rather than|"
+    r"stop(?:ped)? (?:using|saying|writing)|instead of|rather than|swap|swapped|replace|replaced|"
     r"(?:we|i|you|still|never|posts?)\s+(?:\w+\s+)?said|"
     r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?))"
     rf"\s*:?\s+(?:the\s+)?{_LIST_ITEMS}\Z")
-_PREFERRED_NOT = LazyPattern(
+_PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
     r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)not\s+(?:an?\s+)?\Z")
-_NAMING = LazyPattern(
+_NAMING = _EndPattern(
     r"(?<!\w)(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
-    r"branding)\s+(?!(?:me|us|myself|ourselves)\s)(?:[\w'-]+\s+){0,6}?(?:an?\s+)?\Z")
+    r"branding)\s+(?:[\w'-]+\s+){0,6}?(?:an?\s+)?\Z")
+_NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone|somebody|anyone|anybody|people|"
+                          r"them|him|her|others|a person|a child|kids|children)\s")
+# "They called me a junkie" is the storyteller's own story (see is_self_description), not a mention.
+_NAMED_ME = LazyPattern(r"[a-z]+\s+(?:me|us|myself|ourselves)\s")
 # Before the naming verb, in its sentence: it is refused or questioned ("Don't call my brother...").
 _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|shouldn't|should not|"
                        r"won't|will not|refuse|if you've ever|if you ever|please don't|quit)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong)(?!\w)")
-_BARE_LEFT = LazyPattern(
+_BARE_LEFT = _EndPattern(
     r"(?:\A|[.!?:;,/&\n]|(?<!\w)(?:and|or|nor|then|like|such as|including|so is|so are|words?|terms?|labels?))"
     r"\s*(?:the\s+(?:[\w-]+\s+)?)?\Z")
 _BARE_RIGHT = LazyPattern(
@@ -256,27 +296,76 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
                         r"show(?:ed|s)? (?:me|us|them|him|her)|(?:is|was|it's) (?:a |real )?(?:treatment|medicine|medication))(?!\w)")
 
 
-def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False) -> bool:
-    """Tell whether an unquoted match at low[start:end] is talked about rather than used."""
-    sentence_left = _left_of(low, start)
-    if _REBUTTED.match(low, end):
+# Words one of which each pattern above needs: looked for first, because most matches have none near.
+_WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
+                  "said", "word", "term", "label", "phrase", "swap", "replac")
+_NAMING_HINTS = ("call", "label", "brand")
+_WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called")
+
+
+WORDING, NOT, NAMING, WORDS, QUESTION = 1, 2, 4, 8, 16  # what mention_hints() found in a text
+
+
+def mention_hints(low: str) -> int:
+    """Return which kinds of unquoted mention a lower-cased text could hold, once per text (0 for most)."""
+    return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if "not" in low else 0)
+            | (NAMING if _any_in(low, _NAMING_HINTS) else 0) | (WORDS if _any_in(low, _WORDS_HINTS) else 0)
+            | (QUESTION if "?" in low else 0))
+
+
+def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hints: int = -1) -> bool:
+    """Tell whether an unquoted match at low[start:end] is talked about rather than used.
+
+    `hints` is mention_hints(low), worked out once per text: a kind whose words the text lacks is not looked for.
+    """
+    if hints & QUESTION and _REBUTTED.match(low, end):
         return True  # "Born addicted? No: ..."
+    sentence_left = _left_of(low, start)
     if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)):
         return True
-    if _WORDING.search(sentence_left) or _PREFERRED_NOT.search(sentence_left):
+    if hints & WORDING and _WORDING.start_in(sentence_left) >= 0:
         return True
-    naming = _NAMING.search(sentence_left)
-    if naming and (_REFUSED.search(sentence_left, 0, naming.start()) or _OBJECTION.search(low)):
+    if hints & NOT and _PREFERRED_NOT.start_in(sentence_left) >= 0:
         return True
-    if _BARE_LEFT.search(sentence_left) and _BARE_RIGHT.match(low, end):
-        return bool(_WORDS_FOR_WORDS.search(low, max(0, start - 150), end + 150))
+    if hints & NAMING and _any_in(sentence_left, _NAMING_HINTS) and _named_and_refused(low, sentence_left, start):
+        return True
+    return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, start, end)
+
+
+def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
+    """Tell whether a naming verb before the match is refused, or the naming objected to nearby."""
+    at = _NAMING.start_in(sentence_left)
+    if at < 0 or _NAMED_ME.match(sentence_left, at):
+        return False
+    before = sentence_left[:at]
+    if not before.strip() and _NAMING_ACT.match(sentence_left, at):
+        return True  # "Calling someone a crackhead says more about you": the act talked about
+    return bool(_REFUSED.search(before) or _OBJECTION.search(low, max(0, start - 300), start + 300))
+
+
+def _listed_near_words_for_words(low: str, sentence_left: str, start: int, end: int) -> bool:
+    """Tell whether the match is a bare item of a list ("Junkie, smackhead, alkie:") near a word for words."""
+    if not _BARE_RIGHT.match(low, end):
+        return False
+    tail = sentence_left if len(sentence_left) <= 40 else "x" + sentence_left[-40:]  # "x": not the sentence start
+    if _BARE_LEFT.start_in(tail) < 0:
+        return False
+    window = low[max(0, start - 150):end + 150]
+    return _any_in(window, _WORDS_HINTS) and bool(_WORDS_FOR_WORDS.search(window))
+
+
+def _any_in(text: str, words: tuple[str, ...]) -> bool:
+    """Tell whether any of the words occurs in the text (a quick test before a slower pattern)."""
+    for word in words:  # a loop, not any() over a generator: this runs for most matches of a long text
+        if word in text:
+            return True
     return False
 
 
 def _left_of(low: str, start: int) -> str:
     """Return the part of the match's sentence before it (at most 120 characters)."""
     left = low[max(0, start - 120):start]
-    cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
+    cut = max(left.rfind("."), left.rfind("!"), left.rfind("?"), left.rfind("\n")) + 1
     return left[cut:]
 
 
@@ -290,7 +379,10 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False, subj
     sentence_left = _left_of(low, start)
     if subjectless and not noun and _NO_SUBJECT.match(sentence_left):
         return True
-    if _LIKE_ME_AFTER.match(low, end) or _LIKE_ME_BEFORE.search(sentence_left):
+    if _LIKE_ME_AFTER.match(low, end) or _LIKE_ME_BEFORE.search(sentence_left) or _WITH_ME.search(sentence_left):
+        return True
+    if sentence_left.strip() and _LEAD_IN.match(sentence_left) and _goes_on_in_the_first_person(
+            low, end, sentence_left.lstrip().startswith("being")):
         return True
     found = _SELF_BEFORE.search(sentence_left)
     if found and not (found.group().strip() in ("my", "our") and _ABOUT_SOMEONE_ELSE.search(low, start, end)):
@@ -300,6 +392,17 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False, subj
     if _MYSELF.search(sentence_left) or _MYSELF.search(right, 0, stop.start() if stop else len(right)):
         return True
     return _first_person_only(sentence_left) and not _ABOUT_SOMEONE_ELSE.search(low, start, end)
+
+
+def _goes_on_in_the_first_person(low: str, end: int, gerund: bool) -> bool:
+    """Tell whether the sentence goes on after low[end] in the first person: its main clause, after a comma
+    ("Like most addicts, I lied"), or straight on after a gerund ("Being an addict cost me everything")."""
+    right = low[end:end + 160]
+    stop = _SENTENCE_END.search(right)
+    found = _PRONOUN.search(right, 0, stop.start() if stop else len(right))
+    if found is None or found.group(1) not in _FIRST:
+        return False
+    return gerund or "," in right[:found.start()]  # not "the addicts I met": a clause about them
 
 
 def _first_person_only(sentence_left: str) -> bool:
@@ -322,6 +425,9 @@ _TITLE_WORD = r"(?:[A-Z][\w'\u2019-]*|and|of|the|for|on|&)"
 _NAME_AFTER = LazyPattern(rf"[\s-]+(?:{_TITLE_WORD}[\s-]+){{0,4}}?(?:{_INSTITUTION}|{_PLACE})\b")
 _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TITLE_WORD}\s+){{0,4}}\Z")
 # A surname after a title: "Dr Stoner", "Councillor Lush", "Prof Junker".
+# A title after what it names: "the documentary Junkie Town", "the song Addicted to Love".
+_WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|single|album|track|play|series|"
+                           r"show|podcast|poem|exhibition|musical)\s+(?:called\s+|titled\s+|entitled\s+)?\Z")
 _HONORIFIC = LazyPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
                          r"Judge|Justice|Rev|Reverend|Father|Sergeant|Sgt|Inspector|Captain|Capt|Officer|PC|DC|DI|"
                          r"MP|Senator|Sen|Rep|Mayor|Governor|Gov)\.?\s+\Z")
@@ -341,4 +447,5 @@ def is_name(text: str, start: int, end: int) -> bool:
         return False
     return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end)
                 or _NAME_BEFORE.search(text, max(0, start - 80), start)
-                or _HONORIFIC.search(text, max(0, start - 16), start))
+                or _HONORIFIC.search(text, max(0, start - 16), start)
+                or _WORK_BEFORE.search(text, max(0, start - 24), start))
