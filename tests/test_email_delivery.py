@@ -41,7 +41,7 @@ def queue_for(sessions, config, who: str, kind="story_sent_back", now=None, **fa
     facts = facts or {"title": "My first year", "note": "Could you say which town?", "path": "/stories/1"}
     with transaction(sessions) as session:
         user = session.scalar(select(User).where(User.email == PEOPLE[who]))
-        return emails.queue(session, kind, facts, user=user, now=now).id
+        return emails.queue(session, kind, facts, user=user, now=now)
 
 
 def statuses(sessions) -> list[tuple[str, int]]:
