@@ -50,6 +50,7 @@ def test_the_evaluator_command_prints_the_rate_and_fails_below_95_percent(tmp_pa
     ("We met the junkie's sister at the vigil.", "We met the sister of the person who uses drugs at the vigil."),
     ("Alcoholics' partners carry a lot.", "The partners of people with alcohol problems carry a lot."),
     ("They spoke up for drug users' safety.", "They spoke up for the safety of people who use drugs."),
+    ("Addict's dad speaks out", "The dad of a person with an addiction speaks out"),  # a headline's bare noun
 ])
 def test_a_possessive_label_is_rephrased_with_of(text, expected):
     assert suggested(text) == expected
@@ -59,6 +60,7 @@ def test_a_possessive_label_is_rephrased_with_of(text, expected):
     "An addict's biggest fear is being judged.",  # more than one word after the possessive
     "A junkie's needle exchange visit lasts ten minutes.",
     "Junkies' recovery stories, which we share weekly, help.",
+    "Download the drug user's guide to safer injecting.",  # "guide to": "of" would split it
 ])
 def test_a_possessive_before_more_than_one_word_gets_no_one_click_fix(text):
     assert suggested(text) is None

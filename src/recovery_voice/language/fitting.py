@@ -71,9 +71,14 @@ through across against among between like as than but because so if when while w
 """.split())
 
 
+# Prepositions that often complete the noun before them ("a guide to", "the right to", "a need for"):
+# "of" put between them would read "the guide of a person who uses drugs to naloxone".
+_COMPLEMENTS = frozenset({"to", "for", "of", "on", "about", "with", "into", "from", "against", "towards", "over"})
+
+
 def _ends_noun_phrase(word: str) -> bool:
-    """Tell whether a word after a possessive's noun ends its noun phrase (a verb, a preposition...)."""
-    return word in _ENDS_PHRASE or word.endswith("ed")
+    """Tell whether a word after a possessive's noun ends its noun phrase (a verb, an adverb, a preposition of place or time)."""
+    return word not in _COMPLEMENTS and (word in _ENDS_PHRASE or word.endswith("ed"))
 # Words that qualify the noun after a possessive rather than being it ("an addict's first week").
 _MODIFIERS = frozenset({"first", "last", "own", "only", "next", "new", "old", "whole", "early", "late", "long",
                         "short", "real", "true", "main", "other", "usual", "daily", "little", "big", "young",
@@ -238,7 +243,7 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
         return None  # "a total cokehead": the adjective was written for the label
     possessive = _POSSESSIVE_AFTER.match(text, end)
     if possessive:
-        return _possessive(text, start, possessive.end(), suggestion)
+        return _possessive(text, start, possessive.end(), suggestion, is_plural(finding.text, finding.text.lower()))
     if _OWNER_BEFORE.search(before) and re.match(r"[a-z]+ (?:with|who) ", _decap(suggestion)):
         return None  # "her alcoholic mother" needs a clause ("her mother, who had..."): its tense is not known
     if _PERSON_AFTER.match(text, end) or (_GROUP_AFTER.match(text, end) and _POSTMODIFIED.search(suggestion)):
@@ -258,9 +263,9 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
     return start, end, _capitalised(text, start, words)
 
 
-def _possessive(text: str, start: int, tail: int, suggestion: str) -> tuple[int, int, str] | None:
+def _possessive(text: str, start: int, tail: int, suggestion: str, plural: bool) -> tuple[int, int, str] | None:
     """Rephrase a possessive label: "an addict's family" -> "the family of a person with an addiction"; None when
-    the words after it are more than one noun ("an addict's first week")."""
+    the words after it are more than one noun ("an addict's first week") or take a complement ("a guide to")."""
     head = _HEAD_NOUN.match(text, tail)
     if head is None or head.group(1) in _MODIFIERS or head.group(1).endswith(("est", "ing")):
         return None
@@ -269,6 +274,8 @@ def _possessive(text: str, start: int, tail: int, suggestion: str) -> tuple[int,
         return None  # "an addict's needle exchange", "an addict's story that...": more than one noun, or a clause
     determiner = _DETERMINER_BEFORE.search(text, max(0, start - 12), start)
     owner = determiner.group(1).lower() + " " if determiner else ""
+    if not owner and not plural and not _LEAD_ARTICLE.match(suggestion):
+        owner = _a_or_an(suggestion) + " "  # "Junkie's mum" -> "the mum of a person who uses drugs"
     begin = determiner.start() if determiner else start
     words = f"the {head.group(1)} of {owner}{_decap(suggestion)}"
     return begin, head.end(), _capitalised(text, begin, words)
