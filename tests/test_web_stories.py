@@ -135,3 +135,21 @@ def test_the_story_forms_problems_are_worded_for_its_fields_and_linked_to_them(p
         [tag] = re.findall(f'<(?:input|fieldset)[^>]*id="{field}"[^>]*>', html)
         assert f'{field}-error' in re.search(r'aria-describedby="([^"]*)"', tag).group(1)
         assert "Recovery gave me my family back.</textarea>" in html  # the words are kept
+
+
+def test_a_refused_send_back_shows_its_problem_beside_the_note_with_the_typed_words_kept(project):
+    sessions = _with_footer(project)
+    make_people(sessions)
+    app = make_app(project, sessions)
+    story_id = _share(sign_in(app.test_client(), "storyteller"))
+    admin = sign_in(app.test_client(), "admin")
+    token = csrf_from(admin.get(f"/review/stories/{story_id}").get_data(as_text=True))
+    answer = admin.post(f"/review/stories/{story_id}/reject", data={"csrf_token": token, "version": "1",
+                                                                     "reason": "Hmm"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and re.search(r'id="reason-error">.*saying what should change', html)
+    assert re.search(r"<textarea[^>]*>\s*Hmm</textarea>", html)
+    stale = admin.post(f"/review/stories/{story_id}/approve", data={"csrf_token": token, "version": "1"})
+    assert stale.status_code == 422 and "Sam has not signed off the final text yet" in stale.get_data(as_text=True)
+    with sessions() as session:
+        assert session.get(Story, story_id).status == "pending"

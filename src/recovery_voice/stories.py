@@ -49,9 +49,8 @@ SIGNED, NOT_SIGNED, EDITED, RENDERING_CHANGED = "signed", "not signed", "edited"
 class StoryProblem(PostProblem):
     """A story cannot be submitted or changed as asked; the message says what to fix, `field` which answer."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, field: str | None = None, kind: str = "", **details):
+        super().__init__(message, field, kind, **details)
 
 
 @dataclass
@@ -281,7 +280,8 @@ def reject_story(session: Session, story_id: int, actor: str, reason: str, now: 
     """Send a story back to its storyteller with a reason they will see (refused if it changed since `seen_version`)."""
     now = now or utcnow()
     if not reason or len(reason.strip()) < MIN_REASON:
-        raise StoryProblem("say in a sentence why, so the storyteller knows what to change")
+        raise StoryProblem("say in a sentence why, so the storyteller knows what to change", "reason", "too_short",
+                           minimum=MIN_REASON)
     story = _waiting(session, story_id, seen_version)
     story.status, story.review_note, story.reviewed_by, story.reviewed_at = STORY_REJECTED, reason.strip(), actor, now
     logbook.record(session, "story_rejected", actor=actor, at=now, reason=f"story {story.id}: {reason.strip()}")

@@ -109,15 +109,38 @@ def _decide_post(post_id: int, change, done: str):
 @roles(*ADMIN)
 def story(story_id: int):
     """Show a story as it would go out, with its findings and the review forms."""
+    return _story_page(story_id)
+
+
+def _story_page(story_id: int, problem: PostProblem | None = None, approve_form=None, reject_form=None):
+    """The story's review page; after a refused decision, the typed words come back with the problem beside its
+    field (or at the top when it is about the story), so nothing typed is lost."""
     item = db().get(Story, story_id) or abort(404)
     text = review_text(item)
     photos = [shown_row(row) for row in attachments.of_story(db(), story_id)] if text else []
+    approve_form, reject_form = approve_form or ApproveForm(formdata=None), reject_form or RejectForm(formdata=None)
+    target = {"override_reason": approve_form.override_reason, "reason": reject_form.reason}.get(
+        getattr(problem, "field", None))
+    if target is not None:
+        target.errors = [_story_review_words(problem)]
     return render_template("review_story.html", story=item, text=text, images=photos,
                            findings=annotated(text, "storyteller") if text else [],
                            texts=final_texts(db(), config(), item) if text else [],
                            photos={photo["position"]: photo for photo in photos},
                            signoff=signoff_state(db(), config(), item) if text else None, signed=SIGNED,
-                           teller=storyteller_name(item), approve_form=ApproveForm(), reject_form=RejectForm())
+                           teller=storyteller_name(item), approve_form=approve_form, reject_form=reject_form,
+                           problem=sentence(problem) if problem is not None and target is None else None), \
+        422 if problem is not None else 200
+
+
+def _story_review_words(problem: PostProblem) -> str:
+    """Say a refused approval or send-back of a story in the story review page's words."""
+    if problem.field == "override_reason" and problem.kind == "missing":
+        return ("This story has a language finding that needs changing, or a photo without alt text. Write here why "
+                "it should go out as it is, or send it back with a note saying what to change.")
+    if problem.field == "reason":
+        return "Write a note of a sentence or more saying what should change: the storyteller will see it."
+    return review_words(problem)
 
 
 def _seen_version() -> int:
@@ -131,9 +154,10 @@ def approve_story_view(story_id: int):
     """Approve a story: it becomes a post on the networks its storyteller chose."""
     form = ApproveForm()
     form.validate()
-    return _decide(lambda: approve_story(db(), config(), story_id, current_user.email, form.override_reason.data or None,
-                                         seen_version=_seen_version()),
-                   f"Story {story_id} is approved and on the timetable.", url_for("admin.story", story_id=story_id))
+    return _decide_story(story_id, lambda: approve_story(db(), config(), story_id, current_user.email,
+                                                         form.override_reason.data or None,
+                                                         seen_version=_seen_version()),
+                         f"Story {story_id} is approved and on the timetable.", approve_form=form)
 
 
 @blueprint.post("/review/stories/<int:story_id>/reject")
@@ -142,10 +166,23 @@ def reject_story_view(story_id: int):
     """Send a story back to its storyteller with a note."""
     form = RejectForm()
     form.validate()
-    return _decide(lambda: reject_story(db(), story_id, current_user.email, form.reason.data or "",
-                                        seen_version=_seen_version()),
-                   f"Story {story_id} is sent back to its storyteller with your note.",
-                   url_for("admin.story", story_id=story_id))
+    return _decide_story(story_id, lambda: reject_story(db(), story_id, current_user.email, form.reason.data or "",
+                                                        seen_version=_seen_version()),
+                         f"Story {story_id} is sent back to its storyteller with your note.", reject_form=form)
+
+
+def _decide_story(story_id: int, change, done: str, **forms):
+    """Run a decision on a story; when refused, show its page again with the typed words and the problem."""
+    db().get(Story, story_id) or abort(404)
+    try:
+        change()
+    except PostProblem as problem:
+        db().rollback()
+        return _story_page(story_id, problem, **forms)
+    db().commit()
+    wake_worker()
+    flash(done, "success")
+    return redirect(url_for("admin.review"))
 
 
 def _log_query(args):
