@@ -142,6 +142,12 @@ def test_a_slang_or_singular_substance_is_named_plainly(text, expected):
     assert suggested(text) == expected
 
 
+def test_two_substances_before_one_label_stay_together():
+    assert suggested("We see alcohol and heroin users every day.") == "We see people who use alcohol and heroin every day."
+    assert suggested("Crack or heroin addicts can come.") == "People with an addiction to crack or heroin can come."
+    assert suggested("Heroin and junkies were in the report.") == "Heroin and people who use drugs were in the report."
+
+
 @pytest.mark.parametrize("text", [
     "Buprenorphine is just trading one opioid for another.",  # a false claim
     "We are looking for data junkies to join the board.",  # an idiom

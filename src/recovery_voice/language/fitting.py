@@ -34,7 +34,8 @@ class Fix:
 _LEAD_ARTICLE = re.compile(r"(an?)\s+", re.I)
 _ARTICLE_BEFORE = re.compile(r"(?:^|(?<=\W))(an?)\s+\Z", re.I)
 _DETERMINER_BEFORE = re.compile(
-    r"(?:^|(?<=\W))(the|this|that|these|those|our|their|your|my|his|her|its|every|each|any|no)\s+\Z", re.I)
+    r"(?:^|(?<=\W))(the|this|that|these|those|our|their|your|my|his|her|its|every|each|any|no|some|many|most|all|both|"
+    r"few|several|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+\Z", re.I)
 _OWNER_BEFORE = re.compile(r"(?:^|(?<=\W))(?:my|his|her|their|our|your)\s+\Z", re.I)
 _INTENSIFIED = re.compile(r"(?:^|(?<=\W))(?:an?|the)\s+(?:total|complete|proper|real|right|hopeless|useless|raging|"
                           r"typical|absolute|utter|filthy|dirty|dirty little|bloody|sad|pathetic|old)\s+\Z", re.I)
@@ -48,6 +49,11 @@ _GROUP_AFTER = re.compile(r"\s+(?:community|communities|population|culture|lifes
                           r"friends?|housing|hostels?|groups?|network|scene|stereotypes?)\b")
 _POSTMODIFIED = re.compile(r"\b(?:with|who|in|affected)\b")
 _PAST_AFTER = re.compile(r"\s+(?:was|were|died)\b")
+_JOINED_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<other>[a-z]+) (?P<conj>and|or|&) \Z", re.I)
+_SUBSTANCES = frozenset({"heroin", "crack", "cocaine", "coke", "alcohol", "cannabis", "ketamine", "meth", "fentanyl",
+                         "methamphetamine", "spice", "benzo", "benzos", "opioid", "opioids", "opiate", "opiates",
+                         "drug", "drugs", "pill", "pills", "painkiller", "painkillers", "amphetamine", "mdma",
+                         "ecstasy", "solvent", "smack", "gambling"})
 _WORD_AFTER = re.compile(r"\s+(\w+)\b")
 _POSSESSIVE_AFTER = re.compile(r"['\u2019]s?(?!\w)")
 _HEAD_NOUN = re.compile(r"\s+([a-z]+)(?=[\s.,;:!?)]|\Z)")
@@ -248,6 +254,11 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
         return None  # "her alcoholic mother" needs a clause ("her mother, who had..."): its tense is not known
     if _PERSON_AFTER.match(text, end) or (_GROUP_AFTER.match(text, end) and _POSTMODIFIED.search(suggestion)):
         return None  # a label used as a modifier ("junkie mum", "the addict community"): it needs rewording
+    joined = _joined_substance(text, finding, start, suggestion)
+    if joined is not None:
+        if not joined:
+            return None  # "heroin and crack users" -> "heroin and people who use crack" would split the pair
+        start, suggestion = joined
     words = suggestion
     who = _WHO_AFTER.match(text, end)
     past = bool(_PAST_BEFORE.search(text[max(0, start - 40):start]))
@@ -261,6 +272,25 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
     if repeated and repeated.group(1).lower() == words.rsplit(" ", 1)[-1].lower():
         end = repeated.end()  # "a clean test result" -> "a negative test result", not "... result result"
     return start, end, _capitalised(text, start, words)
+
+
+def _joined_substance(text: str, finding, start: int, suggestion: str) -> tuple[int, str] | tuple | None:
+    """Take in a substance joined to the finding's ("heroin and crack users" -> "people who use heroin and crack").
+
+    Returns (new start, suggestion), () when the suggestion cannot take it in, or None when there is none.
+    """
+    first = finding.text.split()[0].lower()
+    if first not in _SUBSTANCES:
+        return None  # "heroin and junkies": two nouns, not two substances before one noun
+    joined = _JOINED_BEFORE.search(text, max(0, start - 40), start)
+    if joined is None or joined.group("other").lower() not in _SUBSTANCES:
+        return None
+    own = plain_name(first, True)
+    if not suggestion.lower().endswith(" " + own):
+        return ()
+    other = plain_name(joined.group("other").lower(), True)
+    pair = f"{other} {joined.group('conj').lower()} {own}"
+    return joined.start("other"), _capitalised(text, joined.start("other"), _decap(suggestion[:-len(own)] + pair))
 
 
 def _possessive(text: str, start: int, tail: int, suggestion: str, plural: bool) -> tuple[int, int, str] | None:
