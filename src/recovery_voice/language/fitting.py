@@ -250,16 +250,31 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
     possessive = _POSSESSIVE_AFTER.match(text, end)
     if possessive:
         return _possessive(text, start, possessive.end(), suggestion, is_plural(finding.text, finding.text.lower()))
-    if _OWNER_BEFORE.search(before) and re.match(r"[a-z]+ (?:with|who) ", _decap(suggestion)):
-        return None  # "her alcoholic mother" needs a clause ("her mother, who had..."): its tense is not known
-    if _PERSON_AFTER.match(text, end) or (_GROUP_AFTER.match(text, end) and _POSTMODIFIED.search(suggestion)):
-        return None  # a label used as a modifier ("junkie mum", "the addict community"): it needs rewording
+    if _needs_rewording(before, text, end, suggestion):
+        return None
     joined = _joined_substance(text, finding, start, suggestion)
     if joined is not None:
         if not joined:
             return None  # "heroin and crack users" -> "heroin and people who use crack" would split the pair
         start, suggestion = joined
-    words = suggestion
+    words, end = _clauses(text, start, end, suggestion)
+    words, start = _article(text, finding, start, words)
+    repeated = _WORD_AFTER.match(text, end)
+    if repeated and repeated.group(1).lower() == words.rsplit(" ", 1)[-1].lower():
+        end = repeated.end()  # "a clean test result" -> "a negative test result", not "... result result"
+    return start, end, _capitalised(text, start, words)
+
+
+def _needs_rewording(before: str, text: str, end: int, suggestion: str) -> bool:
+    """Tell whether the label is built into its phrase so that no swap of words fits."""
+    if _OWNER_BEFORE.search(before) and re.match(r"[a-z]+ (?:with|who) ", _decap(suggestion)):
+        return True  # "her alcoholic mother" needs a clause ("her mother, who had..."): its tense is not known
+    # a label used as a modifier ("junkie mum", "the addict community")
+    return bool(_PERSON_AFTER.match(text, end) or (_GROUP_AFTER.match(text, end) and _POSTMODIFIED.search(suggestion)))
+
+
+def _clauses(text: str, start: int, end: int, words: str) -> tuple[str, int]:
+    """Join a "who" suggestion to a "who" clause after it with "and", and put its verb in the past where the sentence is."""
     who = _WHO_AFTER.match(text, end)
     past = bool(_PAST_BEFORE.search(text[max(0, start - 40):start]))
     if who and re.search(r"\bwho\b", words):
@@ -267,11 +282,7 @@ def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: boo
         past = past or bool(_PAST_AFTER.match(text, end))  # "a junkie who was found" -> "who used drugs and was"
     if past:
         words = _WHO_VERB.sub(lambda m: "who " + _PAST[m.group(1)], words)
-    words, start = _article(text, finding, start, words)
-    repeated = _WORD_AFTER.match(text, end)
-    if repeated and repeated.group(1).lower() == words.rsplit(" ", 1)[-1].lower():
-        end = repeated.end()  # "a clean test result" -> "a negative test result", not "... result result"
-    return start, end, _capitalised(text, start, words)
+    return words, end
 
 
 def _joined_substance(text: str, finding, start: int, suggestion: str) -> tuple[int, str] | tuple | None:
