@@ -42,6 +42,9 @@ def rules(text, voice="organisation", settings=UK):
     "Swap addict for person in recovery and read the sentence again.",
     "Calling someone a crackhead says more about the speaker than about them.",
     "The words alcoholic and junkie turned up in six headlines this month.",
+    "Person in recovery, never ex-addict: that is our style guide in four words.",
+    "Think twice before you type junkie under a news story.",
+    "Our members hate being called service users.",
 ])
 def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     assert blocking(text) == set()
@@ -53,6 +56,7 @@ def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     ("The paper called her a junkie in its headline.", "junkie"),
     ("Words matter, and the addicts on Mill Road deserve better ones.", "addict-noun"),
     ("Labels like junkie hurt, and so does treating addicts as a lost cause.", "addict-noun"),
+    ("The council printed addicts' names in its report.", "addict-noun"),
 ])
 def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule):
     assert rule in blocking(text)
@@ -80,6 +84,8 @@ def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule)
     ("As a former drug user, I know what the outreach van means.", "ex-addict"),
     ("Me and my brother were stoners all through sixth form.", "crackhead"),
     ("Nine months sober and clean from everything.", "clean-person"),
+    ("The whole street knew me as the local drunk.", "drunk-noun"),
+    ("There's an addict in all of us, my sponsor likes to say.", "addict-noun"),
 ])
 def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule(text, rule):
     findings = [f for f in check(text, voice="storyteller", settings=UK).findings if f.rule == rule]

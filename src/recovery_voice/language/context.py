@@ -83,9 +83,11 @@ _NO_SUBJECT = LazyPattern(
     r"days?|weeks?|months?|years?|yrs?|decades?|staying|stayed|stay|been|getting|got|just|to be|sober|"
     r"clean|off \w+)[\s\W]+)*\Z")
 # Group self-reference next to the label: "addicts like me", "people like us, the drunks", "we alcoholics".
-_LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+like\s+(?:me|us|myself|ourselves)(?!\w)")
+_LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+(?:like|in|among)\s+(?:all of |each of |every one of )?(?:me|us|myself|ourselves)(?!\w)")
 _LIKE_ME_BEFORE = LazyPattern(
     r"(?:(?<!\w)(?:people|folk|those|ones|others)\s+like\s+(?:me|us)\s*,?\s*(?:the\s+)?|"
+    r"(?<!\w)(?:knew|know|knows|saw|see|sees|treated|treat|treats|described|remember|remembered|wrote)\s+(?:me|us)\s+as\s+"
+    r"(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,2}?|"
     r"(?<!\w)(?:we|us|our lot|the rest of us)\s+|(?<!\w)(?:called|call|calling|calls|named|labelled|labeled|"
     r"branded)\s+(?:me|us)\s+(?:[\w'-]+\s+){0,6}?(?:an?\s+)?|"
     r"(?<!\w)(?:i|we)(?:'m| am| was| were|'re| are)\s+what\s+(?:[\w'-]+\s+){0,2}(?:call|calls|called)\s+(?:an?\s+)?)\Z")
@@ -253,12 +255,13 @@ _WORDING = _EndPattern(
     r"(?<![\w'])(?:say|says|saying|write|writes|wrote|written|writing|avoid|avoids|avoided|avoiding|"
     r"reach(?:es|ed)? for|retire|retired|retiring|drop|dropped|dropping|ban|banned|banning|"
     r"stop(?:ped)? (?:using|saying|writing)|instead of|rather than|swap|swapped|replace|replaced|"
+    r"type|typed|typing|print|printed|printing|tweet|tweeted|"
     r"(?:we|i|you|still|never|posts?)\s+(?:\w+\s+)?said|"
     r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?))"
     rf"\s*:?\s+(?:the\s+)?{_LIST_ITEMS}\Z")
 _PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
-    r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)not\s+(?:an?\s+)?\Z")
+    r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
 _NAMING = _EndPattern(
     r"(?<!\w)(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
     r"branding)\s+(?:[\w'-]+\s+){0,6}?(?:an?\s+)?\Z")
@@ -268,7 +271,8 @@ _NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone
 _NAMED_ME = LazyPattern(r"[a-z]+\s+(?:me|us|myself|ourselves)\s")
 # Before the naming verb, in its sentence: it is refused or questioned ("Don't call my brother...").
 _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|shouldn't|should not|"
-                       r"won't|will not|refuse|if you've ever|if you ever|please don't|quit)(?!\w)")
+                       r"won't|will not|refuse|if you've ever|if you ever|please don't|quit|hate|hates|hated|dislike|"
+                       r"dislikes|object|objects|tired of|sick of)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong)(?!\w)")
@@ -298,8 +302,9 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
 
 # Words one of which each pattern above needs: looked for first, because most matches have none near.
 _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
-                  "said", "word", "term", "label", "phrase", "swap", "replac")
+                  "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet")
 _NAMING_HINTS = ("call", "label", "brand")
+_NOT_HINTS = ("not", "never", "rather", "instead")
 _WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called")
 
 
@@ -308,7 +313,7 @@ WORDING, NOT, NAMING, WORDS, QUESTION = 1, 2, 4, 8, 16  # what mention_hints() f
 
 def mention_hints(low: str) -> int:
     """Return which kinds of unquoted mention a lower-cased text could hold, once per text (0 for most)."""
-    return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if "not" in low else 0)
+    return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if _any_in(low, _NOT_HINTS) else 0)
             | (NAMING if _any_in(low, _NAMING_HINTS) else 0) | (WORDS if _any_in(low, _WORDS_HINTS) else 0)
             | (QUESTION if "?" in low else 0))
 
@@ -320,6 +325,8 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     """
     if hints & QUESTION and _REBUTTED.match(low, end):
         return True  # "Born addicted? No: ..."
+    if low.startswith(("'s", "' ", "\u2019s", "\u2019 "), end):
+        return False  # a possessive is used of somebody: "printed addicts' names", "the junkie's kid"
     sentence_left = _left_of(low, start)
     if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)):
         return True
