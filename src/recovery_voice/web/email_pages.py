@@ -41,10 +41,8 @@ class ResetForm(FlaskForm):
 class EmailSettingsForm(FlaskForm):
     delivery = RadioField("Which emails do you want?", choices=options(DELIVERY_WORDS.items()),
                           validators=[InputRequired("Choose which emails you want")])
-    quiet_start = TimeField("Quiet hours start (optional)", validators=[Optional()],
-                            description="No emails arrive between the start and the end; they wait until it ends. "
-                                        "Times are the organisation's.")
-    quiet_end = TimeField("Quiet hours end (optional)", validators=[Optional()])
+    quiet_start = TimeField("Quiet from", validators=[Optional()])
+    quiet_end = TimeField("Quiet until", validators=[Optional()])
 
 
 def _reset_keys(address: str) -> tuple[str, str]:
