@@ -31,6 +31,12 @@ def test_the_suggestion_set_matches_a_careful_editor_at_least_95_percent_of_the_
     assert rate(outcomes) >= 0.95, summary(outcomes)
 
 
+def test_the_held_out_set_written_after_the_code_also_matches_at_least_95_percent_of_the_time():
+    outcomes = run(Path(__file__).parent / "language_suggest_holdout.jsonl")
+    assert len(outcomes) >= 40
+    assert rate(outcomes) >= 0.95, summary(outcomes)
+
+
 def test_the_evaluator_command_prints_the_rate_and_fails_below_95_percent(tmp_path):
     wrong = tmp_path / "wrong.jsonl"
     wrong.write_text(json.dumps({"text": "Addicts deserve care.", "region": "uk", "voice": "organisation",
@@ -166,6 +172,7 @@ def test_where_no_rewrite_fits_the_finding_has_no_fix(text):
 def test_a_hashtag_is_replaced_by_a_hashtag():
     assert suggested("Six months strong. #6MonthsClean #recovery") == "Six months strong. #6MonthsInRecovery #recovery"
     assert suggested("Stand with #DrugUsers today.") == "Stand with #PeopleWhoUseDrugs today."
+    assert suggested("Support #addicts' families.") is None  # a hashtag cannot take "the families of"
 
 
 # ---------------------------------------------------------------- the contract

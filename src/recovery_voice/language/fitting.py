@@ -242,8 +242,8 @@ def _inflect(verb: str, like: str) -> str:
 
 def _fit(text: str, finding, start: int, end: int, suggestion: str, hashtag: bool) -> tuple[int, int, str] | None:
     """Fit one suggestion into the sentence: (start, end, words), or None when it cannot be made to fit."""
-    if hashtag:
-        return start, end, suggestion  # a hashtag is replaced by a hashtag, CamelCase already
+    if hashtag:  # a hashtag is replaced by a hashtag, CamelCase already; "#addicts' families" needs rewording
+        return None if _POSSESSIVE_AFTER.match(text, end) else (start, end, suggestion)
     before = text[max(0, start - 40):start]
     if _INTENSIFIED.search(before):
         return None  # "a total cokehead": the adjective was written for the label
