@@ -338,3 +338,14 @@ def test_an_approved_post_changed_for_the_next_free_slot_gets_its_own_slot_back_
     with sessions() as session:
         [after] = session.get(Post, post_id).deliveries
         assert (after.status, after.due_at) == ("pending", slot) and after.remote_key != key
+
+
+@SQLITE_ONLY
+def test_a_time_that_is_not_a_date_is_refused_beside_the_time_field_in_plain_words(project, sessions):
+    make_people(sessions)
+    client = client_for(project, sessions)
+    html = client.post("/compose?free=1", data={**form_of(client, "/compose?free=1"), "text": "Hello, friends.",
+                                                "accounts": "outbox", "when": "at", "at": "next Tuesday",
+                                                "action": "queue"}).get_data(as_text=True)
+    assert field_error(html, "at") == "Type the date and time it should go out, like 05/12/2026 09:30."
+    assert "Not a valid" not in html

@@ -199,6 +199,8 @@ def _compose_page(template, editing=None):
 def _valid(form, action: str) -> bool:
     """Validate the form; a draft may have no account chosen yet."""
     valid = form.validate()
+    if form.at.errors and form.at.raw_data and form.at.data is None:  # typed, but not a date and time
+        form.at.errors = [compose_words(PostProblem("", field="when", kind="invalid"), None)]
     if action == "draft" and form.accounts.errors and not (form.errors.keys() - {"accounts"}):
         form.accounts.errors = []
         return True
