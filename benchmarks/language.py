@@ -1,21 +1,28 @@
 """Language check benchmark: speed per post and per story, scaling, and alex 11 side by side.
 
-Run: .venv/bin/python benchmarks/language.py [--eval tests/language_eval.jsonl] [--no-alex]
+Run: .venv/bin/python benchmarks/language.py [--eval tests/language_eval.jsonl] [--no-alex] [--runs 10]
 Targets (issue 3): at most 50 µs per 280-character post and 10 ms per 5,000-word story; 10 times the
 text takes at most 11 times as long; at least 30 times alex's throughput, with higher precision and
 recall than alex on the evaluation set. alex is installed with npm into .cache/alex the first time
 (Node and npm needed; without them the alex columns are skipped) and driven from one long-lived
 node process (benchmarks/alex_worker.mjs), so process start-up is not counted against it.
+Then both command lines whole-process, start to exit, as a script or a hook runs them (issue 12):
+`recovery-voice check TEXT` and alex's own CLI on one short text, and `recovery-voice check --lines
+--file` and alex on a file of the evaluation set's sentences repeated to 10,000 lines (alex reads the
+file as plain text); targets: one text in at most 150 ms, at least 30 times alex's throughput on the
+10,000 lines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +32,9 @@ from recovery_voice.language.evaluate import BLOCKING, evaluate, load_cases
 ROOT = Path(__file__).resolve().parent.parent
 ALEX_DIR = ROOT / ".cache" / "alex"
 ALEX_ENTRY = ALEX_DIR / "node_modules" / "alex" / "index.js"
+ALEX_CLI = ALEX_DIR / "node_modules" / "alex" / "cli.js"
+ONE_TEXT = "Our café is open on Tuesday."  # as benchmarks/check_startup.py
+LINES = 10_000
 WORKER = Path(__file__).resolve().parent / "alex_worker.mjs"
 # alex's gendered-pronoun rules say nothing about addiction; they are counted separately.
 PRONOUN_RULES = {"he-she", "her-him", "he-her", "she-he", "gals-men", "gal-guy", "girl-boy", "women-men"}
@@ -82,8 +92,8 @@ def sentence_scores(cases, flagged) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
-def run_alex(texts: list[str]) -> list[dict] | None:
-    """Run alex 11 on each text in one node process; None (with a note) when Node or npm is missing."""
+def ensure_alex() -> str | None:
+    """Return the node program with alex 11 installed beside it (npm, the first time); None, with a note, without them."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None:
         print("alex: skipped (Node is not installed)")
@@ -94,6 +104,14 @@ def run_alex(texts: list[str]) -> list[dict] | None:
             return None
         print(f"alex: installing alex@11 into {ALEX_DIR} ...", flush=True)
         subprocess.run([npm, "install", "--silent", "--prefix", str(ALEX_DIR), "alex@11"], check=True)
+    return node
+
+
+def run_alex(texts: list[str]) -> list[dict] | None:
+    """Run alex 11 on each text in one node process; None (with a note) when Node or npm is missing."""
+    node = ensure_alex()
+    if node is None:
+        return None
     warm = texts[:100]
     payload = "".join(json.dumps(t) + "\n" for t in warm + texts)
     done = subprocess.run([node, str(WORKER), str(ALEX_ENTRY)], input=payload, capture_output=True,
@@ -101,11 +119,69 @@ def run_alex(texts: list[str]) -> list[dict] | None:
     return [json.loads(line) for line in done.stdout.splitlines()][len(warm):]
 
 
+def our_command() -> list[str]:
+    """Return recovery-voice as a person runs it: the script beside this Python, else python -m recovery_voice."""
+    script = shutil.which("recovery-voice", path=str(Path(sys.executable).parent))
+    return [script] if script else [sys.executable, "-m", "recovery_voice"]
+
+
+def whole_process(command: list[str], runs: int, warm_up: bool = True) -> list[float]:
+    """Run a command to its end `runs` times (after one untimed run if warm_up); return each run's wall time in seconds."""
+    times = []
+    for number in range(int(not warm_up), runs + 1):
+        started = time.perf_counter()
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if done.returncode not in (0, 1):  # 1: something was flagged, for both programs; neither is a crash
+            raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr.decode(errors='replace')}")
+        if number:  # the first run fills caches (the rules cache, the disk's), as a person's earlier runs did
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def lines_file(sentences: list[str], folder: str) -> str:
+    """Write the sentences, one a line and repeated, to a LINES-line text file; return its path."""
+    lines = [sentence.replace("\n", " ") for sentence in sentences]
+    path = os.path.join(folder, "lines.txt")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines[number % len(lines)] for number in range(LINES)) + "\n")
+    return path
+
+
+def compare_whole_process(sentences: list[str], runs: int, with_alex: bool) -> dict:
+    """Time both command lines start to exit on one text and on LINES lines; print and return the medians (s)."""
+    node = ensure_alex() if with_alex else None
+    alex = [node, str(ALEX_CLI), "--text"] if node else None
+    ours = our_command()
+    medians = {}
+    with tempfile.TemporaryDirectory() as folder:
+        one = os.path.join(folder, "one.txt")
+        with open(one, "w", encoding="utf-8") as out:
+            out.write(ONE_TEXT + "\n")
+        many = lines_file(sentences, folder)
+        jobs = {("ours", "one"): (ours + ["check", ONE_TEXT], runs),
+                ("ours", "lines"): (ours + ["check", "--lines", "--file", many], max(3, runs // 3))}
+        if alex:  # alex's CLI on the same text, from a file, as it is usually run
+            jobs[("alex", "one")] = (alex + [one], max(3, runs // 3))
+            jobs[("alex", "lines")] = (alex + [many], 1)
+        for key, (command, count) in jobs.items():
+            # alex's long run takes tens of seconds, and its one-text runs have warmed its files already
+            medians[key] = statistics.median(whole_process(command, count, warm_up=key != ("alex", "lines")))
+    print(f"\nwhole process, start to exit ({' '.join(Path(part).name for part in ours)} check; "
+          f"{'alex 11 --text FILE' if alex else 'alex skipped'}):")
+    print(f"{'':<34} {'recovery-voice':>15} {'alex 11':>12} {'alex / ours':>12}")
+    for kind, label in (("one", "one text"), ("lines", f"{LINES:,} lines (--lines --file)")):
+        ours_ms, theirs = medians[("ours", kind)] * 1e3, medians.get(("alex", kind))
+        alex_column = f"{theirs * 1e3:>9.1f} ms {theirs * 1e3 / ours_ms:>11.1f}x" if theirs else f"{'-':>12} {'-':>12}"
+        print(f"{label:<34} {ours_ms:>12.1f} ms {alex_column}")
+    return medians
+
+
 def main() -> int:
     """Print the benchmark tables and whether each target is met."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--eval", default=str(ROOT / "tests" / "language_eval.jsonl"))
     parser.add_argument("--no-alex", action="store_true")
+    parser.add_argument("--runs", type=int, default=10, help="Whole-process runs of one text (a third for 10,000 lines).")
     args = parser.parse_args()
     cases = load_cases(args.eval)
     sentences = [c.text for c in cases]
@@ -170,6 +246,7 @@ def main() -> int:
             p, r = sentence_scores(cases, flagged)
             print(f"{name:<34} {alex_ms * 1e3:>10.1f} µs {p:>10.3f} {r:>7.3f}")
         print(f"throughput: {alex_ms / 1e3 / ours_sentence:.0f} times alex's (median time per sentence)")
+    whole = compare_whole_process(sentences, args.runs, not args.no_alex)
 
     print("\ntargets")
     print(f"  post  <= 50 µs     {per_post * 1e6:8.1f} µs   {'met' if per_post <= 50e-6 else 'NOT MET'}")
@@ -181,6 +258,11 @@ def main() -> int:
         print(f"  >= 30x alex        {ratio:8.0f} x    {'met' if ratio >= 30 else 'NOT MET'}")
         better = ours_p > best[0] and ours_r > max(sentence_scores(cases, f)[1] for f in (any_flag, no_pronouns, equality))
         print(f"  beats alex's precision and recall     {'met' if better else 'NOT MET'}")
+    one = whole[("ours", "one")]
+    print(f"  one text <= 150 ms whole-process   {one * 1e3:8.1f} ms   {'met' if one <= 0.150 else 'NOT MET'}")
+    if ("alex", "lines") in whole:
+        ratio = whole[("alex", "lines")] / whole[("ours", "lines")]
+        print(f"  >= 30x alex whole-process, {LINES:,} lines  {ratio:6.1f} x    {'met' if ratio >= 30 else 'NOT MET'}")
     return 0
 
 

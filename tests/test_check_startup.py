@@ -117,3 +117,93 @@ def test_a_lazy_pattern_compiles_on_first_use_and_then_answers_as_the_compiled_o
     assert lazy == LazyPattern(lazy.pattern) and hash(lazy) == hash(LazyPattern(lazy.pattern))
     with pytest.raises(re.error):
         LazyPattern("(").match("x")  # as re.compile would, at first use
+
+
+# Runs `recovery-voice ARGS` through one door, then writes whether click was loaded:
+# "main" is cli.main (the quick path first), "click" the click group itself, as before the quick path.
+# Run as: python -c DOOR main|click FLAG-FILE ARGS...
+DOOR = """
+import sys
+door, flag_file, sys.argv = sys.argv[1], sys.argv[2], ["recovery-voice", *sys.argv[3:]]
+try:
+    if door == "main":
+        from recovery_voice.cli import main
+        main()
+    else:
+        from recovery_voice.cli_root import root
+        root()
+finally:
+    with open(flag_file, "w") as out:
+        out.write(str("click" in sys.modules))
+"""
+
+
+def through(door, tmp_path, args, given=None, cwd=None):
+    """Run `recovery-voice ARGS` through a door; return (exit code, stdout, stderr) and whether click was loaded."""
+    flag = tmp_path / f"flag-{door}"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("RECOVERY_VOICE_CONFIG", None)
+    done = subprocess.run([sys.executable, "-c", DOOR, door, str(flag), *args], input=given, capture_output=True,
+                          text=True, timeout=120, env=env, cwd=cwd or tmp_path)
+    return (done.returncode, done.stdout, done.stderr), flag.read_text() == "True"
+
+
+def test_the_quick_check_prints_and_exits_exactly_as_the_click_command_does_without_loading_click(tmp_path):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Junkies welcome\nOur members are great\nI was an addict for years\n", encoding="utf-8")
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[language]\ndisable = ["addict-noun"]\n', encoding="utf-8")
+    calls = [
+        (["check", "Our café is open on Tuesday."], None),
+        (["check", "Addicts deserve our support. A junkie smashed the window."], None),
+        (["check", "--format=json", "Addicts are welcome. An addict's family."], None),
+        (["check", "-", "--lines", "--format", "json"], "Hello friends\nJunkies welcome\n"),
+        (["check", "-"], "Addicts too\r\nand alcoholics\n"),
+        (["check", "--file", str(lines), "--lines", "--voice", "storyteller"], None),
+        (["check", "Addicts", "--fail-on", "error", "--format", "text", "--format", "json"], None),
+        (["--config", str(settings), "check", "Addicts are welcome"], None),
+        (["check", "Addicts are welcome", f"--config={settings}"], None),
+        (["check", "--", "--lines"], None),
+    ]
+    for args, given in calls:
+        quick, loaded = through("main", tmp_path, args, given)
+        assert not loaded, args
+        assert quick == through("click", tmp_path, args, given)[0], args
+        assert quick[0] in (0, 1) and quick[1], args
+
+
+def test_help_mistakes_and_what_the_quick_check_does_not_know_are_answered_by_click_word_for_word(tmp_path):
+    (tmp_path / "a-folder").mkdir()
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[language\n", encoding="utf-8")
+    calls = [
+        (["check", "--help"], None), (["--version"], None), (["check"], None), (["check", "a", "b"], None),
+        (["check", "x", "--fail-on", "fatal"], None), (["check", "x", "--format"], None), (["check", "-x"], None),
+        (["check", "--file", str(tmp_path / "missing.txt")], None), (["check", "--file", str(tmp_path / "a-folder")], None),
+        (["check", "Addicts", "--config", str(broken)], None), (["check", "-"], "x" * 1_000_001),
+        (["check", "-"], "An \x1b[31maddict\x1b[0m here"), (["nosuch"], None),
+    ]
+    for args, given in calls:
+        quick, loaded = through("main", tmp_path, args, given)
+        assert loaded, args
+        assert quick == through("click", tmp_path, args, given)[0], args
+    assert through("main", tmp_path, ["check", "-"], "x" * 1_000_001)[0][0] == 2  # the whole input was given back
+
+
+def test_a_record_is_a_frozen_value_compared_hashed_and_shown_by_its_fields_as_a_frozen_dataclass():
+    from recovery_voice.language import Finding
+
+    first = Finding("junkie", "error", 0, 6, "junkie", "Why.", ("A person",), "NIDA")
+    same = Finding(rule="junkie", severity="error", start=0, end=6, text="junkie", message="Why.",
+                   suggestions=("A person",), source="NIDA", rewrite=False)  # rewrite is not compared
+    assert first == same and hash(first) == hash(same) and first.rewrite is True and same.rewrite is False
+    assert first != Finding("junkie", "info", 0, 6, "junkie", "Why.", ("A person",), "NIDA")
+    assert repr(first) == ("Finding(rule='junkie', severity='error', start=0, end=6, text='junkie', message='Why.', "
+                           "suggestions=('A person',), source='NIDA')")
+    with pytest.raises(AttributeError):
+        first.severity = "info"
+    with pytest.raises(TypeError, match="source"):
+        Finding("junkie", "error", 0, 6, "junkie", "Why.", ("A person",))
+    with pytest.raises(TypeError, match="colour"):
+        Finding("junkie", "error", 0, 6, "junkie", "Why.", ("A person",), "NIDA", colour="red")
+    assert LanguageSettings() == LanguageSettings(region="uk") != LanguageSettings(region="us")

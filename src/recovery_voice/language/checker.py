@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from .context import (ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_description, is_unquoted_mention,
                       mention_hints, named_cues, quote_spans)
@@ -20,19 +19,19 @@ _DEFAULT_SETTINGS: LanguageSettings | None = None
 _NO_QUOTES = Quotes(())
 
 
-@dataclass(slots=True)
 class _Candidate:
     """A match that passed its rule's context checks, before quotes and overlaps are weighed."""
 
-    number: int  # the row of the trigger in the settings' table
-    rule: Rule
-    trigger: Trigger
-    severity: str
-    order: int
-    start: int  # offsets into the normalised text
-    end: int
-    groups: dict
-    span: tuple[int, int]  # start and end in the original text, worked out once
+    # A plain class with slots (not a dataclass: see record.py), made for every match, so kept lean.
+    __slots__ = ("number", "rule", "trigger", "severity", "order", "start", "end", "groups", "span")
+
+    def __init__(self, number: int, rule: Rule, trigger: Trigger, severity: str, order: int, start: int, end: int,
+                 groups: dict, span: tuple[int, int]) -> None:
+        self.number = number  # the row of the trigger in the settings' table
+        self.rule, self.trigger, self.severity, self.order = rule, trigger, severity, order
+        self.start, self.end = start, end  # offsets into the normalised text
+        self.groups = groups
+        self.span = span  # start and end in the original text, worked out once
 
 
 def check(text: str, *, voice: str = "organisation", settings: LanguageSettings | None = None,

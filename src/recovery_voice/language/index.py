@@ -15,10 +15,10 @@ finder's trie at most one branch can match, and it captures the longest prefix t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .lazy import remembered_pattern
 from .probe import Probe, build_probe
+from .record import Record
 
 try:  # Python 3.11+ names the parser re._parser; older ones call it sre_parse.
     from re import _parser as _sre
@@ -143,8 +143,7 @@ def _needs(items: list) -> set[str] | None:
     return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(Record):
     """The active triggers filed by the prefixes their matches can start with."""
 
     finder: re.Pattern | None  # finds word starts that begin with a prefix, capturing the longest

@@ -15,7 +15,7 @@ written, and patterns with back-references or flags) are tried one by one, as be
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections import namedtuple
 
 # Named groups are renamed per trigger ("what" -> "_3_what") so that triggers cannot clash.
 _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
@@ -23,15 +23,16 @@ _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
 _UNSAFE = re.compile(r"\\\d|\(\?P=|\(\?\(|\(\?[aiLmsux-]")
 
 
-class Probe(NamedTuple):
+class Probe(namedtuple("Probe", "regex slots alone")):
     """The triggers filed under one prefix, joined into one expression where they can be."""
 
-    # A named tuple: the checker reads these at every word start a prefix is found at.
-    regex: re.Pattern  # matches the empty string, with a group set for each joined trigger that matches
-    # (trigger number, its group in regex or -1 when tried alone, ((name, renamed group), ...)),
-    # in the order of the trigger numbers, which is the order matches were always found in.
-    slots: tuple[tuple[int, int, tuple[tuple[str, str], ...]], ...]
-    alone: bool  # whether any slot is tried alone, so the slots must be looked at even when no group matched
+    # A named tuple: the checker reads these at every word start a prefix is found at (collections',
+    # not typing's, whose import costs a check's start).
+    __slots__ = ()
+    # regex: re.Pattern: matches the empty string, with a group set for each joined trigger that matches
+    # slots: (trigger number, its group in regex or -1 when tried alone, ((name, renamed group), ...)),
+    #   in the order of the trigger numbers, which is the order matches were always found in
+    # alone: bool: whether any slot is tried alone, so the slots must be looked at even when no group matched
 
 
 def build_probe(numbers: tuple[int, ...], triggers: dict) -> Probe:

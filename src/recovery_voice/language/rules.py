@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .index import needs, prefixes
 from .lazy import Derived, LazyPattern, cache_place, share
 from .model import SEVERITIES
+from .record import Record
 from .reverse import reversed_pattern
 
 RULES_DIR = Path(__file__).resolve().parent
@@ -43,9 +43,10 @@ class RuleFileError(ValueError):
     """A rules file that cannot be used, with the file, the rule id and what is wrong."""
 
 
-@dataclass(frozen=True)
-class Trigger:
+class Trigger(Record):
     """One way a rule matches: a compiled pattern plus the context it needs around it."""
+
+    UNCOMPARED = ("before_reversed", "not_before_reversed")
 
     pattern: re.Pattern  # for the rule files, a LazyPattern (see lazy.py): compiled on first use, read alike
     case_sensitive: bool = False
@@ -61,9 +62,9 @@ class Trigger:
     needs: frozenset[str] | None = None  # words of which every match contains one
     # before and not_before reversed (see reverse.py): one anchored match on the reversed window
     # instead of a search through it. None where a pattern cannot be reversed.
-    before_reversed: re.Pattern | None = field(default=None, compare=False, repr=False)
-    not_before_reversed: re.Pattern | None = field(default=None, compare=False, repr=False)
-    contextual: bool = field(init=False, compare=False, repr=False)  # whether any context is set
+    before_reversed: re.Pattern | None = None
+    not_before_reversed: re.Pattern | None = None
+    # Set by __post_init__, not a field: `contextual`, whether any context is set.
 
     def __post_init__(self) -> None:
         """Note once whether context_ok has anything to check, so most matches skip calling it."""
@@ -107,8 +108,7 @@ def _sentence(low: str, start: int, end: int, window: int) -> str:
     return low[cut:stop.start() if stop else end + window]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     """A rule: what it flags, how bad it is, why, what to say instead and who says so."""
 
     id: str

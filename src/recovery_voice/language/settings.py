@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .index import Index, build, prefixes
 from .model import SEVERITIES
+from .record import Record
 from .rules import _ID, SEP, VOICES, Rule, Trigger, load_rules
 
 REGIONS = ("uk", "us")
@@ -16,13 +16,12 @@ _TERM_KEYS = ("id", "pattern", "severity", "message", "suggestions", "source")
 _VOWEL_Y = re.compile(r"[^aeiou]y\Z")
 
 
-@dataclass(frozen=True)
-class LanguageSettings:
+class LanguageSettings(Record):
     """How one organisation wants its texts checked; invalid settings raise ValueError saying what to fix."""
 
     region: str = "uk"
     disabled: frozenset[str] = frozenset()
-    severities: Mapping[str, str] = field(default_factory=dict)
+    severities: Mapping[str, str] = MappingProxyType({})  # read-only, so the one default is never changed
     extra_terms: tuple[dict, ...] = ()
 
     def __post_init__(self) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import namedtuple
 from itertools import repeat
 from operator import itemgetter
-from typing import NamedTuple
 
 from .offsets import Segments
 
@@ -31,18 +31,15 @@ _STRETCH = re.compile(r"\S*")  # a stretch of text without whitespace
 _MASK = re.compile(r"https?://\S+|www\.\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@])@\w+(?:@[\w-]+(?:\.[\w-]+)+)?")
 
 
-class Prepared(NamedTuple):
+class Prepared(namedtuple("Prepared", "original norm low index hashtags masked")):
     """The text as written plus the normalised copies the rules run over."""
 
-    # A named tuple, not a frozen dataclass: it is built for every text, and a frozen dataclass
-    # sets each field through object.__setattr__.
-
-    original: str
-    norm: str
-    low: str
-    index: Segments | None  # norm offset -> original offset (see offsets.py); None when the same
-    hashtags: tuple[tuple[int, int], ...]  # norm offsets
-    masked: tuple[tuple[int, int], ...]  # norm offsets
+    # A named tuple, not a frozen record: it is built for every text, and a frozen record sets each
+    # field through checks. collections' namedtuple, not typing's: importing typing costs a check's start.
+    __slots__ = ()
+    # original: str, norm: str, low: str
+    # index: Segments | None: norm offset -> original offset (see offsets.py); None when the same
+    # hashtags, masked: tuple[tuple[int, int], ...]: norm offsets
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the normalised text back to offsets in the original text."""
