@@ -349,3 +349,31 @@ def test_a_time_that_is_not_a_date_is_refused_beside_the_time_field_in_plain_wor
                                                 "action": "queue"}).get_data(as_text=True)
     assert field_error(html, "at") == "Type the date and time it should go out, like 05/12/2026 09:30."
     assert "Not a valid" not in html
+
+
+@SQLITE_ONLY
+def test_changing_only_the_words_of_a_post_keeps_its_image_and_alt_text(project, sessions):
+    import io
+
+    from imagekit import phone_photo
+    from recovery_voice.models import Attachment
+
+    make_people(sessions)
+    client = client_for(project, sessions)
+    made = client.post("/compose?free=1", content_type="multipart/form-data", data={
+        **form_of(client, "/compose?free=1"), "text": "Our café is open.", "accounts": "outbox", "when": "next-slot",
+        "action": "queue", "image-1-file": (io.BytesIO(phone_photo()), "IMG_1.jpg"),
+        "image-1-alt": "Six people round a table.", "image-1-people": "agreed"})
+    assert made.status_code == 302, made.get_data(as_text=True)
+    with sessions() as session:
+        [digest] = session.scalars(select(Attachment.digest)).all()
+    html = client.get("/posts/1/edit").get_data(as_text=True)
+    [kept] = re.findall(r'name="image-1-kept" value="([^"]+)"', html)
+    changed = client.post("/posts/1/edit", content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(html), "text": "Our café is open on Thursdays.", "accounts": "outbox",
+        "when": "next-slot", "action": "queue", "image-1-kept": kept, "image-1-alt": "Six people round a table.",
+        "image-1-people": "agreed"})
+    assert changed.status_code == 302, changed.get_data(as_text=True)
+    with sessions() as session:
+        assert [(a.digest, a.alt) for a in session.scalars(select(Attachment))] == [(digest, "Six people round a table.")]
+        assert session.get(Post, 1).text == "Our café is open on Thursdays."
