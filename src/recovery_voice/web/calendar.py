@@ -1,9 +1,9 @@
 """The calendar: a month as a grid of weeks, or a week as seven columns, of deliveries by the organisation's local day."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
 from ..models import CANCELLED, REJECTED, Account, Delivery, Post
 from .common import day_start, shown_day
@@ -38,30 +38,54 @@ class Entry:
     text: str
 
 
-def _with_texts(session, by_day: dict[date, list], shown: int, names: dict[int, str]) -> dict[date, list]:
+def _with_texts(session, by_day: dict[date, list], names: dict[int, str]) -> dict[date, list]:
     """Fetch texts only for the entries a day shows, not for every delivery counted."""
-    wanted = {row.post_id for rows in by_day.values() for row in rows[:shown]}
+    wanted = {row.post_id for rows in by_day.values() for row in rows}
     texts = dict(session.execute(select(Post.id, Post.text).where(Post.id.in_(wanted))).all()) if wanted else {}
-    return {day: [Entry(r.post_id, r.due_at, names.get(r.account_id, ""), texts.get(r.post_id, ""))
+    return {day: [Entry(r.post_id, _instant(r.due), names.get(r.account_id, ""), texts.get(r.post_id, ""))
                   for r in rows] for day, rows in by_day.items()}
+
+
+def _instant(stored: str) -> datetime:
+    """Turn a due time read as the database's text (naive UTC) into an aware UTC instant."""
+    return datetime.fromisoformat(stored).replace(tzinfo=timezone.utc)
+
+
+def _utc_text(moment: datetime) -> str:
+    """Write an instant as naive UTC text that sorts with the database's own text for its times."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _deliveries(session, config, first: date, end: date, account_id: int | None) -> list:
     """Read the deliveries due in [first, end) in one query (one account's, when filtered), capped at MAX_ROWS."""
-    query = (select(Delivery.due_at, Delivery.status, Delivery.post_id, Delivery.account_id)
+    # The time as the database's text: a month's thousands of rows are only counted, so none is parsed but those shown.
+    query = (select(cast(Delivery.due_at, String).label("due"), Delivery.status, Delivery.post_id, Delivery.account_id)
              .where(Delivery.due_at >= day_start(first), Delivery.due_at < day_start(end)))
     if account_id is not None:  # the account-and-due index serves this range
         query = query.where(Delivery.account_id == account_id)
-    return session.execute(query.order_by(Delivery.due_at, Delivery.id).limit(MAX_ROWS)).all()
+    # A plain (Core) result: thousands of rows read only to be counted need no ORM rows.
+    return session.connection().execute(query.order_by(Delivery.due_at, Delivery.id).limit(MAX_ROWS)).all()
 
 
-def _by_day(rows, zone) -> dict[date, list]:
-    """Group the rows that will go out (not cancelled or sent back) by local day."""
+def _by_day(rows, first: date, end: date, shown: int) -> tuple[dict[date, list], dict[date, int]]:
+    """Group the rows that will go out (not cancelled or sent back) by local day: the first `shown`, and the count.
+
+    The rows come in time order, so each day is the span up to the next local midnight (as UTC text).
+    """
+    days = [first + timedelta(days=n) for n in range((end - first).days)]
+    ends = [_utc_text(day_start(day + timedelta(days=1))) for day in days]
     by_day: dict[date, list] = {}
+    counts: dict[date, int] = {}
+    index = 0
     # Filtered here rather than in SQL, so the database walks the due_at index alone.
     for row in (r for r in rows if r.status not in (CANCELLED, REJECTED)):
-        by_day.setdefault(row.due_at.astimezone(zone).date(), []).append(row)
-    return by_day
+        while index < len(days) - 1 and row.due >= ends[index]:
+            index += 1
+        day = days[index]
+        counts[day] = counts.get(day, 0) + 1
+        if counts[day] <= shown:
+            by_day.setdefault(day, []).append(row)
+    return by_day, counts
 
 
 def _grid(view: str, first: date, end: date) -> list[list[date]]:
@@ -83,8 +107,9 @@ def calendar_view(session, config, view: str, start: str | None, account: str | 
     rows = _deliveries(session, config, first, end, account_id)
     shown = MONTH_SHOWN if view == "month" else DAY_SHOWN
     weeks = _grid(view, first, end)
+    by_day, counts = _by_day(rows, first, end, shown)
     previous = (first - timedelta(days=1)).replace(day=1) if view == "month" else first - timedelta(days=7)
     return {"view": view, "first": first, "end": end, "weeks": weeks, "days": [d for w in weeks for d in w],
-            "by_day": _with_texts(session, _by_day(rows, config.timezone), shown, names), "today": today,
+            "by_day": _with_texts(session, by_day, names), "counts": counts, "today": today,
             "previous": previous, "following": end, "capped": len(rows) == MAX_ROWS, "day_shown": shown,
             "account": names.get(account_id), "accounts": [a.name for a in config.accounts]}
