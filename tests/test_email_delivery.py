@@ -171,3 +171,20 @@ def test_a_worker_killed_mid_send_sends_each_email_at_most_once_more(project, sm
     assert len(received) == 2  # the copy cut off mid-send, and exactly one more
     assert received[0].message["Message-ID"] == received[1].message["Message-ID"]
     assert statuses(sessions) == [(EMAIL_SENT, 2)]
+
+
+def test_sent_emails_are_forgotten_after_thirty_days_and_failed_ones_are_kept(mailing, smtp, clock):
+    project, sessions = mailing
+    sent = queue_for(sessions, project.config, "storyteller", now=clock.now)
+    smtp.handler.refuse.add(PEOPLE["volunteer"])
+    refused = queue_for(sessions, project.config, "volunteer", now=clock.now)
+    worker = Worker(project.config, sessions, clock)
+    worker.run_due()
+    clock.now += timedelta(days=29)
+    worker.run_due()
+    with sessions() as session:
+        assert set(session.scalars(select(Email.id))) == {sent, refused}
+    clock.now += timedelta(days=2)
+    worker.run_due()
+    with sessions() as session:
+        assert set(session.scalars(select(Email.id))) == {refused}  # a failure stays for a person to see

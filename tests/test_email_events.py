@@ -192,3 +192,28 @@ def test_a_person_who_chose_a_daily_summary_gets_one_email_for_several_events_fr
     assert "you chose a daily summary" in summary.text
     with sessions() as session:
         assert session.scalar(select(Email).where(Email.kind == "post_failed")) is None  # the volunteer chose none
+
+
+def test_a_post_whose_outcome_is_unknown_tells_the_admins_to_check_the_account(project, smtp, clock, monkeypatch):
+    from test_worker import schedule
+    from test_x_publisher import CREDENTIALS, X_ACCOUNT
+    from xapi import XApiServer
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)  # the X account's secrets, read from the environment as in production
+    with XApiServer("consumer-key", "consumer-secret", "access-token", "access-token-secret",
+                    username="ourcommunity") as x_api:
+        project.write_config(smtp.config(timeout_seconds=2) + "[worker]\nrequest_timeout_seconds = 1\n",
+                             accounts=X_ACCOUNT.format(x_api.base_url))
+        sessions = project.init_db()
+        make_people(sessions)
+        [post_id] = schedule(project, sessions, 1, clock.now)
+        x_api.fail_next("timeout", seconds=2)  # X made the post but the answer never came
+        Worker(project.config, sessions, clock).run_due()
+        x_api.wait_idle()
+        Worker(project.config, sessions, clock).run_due()
+    [check] = [r for r in to(smtp.wait_for(1), "admin") if "needs checking" in r.message["Subject"]]
+    assert check.message["Subject"] == "A post needs checking on x"
+    assert "Day 0: our café is open" in check.text and "may or may not have gone out" in check.text
+    assert LINK.search(check.text).group(1) == f"/posts/{post_id}"
+    opens(make_app(project, sessions), "admin", check.text, "Day 0: our café is open")

@@ -12,7 +12,7 @@ limit: the email waits, it is never dropped. Only a final refusal (5xx for that 
 import logging
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from .models import (
 
 log = logging.getLogger("recovery_voice.email")
 DIGEST_AT = time(8, 0)  # the daily summary is made from this local time on (then held through quiet hours)
+KEEP_SENT = timedelta(days=30)  # sent emails hold personal words: kept only this long, to answer "did it go?"
 LONGEST_WAIT = timedelta(hours=1)  # retries while the server is down wait at most this long
 EMAIL_SKIPPED = "skipped"  # not sent: what it was about had been dealt with by then
 SECRET_KINDS = ("password_reset", "invitation")  # their link is a key: the stored copy loses it once sent
@@ -102,6 +103,13 @@ def _digest_for(session: Session, config: Config, user: User, now: datetime) -> 
         email.status, email.digest_id = EMAIL_DIGESTED, digest.id
 
 
+def forget_old(session: Session, now: datetime) -> int:
+    """Delete emails done with (sent, carried in a digest or no longer needed) more than KEEP_SENT ago."""
+    done = (EMAIL_SENT, EMAIL_DIGESTED, EMAIL_SKIPPED)
+    return session.execute(delete(Email).where(Email.status.in_(done), Email.created_at < now - KEEP_SENT)
+                           .execution_options(synchronize_session=False)).rowcount
+
+
 def words_for(session: Session, config: Config, email: Email) -> email_words.Words:
     """Write the email's subject and body now, with this worker's config."""
     user = session.get(User, email.user_id) if email.user_id else None
@@ -117,6 +125,7 @@ def send_due(engine: Engine, config: Config, worker_id: str, clock) -> int:
     with Session(engine) as session, session.begin():
         settle_stale(session, clock(), lease(config))
         make_digests(session, config, clock())
+        forget_old(session, clock())
     sent = 0
     while True:
         with Session(engine) as session, session.begin():
