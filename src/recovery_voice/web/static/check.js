@@ -38,13 +38,24 @@
     var list = document.createElement("ul");
     list.className = "findings";
     findings.forEach(function (finding) {
+      // As the page itself shows findings (_macros.html): one with nothing to change it to is a gentle note.
+      var gentle = finding.severity === "info" && !finding.fixes.length;
       var item = document.createElement("li");
-      item.className = "finding " + finding.severity;
+      item.className = "finding " + finding.severity + (gentle ? " gentle" : "");
       var text = document.createElement("p");
+      var severity = document.createElement("span");
+      severity.className = "severity";
+      severity.textContent = gentle ? "A note" : finding.label;
       var strong = document.createElement("strong");
-      strong.textContent = finding.label + ": \u201c" + finding.text + "\u201d.";
+      strong.textContent = "\u201c" + finding.text + "\u201d.";
+      var source = document.createElement("span");
+      source.className = "source";
+      source.textContent = "(" + finding.source + ")";
+      text.appendChild(severity);
+      text.appendChild(document.createTextNode(" "));
       text.appendChild(strong);
-      text.appendChild(document.createTextNode(" " + finding.message + " (" + finding.source + ")"));
+      text.appendChild(document.createTextNode(" " + finding.message + " "));
+      text.appendChild(source);
       item.appendChild(text);
       if (finding.fixes.length) {
         var fixes = document.createElement("p");

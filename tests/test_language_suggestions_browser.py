@@ -1,0 +1,35 @@
+"""The live check's one-click fixes in a real Chromium: a fix that reaches past the flagged words, none for a claim."""
+
+import pytest
+
+from browser import Visitor
+from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
+
+
+@pytest.fixture
+def site(project, sessions):
+    """The app served in this process on loopback."""
+    make_people(sessions)
+    server = LiveServer(make_app(project, sessions))
+    yield server
+    server.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the page's script does not depend on it
+def test_a_volunteer_takes_a_fix_that_rephrases_a_possessive_and_gets_none_for_a_false_claim(chromium, site):
+    visitor = Visitor(chromium, site.url)
+    page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)
+    visitor.goto("/compose?free=1")
+    field = page.get_by_label("Your post")
+    field.fill("An addict's family is welcome. Methadone is just swapping one drug for another.")
+    fix = page.get_by_role("button", name="Use “The family of a person with an addiction”")
+    fix.wait_for()  # the live check answered while typing
+    findings = page.locator("#text-findings")
+    claim = findings.locator("li", has_text="“swapping one drug for another”")
+    assert claim.count() == 1 and claim.locator("button").count() == 0  # a false claim: the message only
+    fix.click()
+    assert field.input_value() == "The family of a person with an addiction is welcome. " \
+                                  "Methadone is just swapping one drug for another."
+    visitor.audit()
+    visitor.close()
