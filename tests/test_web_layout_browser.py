@@ -105,6 +105,7 @@ def test_the_week_is_seven_columns_on_a_desktop_and_every_action_is_reachable_on
     days = page.locator(".week-grid > .day").all()
     tops = {round(day.bounding_box()["y"]) for day in days}
     assert len(days) == 7 and len(tops) == 1  # side by side
+    assert days[-1].bounding_box()["x"] + days[-1].bounding_box()["width"] > 1100  # across the page's width
     assert "Walk and talk" in days[3].inner_text() or "Coffee" in days[3].inner_text()
     shots(visitor, "calendar-week")
     page.set_viewport_size({"width": PHONE, "height": 800})
