@@ -169,3 +169,12 @@ def test_quiet_hours_with_no_end_are_refused_beside_the_end_field_and_nothing_is
     assert 'value="22:00"' in page  # what was typed is kept
     with sessions() as session:
         assert emails.choices(session, ids["volunteer"]) == emails.Choices()
+
+
+def test_the_html_part_escapes_what_people_wrote_and_links_only_web_addresses(database_url):
+    from recovery_voice.email_words import as_html
+
+    page = as_html('Note: <script>alert("x")</script> & more.\nSee https://rv.test/posts/1.\n\nThanks')
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; more" in page
+    assert 'more.<br>See <a href="https://rv.test/posts/1">https://rv.test/posts/1</a>.</p>' in page
+    assert page.count("<p>") == 2

@@ -62,7 +62,10 @@ def test_a_queued_email_reaches_the_smtp_server_with_its_words_and_where_to_chan
     assert "http://rv.test/stories/1" in got.text
     assert "because you shared a story with Test Recovery Community" in got.text
     assert "http://rv.test/account/email" in got.text
-    assert got.message.get_content_type() == "text/plain"
+    assert got.message.get_content_type() == "multipart/alternative"  # plain text first, then simple HTML
+    html = got.message.get_body(("html",)).get_content()
+    assert '<a href="http://rv.test/stories/1">http://rv.test/stories/1</a>' in html
+    assert "Could you say which town?" in html and "<script" not in html
     assert statuses(sessions) == [(EMAIL_SENT, 1)]
 
 

@@ -217,3 +217,18 @@ def test_a_post_whose_outcome_is_unknown_tells_the_admins_to_check_the_account(p
     assert "Day 0: our café is open" in check.text and "may or may not have gone out" in check.text
     assert LINK.search(check.text).group(1) == f"/posts/{post_id}"
     opens(make_app(project, sessions), "admin", check.text, "Day 0: our café is open")
+
+
+def test_emails_held_for_a_summary_are_not_sent_once_their_person_chooses_none(world, smtp, clock):
+    project, sessions, ids, _ = world
+    clock.now = datetime(2026, 12, 4, 7, 0, tzinfo=timezone.utc)
+    with transaction(sessions) as session:
+        emails.save_choices(session, ids["admin"], emails.Choices("digest"))
+        emails.account_needs_attention(session, "x-main", "the token was refused", now=clock.now)
+    with transaction(sessions) as session:
+        emails.save_choices(session, ids["admin"], emails.Choices("off"))
+    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
+    Worker(project.config, sessions, clock).run_due()
+    assert smtp.received == []
+    with sessions() as session:
+        assert [e.status for e in session.scalars(select(Email))] == ["skipped"]

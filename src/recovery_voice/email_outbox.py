@@ -23,6 +23,7 @@ from .models import (
     EMAIL_DIGESTED,
     EMAIL_FAILED,
     EMAIL_HELD,
+    EMAIL_OFF,
     EMAIL_QUEUED,
     EMAIL_SENDING,
     EMAIL_SENT,
@@ -82,6 +83,10 @@ def make_digests(session: Session, config: Config, now: datetime) -> int:
         row = session.get(EmailSettings, user_id)
         wants_digest = row is not None and row.delivery == EMAIL_DIGEST
         if wants_digest and (now.astimezone(config.timezone).time() < DIGEST_AT or row.last_digest_on == today):
+            continue
+        if row is not None and row.delivery == EMAIL_OFF:  # they chose no emails since these were held
+            session.execute(update(Email).where(Email.user_id == user_id, Email.status == EMAIL_HELD)
+                            .values(status=EMAIL_SKIPPED, last_error="its person chose no emails"))
             continue
         _digest_for(session, config, session.get(User, user_id), now)
         if row is not None:
@@ -164,7 +169,7 @@ def _outgoing(session: Session, config: Config, email: Email) -> mailer.Outgoing
     """The email as the mailer sends it, its words written now and kept on the row as sent."""
     words = words_for(session, config, email)
     email.subject, email.body_text = words.subject, words.text
-    return mailer.Outgoing(email.to_address, words.subject, words.text, None,
+    return mailer.Outgoing(email.to_address, words.subject, words.text, email_words.as_html(words.text),
                            full_message_id(config, email.message_id))
 
 

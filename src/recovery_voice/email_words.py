@@ -4,6 +4,8 @@ Each kind has a template in email_templates/ (its first line is the subject); ev
 footer saying why the person got it and where to change that.
 """
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -28,6 +30,7 @@ POST_KINDS = ("post_sent_back", "post_failed")
 ADMIN_KINDS = ("review_waiting", "post_needs_review", "account_attention")
 ROLE_WORDS = {"storyteller": "a storyteller", "volunteer": "a volunteer", "admin": "an admin"}
 SETTINGS_PATH = "/account/email"
+URL = re.compile(r"https?://[^\s<>\"]+")
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,22 @@ def digest(config: Config, items: list[tuple[str, dict]], name: str) -> Words:
         org=config.organisation_name, name=name or "there")
     subject, _, text = rendered.partition("\n")
     return Words(subject.strip(), f"{text.strip()}\n\n{footer(config, 'digest', True)}")
+
+
+def as_html(text: str) -> str:
+    """The plain text as a simple HTML part: the same words, escaped, paragraphs kept and addresses made links."""
+    paragraphs = [part.strip("\n") for part in text.split("\n\n") if part.strip()]
+    body = "\n".join(f"<p>{_linked(part).replace(chr(10), '<br>')}</p>" for part in paragraphs)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"></head>'
+            f'<body style="font-family: sans-serif; font-size: 16px; line-height: 1.5; max-width: 40em">\n'
+            f"{body}\n</body></html>\n")
+
+
+def _linked(text: str) -> str:
+    """Escape text for HTML, making each web address a link."""
+    out, last = [], 0
+    for match in URL.finditer(text):
+        address = match.group(0).rstrip(".,;:)")
+        out += [html.escape(text[last:match.start()]), f'<a href="{html.escape(address)}">{html.escape(address)}</a>']
+        last = match.start() + len(address)
+    return "".join(out + [html.escape(text[last:])])
