@@ -155,6 +155,10 @@ def test_a_label_next_to_a_name_is_still_a_use():
     ("Alcohol misusers will be offered a new service.", "drug-user"),
     ("A recovering cocaine addict spoke at the conference.", "ex-addict"),
     ("Crazy old man shouting at the buses again.", "mental-health-slur"),
+    ("Recovering users staff the Friday cafe.", "ex-addict"),
+    ("He was an old soak who slept by the canal.", "drunk-noun"),
+    ("Boozehounds, the councillor called them.", "drunk-noun"),
+    ("The forum post called her a crack whore.", "crackhead"),
 ])
 def test_it_flags_spelling_variants_slang_plurals_and_labels_before_a_verb(text, rule):
     if rule == "drug-user":
