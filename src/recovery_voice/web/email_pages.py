@@ -11,7 +11,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional
 from .. import emails, resets
 from ..models import EMAIL_DIGEST, EMAIL_EACH, EMAIL_OFF
 from ..users import MAX_PASSWORD, MIN_PASSWORD, UserProblem
-from .common import db, sentence
+from .common import db, sentence, wake_worker
 from .forms import options
 
 blueprint = Blueprint("email_pages", __name__)
@@ -65,6 +65,7 @@ def forgot():
         resets.request_reset(session, form.email.data)
     throttle.failed(session, email_key, client_key)  # every request counts, so the limit holds for everyone
     session.commit()
+    wake_worker()  # under `serve`, the email goes at once rather than at the worker's next check
     return render_template("email/forgot_sent.html", address=form.email.data.strip())
 
 

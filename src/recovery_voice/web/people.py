@@ -7,7 +7,7 @@ from sqlalchemy import select
 from .. import emails
 from ..models import Invitation, User, utcnow
 from ..users import UserProblem, change_role, deactivate, deactivated_ids, invite, reactivate, revoke_invitation
-from .common import db, roles, sentence
+from .common import db, roles, sentence, wake_worker
 from .forms import ActionForm, InviteForm, RoleForm
 
 blueprint = Blueprint("people", __name__)
@@ -54,6 +54,7 @@ def invite_user():
         else:
             emails.invitation(db(), invitation, token, current_user.display_name or "An admin")
             db().commit()
+            wake_worker()  # under `serve`, the email goes at once
             link = url_for("auth.invitation", token=token, _external=True)
             flash(f"Invitation made for {invitation.email}, and emailed to them. The link below is the same, if "
                   "you would rather send it yourself: it works once, for 7 days.", "success")
