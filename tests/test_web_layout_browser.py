@@ -122,7 +122,8 @@ def test_an_admin_sees_the_failing_account_on_every_page_and_the_accounts_page_s
     top = banner.bounding_box()["y"]
     assert top < page.locator("main h1").bounding_box()["y"]  # above the page's own heading
     shots(visitor, "review")
-    for path, name in (("/log", "log"), ("/queue", "queue"), ("/compose?free=1", "compose")):
+    for path, name in (("/log", "log"), ("/queue", "queue"), ("/compose?free=1", "compose"), ("/users", "people"),
+                       ("/publishing", "publishing"), ("/timetable", "timetable"), ("/posts/1", "post")):
         visitor.goto(path)
         assert page.locator(".account-warning").is_visible(), path
         whole_words(page)

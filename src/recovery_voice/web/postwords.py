@@ -5,22 +5,20 @@ The rules live below (posts, review, compose); this module only chooses how the 
 
 from datetime import datetime
 
-from .common import config, sentence
+from .common import local, sentence
 
 # The compose form's field for each part of a post as posts.PostProblem names it.
 COMPOSE_FIELDS = {"text": "text", "accounts": "accounts", "when": "at", "content_warning": "content_warning"}
 
 
 def zoned(moment) -> str:
-    """A UTC time (datetime or ISO text) in the organisation's zone, with the zone's name: "Fri 05 Dec 2026, 09:30 GMT"."""
-    if not moment:
-        return ""
+    """A UTC time (datetime or ISO text) as common.local shows every time: "Fri 5 Dec 2026, 09:30 GMT"; other text as is."""
     if isinstance(moment, str):
         try:
-            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            datetime.fromisoformat(moment.replace("Z", "+00:00"))
         except ValueError:
             return moment
-    return moment.astimezone(config().timezone).strftime("%a %d %b %Y, %H:%M %Z")
+    return local(moment)
 
 
 def compose_field(problem, template) -> str | None:
