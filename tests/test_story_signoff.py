@@ -221,3 +221,15 @@ def test_a_story_whose_chosen_accounts_are_all_gone_cannot_be_signed_off(project
         assert final_texts(session, project.config, story) == []
         with pytest.raises(StoryProblem, match="none of the places you chose is set up any more"):
             sign_off(session, project.config, story)
+
+
+def test_withdrawing_a_story_whose_outcome_on_a_network_is_unknown_says_it_may_be_there(project, setup, clock):
+    sessions, author = setup
+    story_id = _submitted(project, sessions, author)
+    with transaction(sessions) as session:
+        story = session.get(Story, story_id)
+        sign_off(session, project.config, story)
+        approve_story(session, project.config, story_id, "ada@example.org", now=clock.now)
+        session.execute(update(Delivery).where(Delivery.account.has(name="x-main")).values(status="needs_review"))
+        found = takedown.preview(session, story.post_id)
+    assert (found.maybe, found.not_sent, found.deleted) == (["X"], ["the outbox file"], [])
