@@ -45,6 +45,7 @@ def rules(text, voice="organisation", settings=UK):
     "Person in recovery, never ex-addict: that is our style guide in four words.",
     "Think twice before you type junkie under a news story.",
     "Our members hate being called service users.",
+    "The addict label followed her from school to the job centre.",
 ])
 def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     assert blocking(text) == set()
@@ -57,6 +58,8 @@ def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     ("Words matter, and the addicts on Mill Road deserve better ones.", "addict-noun"),
     ("Labels like junkie hurt, and so does treating addicts as a lost cause.", "addict-noun"),
     ("The council printed addicts' names in its report.", "addict-noun"),
+    ("Avoid the junkies by the bridge, one resident posted.", "junkie"),
+    ("The addict label stuck, but the addict himself got well.", "addict-noun"),
 ])
 def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule):
     assert rule in blocking(text)

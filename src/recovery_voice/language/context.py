@@ -258,7 +258,7 @@ _WORDING = _EndPattern(
     r"type|typed|typing|print|printed|printing|tweet|tweeted|"
     r"(?:we|i|you|still|never|posts?)\s+(?:\w+\s+)?said|"
     r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?))"
-    rf"\s*:?\s+(?:the\s+)?{_LIST_ITEMS}\Z")
+    rf"\s*:?\s+{_LIST_ITEMS}\Z")
 _PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
     r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
@@ -305,7 +305,9 @@ _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ba
                   "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet")
 _NAMING_HINTS = ("call", "label", "brand")
 _NOT_HINTS = ("not", "never", "rather", "instead")
-_WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called")
+_WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma")
+# The word named by the noun after it: "the addict label stuck", "the junkie tag".
+_WORD_NOUN_AFTER = LazyPattern(r"[\s-]+(?:label|tag|word|term|slur|insult|stigma)s?(?!\w)")
 
 
 WORDING, NOT, NAMING, WORDS, QUESTION = 1, 2, 4, 8, 16  # what mention_hints() found in a text
@@ -335,6 +337,8 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     if hints & NOT and _PREFERRED_NOT.start_in(sentence_left) >= 0:
         return True
     if hints & NAMING and _any_in(sentence_left, _NAMING_HINTS) and _named_and_refused(low, sentence_left, start):
+        return True
+    if hints & WORDS and _WORD_NOUN_AFTER.match(low, end):
         return True
     return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, start, end)
 
