@@ -53,20 +53,6 @@ def _review_page(failed: int | None = None, problem: PostProblem | None = None):
         422 if failed is not None else 200
 
 
-def _decide(change, done: str, target: str):
-    """Run an approval or rejection, flash what happened and go back to the review page."""
-    try:
-        change()
-    except PostProblem as error:
-        db().rollback()
-        flash(sentence(error), "error")
-        return redirect(target)
-    db().commit()
-    wake_worker()
-    flash(done, "success")
-    return redirect(url_for("admin.review"))
-
-
 @blueprint.post("/review/posts/<int:post_id>/approve")
 @roles(*ADMIN)
 def approve_post(post_id: int):
