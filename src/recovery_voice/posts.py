@@ -21,7 +21,6 @@ from .models import (
     NEEDS_REVIEW,
     PAUSED,
     PENDING,
-    POST_STATUSES,
     PUBLISHED,
     PUBLISHING,
     REJECTED,
@@ -424,73 +423,10 @@ def _edit_note(was: str, queue: bool) -> str:
 
 
 def list_posts(session: Session, status: str | None = None, limit: int | None = None) -> list[dict]:
-    """Return posts as plain dicts, soonest first, optionally only those with `status`."""
-    if status is not None and status not in POST_STATUSES:
-        raise PostProblem(f"status must be one of {', '.join(POST_STATUSES)}, not {status!r}")
-    query = select(Post).order_by(Post.id)
-    if status:
-        query = query.where(Post.status == status)
-    if limit:
-        query = query.limit(limit)
-    posts = list(session.scalars(query))
-    names = {a.id: a.name for a in session.scalars(select(Account))}
-    deliveries = _deliveries_by_post(session, [p.id for p in posts])
-    images = _images_by_post(session, [p.id for p in posts])
-    rows = [_post_dict(p, deliveries.get(p.id, []), names, images.get(p.id, [])) for p in posts]
-    return sorted(rows, key=lambda r: (r["due_at"] or "9999", r["id"]))
+    """Return posts as plain dicts, soonest first, optionally only those with `status` (history.listed)."""
+    from .history import listed  # history reads posts; imported here so neither module needs the other first
 
-
-def _deliveries_by_post(session: Session, post_ids: list[int]) -> dict[int, list[Delivery]]:
-    """Load the deliveries of many posts in one query."""
-    grouped: dict[int, list[Delivery]] = {}
-    for chunk_start in range(0, len(post_ids), 500):
-        chunk = post_ids[chunk_start:chunk_start + 500]
-        for delivery in session.scalars(select(Delivery).where(Delivery.post_id.in_(chunk)).order_by(Delivery.id)):
-            grouped.setdefault(delivery.post_id, []).append(delivery)
-    return grouped
-
-
-def _images_by_post(session: Session, post_ids: list[int]) -> dict[int, list[dict]]:
-    """Load the images of many posts in one query per 500 posts."""
-    grouped: dict[int, list[dict]] = {}
-    for chunk_start in range(0, len(post_ids), 500):
-        chunk = post_ids[chunk_start:chunk_start + 500]
-        query = select(Attachment).where(Attachment.post_id.in_(chunk)).order_by(Attachment.post_id,
-                                                                                 Attachment.position)
-        for row in session.scalars(query):
-            grouped.setdefault(row.post_id, []).append(attachments.describe(row))
-    return grouped
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """Format a UTC time as ISO 8601 with a Z."""
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _post_dict(post: Post, deliveries: list[Delivery], names: dict[int, str], images: list[dict]) -> dict:
-    """Describe one post and its deliveries."""
-    due = min((d.due_at for d in deliveries), default=None)
-    return {
-        "id": post.id,
-        "status": post.status,
-        "text": post.text,
-        "accounts": [names[d.account_id] for d in deliveries],
-        "due_at": _iso(due),
-        "template": post.template,
-        "theme": post.theme,
-        "content_warning": post.content_warning,
-        "worst_finding": post.worst_finding,
-        "findings": post.findings,
-        "approved_by": post.approved_by,
-        "override_reason": post.override_reason,
-        "source": post.source,
-        "images": images,
-        "deliveries": [
-            {"account": names[d.account_id], "status": d.status, "due_at": _iso(d.due_at),
-             "attempts": d.attempts, "url": d.remote_url, "error": d.last_error, "deletion": d.deletion}
-            for d in deliveries
-        ],
-    }
+    return listed(session, status, limit)
 
 
 def pause(session: Session, post_id: int, actor: str | None = None, now: datetime | None = None) -> Post:
