@@ -49,7 +49,7 @@ def test_a_storyteller_submits_edits_and_withdraws_a_story(chromium, site, sessi
     give_consent(page)
     page.get_by_role("button", name="Check my words").click()
     visitor.audit()
-    assert "A gentle suggestion" in page.locator("#text-findings").inner_text()  # their own words are never blocked
+    assert "A note" in page.locator("#text-findings").inner_text()  # their own words: a gentle note, never blocked
     page.get_by_role("button", name="Send my story for approval").click()
     visitor.audit()
     assert page.get_by_role("heading", name="Your story as it will be published").is_visible()
@@ -161,7 +161,8 @@ def test_an_admin_adds_a_slot_sees_compose_use_it_and_removes_it(chromium, site,
 
     expected = next(slot_instants([*project.config.slots, added], tz, datetime.now(timezone.utc) + timedelta(minutes=1)))
     visitor.goto("/compose?free=1")
-    assert expected.astimezone(tz).strftime("%a %d %b %Y, %H:%M") in page.locator("#next-slot-hint").inner_text()
+    here = expected.astimezone(tz)
+    assert f"{here:%a} {here.day} {here:%b %Y, %H:%M %Z}" in page.locator("#next-slot-hint").inner_text()
     page.get_by_label("Your post").fill("Our café is open on Thursday: come as you are.")
     page.get_by_label("The next free slot in the timetable").check()
     page.get_by_role("button", name="Queue this post").click()
