@@ -193,6 +193,7 @@ def test_the_same_words_in_another_sense_are_left_alone(text):
     "They've just traded the dealer for the chemist.",
     "Buprenorphine is still a drug, whatever the doctors say.",
     "You're not clean if you're on methadone.",
+    "Suboxone is just another opioid.",
 ])
 def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "replacing-one-drug"]
@@ -208,6 +209,7 @@ def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     "Handing out clean needles gives people permission to inject.",
     "Overdose prevention sites make it easier to use heroin.",
     "Naloxone only encourages reckless drug use.",
+    "Narcan gives people a free pass to keep using.",
 ])
 def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "harm-reduction-myth"]
@@ -233,8 +235,24 @@ def test_a_storytellers_own_doubt_about_their_medication_is_a_gentle_note():
     assert not blocking(text, voice="storyteller")
 
 
-def test_a_label_inside_a_claim_keeps_its_own_finding():
-    assert blocking("Needle exchanges make it easier for addicts to keep using.") == {"harm-reduction-myth", "addict-noun"}
+@pytest.mark.parametrize("text", [
+    "Needle exchanges make it easier for addicts to keep using.",
+    "Narcan just gives addicts a safety net to keep using.",
+])
+def test_a_label_inside_a_claim_keeps_its_own_finding(text):
+    assert blocking(text) == {"harm-reduction-myth", "addict-noun"}
+
+
+def test_a_claim_about_medication_in_us_wording_is_flagged():
+    assert "replacing-one-drug" in blocking("People on MAT aren't really sober.", settings=US)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("He popped dirty on his last UA.", "dirty-test"),
+    ("A dirty UA is not a reason to end treatment.", "dirty-test"),
+])
+def test_testing_slang_is_flagged(text, rule):
+    assert rule in blocking(text, settings=US)
 
 
 @pytest.mark.parametrize("text", [
