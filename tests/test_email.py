@@ -178,3 +178,14 @@ def test_the_html_part_escapes_what_people_wrote_and_links_only_web_addresses(da
     assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; more" in page
     assert 'more.<br>See <a href="https://rv.test/posts/1">https://rv.test/posts/1</a>.</p>' in page
     assert page.count("<p>") == 2
+
+
+def test_email_test_says_when_the_server_offers_no_starttls(project):
+    server = SMTPServer().start()  # aiosmtpd without a TLS context offers no STARTTLS
+    try:
+        project.write_config(server.config(security="starttls"))
+        result = project.cli("email", "test", "ada@example.org")
+    finally:
+        server.stop()
+    assert result.returncode == 2
+    assert "does not offer STARTTLS" in result.stderr and 'security = "tls"' in result.stderr
