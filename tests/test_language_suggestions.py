@@ -1,6 +1,7 @@
 """One-click fixes that fit the sentence (issue 12): the suggestion set, each shape, the JSON contract and the pages."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -249,3 +250,21 @@ def test_the_no_script_button_applies_the_fitted_fix(site):
                                                   "apply": "text:0:0"})
     textarea = re.search(r"<textarea[^>]*>\s*([^<]*)</textarea>", answer.get_data(as_text=True)).group(1)
     assert textarea == "People who use drugs and sleep rough need help."
+
+
+def test_the_rewrites_are_read_from_the_cache_after_the_first_fix_and_a_spoilt_cache_changes_nothing(tmp_path):
+    code = "from recovery_voice.language import check; print(check(\"Addicts' families came.\").suggested_text)"
+    cache = tmp_path / "recovery-voice" / "language-rewrites.marshal"
+
+    def run_once() -> str:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})
+        return result.stdout.strip()
+
+    expected = "The families of people with an addiction came."
+    assert run_once() == expected and cache.exists()  # parsed, and kept
+    kept = cache.stat().st_mtime_ns, cache.read_bytes()
+    assert run_once() == expected
+    assert (cache.stat().st_mtime_ns, cache.read_bytes()) == kept  # read back, not written again
+    cache.write_bytes(b"not marshal")
+    assert run_once() == expected and cache.read_bytes() == kept[1]  # parsed again and the cache mended

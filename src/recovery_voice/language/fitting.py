@@ -14,12 +14,13 @@ Report.suggested_text puts every finding's first fitting fix in place, and is No
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from pathlib import Path
 
+from .lazy import Derived, cache_place
+from .record import Record
 from .suggest import CASES, camel, case_of, fix_article, is_plural, plain_name
 
-@dataclass(frozen=True, slots=True)
-class Fix:
+class Fix(Record):
     """A one-click fix: put `text` in place of the text between `start` and `end` (which may reach past the finding)."""
 
     start: int
@@ -92,6 +93,7 @@ _MODIFIERS = frozenset({"first", "last", "own", "only", "next", "new", "old", "w
 _WHO_VERB = re.compile(r"\bwho (uses|use|drinks|drink|injects|inject|sells|sell|has|have|is|are)\b")
 _PAST = {"uses": "used", "use": "used", "drinks": "drank", "drink": "drank", "injects": "injected",
          "inject": "injected", "sells": "sold", "sell": "sold", "has": "had", "have": "had", "is": "was", "are": "were"}
+REWRITES = "rewrites.toml"
 _DATA: dict | None = None
 
 
@@ -381,16 +383,34 @@ def _data() -> dict:
     """Load rewrites.toml once: its [[fit]] entries filed by rule, their patterns compiled, and the verb table."""
     global _DATA
     if _DATA is None:
-        import tomllib  # here: only fixes need it, and the quick check must not pay for the import
-        from pathlib import Path
-
-        raw = tomllib.loads((Path(__file__).with_name("rewrites.toml")).read_text(encoding="utf-8"))
+        raw = _rewrites()
         words = raw.get("words", {})
         filed: dict[str, list] = {}
         for entry in raw.get("fit", []):
             filed.setdefault(entry["rule"], []).append(_compiled(entry, words))
         _DATA = {"fit": filed, "verbs": raw.get("verbs", {})}
     return _DATA
+
+
+def _rewrites() -> dict:
+    """Return rewrites.toml parsed, from a per-user cache beside the rules' while the file is byte for byte the same.
+
+    tomllib took a quarter of a `check --format json` that found something; the cache (lazy.py) holds
+    the parsed tables under a key made of the file, the checker's code and the Python version.
+    """
+    path = Path(__file__).with_name(REWRITES)
+    place = cache_place([path])
+    derived = Derived((place[0].with_name("language-rewrites.marshal"), place[1]) if place else None)
+    raw = derived.remember("rewrites", REWRITES, lambda: _parsed(path))
+    derived.save()
+    return raw
+
+
+def _parsed(path: Path) -> dict:
+    """Parse the rewrites file (tomllib only here: most runs read the cache)."""
+    import tomllib
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
 def _compiled(entry: dict, words: dict) -> dict:
