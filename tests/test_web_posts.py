@@ -377,3 +377,14 @@ def test_changing_only_the_words_of_a_post_keeps_its_image_and_alt_text(project,
     with sessions() as session:
         assert [(a.digest, a.alt) for a in session.scalars(select(Attachment))] == [(digest, "Six people round a table.")]
         assert session.get(Post, 1).text == "Our café is open on Thursdays."
+
+
+@SQLITE_ONLY
+def test_a_drafts_page_says_where_and_when_it_would_go_instead_of_an_empty_table(project, sessions):
+    make_people(sessions)
+    with transaction(sessions) as session:
+        post_id = create_post(session, project.config, Draft(text="Half an idea.", accounts=["outbox"]),
+                              created_by=VAL, as_draft=True).id
+    html = client_for(project, sessions).get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Post #1: Draft" in html and "<table>" not in html.split('id="history"')[0].split("Where and when")[1]
+    assert "Not on the timetable yet: it goes to outbox, in the next free slot, once it is sent for approval" in html
