@@ -233,15 +233,18 @@ class _EndPattern:
         self.forward = LazyPattern(source)
         self._backward = None
 
-    def start_in(self, text: str) -> int:
-        """Return where a match that ends at the end of the text starts, or -1 when there is none."""
+    def start_in(self, text: str, backwards: str | None = None) -> int:
+        """Return where a match that ends at the end of the text starts, or -1 when there is none.
+
+        `backwards` is text[::-1] when the caller has it already (several patterns ask of one text).
+        """
         backward = self._backward
         if backward is None:
             backward = self._backward = reversed_pattern(self.forward.compiled()) or False
         if backward is False:  # pragma: no cover - every pattern here can be reversed
             found = self.forward.search(text)
             return found.start() if found else -1
-        found = backward.match(text[::-1])
+        found = backward.match(text[::-1] if backwards is None else backwards)
         return len(text) - found.end() if found else -1
 
 
@@ -332,15 +335,16 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     sentence_left = _left_of(low, start)
     if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)):
         return True
-    if hints & WORDING and _WORDING.start_in(sentence_left) >= 0:
+    backwards = sentence_left[::-1]  # once, for the patterns asked as an anchored match on it
+    if hints & WORDING and _WORDING.start_in(sentence_left, backwards) >= 0:
         return True
-    if hints & NOT and _PREFERRED_NOT.start_in(sentence_left) >= 0:
+    if hints & NOT and _any_in(sentence_left, _NOT_HINTS) and _PREFERRED_NOT.start_in(sentence_left, backwards) >= 0:
         return True
     if hints & NAMING and _any_in(sentence_left, _NAMING_HINTS) and _named_and_refused(low, sentence_left, start):
         return True
     if hints & WORDS and _WORD_NOUN_AFTER.match(low, end):
         return True
-    return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, start, end)
+    return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, backwards, start, end)
 
 
 def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
@@ -354,12 +358,18 @@ def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
     return bool(_REFUSED.search(before) or _OBJECTION.search(low, max(0, start - 300), start + 300))
 
 
-def _listed_near_words_for_words(low: str, sentence_left: str, start: int, end: int) -> bool:
-    """Tell whether the match is a bare item of a list ("Junkie, smackhead, alkie:") near a word for words."""
+def _listed_near_words_for_words(low: str, sentence_left: str, backwards: str, start: int, end: int) -> bool:
+    """Tell whether the match is a bare item of a list ("Junkie, smackhead, alkie:") near a word for words.
+
+    `backwards` is sentence_left reversed.
+    """
     if not _BARE_RIGHT.match(low, end):
         return False
-    tail = sentence_left if len(sentence_left) <= 40 else "x" + sentence_left[-40:]  # "x": not the sentence start
-    if _BARE_LEFT.start_in(tail) < 0:
+    if len(sentence_left) <= 40:
+        tail, tail_backwards = sentence_left, backwards
+    else:  # "x": the cut is not the sentence start
+        tail, tail_backwards = "x" + sentence_left[-40:], backwards[:40] + "x"
+    if _BARE_LEFT.start_in(tail, tail_backwards) < 0:
         return False
     window = low[max(0, start - 150):end + 150]
     return _any_in(window, _WORDS_HINTS) and bool(_WORDS_FOR_WORDS.search(window))
