@@ -191,3 +191,15 @@ def test_sent_emails_are_forgotten_after_thirty_days_and_failed_ones_are_kept(ma
     worker.run_due()
     with sessions() as session:
         assert set(session.scalars(select(Email.id))) == {refused}  # a failure stays for a person to see
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_fresh_install_writes_each_email_to_the_workers_log_and_counts_it_sent(project):
+    sessions = project.init_db()  # no [email] table: console mode
+    make_people(sessions)
+    queue_for(sessions, project.config, "storyteller")
+    result = project.cli("worker", "--once")
+    assert result.returncode == 0, result.stderr
+    assert 'Your story "My first year" has a note from the team' in result.stderr
+    assert "Could you say which town?" in result.stderr
+    assert statuses(sessions) == [(EMAIL_SENT, 1)]
