@@ -203,3 +203,15 @@ def test_a_fresh_install_writes_each_email_to_the_workers_log_and_counts_it_sent
     assert 'Your story "My first year" has a note from the team' in result.stderr
     assert "Could you say which town?" in result.stderr
     assert statuses(sessions) == [(EMAIL_SENT, 1)]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_email_whose_words_cannot_be_written_fails_alone_and_the_others_still_go(mailing, smtp, clock):
+    project, sessions = mailing
+    broken = queue_for(sessions, project.config, "volunteer", now=clock.now, title="No note given")
+    queue_for(sessions, project.config, "storyteller", now=clock.now)
+    assert Worker(project.config, sessions, clock).run_round() is not None  # the round itself did not fail
+    assert [r.recipients for r in smtp.wait_for(1)] == [[PEOPLE["storyteller"]]]
+    with sessions() as session:
+        failed = session.get(Email, broken)
+    assert failed.status == EMAIL_FAILED and "'note' is undefined" in failed.last_error

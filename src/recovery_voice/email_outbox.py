@@ -12,6 +12,7 @@ limit: the email waits, it is never dropped. Only a final refusal (5xx for that 
 import logging
 from datetime import datetime, time, timedelta
 
+from jinja2 import TemplateError
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -140,7 +141,13 @@ def send_due(engine: Engine, config: Config, worker_id: str, clock) -> int:
             email = session.get(Email, email_id)
             if _held_for_quiet_hours(session, config, email, clock()) or _no_longer_needed(session, email):
                 continue
-            outgoing = _outgoing(session, config, email)
+            try:
+                outgoing = _outgoing(session, config, email)
+            except TemplateError as error:  # a bug, not the server: fail this one email, never the whole round
+                email.status, email.claimed_by = EMAIL_FAILED, None
+                email.last_error = f"its words could not be written ({error}); nothing was sent"
+                log.error("email %s: %s", email.id, email.last_error)
+                continue
         if not _send_one(engine, config, email_id, outgoing, clock):
             return sent  # the server is down or refusing for now: the rest wait for a later round
         sent += 1
