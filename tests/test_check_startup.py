@@ -1,11 +1,14 @@
 """`recovery-voice check` starts quickly: it imports only what checking needs, and the rules it reads
 from its cache (language/lazy.py) give exactly the findings of rules worked out afresh."""
 
+import _sre  # type: ignore[import-not-found]
 import json
+import marshal
 import os
 import re
 import subprocess
 import sys
+from array import array
 from pathlib import Path
 
 import pytest
@@ -86,6 +89,24 @@ def test_findings_are_the_same_with_no_cache_a_fresh_one_a_spoilt_one_and_none_t
     assert _check_lines(blocked, lines_file) == afresh  # the cache cannot be written: skipped
     flagged = [json.loads(line) for line in afresh if json.loads(line)["findings"]]
     assert len(flagged) > 100  # the evaluation set's texts really were checked
+
+
+def test_every_pattern_kept_as_compiled_code_is_rebuilt_as_the_pattern_re_compile_makes(tmp_path):
+    lines_file = tmp_path / "texts.txt"
+    lines_file.write_text("\n".join(case.text.replace("\n", " ") for case in load_cases(EVAL)), encoding="utf-8")
+    afresh = _check_lines(tmp_path / "cache", lines_file)
+    codes = tmp_path / "cache" / "recovery-voice" / "language-code.marshal"
+    kept = marshal.loads(codes.read_bytes())["code"]
+    assert len(kept) > 100  # the patterns and probes those texts needed
+    for key, (source, flags, code, groups, groupindex, indexgroup) in kept.items():
+        rebuilt = _sre.compile(source, flags, array("I", code).tolist(), groups, groupindex, indexgroup)
+        assert rebuilt == re.compile(source, int(key.split(" ", 1)[0])), source
+    # The first run compiled every pattern to prove the rules sound, before the cache could keep their
+    # code; the second keeps the ones it then needs; the third has nothing new to keep.
+    assert _check_lines(tmp_path / "cache", lines_file) == afresh
+    written = codes.stat().st_mtime_ns
+    assert _check_lines(tmp_path / "cache", lines_file) == afresh  # built from the kept code
+    assert codes.stat().st_mtime_ns == written
 
 
 def test_a_cache_is_used_only_while_the_rule_files_are_byte_for_byte_the_same(tmp_path):

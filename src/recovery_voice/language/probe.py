@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
+from .lazy import compile_pattern
+
 # Named groups are renamed per trigger ("what" -> "_3_what") so that triggers cannot clash.
 _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
 # Back-references and conditionals depend on group numbers and names that joining would change.
@@ -48,7 +50,7 @@ def build_probe(numbers: tuple[int, ...], triggers: dict) -> Probe:
         names = tuple((name, f"_{number}_{name}") for name in _group_names(trigger.pattern))
         parts.append(f"(?:(?=(?P<_{number}>{source}))|)")
         pending.append((number, f"_{number}", names))
-    regex = re.compile("".join(parts))
+    regex = compile_pattern("".join(parts))  # from the rules cache's compiled code where it has it (lazy.py)
     slots = tuple((number, regex.groupindex[group] if group else -1, names) for number, group, names in pending)
     return Probe(regex, slots, any(group < 0 for _, group, _ in slots))
 
@@ -60,7 +62,7 @@ def _joinable(trigger, number: int) -> str | None:
         return None
     source = _NAMED_GROUP.sub(lambda found: f"(?P<_{number}_{found.group(1)}>", pattern.pattern)
     try:
-        renamed = re.compile(source)
+        renamed = compile_pattern(source)
     except re.error:  # pragma: no cover - a pattern the renaming misread
         return None
     if set(renamed.groupindex) != {f"_{number}_{name}" for name in _group_names(pattern)}:

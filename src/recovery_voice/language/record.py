@@ -20,8 +20,7 @@ class Record:
     def __init_subclass__(cls, **kwargs) -> None:
         """Read the fields from the class's own annotations, once, as the class is made."""
         super().__init_subclass__(**kwargs)
-        cls._fields = tuple(name for name in cls.__dict__.get("__annotations__", {}) if name.isidentifier()
-                            and name not in ("UNCOMPARED", "_fields", "_compared"))
+        cls._fields = tuple(cls.__dict__.get("__annotations__", {}))  # its own: records are not subclassed further
         cls._compared = tuple(name for name in cls._fields if name not in cls.UNCOMPARED)
 
     def __init__(self, *args, **kwargs) -> None:
