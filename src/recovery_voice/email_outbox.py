@@ -144,13 +144,18 @@ def send_due(engine: Engine, config: Config, worker_id: str, clock) -> int:
             try:
                 outgoing = _outgoing(session, config, email)
             except TemplateError as error:  # a bug, not the server: fail this one email, never the whole round
-                email.status, email.claimed_by = EMAIL_FAILED, None
-                email.last_error = f"its words could not be written ({error}); nothing was sent"
-                log.error("email %s: %s", email.id, email.last_error)
+                _words_failed(email, error)
                 continue
-        if not _send_one(engine, config, email_id, outgoing, clock):
+        if not _send_one(engine, config, email_id, worker_id, outgoing, clock):
             return sent  # the server is down or refusing for now: the rest wait for a later round
         sent += 1
+
+
+def _words_failed(email: Email, error: TemplateError) -> None:
+    """Mark an email failed whose words could not be written, saying why."""
+    email.status, email.claimed_by = EMAIL_FAILED, None
+    email.last_error = f"its words could not be written ({error}); nothing was sent"
+    log.error("email %s: %s", email.id, email.last_error)
 
 
 def _held_for_quiet_hours(session: Session, config: Config, email: Email, now: datetime) -> bool:
@@ -186,17 +191,26 @@ def full_message_id(config: Config, unique: str) -> str:
     return f"<{unique}@{domain}>"
 
 
-def _send_one(engine: Engine, config: Config, email_id: int, outgoing: mailer.Outgoing, clock) -> bool:
+def _send_one(engine: Engine, config: Config, email_id: int, worker_id: str, outgoing: mailer.Outgoing,
+              clock) -> bool:
     """Hand one email to the server and record what happened; return False when the round should stop."""
     try:
         mailer.send(config.email, outgoing)
     except mailer.MailError as error:
         with Session(engine) as session, session.begin():
-            _record_failure(session, config, session.get(Email, email_id), error, clock())
+            if (email := _still_ours(session, email_id, worker_id)) is not None:
+                _record_failure(session, config, email, error, clock())
         return not error.retryable
     with Session(engine) as session, session.begin():
-        _record_sent(session, session.get(Email, email_id), clock())
+        if (email := _still_ours(session, email_id, worker_id)) is not None:
+            _record_sent(session, email, clock())
     return True
+
+
+def _still_ours(session: Session, email_id: int, worker_id: str) -> Email | None:
+    """The email, if this worker still holds it: one whose lease passed mid-send may be another worker's now."""
+    email = session.get(Email, email_id, with_for_update=True)
+    return email if email.status == EMAIL_SENDING and email.claimed_by == worker_id else None
 
 
 def _record_sent(session: Session, email: Email, now: datetime) -> None:
