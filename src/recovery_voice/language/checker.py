@@ -171,7 +171,7 @@ def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], hints: int, 
         return True
     # Quoted words that are not on display are somebody speaking (info, see _finding), never a mention.
     return span is None and bool(hints or candidate.rule.claim) and is_unquoted_mention(
-        prepared.low, candidate.start, candidate.end, candidate.rule.claim, hints)
+        prepared.low, candidate.start, candidate.end, candidate.rule.claim, hints, candidate.rule.article)
 
 
 def _named(prepared: Prepared, candidate: _Candidate) -> bool:

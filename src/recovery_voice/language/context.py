@@ -64,11 +64,18 @@ _SELF_BEFORE = LazyPattern(
 )
 _MYSELF = LazyPattern(r"(?<!\w)(?:myself|ourselves)(?!\w)")
 _OTHER_PEOPLE = (r"father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfriend|girlfriend|brothers?|"
-                  r"sisters?|sons?|daughters?|friends?|uncle|aunt|family|neighbou?rs?|mates?|cousins?|ex|"
+                  r"sisters?|sons?|daughters?|friends?|uncles?|aunts?|aunties?|family|neighbou?rs?|mates?|cousins?|ex|"
+                  r"nieces?|nephews?|grand(?:son|daughter|child|kid)s?|grandchildren|grandparents?|siblings?|twins?|"
+                  r"step(?:son|daughter|brother|sister)s?|in-laws|fianc\w*|flatmates?|housemates?|workmates?|"
                   r"grandad|granddad|grandma|gran|grandmother|grandfather|nan|stepdad|stepmum|stepmom|kids?|"
                   r"children|child|baby|girl|boy|man|woman|guy|lad|lass|bloke|wife's|husband's")
 # "my alcoholic father" is about the father, so "my" alone does not make it self-description.
 _ABOUT_SOMEONE_ELSE = LazyPattern(rf"(?:{_OTHER_PEOPLE})\Z")
+# A label owned by another person is about that person: "I was an addict's daughter", "a drunk's son".
+_OWNER_OF = LazyPattern(rf"(?:'s|s'|\u2019s|s\u2019)\s+(?:[\w-]+\s+)?(?:{_OTHER_PEOPLE})(?![\w'])")
+# A thing of the storyteller's, named with a relative clause: "the dirty test I gave", "the detox we did".
+_MINE_AFTER = LazyPattern(r"\s+(?:that\s+|which\s+)?(?:i|we)\s+(?:\w+ed|gave|had|took|got|did|went through|sat|"
+                          r"ran|began|made|kept|lost|wrote|fought|won)(?!\w)")
 _SENTENCE_END = LazyPattern(r"[.!?\n]")
 _CLAUSE_END = LazyPattern(r"[.!?\n,;:]|\s(?:and|but|so|until|because)\s")
 # "a" or "an" right before a match (searched for up to it), which a noun match takes in: "an addict".
@@ -260,14 +267,19 @@ _WORDING = _EndPattern(
     r"stop(?:ped)? (?:using|saying|writing)|instead of|rather than|swap|swapped|replace|replaced|"
     r"type|typed|typing|print|printed|printing|tweet|tweeted|"
     r"(?:we|i|you|still|never|posts?)\s+(?:\w+\s+)?said|"
-    r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?))"
+    r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?)|"
+    r"(?:words?|terms?|labels?|phrases?|slurs?|insults?|names?) (?:like|such as|including)|"
+    # A document's words are words: "the council's leaflet said drug misusers", "the old form read addict".
+    r"(?:leaflets?|posters?|signs?|headlines?|forms?|reports?|letters?|websites?|pages?|guidance|articles?|"
+    r"captions?|slides?|banners?|flyers?|documents?|code|drafts?|notes?|records?|files?|minutes|policy|"
+    r"policies)\s+(?:\w+\s+)?(?:said|says|read|reads|printed|used|uses))"
     rf"\s*:?\s+{_LIST_ITEMS}\Z")
 _PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
     r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
 _NAMING = _EndPattern(
     r"(?<!\w)(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
-    r"branding)\s+(?:[\w'-]+\s+){0,6}?(?:an?\s+)?\Z")
+    rf"branding)\s+(?:[\w'-]+\s+){{0,6}}?{_LIST_ITEMS}(?:an?\s+)?\Z")
 _NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone|somebody|anyone|anybody|people|"
                           r"them|him|her|others|a person|a child|kids|children)\s")
 # "They called me a junkie" is the storyteller's own story (see is_self_description), not a mention.
@@ -278,17 +290,20 @@ _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-o
                        r"dislikes|object|objects|tired of|sick of)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
-                         r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong)(?!\w)")
+                         r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
+                         r"consent))(?!\w)")
 _BARE_LEFT = _EndPattern(
-    r"(?:\A|[.!?:;,/&\n]|(?<!\w)(?:and|or|nor|then|like|such as|including|so is|so are|words?|terms?|labels?))"
+    r"(?:\A|[.!?:;,/&\n]|(?<!\w)(?:and|or|nor|then|like|such as|including|so is|so are|words?|terms?|labels?|from|to))"
     r"\s*(?:the\s+(?:[\w-]+\s+)?)?\Z")
 _BARE_RIGHT = LazyPattern(
-    r"\s*(?:\Z|[,:;.?!/&]|(?:and|or|nor|then)(?!\w)|(?:do|does|did|cause|causes)\s+(?:\w+\s+)?harm|(?:hurts?|stings?)(?!\w)|"
+    r"\s*(?:\Z|[,:;.?!/&]|(?:and|or|nor|then|to)(?!\w)|(?:do|does|did|cause|causes)\s+(?:\w+\s+)?harm|(?:hurts?|stings?)(?!\w)|"
     r"(?:is|are|was|were)\s+(?:(?:still|just|not|also|all|the|a|an|two|three|such|only|old)\s+){0,3}"
     r"(?:words?|terms?|labels?|slurs?|phrases?|insults?|names?))")
 _WORDS_FOR_WORDS = LazyPattern(
     r"(?<!\w)(?:words?|terms?|labels?|phrases?|slurs?|insults?|names?|language|vocabulary|glossary)(?!\w)"
-    r"|(?<!\w)what\b[^.!?]{0,60}\bcalled(?!\w)")
+    r"|(?<!\w)what\b[^.!?]{0,60}\bcalled(?!\w)"
+    r"|(?<!\w)(?:called|call|calls|heard|hear|hears)\s+(?:any|all|one|some|each|either|both|none|most)\s+of\s+"
+    r"(?:these|those|them|it)(?!\w)|(?<!\w)words like (?:it|this|that|these|those|them)(?!\w)")
 _REBUTTED = LazyPattern(r"\s*\?\s*(?:no|nope|wrong)\s*[.:;!\u2013\u2014-]")
 # A claim raised in order to answer it: "Myth: methadone is just another addiction. Fact: ..."
 _MYTH = LazyPattern(r"(?<!\w)myths?(?!\w)")
@@ -305,28 +320,60 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
 
 # Words one of which each pattern above needs: looked for first, because most matches have none near.
 _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
-                  "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet")
+                  "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet", "slur",
+                  "insult", "name", "read", "used", "uses")
 _NAMING_HINTS = ("call", "label", "brand")
 _NOT_HINTS = ("not", "never", "rather", "instead")
+_PRINT_HINTS = ("appear", " up ", "featur", " is ", " was ", "isn't", "wasn't")
 _WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma")
 # The word named by the noun after it: "the addict label stuck", "the junkie tag".
 _WORD_NOUN_AFTER = LazyPattern(r"[\s-]+(?:label|tag|word|term|slur|insult|stigma)s?(?!\w)")
 
 
-WORDING, NOT, NAMING, WORDS, QUESTION = 1, 2, 4, 8, 16  # what mention_hints() found in a text
+# A clause that is nothing but a list of three or more short items: "Pisshead, smackhead, waster.",
+# "Tabloid bingo: scourge, epidemic, zombie, junkie." Words on show, with no verb to use them...
+_BARE_LIST = LazyPattern(r"\s*(?:[\w'-]+(?:\s+[\w'-]+)?\s*,\s*){2,}(?:(?:and|or)\s+)?[\w'-]+(?:\s+[\w'-]+)?"
+                         r"\s*(?:[.:!?;\u2013\u2014]|\Z)")
+# ...where the text around it talks about words ("we have heard them all"), so that a list of people
+# welcomed ("Addicts, alcoholics, gamblers: you are welcome here") is still a use.
+_TALK = LazyPattern(r"(?<!\w)(?:heard|hear|hears|said|say|says|called|shouted|shout|counted|count|read|"
+                    r"printed|seen|spotted|bingo|headlines?|front pages?|tabloids?|words?|terms?|labels?|names?|slurs?|"
+                    r"insults?)(?!\w)")
+# A label with no article opening its sentence as the subject of a sentence about it: "Crackhead is not a
+# description", "Addict is a label"; or asked about: "Is addict ever okay?". A headline's "Addict is jailed"
+# has neither after it.
+_BARE_SUBJECT = LazyPattern(r"\s+(?:is|isn't|was|wasn't)\s+(?:not|never|no|a|an|the|just|still|only|how|what|one)(?!\w)")
+_ASKED_ABOUT = LazyPattern(r"\s+(?:ever|still|really|okay|ok|acceptable|fine|offensive|a slur|a word|the right word)(?!\w)")
+# Words that turn up in print: "Substance abuser appears 41 times in the code", "Successful suicide still
+# turns up in police press releases".
+_IN_PRINT = LazyPattern(
+    r"\s+(?:still\s+|often\s+|regularly\s+|keeps?\s+)?(?:appears?|appeared|turns?\s+up|turned\s+up|crops?\s+up|"
+    r"cropped\s+up|shows?\s+up|showed\s+up|pops?\s+up|features?|featured)\s+(?:(?:\d+|[a-z]+)\s+times|"
+    r"(?:in|on|throughout|across)\s+(?:[\w'-]+\s+){0,3}?(?:press releases?|headlines?|papers?|newspapers?|articles?|"
+    r"reports?|stories|code|leaflets?|documents?|guidance|forms?|copy|coverage|tweets?|posts?|captions?|scripts?|"
+    r"minutes|polic(?:y|ies)|websites?|the news))")
+# A claim asked as a question and answered no: "Does Narcan encourage drug use? Every study says no."
+_QUESTION_START = LazyPattern(r"\s*(?:does|do|did|is|are|can|could|will|would|should|has|have)(?!\w)")
+_ANSWERED_NO = LazyPattern(r"[^.!?]{0,80}\?[^.!?]{0,80}(?<!\w)(?:no|not|nope|wrong|never)(?!\w)")
+
+
+WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT = 1, 2, 4, 8, 16, 32, 64  # what mention_hints() found in a text
 
 
 def mention_hints(low: str) -> int:
     """Return which kinds of unquoted mention a lower-cased text could hold, once per text (0 for most)."""
     return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if _any_in(low, _NOT_HINTS) else 0)
             | (NAMING if _any_in(low, _NAMING_HINTS) else 0) | (WORDS if _any_in(low, _WORDS_HINTS) else 0)
-            | (QUESTION if "?" in low else 0))
+            | (QUESTION if "?" in low else 0) | (LIST if low.count(",") >= 2 else 0)
+            | (PRINT if _any_in(low, _PRINT_HINTS) else 0))
 
 
-def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hints: int = -1) -> bool:
+def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hints: int = -1,
+                        noun: bool = False) -> bool:
     """Tell whether an unquoted match at low[start:end] is talked about rather than used.
 
     `hints` is mention_hints(low), worked out once per text: a kind whose words the text lacks is not looked for.
+    `noun` says the rule's words name a person and take an article ("an addict").
     """
     if hints & QUESTION and _REBUTTED.match(low, end):
         return True  # "Born addicted? No: ..."
@@ -334,6 +381,12 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
         return False  # a possessive is used of somebody: "printed addicts' names", "the junkie's kid"
     sentence_left = _left_of(low, start)
     if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)):
+        return True
+    if claim and hints & QUESTION and _QUESTION_START.match(sentence_left) and _ANSWERED_NO.match(low, end):
+        return True
+    if hints & (QUESTION | PRINT) and _talked_of_as_subject(low, sentence_left.strip(), end, noun):
+        return True
+    if hints & LIST and _in_bare_list(low, sentence_left, start):
         return True
     backwards = sentence_left[::-1]  # once, for the patterns asked as an anchored match on it
     if hints & WORDING and _WORDING.start_in(sentence_left, backwards) >= 0:
@@ -345,6 +398,19 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     if hints & WORDS and _WORD_NOUN_AFTER.match(low, end):
         return True
     return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, backwards, start, end)
+
+
+def _talked_of_as_subject(low: str, left: str, end: int, noun: bool) -> bool:
+    """Tell whether words opening their sentence are what it talks about: in print, or a bare label described or asked about."""
+    if not left:
+        return bool(_IN_PRINT.match(low, end) or noun and not low[end - 1] == "s" and _BARE_SUBJECT.match(low, end))
+    return noun and left in ("is", "isn't", "was") and bool(_ASKED_ABOUT.match(low, end))
+
+
+def _in_bare_list(low: str, sentence_left: str, start: int) -> bool:
+    """Tell whether the match is an item of a clause that is only a list of words, in a text that talks of words."""
+    clause_start = start - len(sentence_left) + max(sentence_left.rfind(":"), sentence_left.rfind(";")) + 1
+    return bool(_BARE_LIST.match(low, clause_start)) and bool(_TALK.search(low, max(0, start - 150), start + 200))
 
 
 def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
@@ -397,13 +463,18 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False, subj
     self-description in a sentence without a subject; and only where the rule says its words describe
     a person (`subjectless`: "Two years clean!", but not "Substance abuse services are stretched").
     """
+    if low.startswith(("'", "\u2019"), end) and _OWNER_OF.match(low, end):
+        return False  # the label belongs to the father in "an addict's daughter", not the storyteller
     sentence_left = _left_of(low, start)
     if subjectless and not noun and _NO_SUBJECT.match(sentence_left):
         return True
+    if not subjectless and _MINE_AFTER.match(low, end):
+        return True  # a thing, not a person, and the storyteller's own: "the dirty test I gave"
     if _LIKE_ME_AFTER.match(low, end) or _LIKE_ME_BEFORE.search(sentence_left) or _WITH_ME.search(sentence_left):
         return True
-    if sentence_left.strip() and _LEAD_IN.match(sentence_left) and _goes_on_in_the_first_person(
-            low, end, sentence_left.lstrip().startswith("being")):
+    lead = sentence_left.lstrip()
+    if lead and _LEAD_IN.match(sentence_left) and _goes_on_in_the_first_person(
+            low, end, lead.startswith("being"), lead.startswith("as ")):
         return True
     found = _SELF_BEFORE.search(sentence_left)
     if found and not (found.group().strip() in ("my", "our") and _ABOUT_SOMEONE_ELSE.search(low, start, end)):
@@ -415,7 +486,7 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False, subj
     return _first_person_only(sentence_left) and not _ABOUT_SOMEONE_ELSE.search(low, start, end)
 
 
-def _goes_on_in_the_first_person(low: str, end: int, gerund: bool) -> bool:
+def _goes_on_in_the_first_person(low: str, end: int, gerund: bool, lead_as: bool = False) -> bool:
     """Tell whether the sentence goes on after low[end] in the first person: its main clause, after a comma
     ("Like most addicts, I lied"), or straight on after a gerund ("Being an addict cost me everything")."""
     right = low[end:end + 160]
@@ -423,7 +494,10 @@ def _goes_on_in_the_first_person(low: str, end: int, gerund: bool) -> bool:
     found = _PRONOUN.search(right, 0, stop.start() if stop else len(right))
     if found is None or found.group(1) not in _FIRST:
         return False
-    return gerund or "," in right[:found.start()]  # not "the addicts I met": a clause about them
+    if gerund or "," in right[:found.start()]:
+        return True
+    # "As an ex-addict I get asked...": the lead-in's subject straight after it, where "the addicts I met" has none
+    return lead_as and found.start() == len(right) - len(right.lstrip())
 
 
 def _first_person_only(sentence_left: str) -> bool:
@@ -441,7 +515,7 @@ _INSTITUTION = (r"(?:Anonymous|Act|Administration|Institute|Council|Foundation|T
 _PLACE = (r"(?:Hill|Street|St|Road|Rd|Lane|Avenue|Ave|Way|Close|Park|Green|Square|Bridge|Haven|Bay|Cove|Point|"
           r"Valley|Woods?|Common|Heath|Moor|Gardens|Place|Drive|Row|Terrace|Crescent|Estate|Farm|Inn|Arms|"
           r"Tavern|Hall|House|Grant|Plan|Strategy|Standards|Book|Report|Survey|Index|Fund|Board|Agency|Authority|"
-          r"Panel|Group|Review|Framework|Bill|Regulations)")
+          r"Panel|Group|Review|Framework|Bill|Regulations|Living|Lodge|Homes?|Residence)")
 _TITLE_WORD = r"(?:[A-Z][\w'\u2019-]*|and|of|the|for|on|&)"
 _NAME_AFTER = LazyPattern(rf"[\s-]+(?:{_TITLE_WORD}[\s-]+){{0,4}}?(?:{_INSTITUTION}|{_PLACE})\b")
 _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TITLE_WORD}\s+){{0,4}}\Z")
@@ -451,7 +525,7 @@ _WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|
                            r"show|podcast|poem|exhibition|musical)\s+(?:called\s+|titled\s+|entitled\s+)?\Z")
 _HONORIFIC = LazyPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
                          r"Judge|Justice|Rev|Reverend|Father|Sergeant|Sgt|Inspector|Captain|Capt|Officer|PC|DC|DI|"
-                         r"MP|Senator|Sen|Rep|Mayor|Governor|Gov)\.?\s+\Z")
+                         r"MP|Senator|Sen|Rep|Mayor|Governor|Gov)\.?\s+(?:[A-Z][\w'\u2019-]+\s+|[A-Z]\.\s+){0,2}\Z")
 # A title: "Clean and Sober (1988)", "Stoner by John Williams", "Junky by William S. Burroughs".
 _TITLE_AFTER = LazyPattern(rf"(?:\s+{_TITLE_WORD}){{0,5}}?(?:\s*\((?:19|20)\d\d\)|,?\s+by\s+[A-Z][\w'-]+\s+"
                            r"(?:[A-Z]\.\s+)?[A-Z][\w'-]+)")
@@ -468,5 +542,5 @@ def is_name(text: str, start: int, end: int) -> bool:
         return False
     return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end)
                 or _NAME_BEFORE.search(text, max(0, start - 80), start)
-                or _HONORIFIC.search(text, max(0, start - 16), start)
+                or _HONORIFIC.search(text, max(0, start - 40), start)
                 or _WORK_BEFORE.search(text, max(0, start - 24), start))
