@@ -128,6 +128,33 @@ def test_a_post_sent_back_is_changed_and_goes_for_approval_again_at_the_time_typ
         as_text=True)
 
 
+@SQLITE_ONLY
+def test_a_post_sent_back_and_changed_tells_the_admins_again_that_it_waits_but_a_waiting_one_does_not(project,
+                                                                                                     sessions):
+    from recovery_voice.models import Email
+    from recovery_voice.posts import edit_post
+
+    make_people(sessions)
+    post_id = make_post(project, sessions)
+
+    def told() -> int:
+        with sessions() as session:
+            kinds = session.execute(select(Email.kind, Email.facts)).all()
+        return sum(1 for kind, facts in kinds if kind == "review_waiting" and facts.get("id") == post_id)
+
+    first = told()
+    assert first >= 1
+    with transaction(sessions) as session:  # changed while still waiting: the admins already know
+        edit_post(session, project.config, post_id, Draft(text="Our café is open on Thursdays.", accounts=["outbox"]),
+                  actor=VAL)
+    assert told() == first
+    send_back(project, sessions, post_id)
+    with transaction(sessions) as session:
+        edit_post(session, project.config, post_id, Draft(text="Our café opens on Thursdays at ten.",
+                                                           accounts=["outbox"]), actor=VAL)
+    assert told() == 2 * first
+
+
 def test_changing_an_approved_post_takes_it_off_the_timetable_until_it_is_approved_again(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions)

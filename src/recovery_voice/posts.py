@@ -355,7 +355,8 @@ def edit_post(session: Session, config: Config, post_id: int, draft: Draft, *, a
     """Change a post that has gone out nowhere, then send it for approval (again) or keep it as a draft.
 
     An approved post is taken off the timetable and waits for approval again, as an edited story does; its
-    images become the draft's. Refused once any of it may have reached a network.
+    images become the draft's. Refused once any of it may have reached a network. The admins are told it waits
+    unless it was waiting already.
     """
     now = now or utcnow()
     [post] = get_posts(session, [post_id])
@@ -372,6 +373,8 @@ def edit_post(session: Session, config: Config, post_id: int, draft: Draft, *, a
     if queue:
         _make_deliveries(session, config, post, accounts, explicit, now)
     logbook.record(session, "edited", post_id=post.id, actor=actor, at=now, reason=_edit_note(was, queue))
+    if queue and was != PENDING:  # a post already waiting was announced when it began to wait
+        emails.waiting_for_review(session, "post", post.id, post.text, now)
     session.flush()
     return post
 
