@@ -331,6 +331,28 @@ def test_cancel_first_says_what_will_happen_and_only_the_confirmation_cancels(pr
 
 
 @SQLITE_ONLY
+def test_moving_a_post_takes_the_typed_time_over_the_next_free_slot_and_refuses_a_past_one_in_plain_words(
+        project, sessions):
+    make_people(sessions)
+    post_id = make_post(project, sessions)
+    with transaction(sessions) as session:
+        approve(session, project.config, [post_id], ADA)
+    client = client_for(project, sessions)
+    when = (datetime.now(LONDON) + timedelta(days=4)).replace(hour=14, minute=45, second=0, microsecond=0)
+    moved = client.post(f"/posts/{post_id}/reschedule", data={**form_of(client, f"/posts/{post_id}"),
+                                                               "when": "next-slot", "at": when.strftime("%Y-%m-%dT%H:%M")})
+    assert moved.status_code == 302
+    with sessions() as session:
+        assert session.get(Post, post_id).deliveries[0].due_at == when.astimezone(timezone.utc)
+    past = (datetime.now(LONDON) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    html = client.post(f"/posts/{post_id}/reschedule", data={**form_of(client, f"/posts/{post_id}"), "when": "at",
+                                                              "at": past}, follow_redirects=True).get_data(as_text=True)
+    assert "That time has passed" in html and "is in the past" not in html  # the form's words, not the CLI's
+    with sessions() as session:
+        assert session.get(Post, post_id).deliveries[0].due_at == when.astimezone(timezone.utc)
+
+
+@SQLITE_ONLY
 def test_an_edit_is_refused_and_changes_nothing_once_a_worker_has_claimed_the_post(project, sessions):
     from recovery_voice.posts import PostProblem, edit_post
 

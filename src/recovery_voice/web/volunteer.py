@@ -372,14 +372,14 @@ def _first_due(posts: list[Post]) -> dict[int, object]:
     return dict(rows.all())
 
 
-def _act(post_id: int, change, done: str):
-    """Run one change to a post, flash what happened and go back to the post."""
+def _act(post_id: int, change, done: str, words=sentence):
+    """Run one change to a post, flash what happened (a refusal in `words`) and go back to the post."""
     if ActionForm().validate_on_submit():
         try:
             change()
         except PostProblem as error:
             db().rollback()
-            flash(sentence(error), "error")
+            flash(words(error), "error")
         else:
             db().commit()
             flash(done, "success")
@@ -429,11 +429,18 @@ def reschedule_post(post_id: int):
         return redirect(url_for("volunteer.post", post_id=post_id))
 
     def change():
-        if form.when.data == "at" and form.at.data is None:
-            raise PostProblem("choose the date and time it should go out")
-        when = from_local(form.at.data).isoformat() if form.when.data == "at" else "next-slot"
-        reschedule(db(), config(), post_id, when, current_user.email)
-    return _act(post_id, change, "The post has a new time.")
+        reschedule(db(), config(), post_id, _moved_to(form), current_user.email)
+    return _act(post_id, change, "The post has a new time.", _moving_words)
+
+
+def _moved_to(form) -> str:
+    """Where a reschedule form moves a post: a typed time always wins over "next free slot" (posts.chosen_when)."""
+    return chosen_when(form.when.data, from_local(form.at.data))
+
+
+def _moving_words(problem: PostProblem) -> str:
+    """Say a refused move in the form's words (a time in the past, none typed), not the command line's."""
+    return compose_words(problem, None)
 
 
 # Settling by hand (admins): a delivery whose outcome is unknown, or that missed its time -------------------
@@ -488,8 +495,6 @@ def reschedule_delivery(post_id: int, delivery_id: int):
         return redirect(url_for("volunteer.post", post_id=post_id))
 
     def change():
-        if form.when.data == "at" and form.at.data is None:
-            raise PostProblem("choose the date and time it should go out")
-        when = from_local(form.at.data).isoformat() if form.when.data == "at" else "next-slot"
-        reschedule(db(), config(), post_id, when, current_user.email, account=delivery.account.name, unsettled=True)
-    return _act(post_id, change, "It is back on the queue at its new time.")
+        reschedule(db(), config(), post_id, _moved_to(form), current_user.email, account=delivery.account.name,
+                   unsettled=True)
+    return _act(post_id, change, "It is back on the queue at its new time.", _moving_words)
