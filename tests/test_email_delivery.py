@@ -215,3 +215,16 @@ def test_an_email_whose_words_cannot_be_written_fails_alone_and_the_others_still
     with sessions() as session:
         failed = session.get(Email, broken)
     assert failed.status == EMAIL_FAILED and "'note' is undefined" in failed.last_error
+
+
+def test_an_email_still_waiting_after_a_long_outage_waits_at_most_an_hour_more(mailing, smtp, clock):
+    project, sessions = mailing
+    email_id = queue_for(sessions, project.config, "storyteller", now=clock.now)
+    with transaction(sessions) as session:
+        session.get(Email, email_id).attempts = 60  # about two days of an unreachable server, an hour apart
+    smtp.stop()
+    Worker(project.config, sessions, clock).run_due()
+    with sessions() as session:
+        waiting = session.get(Email, email_id)
+    assert (waiting.status, waiting.attempts) == (EMAIL_QUEUED, 61)
+    assert waiting.send_after == clock.now + email_outbox.LONGEST_WAIT

@@ -225,7 +225,8 @@ def _record_failure(session: Session, config: Config, email: Email, error: maile
     """Wait and try again when waiting may help (never giving up), else mark the email failed with why."""
     email.last_error, email.claimed_by = str(error), None
     if error.retryable:
-        wait = min(config.worker.backoff * 2 ** max(email.attempts - 1, 0), LONGEST_WAIT)
+        doublings = min(max(email.attempts - 1, 0), 30)  # bounded: a long outage must not overflow timedelta
+        wait = min(config.worker.backoff * 2 ** doublings, LONGEST_WAIT)
         email.status, email.send_after = EMAIL_QUEUED, now + wait
         log.warning("email %s not sent (attempt %s), trying again in %s: %s", email.id, email.attempts, wait, error)
     else:
