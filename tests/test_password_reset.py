@@ -183,3 +183,14 @@ def test_reset_requests_from_one_client_are_paused_after_many(site, smtp):
     assert answer.status_code == 429 and "wait 15 minutes" in answer.get_data(as_text=True)
     with sessions() as session:
         assert session.scalar(select(func.count(Email.id))) == 0
+
+
+def test_a_reset_email_the_server_refuses_for_good_keeps_no_working_link(site, smtp):
+    app, sessions, config = site
+    smtp.handler.refuse.add(PEOPLE["volunteer"])
+    ask(app.test_client(), PEOPLE["volunteer"])
+    send_emails(sessions, config)
+    with sessions() as session:
+        stored = session.scalar(select(Email).where(Email.kind == "password_reset"))
+    assert stored.status == "failed" and "550" in stored.last_error  # kept for a person to see why
+    assert "/reset/" not in (stored.body_text or "") and "path" not in stored.facts

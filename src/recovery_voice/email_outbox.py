@@ -38,8 +38,8 @@ DIGEST_AT = time(8, 0)  # the daily summary is made from this local time on (the
 KEEP_SENT = timedelta(days=30)  # sent emails hold personal words: kept only this long, to answer "did it go?"
 LONGEST_WAIT = timedelta(hours=1)  # retries while the server is down wait at most this long
 EMAIL_SKIPPED = "skipped"  # not sent: what it was about had been dealt with by then
-SECRET_KINDS = ("password_reset", "invitation")  # their link is a key: the stored copy loses it once sent
-REMOVED = "(the one-time link was removed from this copy once the email was sent)"
+SECRET_KINDS = ("password_reset", "invitation")  # their link is a key: the stored copy loses it once done with
+REMOVED = "(the one-time link was removed from this copy once the email was sent or given up)"
 
 
 def lease(config: Config) -> timedelta:
@@ -69,6 +69,7 @@ def settle_stale(session: Session, now: datetime, longest: timedelta) -> int:
             email.status = EMAIL_FAILED
             email.last_error = ("the worker stopped twice while sending this email, so it may have arrived; "
                                 "it is not sent a third time")
+            _drop_key(email)
         else:
             email.status, email.send_after = EMAIL_QUEUED, now
             email.last_error = "the worker stopped while sending this email; it is sent once more"
@@ -155,6 +156,7 @@ def _words_failed(email: Email, error: TemplateError) -> None:
     """Mark an email failed whose words could not be written, saying why."""
     email.status, email.claimed_by = EMAIL_FAILED, None
     email.last_error = f"its words could not be written ({error}); nothing was sent"
+    _drop_key(email)
     log.error("email %s: %s", email.id, email.last_error)
 
 
@@ -214,11 +216,16 @@ def _still_ours(session: Session, email_id: int, worker_id: str) -> Email | None
 
 
 def _record_sent(session: Session, email: Email, now: datetime) -> None:
-    """Mark an email sent; a one-time link is removed from the stored copy, as only its hash is kept elsewhere."""
+    """Mark an email sent, removing any one-time link from the stored copy."""
     email.status, email.sent_at, email.last_error, email.claimed_by = EMAIL_SENT, now, None, None
+    _drop_key(email)
+
+
+def _drop_key(email: Email) -> None:
+    """Remove a one-time link from an email done with (sent or failed), as only its hash is kept elsewhere."""
     if email.kind in SECRET_KINDS:
         email.facts = {key: value for key, value in email.facts.items() if key != "path"}
-        email.body_text = REMOVED
+        email.body_text = REMOVED if email.body_text else None
 
 
 def _record_failure(session: Session, config: Config, email: Email, error: mailer.MailError, now: datetime) -> None:
@@ -231,6 +238,7 @@ def _record_failure(session: Session, config: Config, email: Email, error: maile
         log.warning("email %s not sent (attempt %s), trying again in %s: %s", email.id, email.attempts, wait, error)
     else:
         email.status = EMAIL_FAILED
+        _drop_key(email)
         log.error("email %s not sent and not retried: %s", email.id, error)
 
 
