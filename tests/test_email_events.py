@@ -232,3 +232,28 @@ def test_emails_held_for_a_summary_are_not_sent_once_their_person_chooses_none(w
     assert smtp.received == []
     with sessions() as session:
         assert [e.status for e in session.scalars(select(Email))] == ["skipped"]
+
+
+def test_a_daily_summary_leaves_out_reviews_already_done_and_is_not_sent_when_nothing_is_left(world, smtp, clock):
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        emails.save_choices(session, ids["admin"], emails.Choices("digest"))
+    clock.now = datetime(2026, 12, 4, 7, 0, tzinfo=timezone.utc)
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft(), now=clock.now)
+        sign_off(session, project.config, story)
+        approve_story(session, project.config, story.id, "user 4", now=clock.now)  # its post is approved with it
+    clock.now = datetime(2026, 12, 4, 8, 0, tzinfo=timezone.utc)
+    Worker(project.config, sessions, clock).run_due()
+    received = smtp.wait_for(1)
+    assert [r.message["Subject"] for r in to(received, "storyteller")] == ['Your story "My first year" is approved']
+    assert to(received, "admin") == []  # the story and its post waited for nobody by 8:00: no summary at all
+    with transaction(sessions) as session:
+        emails.account_needs_attention(session, "x-main", "the token was refused", now=clock.now)
+        create_post(session, project.config, Draft(text="A post about our café."), created_by=PEOPLE["volunteer"],
+                    now=clock.now)
+    clock.now = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
+    Worker(project.config, sessions, clock).run_due()
+    [summary] = to(smtp.wait_for(2), "admin")
+    assert summary.message["Subject"] == "Your daily summary from Test Recovery Community: 2 things"
+    assert "A story is waiting" not in summary.text and "x-main needs attention" in summary.text

@@ -82,7 +82,7 @@ def make_digests(session: Session, config: Config, now: datetime) -> int:
     today, made = now.astimezone(config.timezone).date(), 0
     owners = set(session.scalars(select(Email.user_id).where(Email.status == EMAIL_HELD)))
     for user_id in owners:
-        row = session.get(EmailSettings, user_id)
+        row = session.get(EmailSettings, user_id, with_for_update=True)  # a second worker waits, then sees it made
         wants_digest = row is not None and row.delivery == EMAIL_DIGEST
         if wants_digest and (now.astimezone(config.timezone).time() < DIGEST_AT or row.last_digest_on == today):
             continue
@@ -90,17 +90,20 @@ def make_digests(session: Session, config: Config, now: datetime) -> int:
             session.execute(update(Email).where(Email.user_id == user_id, Email.status == EMAIL_HELD)
                             .values(status=EMAIL_SKIPPED, last_error="its person chose no emails"))
             continue
-        _digest_for(session, config, session.get(User, user_id), now)
+        made += _digest_for(session, config, session.get(User, user_id), now)
         if row is not None:
             row.last_digest_on = today
-        made += 1
     return made
 
 
-def _digest_for(session: Session, config: Config, user: User, now: datetime) -> None:
-    """Make one digest email of a person's held emails (quiet hours hold it like any other when it is sent)."""
+def _digest_for(session: Session, config: Config, user: User, now: datetime) -> bool:
+    """Make one digest email of a person's held emails still worth telling (quiet hours hold it like any other
+    when it is sent); return whether there was anything to make it of."""
     held = list(session.scalars(select(Email).where(Email.user_id == user.id, Email.status == EMAIL_HELD)
                                 .order_by(Email.id)))
+    held = [email for email in held if not _no_longer_needed(session, email)]  # e.g. a story's post, approved at once
+    if not held:
+        return False
     digest = Email(user_id=user.id, to_address=user.email, kind="digest", facts={"count": len(held)},
                    status=EMAIL_QUEUED, send_after=now, message_id=emails.message_id(), attempts=0, interrupted=0,
                    created_at=now)
@@ -108,6 +111,7 @@ def _digest_for(session: Session, config: Config, user: User, now: datetime) -> 
     session.flush()
     for email in held:
         email.status, email.digest_id = EMAIL_DIGESTED, digest.id
+    return True
 
 
 def forget_old(session: Session, now: datetime) -> int:
