@@ -51,6 +51,13 @@ def field_error(html: str, field_id: str) -> str:
     return re.sub(r"<[^>]+>", "", shown).strip()
 
 
+def review_form_of(client, post_id: int) -> dict:
+    """The review page's CSRF token and what it says it showed of the post (review.seen_mark), to send back."""
+    html = client.get("/review").get_data(as_text=True)
+    form = re.search(rf'<article class="card" id="post-{post_id}".*?</article>', html, re.DOTALL).group(0)
+    return {"csrf_token": csrf_from(html), "seen": re.search(r'name="seen" value="([0-9a-f]+)"', form).group(1)}
+
+
 def textarea(html: str, name: str) -> str:
     """What a textarea holds as the page shows it (unescaped just enough to compare)."""
     found = re.search(rf'<textarea[^>]*name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html, re.DOTALL)
@@ -286,7 +293,7 @@ def test_an_approval_without_a_reason_comes_back_beside_the_reason_with_both_typ
     post_id = make_post(project, sessions, "Sam committed suicide last year.")
     admin = client_for(project, sessions, "admin")
     answer = admin.post(f"/review/posts/{post_id}/approve", data={
-        **form_of(admin, "/review"), f"a{post_id}-override_reason": "ok", f"r{post_id}-reason": "Maybe reword it"})
+        **review_form_of(admin, post_id), f"a{post_id}-override_reason": "ok", f"r{post_id}-reason": "Maybe reword it"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert field_error(html, f"a{post_id}-override_reason").startswith("Say it in a sentence")
@@ -303,13 +310,36 @@ def test_a_send_back_without_a_note_comes_back_beside_the_note_with_focus_there(
     make_people(sessions)
     post_id = make_post(project, sessions)
     admin = client_for(project, sessions, "admin")
-    answer = admin.post(f"/review/posts/{post_id}/reject", data={**form_of(admin, "/review"),
+    answer = admin.post(f"/review/posts/{post_id}/reject", data={**review_form_of(admin, post_id),
                                                                  f"r{post_id}-reason": "No."})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and "its author will see it" in field_error(html, f"r{post_id}-reason")
     assert textarea(html, f"r{post_id}-reason") == "No." and "<details open>" in html
     with sessions() as session:
         assert session.get(Post, post_id).status == "pending"
+
+
+@SQLITE_ONLY
+def test_a_post_changed_after_the_admin_opened_the_review_page_is_not_approved_unseen(project, sessions):
+    from recovery_voice.posts import edit_post
+
+    make_people(sessions)
+    post_id = make_post(project, sessions)
+    admin = client_for(project, sessions, "admin")
+    opened = review_form_of(admin, post_id)
+    with transaction(sessions) as session:  # the volunteer changes it meanwhile
+        edit_post(session, project.config, post_id, Draft(text="Our café is closed this week.", accounts=["outbox"]),
+                  actor=VAL)
+    answer = admin.post(f"/review/posts/{post_id}/approve", data={**opened, f"r{post_id}-reason": NOTE})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and f'id="post-{post_id}-changed"' in html and "nothing was decided" in html
+    assert "Our café is closed this week." in html and textarea(html, f"r{post_id}-reason") == NOTE
+    with sessions() as session:
+        assert session.get(Post, post_id).status == "pending"
+    again = admin.post(f"/review/posts/{post_id}/approve", data=review_form_of(admin, post_id))
+    assert again.status_code == 302
+    with sessions() as session:
+        assert session.get(Post, post_id).status == "scheduled"
 
 
 @SQLITE_ONLY

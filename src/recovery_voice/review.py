@@ -1,5 +1,7 @@
 """Review: approving posts (the language gate lives here) and rejecting them with a reason."""
 
+import hashlib
+import json
 from datetime import datetime
 
 from sqlalchemy import select
@@ -44,11 +46,31 @@ def approval_block(post: Post, override_reason: str | None) -> PostProblem | Non
                        field="override_reason", kind="missing", language=bool(text_errors))
 
 
+def seen_mark(post: Post) -> str:
+    """A digest of what a reviewer reads of a post: its words, warning, accounts, time and images."""
+    seen = [post.text, post.content_warning, post.chosen_accounts, post.when,
+            [[i.position, i.digest, i.alt, i.decorative, i.part] for i in post.images]]
+    return hashlib.sha256(json.dumps(seen, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def _check_unchanged(posts: list[Post], seen: str | None) -> None:
+    """Refuse a decision on a waiting post changed since the reviewer read it (`seen`: its seen_mark then)."""
+    for post in posts:
+        if seen is not None and post.status == PENDING and seen != seen_mark(post):
+            raise PostProblem(f"post {post.id} was changed by its author after you opened it; read it again and "
+                              "decide", field="post", kind="changed")
+
+
 def approve(session: Session, config: Config, ids, actor: str,
-            override_reason: str | None = None, now: datetime | None = None) -> list[Post]:
-    """Approve posts, all or none: each is scheduled for its time on every account."""
+            override_reason: str | None = None, now: datetime | None = None, seen: str | None = None) -> list[Post]:
+    """Approve posts, all or none: each is scheduled for its time on every account.
+
+    `seen` is the seen_mark of the post as the approver read it (the web form sends it): one changed since is
+    refused, so nobody approves words they never saw.
+    """
     now = now or utcnow()
     posts = get_posts(session, ids)
+    _check_unchanged(posts, seen)
     problems = [p for p in (approval_block(post, override_reason) for post in posts) if p]
     if len(problems) == 1:
         raise problems[0]
@@ -83,14 +105,16 @@ def _approve_one(session: Session, config: Config, post: Post, actor: str, reaso
     )
 
 
-def reject(session: Session, ids, actor: str, reason: str, now: datetime | None = None) -> list[Post]:
-    """Reject posts waiting for approval, with a reason the author will see."""
+def reject(session: Session, ids, actor: str, reason: str, now: datetime | None = None,
+           seen: str | None = None) -> list[Post]:
+    """Reject posts waiting for approval, with a reason the author will see (refused if changed since `seen`)."""
     now = now or utcnow()
     if not reason or len(reason.strip()) < MIN_REASON:
         raise PostProblem("say in a sentence why the post is rejected, so its author knows what to change",
                           field="reason", kind="too_short" if reason and reason.strip() else "missing",
                           minimum=MIN_REASON)
     posts = get_posts(session, ids)
+    _check_unchanged(posts, seen)
     for post in posts:
         if post.status != PENDING:
             raise PostProblem(f"post {post.id} is {post.status.replace('_', ' ')}, not waiting for approval",

@@ -11,7 +11,7 @@ from .. import attachments, history, logbook
 from ..accounts import account_health, check_account
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
-from ..review import approve, reject
+from ..review import approve, reject, seen_mark
 from ..stories import (SIGNED, approve_story, final_texts, reject_story, review_text, signoff_state, storyteller_name,
                        waiting_stories)
 from .checking import annotated
@@ -43,12 +43,16 @@ def _review_page(failed: int | None = None, problem: PostProblem | None = None):
     if failed is not None and failed not in {p.id for p in posts}:
         posts += list(session.scalars(select(Post).where(Post.id == failed, Post.status == PENDING)))
     forms = [(p, ApproveForm(prefix=f"a{p.id}"), RejectForm(prefix=f"r{p.id}")) for p in posts]
+    changed = None
     for post, approve_form, reject_form in forms:
-        if post.id == failed and problem is not None:
+        if post.id == failed and problem is not None and problem.kind == "changed":
+            changed = review_words(problem)  # about the post, not a box: said above its text
+        elif post.id == failed and problem is not None:
             target = reject_form.reason if problem.field == "reason" else approve_form.override_reason
             target.errors = [review_words(problem)]
     return render_template(
-        "review.html", posts=forms, failed=failed, people=history.names_of(session, [p.created_by for p in posts]),
+        "review.html", posts=forms, failed=failed, changed=changed, seen={p.id: seen_mark(p) for p in posts},
+        people=history.names_of(session, [p.created_by for p in posts]),
         images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=waiting_stories(session, 50)), \
         422 if failed is not None else 200
 
@@ -60,7 +64,7 @@ def approve_post(post_id: int):
     form = ApproveForm(prefix=f"a{post_id}")
     form.validate()
     return _decide_post(post_id, lambda: approve(db(), config(), [post_id], current_user.email,
-                                                 form.override_reason.data or None),
+                                                 form.override_reason.data or None, seen=_seen_post()),
                         f"Post {post_id} is approved and on the timetable.")
 
 
@@ -70,8 +74,14 @@ def reject_post(post_id: int):
     """Reject a post with a reason its author sees."""
     form = RejectForm(prefix=f"r{post_id}")
     form.validate()
-    return _decide_post(post_id, lambda: reject(db(), [post_id], current_user.email, form.reason.data or ""),
+    return _decide_post(post_id, lambda: reject(db(), [post_id], current_user.email, form.reason.data or "",
+                                                seen=_seen_post()),
                         f"Post {post_id} is sent back to its author with your note.")
+
+
+def _seen_post() -> str:
+    """The post as the review form showed it (review.seen_mark; "" when the form did not say, always refused)."""
+    return request.form.get("seen", "")
 
 
 def _decide_post(post_id: int, change, done: str):
