@@ -257,3 +257,30 @@ def test_a_daily_summary_leaves_out_reviews_already_done_and_is_not_sent_when_no
     [summary] = to(smtp.wait_for(2), "admin")
     assert summary.message["Subject"] == "Your daily summary from Test Recovery Community: 2 things"
     assert "A story is waiting" not in summary.text and "x-main needs attention" in summary.text
+
+
+def test_a_storyteller_is_told_once_when_a_stalled_worker_finishes_a_take_down_another_already_did(world, smtp):
+    from datetime import timedelta
+
+    from recovery_voice import deletion
+
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+        sign_off(session, project.config, story)
+        story = approve_story(session, project.config, story.id, "user 4")
+        for delivery in session.get(Post, story.post_id).deliveries:
+            delivery.due_at = delivery.run_at = datetime.now(timezone.utc)
+    deliver(project, sessions, smtp, 2)  # approved, then published
+    with transaction(sessions) as session:
+        withdraw(session, session.get(type(story), story.id), media_dir=project.config.media_dir)
+    with transaction(sessions) as session:
+        [stalled] = deletion.claim(session, "stalled-worker", datetime.now(timezone.utc), 10)
+    with transaction(sessions) as session:  # its lease passes, so another worker takes the deletion on
+        deletion.stale(session, datetime.now(timezone.utc) + timedelta(hours=1), timedelta(minutes=5))
+    deliver(project, sessions, smtp, 3)
+    with transaction(sessions) as session:
+        deletion.finish(session, stalled, datetime.now(timezone.utc))  # the stalled worker wakes and finishes
+    Worker(project.config, sessions).run_due()  # sends synchronously: whatever was queued has arrived
+    assert [r.message["Subject"] for r in to(smtp.received, "storyteller")].count(
+        'Your story "My first year" has been taken down') == 1

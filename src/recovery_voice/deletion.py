@@ -110,8 +110,8 @@ def part_deleted(session: Session, job: DeletionJob, part: LivePart, now: dateti
 
 def finish(session: Session, job: DeletionJob, now: datetime) -> None:
     """Close a deletion; say so plainly when the network may still hold a post we never heard back about."""
-    session.execute(update(Delivery).where(Delivery.id == job.delivery_id, Delivery.deletion == DELETING)
-                    .values(deletion=DELETED, claimed_by=None, claimed_at=None))
+    closed = session.execute(update(Delivery).where(Delivery.id == job.delivery_id, Delivery.deletion == DELETING)
+                             .values(deletion=DELETED, claimed_by=None, claimed_at=None)).rowcount
     if job.status == NEEDS_REVIEW:
         logbook.record(session, "delete_failed", post_id=job.post_id, delivery_id=job.delivery_id,
                        account=job.account, at=now,
@@ -120,7 +120,8 @@ def finish(session: Session, job: DeletionJob, now: datetime) -> None:
     elif not job.parts:
         logbook.record(session, "deleted", post_id=job.post_id, delivery_id=job.delivery_id, account=job.account,
                        at=now, reason=f"{job.reason}; nothing of it was on the network")
-    emails.taken_down(session, job.post_id, job.reason, now)  # a story's storyteller, once every network's is gone
+    if closed:  # a worker that stalled and finishes after another already did must not tell the storyteller twice
+        emails.taken_down(session, job.post_id, job.reason, now)  # once every network's copy is gone
 
 
 def retry(session: Session, job: DeletionJob, error: str, retry_at: datetime, now: datetime) -> None:
