@@ -13,6 +13,9 @@ EVAL = Path(__file__).parent / "language_eval.jsonl"
 # Written later, without running the checker on it, from realistic posts, headlines and stories
 # (see language_eval_2.md): it measures the check on text nobody wrote for it.
 EVAL_2 = Path(__file__).parent / "language_eval_2.jsonl"
+# Held out from the first fixes (see language_eval_3.md); the second round of fixes studied its failures,
+# so its score is reported here, not asserted: a set one has tuned against no longer measures much.
+EVAL_3 = Path(__file__).parent / "language_eval_3.jsonl"
 
 
 def test_the_evaluation_set_is_big_and_covers_every_rule_uk_and_us():
@@ -37,6 +40,16 @@ def test_precision_and_recall_on_each_evaluation_set_are_at_least_097(path):
     blocking, _ = evaluate(load_cases(path))
     assert blocking.precision >= 0.97, table(blocking)
     assert blocking.recall >= 0.97, table(blocking)
+
+
+def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys):
+    cases = load_cases(EVAL_3)
+    assert len(cases) >= 300 and {c.region for c in cases} == {"uk", "us"}
+    blocking, _ = evaluate(cases)
+    record_property("set 3 blocking precision", round(blocking.precision, 3))
+    record_property("set 3 blocking recall", round(blocking.recall, 3))
+    with capsys.disabled():
+        print(f"\nset 3 (reported, not asserted): precision {blocking.precision:.3f}  recall {blocking.recall:.3f}")
 
 
 def test_the_evaluate_command_prints_a_per_rule_table(capsys):

@@ -265,3 +265,132 @@ def test_a_list_of_labels_used_about_people_is_still_flagged(text):
 
 def test_a_myth_raised_and_answered_in_the_us_is_not_flagged_either():
     assert not blocking("Is Suboxone just a legal high? No: it is a medicine that keeps people alive.", settings=US)
+
+
+# ---------------------------------------------------------------- held-out set 3: kinds that slipped through
+# Each kind below was seen failing on tests/language_eval_3.jsonl; the sentences here are new wording.
+
+
+@pytest.mark.parametrize("text", [
+    "Smackhead, alkie, stoner. Our peer mentors have heard every one of them shouted across the street.",
+    "Front page roundup: zombies, scourge, junkies, epidemic. Same words, different week.",
+    "Nutters, psychos, head cases: the insults the lads in group were called at school.",
+    "Words like alkie and pisshead still get a laugh on panel shows, and they shouldn't.",
+    "The old hospital form read substance abuser, and the new one doesn't.",
+    "The job centre's letter said drug misusers twice in one paragraph.",
+    "In our centre nobody gets called a junkie, a druggie or an alkie.",
+    "Crackhead, smackhead, pillhead. If you have ever been called one of these, come and talk to us.",
+    "Junkie is not a word we print, and it never will be.",
+    "Is alcoholic ever the right word for someone you have never met?",
+    "Committed suicide still turns up in coroners' reports and local papers.",
+    "Drug abuser appears nine times in the council's draft strategy.",
+])
+def test_it_does_not_block_lists_and_words_talked_about_in_sentences_of_their_own(text):
+    assert blocking(text) == set()
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Addicts, alcoholics, gamblers: you are all welcome here on Friday night.", "addict-noun"),
+    ("Junkie is jailed for raid on chemist", "junkie"),
+    ("Crackheads turn up at the back door of the shelter every night.", "crackhead"),
+    ("The paper called her a junkie in a headline last week.", "junkie"),
+    ("Alcoholics, mostly men over fifty, make up half of the ward's admissions.", "alcoholic-noun"),
+])
+def test_a_label_used_about_people_is_flagged_though_it_opens_a_list_or_a_sentence(text, rule):
+    assert rule in blocking(text)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("I grew up as an alcoholic's son in a house where nobody talked.", "alcoholic-noun"),
+    ("I was a junkie's kid, and everyone at school knew it.", "junkie"),
+    ("All three of my nephews were stoners by the time they left school.", "crackhead"),
+    ("My stepson was a drunk before he was twenty.", "drunk-noun"),
+    ("My grandson was born addicted and spent six weeks in special care.", "born-addicted"),
+])
+def test_a_storyteller_describing_a_relative_is_still_flagged(text, rule):
+    assert rule in blocking(text, voice="storyteller")
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("As a recovering alcoholic I still get nervous at weddings.", "ex-addict"),
+    ("As an addict we are taught to hide things, and I was good at it.", "addict-noun"),
+    ("The last dirty sample I gave was in March 2019.", "dirty-test"),
+    ("The first clean time I ever had was in prison.", "clean-person"),
+])
+def test_a_storytellers_own_lead_in_or_own_thing_is_a_gentle_note(text, rule):
+    assert (rule, "info") in rules(text, voice="storyteller")
+    assert not blocking(text, voice="storyteller")
+
+
+@pytest.mark.parametrize("text", [
+    "Prof. Anna Junkie from the university will lead the workshop.",
+    "Councillor Mary Stoner opened the new drop-in on Tuesday.",
+    "Sober and Clean Living, our partner house in Leeds, has a room free.",
+    "Dr. A. Boozer will sign copies of her book after the talk.",
+])
+def test_a_surname_after_a_title_and_first_names_or_a_named_house_is_left_alone(text):
+    assert blocking(text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "Folk on methadone are still using, they just get it from the chemist now.",
+    "Being on a script isn't recovery, my neighbour told me.",
+    "Anybody on suboxone hasn't really given up anything.",
+    "You aren't sober if you're still on methadone, the speaker said.",
+    "Nobody is clean while they are on a script, he wrote.",
+    "Methadone is swapping one habit for another, the letter claimed.",
+    "You are only really clean once you have come off the methadone.",
+    "They only count as sober after they get off their script.",
+])
+def test_it_flags_medication_myths_phrased_without_the_usual_keywords(text):
+    assert "replacing-one-drug" in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Handing out naloxone tells young people it's fine to use.",
+    "Needle exchanges told kids that injecting is okay to try, the column claimed.",
+    "A drug consumption room would only attract more dealers to the high street.",
+    "The overdose prevention centre will bring more crime into our streets, one neighbour said.",
+])
+def test_it_flags_harm_reduction_myths_phrased_without_the_usual_keywords(text):
+    assert "harm-reduction-myth" in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Does naloxone make people take more risks? No, and the research has said so for years.",
+    "Do needle exchanges encourage drug use? The evidence says they do not.",
+    "People on methadone are still using the same GP surgery as everyone else.",
+    "The needle exchange doesn't tell anyone it's okay to use; it keeps them alive.",
+    "Naloxone training will bring more volunteers into the centre this spring.",
+])
+def test_harm_reduction_and_medication_facts_and_answered_questions_are_not_flagged(text):
+    assert {"harm-reduction-myth", "replacing-one-drug"}.isdisjoint(blocking(text))
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Completed suicides in the county fell for the second year running.", "committed-suicide"),
+    ("Psycho ex-boyfriend jailed after months of threats", "mental-health-slur"),
+    ("The court heard her psycho neighbours had played music all night.", "mental-health-slur"),
+    ("Boozers and yobs wrecked the bus shelter again on Saturday.", "drunk-noun"),
+    ("The town's thugs and boozers were out in force, the paper said.", "drunk-noun"),
+    ("He was dirty again within a week of leaving rehab.", "dirty-person"),
+    ("You can't call yourself clean if you still smoke weed, a reader wrote.", "clean-person"),
+])
+def test_it_flags_plurals_modifiers_and_lists_of_labels_the_first_rules_missed(text, rule):
+    assert rule in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Boozers and cafes on the high street can stay open until midnight in December.",
+    "The kitchen was dirty again by the time the volunteers arrived.",
+    "Psycho is a 1960 film by Alfred Hitchcock.",
+    "The walls were clean again after the volunteers' painting day.",
+])
+def test_the_same_words_about_things_are_left_alone(text):
+    assert blocking(text) == set()
+
+
+@pytest.mark.parametrize("text", ["Psycho landlord evicts family of five", "She left her psycho boyfriend in May."])
+def test_a_slur_before_a_person_is_flagged_with_no_word_swap_offered(text):
+    found = [f for f in check(text, settings=UK).findings if f.rule == "mental-health-slur"]
+    assert found and found[0].severity == "warning" and found[0].suggestions == ()

@@ -73,8 +73,9 @@ _OTHER_PEOPLE = (r"father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfr
 _ABOUT_SOMEONE_ELSE = LazyPattern(rf"(?:{_OTHER_PEOPLE})\Z")
 # A label owned by another person is about that person: "I was an addict's daughter", "a drunk's son".
 _OWNER_OF = LazyPattern(rf"(?:'s|s'|\u2019s|s\u2019)\s+(?:[\w-]+\s+)?(?:{_OTHER_PEOPLE})(?![\w'])")
-# A thing of the storyteller's, named with a relative clause: "the dirty test I gave", "the detox we did".
-_MINE_AFTER = LazyPattern(r"\s+(?:that\s+|which\s+)?(?:i|we)\s+(?:\w+ed|gave|had|took|got|did|went through|sat|"
+# A thing of the storyteller's, named with a relative clause: "the dirty test I gave", "the clean time I had"
+# (not a person: "the addicts I met" are other people).
+_MINE_AFTER = LazyPattern(r"\s+(?:that\s+|which\s+)?(?:i|we)\s+(?:(?:ever|first|last|finally|once|only|then|just)\s+)?(?:\w+ed|gave|had|took|got|did|went through|sat|"
                           r"ran|began|made|kept|lost|wrote|fought|won)(?!\w)")
 _SENTENCE_END = LazyPattern(r"[.!?\n]")
 _CLAUSE_END = LazyPattern(r"[.!?\n,;:]|\s(?:and|but|so|until|because)\s")
@@ -272,14 +273,14 @@ _WORDING = _EndPattern(
     # A document's words are words: "the council's leaflet said drug misusers", "the old form read addict".
     r"(?:leaflets?|posters?|signs?|headlines?|forms?|reports?|letters?|websites?|pages?|guidance|articles?|"
     r"captions?|slides?|banners?|flyers?|documents?|code|drafts?|notes?|records?|files?|minutes|policy|"
-    r"policies)\s+(?:\w+\s+)?(?:said|says|read|reads|printed|used|uses))"
+    r"policies)\s+(?:\w+\s+)?(?:said|says|read|reads|printed))"
     rf"\s*:?\s+{_LIST_ITEMS}\Z")
 _PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
     r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
 _NAMING = _EndPattern(
     r"(?<!\w)(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
-    rf"branding)\s+(?:[\w'-]+\s+){{0,6}}?{_LIST_ITEMS}(?:an?\s+)?\Z")
+    r"branding)\s+(?:[\w'-]+,?\s+){0,6}?(?:an?\s+)?\Z")  # a comma may end a word: "called a druggie, a wino"
 _NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone|somebody|anyone|anybody|people|"
                           r"them|him|her|others|a person|a child|kids|children)\s")
 # "They called me a junkie" is the storyteller's own story (see is_self_description), not a mention.
@@ -321,10 +322,10 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
 # Words one of which each pattern above needs: looked for first, because most matches have none near.
 _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
                   "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet", "slur",
-                  "insult", "name", "read", "used", "uses")
+                  "insult", "name", " read ")
 _NAMING_HINTS = ("call", "label", "brand")
 _NOT_HINTS = ("not", "never", "rather", "instead")
-_PRINT_HINTS = ("appear", " up ", "featur", " is ", " was ", "isn't", "wasn't")
+_PRINT_HINTS = ("appear", " up ", "featur")
 _WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma")
 # The word named by the noun after it: "the addict label stuck", "the junkie tag".
 _WORD_NOUN_AFTER = LazyPattern(r"[\s-]+(?:label|tag|word|term|slur|insult|stigma)s?(?!\w)")
@@ -360,6 +361,14 @@ _ANSWERED_NO = LazyPattern(r"[^.!?]{0,80}\?[^.!?]{0,80}(?<!\w)(?:no|not|nope|wro
 WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT = 1, 2, 4, 8, 16, 32, 64  # what mention_hints() found in a text
 
 
+def opens_a_sentence(low: str, start: int) -> bool:
+    """Tell cheaply whether a match is at most one short word into its sentence ("Crackhead is...", "Is addict...")."""
+    if start <= 4:
+        return True
+    left = low[start - 6:start]
+    return "." in left or "!" in left or "?" in left or "\n" in left or ":" in left
+
+
 def mention_hints(low: str) -> int:
     """Return which kinds of unquoted mention a lower-cased text could hold, once per text (0 for most)."""
     return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if _any_in(low, _NOT_HINTS) else 0)
@@ -384,9 +393,11 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
         return True
     if claim and hints & QUESTION and _QUESTION_START.match(sentence_left) and _ANSWERED_NO.match(low, end):
         return True
-    if hints & (QUESTION | PRINT) and _talked_of_as_subject(low, sentence_left.strip(), end, noun):
+    # Only a match at (or one word into) its sentence's start can be its subject: a length test first.
+    if len(sentence_left) <= 8 and (hints & PRINT or noun) and _talked_of_as_subject(
+            low, sentence_left.strip(), end, noun, hints):
         return True
-    if hints & LIST and _in_bare_list(low, sentence_left, start):
+    if hints & LIST and _next_to_a_comma(low, sentence_left, end) and _in_bare_list(low, sentence_left, start):
         return True
     backwards = sentence_left[::-1]  # once, for the patterns asked as an anchored match on it
     if hints & WORDING and _WORDING.start_in(sentence_left, backwards) >= 0:
@@ -400,11 +411,17 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, backwards, start, end)
 
 
-def _talked_of_as_subject(low: str, left: str, end: int, noun: bool) -> bool:
+def _talked_of_as_subject(low: str, left: str, end: int, noun: bool, hints: int) -> bool:
     """Tell whether words opening their sentence are what it talks about: in print, or a bare label described or asked about."""
     if not left:
-        return bool(_IN_PRINT.match(low, end) or noun and not low[end - 1] == "s" and _BARE_SUBJECT.match(low, end))
+        return bool(hints & PRINT and _IN_PRINT.match(low, end)
+                    or noun and low[end - 1] != "s" and _BARE_SUBJECT.match(low, end))
     return noun and left in ("is", "isn't", "was") and bool(_ASKED_ABOUT.match(low, end))
+
+
+def _next_to_a_comma(low: str, sentence_left: str, end: int) -> bool:
+    """Tell cheaply whether a comma follows the match or precedes it, as it does for every item of a bare list."""
+    return low.startswith(",", end) or sentence_left.rstrip().endswith((",", " and", " or"))
 
 
 def _in_bare_list(low: str, sentence_left: str, start: int) -> bool:
@@ -468,7 +485,7 @@ def is_self_description(low: str, start: int, end: int, noun: bool = False, subj
     sentence_left = _left_of(low, start)
     if subjectless and not noun and _NO_SUBJECT.match(sentence_left):
         return True
-    if not subjectless and _MINE_AFTER.match(low, end):
+    if not noun and _MINE_AFTER.match(low, end):
         return True  # a thing, not a person, and the storyteller's own: "the dirty test I gave"
     if _LIKE_ME_AFTER.match(low, end) or _LIKE_ME_BEFORE.search(sentence_left) or _WITH_ME.search(sentence_left):
         return True
