@@ -60,8 +60,8 @@ def claim_one(session: Session, worker_id: str, now: datetime) -> int | None:
 
 def settle_stale(session: Session, now: datetime, longest: timedelta) -> int:
     """Queue once more an email whose worker stopped mid-send; fail one cut off twice (it may have arrived)."""
-    stale = list(session.scalars(select(Email).where(Email.status == EMAIL_SENDING,
-                                                     Email.claimed_at < now - longest)))
+    stale = list(session.scalars(select(Email).where(Email.status == EMAIL_SENDING, Email.claimed_at < now - longest)
+                                 .with_for_update(skip_locked=True)))  # two workers settling at once: one takes each
     for email in stale:
         email.interrupted += 1
         email.claimed_by = None
