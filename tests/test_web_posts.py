@@ -191,6 +191,8 @@ def test_a_published_post_cannot_be_changed_and_its_page_says_why(project, sessi
     client = client_for(project, sessions)
     page = client.get(f"/posts/{post_id}").get_data(as_text=True)
     assert "has gone out" in page and "Change this post" not in page
+    ask = client.get(f"/posts/{post_id}/cancel").get_data(as_text=True)
+    assert "What went out on outbox (one post) is deleted from there" in ask and "delete it from the networks" in ask
     refused = client.get(f"/posts/{post_id}/edit", follow_redirects=True).get_data(as_text=True)
     assert "can no longer be changed" in refused
     answer = client.post(f"/posts/{post_id}/edit", data={**form_of(client, f"/posts/{post_id}"), "text": "New words",
@@ -380,6 +382,24 @@ def test_moving_a_post_takes_the_typed_time_over_the_next_free_slot_and_refuses_
     assert "That time has passed" in html and "is in the past" not in html  # the form's words, not the CLI's
     with sessions() as session:
         assert session.get(Post, post_id).deliveries[0].due_at == when.astimezone(timezone.utc)
+
+
+@SQLITE_ONLY
+def test_a_post_whose_outcome_is_unknown_can_be_taken_down_after_saying_it_may_be_there(project, sessions):
+    make_people(sessions)
+    post_id = make_post(project, sessions)
+    with transaction(sessions) as session:
+        approve(session, project.config, [post_id], ADA)
+        session.get(Post, post_id).deliveries[0].status = "needs_review"  # the network never answered
+        session.get(Post, post_id).status = "needs_review"
+    client = client_for(project, sessions)
+    assert f'href="/posts/{post_id}/cancel"' in client.get(f"/posts/{post_id}").get_data(as_text=True)
+    ask = client.get(f"/posts/{post_id}/cancel").get_data(as_text=True)
+    assert "It may just have gone out on the outbox file: if it did, it is deleted from there too." in ask
+    assert "there is nothing to cancel" not in ask
+    client.post(f"/posts/{post_id}/cancel", data={"csrf_token": csrf_from(ask)})
+    with sessions() as session:
+        assert session.get(Post, post_id).deliveries[0].deletion == "requested"
 
 
 @SQLITE_ONLY

@@ -7,16 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import history, settle
+from .. import history, settle, takedown
 from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_templates
 from ..models import (
     CANCELLED,
-    PAUSED,
-    PENDING,
-    PUBLISHED,
     REJECTED,
-    SCHEDULED,
-    CLAIMED,
     Account,
     Delivery,
     LogEntry,
@@ -405,10 +400,9 @@ def resume_post(post_id: int):
 def confirm_cancel(post_id: int):
     """Ask before cancelling, saying what will happen: what has not gone out never will, what has is deleted."""
     item = db().get(Post, post_id) or abort(404)
-    return render_template("post_cancel.html", post=item, deliveries=item.deliveries, action=ActionForm(),
-                           out=[d for d in item.deliveries if d.status == PUBLISHED or d.parts],
-                           waiting=[d for d in item.deliveries if d.status in (PENDING, SCHEDULED, PAUSED, CLAIMED)],
-                           zoned=zoned)
+    # takedown says what deletion.request will touch, including a delivery whose outcome is unknown
+    return render_template("post_cancel.html", post=item, action=ActionForm(), outcome=takedown.preview(db(), post_id),
+                           waiting=[d for d in item.deliveries if d.status in takedown.WAITING], zoned=zoned)
 
 
 @blueprint.post("/posts/<int:post_id>/cancel")
