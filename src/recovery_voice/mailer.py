@@ -119,7 +119,8 @@ def _plain(settings: EmailSettings, error: Exception) -> MailError:
         return MailError(f"the mail server {where} refused the username or password ({_reply(error)}); check "
                          "[email] username and the password in the variable password_env names")
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        refused = "; ".join(f"{address}: {_reply_of(*answer)}" for address, answer in error.recipients.items())
+        # The server's words only: the address is on the email's row, and must not reach the log.
+        refused = "; ".join(_reply_of(*answer) for answer in error.recipients.values())
         return MailError(f"the mail server {where} refused the address ({refused})", retryable=_temporary(error))
     if isinstance(error, smtplib.SMTPSenderRefused):
         return MailError(f"the mail server {where} refused the sender {error.sender} ({_reply(error)}); check "
