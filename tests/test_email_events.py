@@ -284,3 +284,19 @@ def test_a_storyteller_is_told_once_when_a_stalled_worker_finishes_a_take_down_a
     Worker(project.config, sessions).run_due()  # sends synchronously: whatever was queued has arrived
     assert [r.message["Subject"] for r in to(smtp.received, "storyteller")].count(
         'Your story "My first year" has been taken down') == 1
+
+
+def test_admins_are_told_a_story_waits_when_it_begins_to_wait_not_at_each_change_while_it_waits(world):
+    from recovery_voice.stories import edit
+
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+        edit(session, project.config, story, None, story_draft(title="My first year, again"))
+        edit(session, project.config, story, None, story_draft(title="My first year, once more"))
+        reject_story(session, story.id, "user 4", "Could you leave out the name of the café, please?")
+        edit(session, project.config, story, None, story_draft(title="My first year, without the café"))
+    with sessions() as session:
+        told = [e.facts["excerpt"] for e in session.scalars(select(Email).where(Email.kind == "review_waiting")
+                                                            .order_by(Email.id))]
+    assert told == ["My first year", "My first year, without the café"]  # one admin: on submitting, on coming back

@@ -172,10 +172,12 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
         attachments.remove(session, config.media_dir, post_id=story.post_id)
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
     _set_photos(session, config, story, draft.images, now)
+    was = story.status
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
                    reason=f"story {story.id} version {story.version}")
-    emails.waiting_for_review(session, "story", story.id, story.title, now)
+    if was != STORY_PENDING:  # one already waiting was announced when it began to wait, as posts are
+        emails.waiting_for_review(session, "story", story.id, story.title, now)
     return story
 
 
