@@ -153,3 +153,20 @@ def test_a_refused_send_back_shows_its_problem_beside_the_note_with_the_typed_wo
     assert stale.status_code == 422 and "Sam has not signed off the final text yet" in stale.get_data(as_text=True)
     with sessions() as session:
         assert session.get(Story, story_id).status == "pending"
+
+
+def test_a_volunteer_reading_a_storys_post_sees_a_storyteller_not_their_name_and_an_admin_sees_it(project, clock):
+    sessions = _with_footer(project)
+    make_people(sessions)
+    app = make_app(project, sessions)
+    story_id = _share(sign_in(app.test_client(), "storyteller"), naming="anonymous", shown_name="")
+    with transaction(sessions) as session:
+        story = session.get(Story, story_id)
+        sign_off(session, project.config, story)
+        approve_story(session, project.config, story_id, "ada@example.org", now=clock.now)
+        post_id = story.post_id
+    volunteer = sign_in(app.test_client(), "volunteer").get(f"/posts/{post_id}").get_data(as_text=True)
+    history = volunteer[volunteer.index('id="history"'):]
+    assert "Made by a storyteller" in history and "sam" not in history  # the story is anonymous
+    admin = sign_in(app.test_client(), "admin").get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Made by sam" in admin[admin.index('id="history"'):]
