@@ -23,6 +23,7 @@ from .models import (
     DeliveryPart,
     Post,
     Story,
+    EMAIL_CHOICES,
     EMAIL_DIGEST,
     EMAIL_EACH,
     EMAIL_HELD,
@@ -65,7 +66,7 @@ class EmailSettingsProblem(ValueError):
 
 def save_choices(session: Session, user_id: int, wanted: Choices) -> None:
     """Keep a person's email choices; quiet hours need both a start and an end, and they must differ."""
-    if wanted.delivery not in (EMAIL_EACH, EMAIL_DIGEST, EMAIL_OFF):
+    if wanted.delivery not in EMAIL_CHOICES:
         raise EmailSettingsProblem("choose one of the ways to get emails", "delivery")
     if (wanted.quiet_start is None) != (wanted.quiet_end is None):
         missing = "quiet_end" if wanted.quiet_end is None else "quiet_start"
