@@ -284,6 +284,7 @@ def test_a_myth_raised_and_answered_in_the_us_is_not_flagged_either():
     "Is alcoholic ever the right word for someone you have never met?",
     "Committed suicide still turns up in coroners' reports and local papers.",
     "Drug abuser appears nine times in the council's draft strategy.",
+    "Every term on that list, from junkie to alkie, has gone from our leaflets.",
 ])
 def test_it_does_not_block_lists_and_words_talked_about_in_sentences_of_their_own(text):
     assert blocking(text) == set()
@@ -295,6 +296,7 @@ def test_it_does_not_block_lists_and_words_talked_about_in_sentences_of_their_ow
     ("Crackheads turn up at the back door of the shelter every night.", "crackhead"),
     ("The paper called her a junkie in a headline last week.", "junkie"),
     ("Alcoholics, mostly men over fifty, make up half of the ward's admissions.", "alcoholic-noun"),
+    ("He was suffering from addiction and had no word for it yet.", "suffering-from"),
 ])
 def test_a_label_used_about_people_is_flagged_though_it_opens_a_list_or_a_sentence(text, rule):
     assert rule in blocking(text)

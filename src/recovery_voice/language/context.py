@@ -294,7 +294,9 @@ _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
                          r"consent))(?!\w)")
 _BARE_LEFT = _EndPattern(
-    r"(?:\A|[.!?:;,/&\n]|(?<!\w)(?:and|or|nor|then|like|such as|including|so is|so are|words?|terms?|labels?|from|to))"
+    # a range of words after a comma or colon counts too: "ten words we retired, from clean time to service user"
+    r"(?:\A|[.!?:;,/&\n]|[,:]\s*from|[,:]\s*from\s[^.!?,]{1,40}\sto|"
+    r"(?<!\w)(?:and|or|nor|then|like|such as|including|so is|so are|words?|terms?|labels?))"
     r"\s*(?:the\s+(?:[\w-]+\s+)?)?\Z")
 _BARE_RIGHT = LazyPattern(
     r"\s*(?:\Z|[,:;.?!/&]|(?:and|or|nor|then|to)(?!\w)|(?:do|does|did|cause|causes)\s+(?:\w+\s+)?harm|(?:hurts?|stings?)(?!\w)|"
@@ -540,7 +542,8 @@ _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TI
 # A title after what it names: "the documentary Junkie Town", "the song Addicted to Love".
 _WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|single|album|track|play|series|"
                            r"show|podcast|poem|exhibition|musical)\s+(?:called\s+|titled\s+|entitled\s+)?\Z")
-_HONORIFIC = LazyPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
+# Asked as one anchored match on the reversed 40 characters before the name (first names may sit between).
+_HONORIFIC = _EndPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
                          r"Judge|Justice|Rev|Reverend|Father|Sergeant|Sgt|Inspector|Captain|Capt|Officer|PC|DC|DI|"
                          r"MP|Senator|Sen|Rep|Mayor|Governor|Gov)\.?\s+(?:[A-Z][\w'\u2019-]+\s+|[A-Z]\.\s+){0,2}\Z")
 # A title: "Clean and Sober (1988)", "Stoner by John Williams", "Junky by William S. Burroughs".
@@ -559,5 +562,5 @@ def is_name(text: str, start: int, end: int) -> bool:
         return False
     return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end)
                 or _NAME_BEFORE.search(text, max(0, start - 80), start)
-                or _HONORIFIC.search(text, max(0, start - 40), start)
+                or _HONORIFIC.start_in(text[max(0, start - 40):start]) >= 0
                 or _WORK_BEFORE.search(text, max(0, start - 24), start))
