@@ -11,10 +11,8 @@ from .. import history, logbook, settle, takedown
 from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_templates
 from ..models import (
     CANCELLED,
-    REJECTED,
     Account,
     Delivery,
-    LogEntry,
     Post,
     utcnow,
 )
@@ -318,8 +316,7 @@ def post(post_id: int):
     session = db()
     item = session.get(Post, post_id) or abort(404)
     names = {a.id: a.name for a in session.scalars(select(Account))}
-    rejected = session.scalar(select(LogEntry.reason).where(LogEntry.post_id == post_id, LogEntry.event == "rejected")
-                              .order_by(LogEntry.id.desc()).limit(1)) if item.status == REJECTED else None
+    rejected = history.sent_back_notes(session, [item]).get(item.id)
     form = RescheduleForm()
     shown = [images.shown_row(row) for row in item.images]
     entries = history.post_history(session, post_id)
