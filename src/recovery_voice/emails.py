@@ -1,8 +1,9 @@
 """Who gets which email and when: the events that queue emails, each person's choices and quiet hours.
 
-Every function here only adds rows to the outbox (the emails table) in the caller's session, so an email
-is queued in the same transaction as the event that causes it, and is lost or kept with it. They use
-only SQL statements, so the caller may pass an ORM session or the worker's bare connection. The worker
+Every event function here only adds rows to the outbox (the emails table) in the caller's session, so an
+email is queued in the same transaction as the event that causes it, and is lost or kept with it. They use
+only SQL statements, so the caller may pass an ORM session or the worker's bare connection (save_choices,
+for the settings page, needs a session). The worker
 sends them (email_outbox.py). Password resets and invitations are always sent at once; everything else
 follows the person's choice: one email per event, a daily digest, or none, held through quiet hours.
 """
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from . import logbook
 from .models import (
     PENDING,
     PUBLISHED,
@@ -142,8 +144,8 @@ def author_of(session: Session, created_by: str | None):
     """The person a post's created_by names ("user ID" or an email), if they are a person who signs in."""
     if not created_by:
         return None
-    if created_by.startswith("user ") and created_by[5:].isdigit():
-        return user_by_id(session, int(created_by[5:]))
+    if (ref := logbook.USER_REF.fullmatch(created_by)) is not None:
+        return user_by_id(session, int(ref.group(1)))
     return session.execute(select(*PERSON).where(User.email == created_by.strip().lower())).first()
 
 
