@@ -119,6 +119,7 @@ def test_a_post_sent_back_is_changed_and_goes_for_approval_again_at_the_time_typ
     post_id = make_post(project, sessions, "Come to our open day.")
     send_back(project, sessions, post_id)
     client = client_for(project, sessions)
+    assert f"Sent back by the reviewer: {NOTE}" in client.get(f"/posts/{post_id}").get_data(as_text=True)
     page = client.get(f"/posts/{post_id}/edit").get_data(as_text=True)
     assert textarea(page, "text") == "Come to our open day." and "Send for approval again" in page
     when = (datetime.now(LONDON) + timedelta(days=3)).replace(hour=11, minute=15, second=0, microsecond=0)
