@@ -170,3 +170,12 @@ def test_a_volunteer_reading_a_storys_post_sees_a_storyteller_not_their_name_and
     assert "Made by a storyteller" in history and "sam" not in history  # the story is anonymous
     admin = sign_in(app.test_client(), "admin").get(f"/posts/{post_id}").get_data(as_text=True)
     assert "Made by sam" in admin[admin.index('id="history"'):]
+
+
+def test_the_review_queue_says_a_storys_language_check_in_words(project):
+    sessions = _with_footer(project)
+    make_people(sessions)
+    app = make_app(project, sessions)
+    _share(sign_in(app.test_client(), "storyteller"), text="My brother committed suicide.")
+    html = sign_in(app.test_client(), "admin").get("/review").get_data(as_text=True)
+    assert "Version 1; language check: Needs changing" in html and "language check: error" not in html
