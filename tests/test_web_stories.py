@@ -149,6 +149,7 @@ def test_a_refused_send_back_shows_its_problem_beside_the_note_with_the_typed_wo
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422 and re.search(r'id="reason-error">.*saying what should change', html)
     assert re.search(r"<textarea[^>]*>\s*Hmm</textarea>", html)
+    assert re.search(r'<textarea[^>]*autofocus[^>]*name="reason"|<textarea[^>]*name="reason"[^>]*autofocus', html)
     stale = admin.post(f"/review/stories/{story_id}/approve", data={"csrf_token": token, "version": "1"})
     assert stale.status_code == 422 and "Sam has not signed off the final text yet" in stale.get_data(as_text=True)
     with sessions() as session:
