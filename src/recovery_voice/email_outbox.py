@@ -90,7 +90,9 @@ def make_digests(session: Session, config: Config, now: datetime) -> int:
             session.execute(update(Email).where(Email.user_id == user_id, Email.status == EMAIL_HELD)
                             .values(status=EMAIL_SKIPPED, last_error="its person chose no emails"))
             continue
-        made += _digest_for(session, config, session.get(User, user_id), now)
+        if not _digest_for(session, config, session.get(User, user_id), now):
+            continue  # nothing left worth telling: today's one summary is still to come
+        made += 1
         if row is not None:
             row.last_digest_on = today
     return made
