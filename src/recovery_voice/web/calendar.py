@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import String, cast, select
 
-from ..models import CANCELLED, REJECTED, Account, Delivery, Post
+from ..models import CANCELLED, REJECTED, Account, Delivery, Post, utcnow
 from .common import day_start, shown_day
 
 MAX_ROWS = 3000  # a month is never this busy; the cap keeps a runaway month from slowing the page
@@ -99,7 +99,7 @@ def _grid(view: str, first: date, end: date) -> list[list[date]]:
 
 def calendar_view(session, config, view: str, start: str | None, account: str | None = None) -> dict:
     """Return what the calendar page shows: its weeks, the entries on each day, the filter and links to move on."""
-    today = day_start(date.today()).astimezone(config.timezone).date()
+    today = utcnow().astimezone(config.timezone).date()  # the organisation's today, not the server's
     first = _start_of(view, start, today)
     end = _next_month(first) if view == "month" else first + timedelta(days=7)
     names = dict(session.execute(select(Account.id, Account.name)).all())
