@@ -323,6 +323,22 @@ def test_a_send_back_without_a_note_comes_back_beside_the_note_with_focus_there(
 
 
 @SQLITE_ONLY
+def test_a_note_or_reason_over_the_limit_is_refused_beside_its_box_and_kept(project, sessions):
+    make_people(sessions)
+    post_id = make_post(project, sessions, "Sam committed suicide last year.")
+    admin = client_for(project, sessions, "admin")
+    long = "Please change the wording of the second sentence. " * 50  # 2,550 characters
+    for action, box in (("reject", f"r{post_id}-reason"), ("approve", f"a{post_id}-override_reason")):
+        answer = admin.post(f"/review/posts/{post_id}/{action}", data={**review_form_of(admin, post_id), box: long})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422 and field_error(html, box).startswith("Keep it to 2,000 characters or fewer")
+        assert textarea(html, box) == long.strip()
+    with sessions() as session:
+        assert session.get(Post, post_id).status == "pending"
+        assert session.scalar(select(LogEntry.id).where(LogEntry.event.in_(("rejected", "approved_override")))) is None
+
+
+@SQLITE_ONLY
 def test_a_post_changed_after_the_admin_opened_the_review_page_is_not_approved_unseen(project, sessions):
     from recovery_voice.posts import edit_post
 

@@ -13,6 +13,14 @@ from .models import CANCELLED, PENDING, REJECTED, SCHEDULED, Account, Delivery, 
 from .posts import NEXT_SLOT, PostProblem, get_posts, next_slot, refresh_status
 
 MIN_REASON = 10
+MAX_REASON = 2000  # an override reason or a note: a sentence or a paragraph, never a pasted document
+
+
+def check_length(text: str | None, field: str) -> None:
+    """Refuse a reason or note longer than MAX_REASON, before any work (`field` names which)."""
+    if text and len(text) > MAX_REASON:
+        raise PostProblem(f"the {field.replace('_', ' ')} is {len(text)} characters; keep it to {MAX_REASON}",
+                          field=field, kind="too_long", limit=MAX_REASON, length=len(text))
 
 
 def approval_problem(post: Post, override_reason: str | None) -> str | None:
@@ -69,6 +77,7 @@ def approve(session: Session, config: Config, ids, actor: str,
     refused, so nobody approves words they never saw.
     """
     now = now or utcnow()
+    check_length(override_reason, "override_reason")
     posts = get_posts(session, ids)
     _check_unchanged(posts, seen)
     problems = [p for p in (approval_block(post, override_reason) for post in posts) if p]
@@ -109,6 +118,7 @@ def reject(session: Session, ids, actor: str, reason: str, now: datetime | None 
            seen: str | None = None) -> list[Post]:
     """Reject posts waiting for approval, with a reason the author will see (refused if changed since `seen`)."""
     now = now or utcnow()
+    check_length(reason, "reason")
     if not reason or len(reason.strip()) < MIN_REASON:
         raise PostProblem("say in a sentence why the post is rejected, so its author knows what to change",
                           field="reason", kind="too_short" if reason and reason.strip() else "missing",

@@ -31,7 +31,7 @@ from .models import (
     utcnow,
 )
 from .posts import Draft, PostProblem, create_post, stop_unsent
-from .review import MIN_REASON, approve
+from .review import MIN_REASON, approve, check_length
 
 MAX_STORY = 10000
 NAMING_LABELS = {
@@ -281,6 +281,7 @@ def reject_story(session: Session, story_id: int, actor: str, reason: str, now: 
                  seen_version: int | None = None) -> Story:
     """Send a story back to its storyteller with a reason they will see (refused if it changed since `seen_version`)."""
     now = now or utcnow()
+    check_length(reason, "reason")
     if not reason or len(reason.strip()) < MIN_REASON:
         raise StoryProblem("say in a sentence why, so the storyteller knows what to change", "reason", "too_short",
                            minimum=MIN_REASON)

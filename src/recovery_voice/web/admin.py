@@ -134,7 +134,7 @@ def _story_review_words(problem: PostProblem) -> str:
     if problem.field == "override_reason" and problem.kind == "missing":
         return ("This story has a language finding that needs changing, or a photo without alt text. Write here why "
                 "it should go out as it is, or send it back with a note saying what to change.")
-    if problem.field == "reason":
+    if problem.field == "reason" and problem.kind != "too_long":
         return "Write a note of a sentence or more saying what should change: the storyteller will see it."
     return review_words(problem)
 

@@ -73,6 +73,9 @@ def review_words(problem) -> str:
                 "with a note saying what to change.")
     if field == "override_reason" and kind == "too_short":
         return f"Say it in a sentence (at least {details.get('minimum', 10)} characters): why should it go out as it is?"
+    if kind == "too_long":
+        return (f"Keep it to {details.get('limit', 0):,} characters or fewer (it is {details.get('length', 0):,}): "
+                "what you typed is kept below.")
     if field == "reason":
         return (f"Write a note of at least {details.get('minimum', 10)} characters saying what should change: "
                 "its author will see it.")
