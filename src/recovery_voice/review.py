@@ -65,8 +65,8 @@ def _check_unchanged(posts: list[Post], seen: str | None) -> None:
     """Refuse a decision on a waiting post changed since the reviewer read it (`seen`: its seen_mark then)."""
     for post in posts:
         if seen is not None and post.status == PENDING and seen != seen_mark(post):
-            raise PostProblem(f"post {post.id} was changed by its author after you opened it; read it again and "
-                              "decide", field="post", kind="changed")
+            raise PostProblem(f"post {post.id} was changed after you opened it; read it again and decide",
+                              field="post", kind="changed")
 
 
 def approve(session: Session, config: Config, ids, actor: str,

@@ -82,8 +82,8 @@ def review_words(problem) -> str:
     if kind == "not_waiting":
         return "This post is no longer waiting for approval: someone else may have decided on it already."
     if kind == "changed":
-        return ("Its author changed this post after you opened the page, so nothing was decided. Read it again "
-                "below and decide: what you typed is kept.")
+        return ("This post was changed (its words, images, accounts or time) after you opened the page, so nothing "
+                "was decided. Read it again below and decide: what you typed is kept.")
     return sentence(problem)
 
 
