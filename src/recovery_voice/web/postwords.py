@@ -35,6 +35,8 @@ def compose_words(problem, template) -> str:
         getattr(problem, "details", {})
     if field.startswith("values.") and template is not None:
         return _template_field_words(template, field.removeprefix("values."), kind, details) or sentence(problem)
+    if field == "post":  # it became unchangeable while the form was open (a worker took it)
+        return change_words(problem)
     words = {
         ("text", "missing"): "Write your post",
         ("text", "too_long"): f"Your post is {details.get('length', 0):,} characters; the most a post can hold is "
