@@ -300,3 +300,57 @@ def test_admins_are_told_a_story_waits_when_it_begins_to_wait_not_at_each_change
         told = [e.facts["excerpt"] for e in session.scalars(select(Email).where(Email.kind == "review_waiting")
                                                             .order_by(Email.id))]
     assert told == ["My first year", "My first year, without the café"]  # one admin: on submitting, on coming back
+
+
+def approved_story_out_now(project, sessions, ids):
+    """A storyteller's story approved and published by the worker; return it."""
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+        sign_off(session, project.config, story)
+        story = approve_story(session, project.config, story.id, "user 4")
+        for delivery in session.get(Post, story.post_id).deliveries:
+            delivery.due_at = delivery.run_at = datetime.now(timezone.utc)
+    Worker(project.config, sessions).run_due()
+    return story
+
+
+def published_emails(sessions) -> int:
+    """How many 'your story is published' emails were queued."""
+    with sessions() as session:
+        return len(session.scalars(select(Email.id).where(Email.kind == "story_published")).all())
+
+
+def test_a_storyteller_hears_their_story_is_out_when_an_admin_settles_a_send_whose_answer_was_lost(world):
+    from recovery_voice.settle import find_delivery, mark_out
+    from test_settle import lose_the_answer
+
+    project, sessions, ids, _ = world
+    story = approved_story_out_now(project, sessions, ids)
+    assert published_emails(sessions) == 1
+    lose_the_answer(sessions, story.post_id)  # as if the worker never heard back: it needs checking
+    [line] = project.outbox_lines()
+    link = f"{project.config.account('outbox').path.as_uri()}#{line['key']}"
+    with transaction(sessions) as session:
+        mark_out(session, project.config, find_delivery(session, story.post_id, None), [link], "user 4")
+    assert published_emails(sessions) == 2
+
+
+def test_a_storyteller_who_withdrew_is_not_told_a_send_under_way_then_is_out(world):
+    from recovery_voice.posts import refresh_status
+    from recovery_voice.models import Delivery
+
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+        sign_off(session, project.config, story)
+        story = approve_story(session, project.config, story.id, "user 4")
+        for delivery in session.get(Post, story.post_id).deliveries:
+            delivery.status = "publishing"  # a worker is sending it as the storyteller withdraws
+    with transaction(sessions) as session:
+        withdraw(session, session.get(type(story), story.id), media_dir=project.config.media_dir)
+    with transaction(sessions) as session:  # the send completes, as dispatch.mark_published records it
+        session.execute(Delivery.__table__.update().where(Delivery.post_id == story.post_id)
+                        .values(status="published"))
+        refresh_status(session, story.post_id)
+        emails.post_published(session, story.post_id)
+    assert published_emails(sessions) == 0

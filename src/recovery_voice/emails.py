@@ -20,6 +20,7 @@ from . import logbook
 from .models import (
     PENDING,
     PUBLISHED,
+    STORY_WITHDRAWN,
     Account,
     Delivery,
     DeliveryPart,
@@ -160,8 +161,9 @@ def _post(session: Session, post_id: int):
 
 
 def _story_of_post(session: Session, post_id: int):
-    """The story a post was made from, if any, as a row (id, title, author_id)."""
-    return session.execute(select(Story.id, Story.title, Story.author_id).where(Story.post_id == post_id)).first()
+    """The story a post was made from, if any, as a row (id, title, author_id, status)."""
+    return session.execute(select(Story.id, Story.title, Story.author_id, Story.status)
+                           .where(Story.post_id == post_id)).first()
 
 
 def _accounts_of(session: Session, post_id: int) -> list[str]:
@@ -199,9 +201,11 @@ def story_sent_back(session: Session, story_id: int, note: str, now: datetime | 
 
 
 def post_published(session: Session, post_id: int, now: datetime | None = None) -> None:
-    """Once a story's post is out everywhere it was going, tell its storyteller, with the links."""
+    """Once a story's post is out everywhere it was going, tell its storyteller, with the links (not if they
+    withdrew it meanwhile: a send that was under way then is being deleted, and they hear when it is gone)."""
     story = _story_of_post(session, post_id)
-    if story is None or session.scalar(select(Post.status).where(Post.id == post_id)) != PUBLISHED:
+    if story is None or story.status == STORY_WITHDRAWN or \
+            session.scalar(select(Post.status).where(Post.id == post_id)) != PUBLISHED:
         return
     links = [url for url in session.scalars(select(Delivery.remote_url).where(Delivery.post_id == post_id)
                                             .order_by(Delivery.id)) if url]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import deletion, logbook
+from . import deletion, emails, logbook
 from .config import Config
 from .models import MISSED, PUBLISHED, Account, Delivery, DeliveryPart, utcnow
 from .posts import UNSETTLED, PostProblem, get_posts, refresh_status, requeued
@@ -74,6 +74,7 @@ def mark_out(session: Session, config: Config, delivery: Delivery, urls: list[st
         session.execute(update(Delivery).where(Delivery.id == delivery.id)
                         .values(deletion=deletion.REQUESTED, run_at=now).execution_options(synchronize_session=False))
     refresh_status(session, delivery.post_id)
+    emails.post_published(session, delivery.post_id, now)  # a story's storyteller, once it is out everywhere
     logbook.record(session, "marked_published", post_id=delivery.post_id, delivery_id=delivery.id,
                    account=account.name, actor=actor, at=now, url=" ".join(link.url for link in links),
                    remote_id=links[0].remote_id if links else None,
