@@ -354,3 +354,39 @@ def test_a_storyteller_who_withdrew_is_not_told_a_send_under_way_then_is_out(wor
         refresh_status(session, story.post_id)
         emails.post_published(session, story.post_id)
     assert published_emails(sessions) == 0
+
+
+def emails_about(sessions, story) -> list[str]:
+    """The kinds of the outbox's emails that name a story's page or its post's page."""
+    with sessions() as session:
+        rows = session.scalars(select(Email)).all()
+        return [e.kind for e in rows if e.facts.get("path") in (f"/stories/{story.id}", f"/review/stories/{story.id}",
+                                                                  f"/posts/{story.post_id}")]
+
+
+def test_withdrawing_a_story_deletes_the_emails_that_quote_it_sent_or_waiting(world, smtp):
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        story = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft())
+        reject_story(session, story.id, "user 4", "Could you leave out the name of the café, please?")
+    deliver(project, sessions, smtp, 2)  # sent: the admins' "waiting" and the storyteller's note
+    with transaction(sessions) as session:
+        other = submit(session, project.config, session.get(User, ids["storyteller"]), story_draft(title="Another"))
+        withdraw(session, session.get(type(story), story.id), media_dir=project.config.media_dir)
+    assert emails_about(sessions, story) == []
+    assert emails_about(sessions, other) == ["review_waiting"]  # another story's email is left alone
+    with sessions() as session:
+        assert "café" not in " ".join(str(e.facts) + (e.body_text or "") for e in session.scalars(select(Email)))
+
+
+def test_someone_whose_access_was_ended_is_sent_no_more_emails(world):
+    from recovery_voice.users import deactivate
+
+    project, sessions, ids, _ = world
+    with transaction(sessions) as session:
+        deactivate(session, ids["volunteer"], session.get(User, ids["admin"]))
+        post = create_post(session, project.config, Draft(text="Our café opens on Friday."),
+                           created_by=f"user {ids['volunteer']}")
+        reject(session, [post.id], "user 4", "Please add the time.")
+    with sessions() as session:
+        assert session.scalars(select(Email.kind).where(Email.user_id == ids["volunteer"])).all() == []

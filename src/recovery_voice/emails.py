@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Text, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from . import logbook
@@ -32,6 +32,7 @@ from .models import (
     EMAIL_HELD,
     EMAIL_OFF,
     EMAIL_QUEUED,
+    EMAIL_SENDING,
     Deactivation,
     Email,
     EmailSettings,
@@ -108,6 +109,8 @@ def queue(session: Session, kind: str, facts: dict, *, user: User | None = None,
     Quiet hours are applied when it is sent, by the worker, in the organisation's zone.
     """
     now = now or utcnow()
+    if user is not None and _deactivated(session, user.id):
+        return None  # someone who can no longer sign in hears nothing more from the organisation
     wanted = choices(session, user.id) if user is not None else Choices()
     essential = kind in ESSENTIAL
     if not essential and wanted.delivery == EMAIL_OFF:
@@ -117,6 +120,23 @@ def queue(session: Session, kind: str, facts: dict, *, user: User | None = None,
         user_id=user.id if user is not None else None, to_address=address or user.email, kind=kind, facts=facts,
         status=EMAIL_HELD if held else EMAIL_QUEUED, send_after=now, message_id=message_id(), attempts=0,
         interrupted=0, created_at=now).returning(Email.id))
+
+
+def _deactivated(session: Session, user_id: int) -> bool:
+    """Whether this person's access has been ended."""
+    return session.scalar(select(Deactivation.user_id).where(Deactivation.user_id == user_id)) is not None
+
+
+def forget_story(session: Session, story_id: int, post_id: int | None) -> None:
+    """Delete the outbox's emails about a story (and its post), queued or sent, when it is withdrawn.
+
+    Withdrawing erases a story's words, and these emails quote its title, the reviewer's note or the start of
+    its text, so they must go too. One being sent at this moment is left to finish: it was already on its way.
+    """
+    facts = cast(Email.facts, Text)  # every event's facts name the story's or post's page by its path
+    marks = [f'%/stories/{story_id}"%'] + ([f'%/posts/{post_id}"%'] if post_id is not None else [])
+    session.execute(delete(Email).where(or_(*(facts.like(mark) for mark in marks)), Email.status != EMAIL_SENDING)
+                    .execution_options(synchronize_session=False))
 
 
 def excerpt(text: str | None) -> str:

@@ -193,6 +193,7 @@ def withdraw(session: Session, story: Story, actor: str | None = None, now: date
     story.status, story.withdrawn_at, story.updated_at = STORY_WITHDRAWN, now, now
     note = f"story {story.id} withdrawn by its storyteller"
     logbook.record(session, "story_withdrawn", post_id=story.post_id, actor=actor, at=now, reason=note)
+    emails.forget_story(session, story.id, story.post_id)
     if story.post_id is not None:
         stop_unsent(session, story.post_id, now)
         deletion.request(session, story.post_id, note, actor, now)
