@@ -180,3 +180,21 @@ def test_the_review_queue_says_a_storys_language_check_in_words(project):
     _share(sign_in(app.test_client(), "storyteller"), text="My brother committed suicide.")
     html = sign_in(app.test_client(), "admin").get("/review").get_data(as_text=True)
     assert "Version 1; language check: Needs changing" in html and "language check: error" not in html
+
+
+def test_a_shared_story_offers_no_change_and_its_change_page_says_why_before_anything_is_typed(project, clock):
+    sessions = _with_footer(project)
+    make_people(sessions)
+    app = make_app(project, sessions)
+    teller = sign_in(app.test_client(), "storyteller")
+    story_id = _share(teller)
+    assert "Change my story</a>" in teller.get(f"/stories/{story_id}").get_data(as_text=True)
+    with transaction(sessions) as session:
+        sign_off(session, project.config, session.get(Story, story_id))
+        approve_story(session, project.config, story_id, "ada@example.org", now=clock.now)
+        session.execute(update(Delivery).values(due_at=clock.now, run_at=clock.now))
+    Worker(project.config, sessions, clock).run_due()
+    page = teller.get(f"/stories/{story_id}").get_data(as_text=True)
+    assert "Shared" in page and "Change my story</a>" not in page and "Withdraw my story" in page
+    answer = teller.get(f"/stories/{story_id}/edit", follow_redirects=True).get_data(as_text=True)
+    assert "already been shared, so it can no longer be changed" in answer and "<textarea" not in answer

@@ -159,10 +159,9 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
     """
     now = now or utcnow()
     actor = _log_name(story, actor)
-    if story.status == STORY_WITHDRAWN:
-        raise StoryProblem("this story was withdrawn; write a new one to share it again")
-    if story.status == STORY_APPROVED and _went_out(session, story):
-        raise StoryProblem("this story has already been shared, so it can no longer be changed; you can withdraw it")
+    refusal = change_refusal(session, story)
+    if refusal is not None:
+        raise StoryProblem(refusal)
     draft = _checked(config, draft, now.astimezone(config.timezone).date())
     if story.status == STORY_APPROVED:
         stop_unsent(session, story.post_id, now)
@@ -179,6 +178,15 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
     if was != STORY_PENDING:  # one already waiting was announced when it began to wait, as posts are
         emails.waiting_for_review(session, "story", story.id, story.title, now)
     return story
+
+
+def change_refusal(session: Session, story: Story) -> str | None:
+    """Say why the storyteller can no longer change this story (withdrawn, or already shared), or None if they can."""
+    if story.status == STORY_WITHDRAWN:
+        return "this story was withdrawn; write a new one to share it again"
+    if story.status == STORY_APPROVED and _went_out(session, story):
+        return "this story has already been shared, so it can no longer be changed; you can withdraw it"
+    return None
 
 
 def withdraw(session: Session, story: Story, actor: str | None = None, now: datetime | None = None, *,

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from .. import attachments, takedown
 from ..models import STORY_PENDING, STORY_WITHDRAWN, User
-from ..stories import (MAX_STORY, SIGNED, StoryDraft, StoryProblem, edit, final_digest, final_texts, own_story,
-                       sign_off, signoff_state, status_words, stories_by, submit, withdraw)
+from ..stories import (MAX_STORY, SIGNED, StoryDraft, StoryProblem, change_refusal, edit, final_digest, final_texts,
+                       own_story, sign_off, signoff_state, status_words, stories_by, submit, withdraw)
 from . import images
 from .checking import annotated, fix_from_button, too_long
 from .common import config, db, roles, sentence
@@ -129,6 +129,7 @@ def show(story_id: int):
     photos = [images.shown_row(row) for row in attachments.of_story(db(), story.id)]
     signed = signoff_state(db(), config(), story) if story.status != STORY_WITHDRAWN else None
     return render_template("stories/show.html", story=story, status=status_words(db(), story, config()),
+                           changeable=change_refusal(db(), story) is None,
                            signoff=signed, signed=SIGNED, action=ActionForm(),
                            photos=photos, findings=annotated(story.text, "storyteller") if story.text else [])
 
@@ -138,8 +139,9 @@ def show(story_id: int):
 def change(story_id: int):
     """Change a story; an approved one needs approval again afterwards."""
     story = _story_or_404(story_id)
-    if story.status == STORY_WITHDRAWN:
-        flash("This story was withdrawn, so it cannot be changed.", "info")
+    refusal = change_refusal(db(), story)
+    if refusal is not None:  # said before they type anything, not after they save
+        flash(sentence(refusal), "info")
         return redirect(url_for("stories.show", story_id=story.id))
     form, slots = _form(story), _slots(story)
     if request.method == "POST":
