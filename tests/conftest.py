@@ -231,6 +231,26 @@ def clock():
     return Clock(datetime.now(timezone.utc).replace(microsecond=0))
 
 
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on loopback, stopped after the test."""
+    from smtpserver import SMTPServer  # only the email tests pay for importing aiosmtpd
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailing(project, smtp):
+    """A project whose [email] sends through the loopback server, with one person per role: (project, sessions, ids)."""
+    from web_fixtures import make_people
+
+    project.write_config(smtp.config(timeout_seconds=2))
+    sessions = project.init_db()
+    return project, sessions, make_people(sessions)
+
+
 def copy_templates(target: Path) -> Path:
     """Copy the starter templates somewhere a test can change them."""
     shutil.copytree(TEMPLATES, target)

@@ -15,25 +15,7 @@ from recovery_voice.db import engine_of, transaction
 from recovery_voice.models import EMAIL_FAILED, EMAIL_QUEUED, EMAIL_SENT, Email, User
 from recovery_voice.worker import Worker
 
-from smtpserver import SMTPServer
 from web_fixtures import PEOPLE, make_people
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server on loopback, stopped after the test."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mailing(project, smtp):
-    """A project whose [email] sends through the loopback server, with one person of each role."""
-    project.write_config(smtp.config(timeout_seconds=2))
-    sessions = project.init_db()
-    make_people(sessions)
-    return project, sessions
 
 
 def queue_for(sessions, config, who: str, kind="story_sent_back", now=None, **facts):
@@ -51,7 +33,7 @@ def statuses(sessions) -> list[tuple[str, int]]:
 
 
 def test_a_queued_email_reaches_the_smtp_server_with_its_words_and_where_to_change_them(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     queue_for(sessions, project.config, "storyteller", now=clock.now)
     Worker(project.config, sessions, clock).run_due()
     [got] = smtp.wait_for(1)
@@ -70,7 +52,7 @@ def test_a_queued_email_reaches_the_smtp_server_with_its_words_and_where_to_chan
 
 
 def test_a_stopped_smtp_server_delays_emails_and_loses_none(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     for who in ("storyteller", "other_storyteller", "volunteer"):
         queue_for(sessions, project.config, who, now=clock.now)
     smtp.stop()
@@ -91,7 +73,7 @@ def test_a_stopped_smtp_server_delays_emails_and_loses_none(mailing, smtp, clock
 
 
 def test_an_address_the_server_refuses_for_good_is_marked_failed_with_the_servers_words(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     smtp.handler.refuse.add(PEOPLE["volunteer"])
     queue_for(sessions, project.config, "volunteer", now=clock.now)
     queue_for(sessions, project.config, "storyteller", now=clock.now)
@@ -105,7 +87,7 @@ def test_an_address_the_server_refuses_for_good_is_marked_failed_with_the_server
 
 
 def test_two_workers_sending_at_once_never_send_the_same_email(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     for number in range(30):
         queue_for(sessions, project.config, "admin", "account_attention", clock.now,
                   account=f"account-{number}", error="the token was refused", path="/accounts")
@@ -123,7 +105,7 @@ def test_two_workers_sending_at_once_never_send_the_same_email(mailing, smtp, cl
 
 
 def test_an_email_is_held_through_quiet_hours_and_sent_when_they_end(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     from datetime import datetime, time as clock_time, timezone
 
     clock.now = datetime(2026, 12, 4, 23, 0, tzinfo=timezone.utc)  # 23:00 in London (GMT)
@@ -178,7 +160,7 @@ def test_a_worker_killed_mid_send_sends_each_email_at_most_once_more(project, sm
 
 
 def test_sent_emails_are_forgotten_after_thirty_days_and_failed_ones_are_kept(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     sent = queue_for(sessions, project.config, "storyteller", now=clock.now)
     smtp.handler.refuse.add(PEOPLE["volunteer"])
     refused = queue_for(sessions, project.config, "volunteer", now=clock.now)
@@ -208,7 +190,7 @@ def test_a_fresh_install_writes_each_email_to_the_workers_log_and_counts_it_sent
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_email_whose_words_cannot_be_written_fails_alone_and_the_others_still_go(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     broken = queue_for(sessions, project.config, "volunteer", now=clock.now, title="No note given")
     queue_for(sessions, project.config, "storyteller", now=clock.now)
     assert Worker(project.config, sessions, clock).run_round() is not None  # the round itself did not fail
@@ -219,7 +201,7 @@ def test_an_email_whose_words_cannot_be_written_fails_alone_and_the_others_still
 
 
 def test_an_email_still_waiting_after_a_long_outage_waits_at_most_an_hour_more(mailing, smtp, clock):
-    project, sessions = mailing
+    project, sessions, _ = mailing
     email_id = queue_for(sessions, project.config, "storyteller", now=clock.now)
     with transaction(sessions) as session:
         session.get(Email, email_id).attempts = 60  # about two days of an unreachable server, an hour apart

@@ -15,7 +15,6 @@ from recovery_voice.review import approve, reject
 from recovery_voice.stories import StoryDraft, approve_story, reject_story, sign_off, submit, withdraw
 from recovery_voice.worker import Worker
 
-from smtpserver import SMTPServer
 from web_fixtures import PEOPLE, csrf_from, make_app, make_people, sign_in
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -23,19 +22,9 @@ LINK = re.compile(r"http://rv\.test(/\S*)")
 
 
 @pytest.fixture
-def smtp():
-    """A real SMTP server on loopback."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def world(project, smtp):
+def world(mailing):
     """A project sending email through the loopback server, one person per role, and its web app."""
-    project.write_config(smtp.config(timeout_seconds=2))
-    sessions = project.init_db()
-    ids = make_people(sessions)
+    project, sessions, ids = mailing
     return project, sessions, ids, make_app(project, sessions)
 
 

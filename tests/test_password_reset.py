@@ -11,8 +11,7 @@ from recovery_voice.db import engine_of, transaction
 from recovery_voice.models import Email, PasswordReset, User, utcnow
 from recovery_voice.users import verify_password
 
-from smtpserver import SMTPServer
-from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, make_people, sign_in
+from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, sign_in
 
 NEW_PASSWORD = "three quiet harbour lanterns"
 LINK = re.compile(r"http://rv\.test(/reset/[A-Za-z0-9_-]+)")
@@ -21,19 +20,9 @@ CSRF_VALUE = re.compile(r'(?<=name="csrf_token" )value="[^"]*"')
 
 
 @pytest.fixture
-def smtp():
-    """A real SMTP server on loopback."""
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def site(project, smtp):
+def site(mailing):
     """The app, sending email through the loopback server, with one person per role."""
-    project.write_config(smtp.config(timeout_seconds=2))
-    sessions = project.init_db()
-    make_people(sessions)
+    project, sessions, _ = mailing
     return make_app(project, sessions), sessions, project.config
 
 
