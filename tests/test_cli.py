@@ -114,7 +114,8 @@ def test_check_prints_json_with_the_stable_fields_and_exits_1_on_a_warning(proje
     report = json.loads(result.stdout)
     assert report["ok"] is False
     finding = report["findings"][0]
-    assert set(finding) == {"rule", "severity", "start", "end", "text", "message", "suggestions", "source"}
+    # The stable fields, extended only by adding "fix" (the one-click rewrite, or null where none fits).
+    assert set(finding) == {"rule", "severity", "start", "end", "text", "message", "suggestions", "source", "fix"}
     assert "Addicts are welcome here."[finding["start"]:finding["end"]] == finding["text"] == "Addicts"
 
 
