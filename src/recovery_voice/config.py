@@ -35,7 +35,6 @@ EMAIL_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 EMAIL_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
 
 
-
 class ConfigError(Exception):
     """A config problem, worded so that a person can fix it."""
 
