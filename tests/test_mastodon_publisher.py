@@ -122,6 +122,33 @@ def test_the_instances_own_limit_is_used(project, clock, monkeypatch):
         assert big.texts(token=token) == [STORY[:1500].strip()]
 
 
+def test_a_story_goes_out_in_the_parts_its_storyteller_signed_off_even_where_the_instance_takes_more(
+        project, clock, monkeypatch):
+    from datetime import date
+
+    from recovery_voice.models import Post, User
+    from recovery_voice.stories import StoryDraft, approve_story, final_texts, sign_off, submit
+    from web_fixtures import make_people
+
+    with MastodonServer(max_characters=2000) as big:
+        token = big.create_user("stories")
+        monkeypatch.setenv("RV_MASTODON_TOKEN", token)
+        mastodon_config(project, big.base_url)
+        author = make_people(project.sessions)["storyteller"]
+        with transaction(project.sessions) as session:
+            story = submit(session, project.config, session.get(User, author), StoryDraft(
+                title="Coming home", text=STORY[:1200].strip(), naming="anonymous", shown_name="", networks=["mastodon"],
+                consent_until=date(2099, 1, 1)), now=clock.now)
+            [signed] = final_texts(session, project.config, story)
+            sign_off(session, project.config, story, now=clock.now)
+            story = approve_story(session, project.config, story.id, "user 4", now=clock.now)
+            for delivery in session.get(Post, story.post_id).deliveries:
+                delivery.due_at = delivery.run_at = clock.now
+        run(project, clock, rounds=3)
+        assert len(signed.parts) == 3  # split at Mastodon's usual 500 characters, as the storyteller read it
+        assert big.texts(token=token) == list(signed.parts)
+
+
 def test_a_timeout_after_the_status_was_made_is_retried_under_the_same_key_and_posts_once(
         project, mastodon, account, clock, monkeypatch):
     monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])

@@ -96,7 +96,7 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
     rows = session.execute(
         select(Delivery.id, Delivery.post_id, Account.name, Delivery.attempts, Delivery.due_at, Post.approved_by,
                Post.text, Post.content_warning, Delivery.remote_key, Delivery.account_id, Delivery.claimed_at,
-               Post.link_card)
+               Post.link_card, Post.voice)
         .join(Post, Post.id == Delivery.post_id)
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.id.in_(list(delivery_ids)))
@@ -106,10 +106,11 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
     return [
         Claimed(delivery_id, post_id, name, attempts, due_at, approved_by,
                 Outgoing(delivery_id=delivery_id, post_id=post_id, text=text, content_warning=warning,
-                         remote_key=remote_key, images=images.get(post_id, ()), link_card=card),
+                         remote_key=remote_key, images=images.get(post_id, ()), link_card=card,
+                         signed_off=voice == "storyteller"),
                 account_id, claimed_at)
         for (delivery_id, post_id, name, attempts, due_at, approved_by, text, warning, remote_key, account_id,
-             claimed_at, card) in rows
+             claimed_at, card, voice) in rows
     ]
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..media import NETWORK_LIMITS, ImageLimits
-from ..render import Rendered, render
+from ..render import LIMITS, Rendered, render
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,8 @@ class Outgoing:
     remote_key: str | None = None  # chosen when the delivery was made (Bluesky's record key)
     images: tuple[OutgoingImage, ...] = ()
     link_card: dict | None = None  # a Bluesky link card fetched when the post was queued (posts.link_card)
+    # A storyteller signed off these parts as final_text.py rendered them, at the platform's usual limits.
+    signed_off: bool = False
 
     @property
     def key(self) -> str:
@@ -172,7 +174,14 @@ class Publisher:
     def render(self, outgoing: Outgoing) -> Rendered:
         """Split the delivery into the parts this network takes, with its warning and footer."""
         return render(outgoing.text, self.platform, content_warning=outgoing.content_warning,
-                      footer=self.footer, max_length=self.max_length())
+                      footer=self.footer, max_length=self._limit_for(outgoing))
+
+    def _limit_for(self, outgoing: Outgoing) -> int | None:
+        """The length to split at: a story goes out in the parts its storyteller signed off, where they fit."""
+        own = self.max_length()
+        if own is not None and outgoing.signed_off and own >= LIMITS.get(self.platform, own):
+            return None  # a roomier instance (Mastodon's may take 5,000) still gets the signed-off thread
+        return own
 
     def max_length(self) -> int | None:
         """The longest post the account may send, where it differs from the platform's usual limit."""
