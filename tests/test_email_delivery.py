@@ -211,3 +211,22 @@ def test_an_email_still_waiting_after_a_long_outage_waits_at_most_an_hour_more(m
         waiting = session.get(Email, email_id)
     assert (waiting.status, waiting.attempts) == (EMAIL_QUEUED, 61)
     assert waiting.send_after == clock.now + email_outbox.LONGEST_WAIT
+
+
+def test_admins_see_at_the_top_of_each_page_that_emails_are_not_going_out_and_why_until_they_do(mailing, smtp, clock):
+    from web_fixtures import make_app, sign_in
+
+    project, sessions, _ = mailing
+    app = make_app(project, sessions)
+    queue_for(sessions, project.config, "storyteller", now=clock.now)
+    smtp.stop()
+    Worker(project.config, sessions, clock).run_due()
+    admin_page = sign_in(app.test_client(), "admin").get("/review").get_data(as_text=True)
+    assert "Emails are not going out" in admin_page
+    assert "could not connect to the mail server 127.0.0.1" in admin_page
+    assert "Emails are not going out" not in sign_in(app.test_client(), "volunteer").get("/queue").get_data(as_text=True)
+    smtp.start()
+    clock.now += timedelta(hours=2)
+    Worker(project.config, sessions, clock).run_due()
+    smtp.wait_for(1)
+    assert "Emails are not going out" not in sign_in(app.test_client(), "admin").get("/review").get_data(as_text=True)

@@ -248,6 +248,18 @@ def _record_failure(session: Session, config: Config, email: Email, error: maile
         log.error("email %s not sent and not retried: %s", email.id, error)
 
 
+def trouble(session: Session, now: datetime) -> dict | None:
+    """For admins' pages: whether emails wait after failed tries, or one was given up in the last day, and why.
+
+    Nothing else tells anyone that the mail server refuses the password or is down: the emails only wait.
+    """
+    waiting = (Email.status == EMAIL_QUEUED) & (Email.attempts > 0)
+    given_up = (Email.status == EMAIL_FAILED) & (Email.created_at >= now - timedelta(days=1))
+    row = session.execute(select(Email.status, Email.last_error).where(Email.last_error.is_not(None), waiting | given_up)
+                          .order_by(Email.id.desc()).limit(1)).first()
+    return None if row is None else {"waiting": row.status == EMAIL_QUEUED, "error": row.last_error}
+
+
 def send_test(config: Config, address: str) -> None:
     """Send a test email at once, bypassing the outbox; MailError says what went wrong."""
     words = email_words.whole(config, "test", {}, "", has_settings=False)

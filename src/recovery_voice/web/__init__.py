@@ -73,7 +73,8 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
     for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing, mediafiles, email_pages):
         app.register_blueprint(module.blueprint)
     app.teardown_appcontext(_close_session)
-    app.context_processor(lambda: {"org": config, "local": local, "troubled_accounts": _troubled_accounts()})
+    app.context_processor(lambda: {"org": config, "local": local, "troubled_accounts": _troubled_accounts(),
+                                   "email_trouble": _email_trouble()})
     app.jinja_env.globals["sentence"] = sentence  # a global, so imported macros can use it too
     app.jinja_env.filters["local"] = local  # every time shown to people, with its zone
     app.jinja_env.globals["severity_words"] = SEVERITY_WORDS  # for findings stored without their label
@@ -92,6 +93,17 @@ def _troubled_accounts() -> list:
     if current_user.role != "admin" or request.endpoint == "admin.accounts":
         return []  # the Accounts page says it row by row
     return troubled_accounts(db(), current_app.config["RV_CONFIG"])
+
+
+def _email_trouble() -> dict | None:
+    """For an admin, why emails are not going out, said at the top of each page (see email_outbox.trouble)."""
+    from ..email_outbox import trouble
+    from ..models import utcnow
+    from .common import db
+
+    if not has_request_context() or g.get("rv_failure_page") or not current_user.is_authenticated:
+        return None  # a failure page must not ask a failing database again
+    return trouble(db(), utcnow()) if current_user.role == "admin" else None
 
 
 def _brand_files(app: Flask, config: Config) -> None:
