@@ -1,5 +1,6 @@
 """Driving Debian's Chromium with Playwright, with axe-core checking every page it visits."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,8 @@ AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SERIOUS = ("serious", "critical")
+WIDTHS = (360, 1280)  # a phone and a desktop
+SHOTS = Path(os.environ["RV_SCREENSHOTS"]) if os.environ.get("RV_SCREENSHOTS") else None
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations.filter(v => %s.includes(v.impact))
@@ -76,3 +79,15 @@ class Visitor:
     def close(self):
         """Close the tab and its context."""
         self.context.close()
+
+
+def shots(visitor: Visitor, name: str) -> None:
+    """Check the page with axe at each width, saving a full-page screenshot of each when RV_SCREENSHOTS is set."""
+    was = visitor.page.viewport_size["width"]
+    for width in WIDTHS:
+        visitor.page.set_viewport_size({"width": width, "height": 800})
+        visitor.audit()
+        if SHOTS is not None:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            visitor.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    visitor.page.set_viewport_size({"width": was, "height": 800})

@@ -2,13 +2,10 @@
 a storyteller attaches a photo to a story. Axe checks every page; screenshots at phone and desktop width go to
 the folder RV_SCREENSHOTS names, for a person to look at."""
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor
+from browser import Visitor, shots
 from imagekit import encoded, phone_photo, screenshot
 from recovery_voice.models import Attachment, Story
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
@@ -20,9 +17,6 @@ def give_consent(page) -> None:
     page.get_by_label("You agree we may share it until").fill("2099-01-01")
 
 
-# Screenshots for a person to look at, only when asked for: RV_SCREENSHOTS=/some/folder tests/run ...
-SHOTS = Path(os.environ["RV_SCREENSHOTS"]) if os.environ.get("RV_SCREENSHOTS") else None
-WIDTHS = (360, 1280)
 # The browser flow is the same on either database; test_web_images covers both.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -33,17 +27,6 @@ def site(project, sessions):
     server = LiveServer(make_app(project, sessions))
     yield server
     server.close()
-
-
-def shots(visitor: Visitor, name: str) -> None:
-    """Check the page with axe at each width, saving a full-page screenshot of each when RV_SCREENSHOTS is set."""
-    for width in WIDTHS:
-        visitor.page.set_viewport_size({"width": width, "height": 800})
-        visitor.audit()
-        if SHOTS is not None:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            visitor.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    visitor.page.set_viewport_size({"width": WIDTHS[0], "height": 800})
 
 
 def images_loaded(page) -> list[int]:

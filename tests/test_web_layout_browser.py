@@ -3,20 +3,17 @@ columns, the failing-account banner, whole words in table cells and tap targets 
 
 With RV_SCREENSHOTS=/some/folder the main pages are saved at both widths, for a person to look at."""
 
-import os
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from browser import Visitor
+from browser import Visitor, shots
 from recovery_voice.db import transaction
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
-SHOTS = Path(os.environ["RV_SCREENSHOTS"]) if os.environ.get("RV_SCREENSHOTS") else None
 PHONE, DESKTOP = 360, 1280
 T0 = datetime(2099, 3, 2, 9, 0, tzinfo=timezone.utc)  # Monday 2 March 2099: the 1st is a Sunday, six weeks
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # layouts, not the database
@@ -59,16 +56,6 @@ def site(project, sessions):
     server = LiveServer(make_app(project, sessions))
     yield server
     server.close()
-
-
-def shots(visitor: Visitor, name: str) -> None:
-    """Check the page with axe at both widths, saving a full-page screenshot of each when RV_SCREENSHOTS is set."""
-    for width in (PHONE, DESKTOP):
-        visitor.page.set_viewport_size({"width": width, "height": 800})
-        visitor.audit()
-        if SHOTS is not None:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            visitor.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
 
 def whole_words(page) -> None:

@@ -2,20 +2,15 @@
 and approved; an admin whose approval without a reason is told so beside the box, with both typed notes kept.
 Screenshots go to the folder RV_SCREENSHOTS names, for a person to look at."""
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor
+from browser import Visitor, shots
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, Post
 from recovery_voice.posts import Draft, create_post
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
-SHOTS = Path(os.environ["RV_SCREENSHOTS"]) if os.environ.get("RV_SCREENSHOTS") else None
-WIDTHS = (360, 1280)
 # The browser flow is the same on either database; test_web_posts covers both.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 NOTE = "Please say which day the open day is, so people know when to come."
@@ -27,17 +22,6 @@ def site(project, sessions):
     server = LiveServer(make_app(project, sessions))
     yield server
     server.close()
-
-
-def shots(visitor: Visitor, name: str) -> None:
-    """Check the page with axe at each width, saving a full-page screenshot of each when RV_SCREENSHOTS is set."""
-    for width in WIDTHS:
-        visitor.page.set_viewport_size({"width": width, "height": 800})
-        visitor.audit()
-        if SHOTS is not None:
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            visitor.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    visitor.page.set_viewport_size({"width": WIDTHS[0], "height": 800})
 
 
 def test_a_volunteers_post_is_sent_back_changed_and_approved(chromium, site, sessions):

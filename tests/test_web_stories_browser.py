@@ -4,9 +4,9 @@ with axe at phone and desktop width (screenshots in RV_SCREENSHOTS when set)."""
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor
+from browser import Visitor, shots
 from recovery_voice.models import LogEntry, Story
-from test_web_images_browser import give_consent, shots
+from test_web_images_browser import give_consent
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # test_web_stories has both
