@@ -251,6 +251,17 @@ def mailing(project, smtp):
     return project, sessions, make_people(sessions)
 
 
+@pytest.fixture
+def site(project, sessions):
+    """The app served by waitress on loopback, with one person per role (a browser test file may define its own)."""
+    from web_fixtures import LiveServer, make_app, make_people
+
+    make_people(sessions)
+    server = LiveServer(make_app(project, sessions))
+    yield server
+    server.close()
+
+
 def copy_templates(target: Path) -> Path:
     """Copy the starter templates somewhere a test can change them."""
     shutil.copytree(TEMPLATES, target)

@@ -3,16 +3,7 @@
 import pytest
 
 from browser import Visitor
-from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
-
-
-@pytest.fixture
-def site(project, sessions):
-    """The app served in this process on loopback."""
-    make_people(sessions)
-    server = LiveServer(make_app(project, sessions))
-    yield server
-    server.close()
+from web_fixtures import PASSWORD, PEOPLE
 
 
 @pytest.mark.slow

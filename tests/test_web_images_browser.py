@@ -8,7 +8,7 @@ from sqlalchemy import select
 from browser import Visitor, shots
 from imagekit import encoded, phone_photo, screenshot
 from recovery_voice.models import Attachment, Story
-from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
+from web_fixtures import PASSWORD, PEOPLE
 
 
 def give_consent(page) -> None:
@@ -19,14 +19,6 @@ def give_consent(page) -> None:
 
 # The browser flow is the same on either database; test_web_images covers both.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def site(project, sessions):
-    make_people(sessions)
-    server = LiveServer(make_app(project, sessions))
-    yield server
-    server.close()
 
 
 def images_loaded(page) -> list[int]:

@@ -9,19 +9,11 @@ from browser import Visitor, shots
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, Post
 from recovery_voice.posts import Draft, create_post
-from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
+from web_fixtures import PASSWORD, PEOPLE
 
 # The browser flow is the same on either database; test_web_posts covers both.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 NOTE = "Please say which day the open day is, so people know when to come."
-
-
-@pytest.fixture
-def site(project, sessions):
-    make_people(sessions)
-    server = LiveServer(make_app(project, sessions))
-    yield server
-    server.close()
 
 
 def test_a_volunteers_post_is_sent_back_changed_and_approved(chromium, site, sessions):
