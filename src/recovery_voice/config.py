@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_care import Care, parse_care
 from .config_place import DEFAULT_FILE, find_config_path
 from .language import LanguageSettings
 from .slots import Slot, parse_slot
@@ -28,7 +29,7 @@ LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DAY = 86400  # seconds, for the upper bounds of durations
 SECTIONS = {"organisation", "database", "timetable", "worker", "language", "queue", "templates", "accounts",
-            "linkcards", "media", "email"}
+            "linkcards", "media", "email", "care"}
 EMAIL_MODES = ("console", "smtp")
 EMAIL_SECURITY = ("starttls", "tls", "none")
 EMAIL_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -135,6 +136,7 @@ class Config:
     media_dir: Path | None = None  # [media] path: stored images (created 0700 on first use)
     logo: Path | None = None  # [organisation] logo: an image shown in every page's header
     email: Email = Email()
+    care: Care = Care()
 
     def account(self, name: str) -> Account:
         """Return the account called `name`, or raise ConfigError listing the known ones."""
@@ -209,6 +211,7 @@ def _build(data: dict, base: Path) -> Config:
         media_dir=_media_dir(_table(data, "media"), base),
         logo=_logo(org, base),
         email=_email(_table(data, "email")),
+        care=parse_care(_table(data, "care"), region, ConfigError),
     )
 
 

@@ -91,6 +91,11 @@ class User(Base):
     # Bumped on sign-out, deactivation and password change: a session cookie from an earlier generation
     # no longer signs anyone in, even if it was copied.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Told at once by email when a story suggests its storyteller may be at risk now (care).
+    safeguarding_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Set when the person erased their account: the row stays only so that "user N" in the log is never
+    # reused for someone else; email and name are replaced, so N no longer leads to anyone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Account(Base):
@@ -144,6 +149,11 @@ class Post(Base):
     # A Bluesky link card for the post's first link, fetched once when it was queued (uri, title, description,
     # thumb: a stored image's digest or None), or {"uri": ..., "problem": ...} when it could not be made.
     link_card: Mapped[dict | None] = mapped_column(JSON)
+    # care.assess of the text ({"topics", "crisis", "identifiers"}), saved with the language findings.
+    care: Mapped[dict | None] = mapped_column(JSON)
+    # A post touching suicide or a death from drugs needs two admins: the first approval is kept here.
+    first_approved_by: Mapped[str | None] = mapped_column(String(320))
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The account names its author chose, kept so a draft (which has no deliveries yet) remembers them.
     chosen_accounts: Mapped[list | None] = mapped_column(JSON)
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="post", order_by="Delivery.id")
@@ -327,6 +337,10 @@ class Story(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(320))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    care: Mapped[dict | None] = mapped_column(JSON)  # care.assess of title and text, as the storyteller's voice
+    first_approved_by: Mapped[str | None] = mapped_column(String(320))  # see Post.first_approved_by
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_approved_version: Mapped[int | None] = mapped_column(Integer)
     author: Mapped[User] = relationship()
     signoff: Mapped["StorySignOff | None"] = relationship(uselist=False, cascade="all, delete-orphan")
 
@@ -451,3 +465,55 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StoryVersion(Base):
+    """One version of a story as its storyteller wrote it: kept so they can download every version."""
+
+    __tablename__ = "story_versions"
+    __table_args__ = (UniqueConstraint("story_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    naming: Mapped[str] = mapped_column(String(20))
+    shown_name: Mapped[str | None] = mapped_column(String(100))
+    networks: Mapped[list] = mapped_column(JSON, default=list)
+    consent_until: Mapped[date] = mapped_column(Date)
+    content_warning: Mapped[str | None] = mapped_column(String(500))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoryView(Base):
+    """One time someone other than its storyteller read or changed a story: who, when and what."""
+
+    __tablename__ = "story_views"
+    __table_args__ = (Index("ix_story_views_story_at", "story_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    what: Mapped[str] = mapped_column(String(40))  # "read", "reviewed", "approved", "sent back", ...
+
+
+class PublishingPause(Base):
+    """An organisation-wide pause of all publishing; the one with no ended_at is in force."""
+
+    __tablename__ = "publishing_pauses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(320))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_by: Mapped[str | None] = mapped_column(String(320))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class BlackoutDate(Base):
+    """A day (in the organisation's time zone) when nothing goes out."""
+
+    __tablename__ = "blackout_dates"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    added_by: Mapped[str] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
