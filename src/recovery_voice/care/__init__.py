@@ -18,11 +18,12 @@ NAMINGS = (None, "own_name", "first_name", "pseudonym", "anonymous")
 
 
 def assess(text: str, *, voice: str = "organisation", naming: str | None = None,
-           own_name: str | None = None) -> dict:
+           own_name: str | None = None, region: str = "uk") -> dict:
     """Return {"topics", "crisis", "identifiers"} for one text: the `care` of `check --format json`.
 
     `crisis` is only ever true for the storyteller voice; `naming` (how the storyteller chose to be named)
-    and `own_name` (their name as the organisation knows it) make the identifier check stricter.
+    and `own_name` (their name as the organisation knows it) make the identifier check stricter; `region`
+    ("uk" or "us") is where phone numbers without a country code and postcodes are read as from.
     """
     if not isinstance(text, str):
         raise TypeError(f"assess() needs text as a str, not {type(text).__name__}")
@@ -33,7 +34,8 @@ def assess(text: str, *, voice: str = "organisation", naming: str | None = None,
     return {
         "topics": topics.topics(text),
         "crisis": voice == "storyteller" and crisis.at_risk(text),
-        "identifiers": [found.to_dict() for found in identifiers.find(text, naming=naming, own_name=own_name)],
+        "identifiers": [found.to_dict() for found in identifiers.find(text, naming=naming, own_name=own_name,
+                                                                                region=region)],
     }
 
 

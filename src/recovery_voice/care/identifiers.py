@@ -19,6 +19,7 @@ class Identifier:
                 "redaction": self.redaction}
 
 
-def find(text: str, *, naming: str | None = None, own_name: str | None = None) -> list[Identifier]:
+def find(text: str, *, naming: str | None = None, own_name: str | None = None,
+         region: str = "uk") -> list[Identifier]:
     """Return every identifier in the text, sorted by where it starts."""
     raise NotImplementedError("identifier detection is being built (issue 14)")
