@@ -24,6 +24,8 @@ WHY = {
     "post": "You got this email because you wrote this post at {org}.",
     "admin": "You got this email because you are an admin at {org}.",
     "digest": "You got this email because you chose a daily summary instead of one email per event at {org}.",
+    "safeguarding": "You got this email because you are a safeguarding lead at {org}, or an admin there while no "
+                    "lead is set. Safeguarding emails are always sent at once, whatever your email settings say.",
 }
 STORY_KINDS = ("story_approved", "story_sent_back", "story_published", "story_taken_down")
 POST_KINDS = ("post_sent_back", "post_failed")

@@ -40,7 +40,7 @@ from .models import (
     utcnow,
 )
 
-ESSENTIAL = ("invitation", "password_reset")  # sent whatever a person chose, and at once
+ESSENTIAL = ("invitation", "password_reset", "safeguarding")  # sent whatever a person chose, and at once
 EXCERPT = 80  # characters of a post or story quoted in an email
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from . import attachments, deletion, emails, final_text, logbook
+from . import safeguarding
 from .config import Config
 from .language import check
 from .models import (
@@ -134,6 +135,7 @@ def submit(session: Session, config: Config, author: User, draft: StoryDraft, no
     _set_photos(session, config, story, draft.images or [], now)
     emails.waiting_for_review(session, "story", story.id, story.title, now)
     logbook.record(session, "story_submitted", actor=logbook.user_ref(author.id), at=now, reason=f"story {story.id}")
+    safeguarding.after_save(session, config, story, now)  # the leads are told at once if they may be at risk now
     return story
 
 
@@ -177,6 +179,7 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
                    reason=f"story {story.id} version {story.version}")
     if was != STORY_PENDING:  # one already waiting was announced when it began to wait, as posts are
         emails.waiting_for_review(session, "story", story.id, story.title, now)
+    safeguarding.after_save(session, config, story, now)  # the leads are told at once if they may be at risk now
     return story
 
 

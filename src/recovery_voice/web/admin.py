@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import attachments, history, logbook
+from .. import anonymity, attachments, history, logbook, safeguarding, viewing
 from ..accounts import account_health, check_account
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
@@ -104,7 +104,9 @@ def _decide_post(post_id: int, change, done: str):
 @blueprint.get("/review/stories/<int:story_id>")
 @roles(*ADMIN)
 def story(story_id: int):
-    """Show a story as it would go out, with its findings and the review forms."""
+    """Show a story as it would go out, with its findings and the review forms; the reading is recorded."""
+    if viewing.record(db(), story_id, current_user.id, viewing.READ):
+        db().commit()  # its storyteller can see who has read it
     return _story_page(story_id)
 
 
@@ -125,7 +127,10 @@ def _story_page(story_id: int, problem: PostProblem | None = None, approve_form=
                            photos={photo["position"]: photo for photo in photos},
                            signoff=signoff_state(db(), config(), item) if text else None, signed=SIGNED,
                            teller=storyteller_name(item), approve_form=approve_form, reject_form=reject_form,
-                           problem=sentence(problem) if problem is not None and target is None else None), \
+                           problem=sentence(problem) if problem is not None and target is None else None,
+                           views=viewing.record_of(db(), story_id),
+                           spots=anonymity.spots(db(), config(), item) if text else [],
+                           in_crisis=bool(text) and safeguarding.in_crisis(item)), \
         422 if problem is not None else 200
 
 
@@ -175,6 +180,7 @@ def _decide_story(story_id: int, change, done: str, **forms):
     except PostProblem as problem:
         db().rollback()
         return _story_page(story_id, problem, **forms)
+    viewing.decided(db(), story_id, current_user.id)  # approved, approved first or sent back: its storyteller sees it
     db().commit()
     wake_worker()
     flash(done, "success")

@@ -1,10 +1,10 @@
 """Admin pages about people: who can sign in, their roles, deactivating and reactivating them, and invitations."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import emails
+from .. import emails, safeguarding
 from ..models import Invitation, User, utcnow
 from ..users import UserProblem, change_role, deactivate, deactivated_ids, invite, reactivate, revoke_invitation
 from .common import db, roles, sentence, wake_worker
@@ -30,7 +30,8 @@ def _page(form: InviteForm | None = None, link: str | None = None, bound: dict |
     rows = [(p, p.id not in off, _role_form(p, (bound or {}).get(p.id))) for p in people]
     invitations = list(session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(100)))
     return render_template("users.html", rows=rows, invitations=invitations, form=form or InviteForm(),
-                           action=ActionForm(), now=utcnow(), link=link), status
+                           action=ActionForm(), now=utcnow(), link=link,
+                           has_lead=bool(safeguarding.leads(session))), status
 
 
 @blueprint.get("/users")
@@ -89,6 +90,7 @@ def set_role(user_id: int):
     if form.validate():
         try:
             user = change_role(db(), user_id, form.role.data, _me())
+            safeguarding.role_changed(db(), user, _me())  # only admins are leads: the mark goes with the role
         except UserProblem as error:
             db().rollback()
             if user_id == current_user.id:  # your own row has no role field to show the message beside
@@ -128,3 +130,22 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     """Let a deactivated person sign in again."""
     return _access(user_id, reactivate, "{email} can sign in again with their old password.")
+
+
+@blueprint.post("/users/<int:user_id>/safeguarding")
+@roles("admin")
+def set_safeguarding(user_id: int):
+    """Mark an admin as a safeguarding lead (told at once when a storyteller may be at risk), or unmark them."""
+    lead = request.form.get("lead") == "yes"
+    if ActionForm().validate_on_submit():
+        try:
+            user = safeguarding.set_lead(db(), user_id, lead, _me())
+        except safeguarding.SafeguardingProblem as error:
+            db().rollback()
+            flash(sentence(error), "error")
+        else:
+            db().commit()
+            flash(f"{user.email} is now a safeguarding lead: they are emailed at once when a story suggests its "
+                  "storyteller may be at risk." if lead else f"{user.email} is no longer a safeguarding lead.",
+                  "success")
+    return redirect(url_for("people.users"))

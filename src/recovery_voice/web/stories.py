@@ -3,13 +3,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import attachments, takedown
+from .. import anonymity, attachments, safeguarding, takedown, viewing
 from ..models import STORY_PENDING, STORY_WITHDRAWN, User
 from ..stories import (MAX_STORY, SIGNED, StoryDraft, StoryProblem, change_refusal, edit, final_digest, final_texts,
                        own_story, sign_off, signoff_state, status_words, stories_by, submit, withdraw)
 from . import images
 from .checking import annotated, fix_from_button, too_long
-from .common import config, db, roles, sentence
+from .common import config, db, roles, sentence, wake_worker
 from .forms import ActionForm, StoryForm, options
 
 blueprint = Blueprint("stories", __name__, url_prefix="/stories")
@@ -114,6 +114,8 @@ def new():
     if request.method == "POST":
         author = db().get(User, current_user.id)
         story = _handle(form, slots, lambda draft: submit(db(), config(), author, draft))
+        if story is not None and safeguarding.in_crisis(story):
+            return _to_support(story)
         if story is not None:
             flash("Thank you for sharing your story. Now read it below exactly as it will be published, and sign "
                   "it off if you agree: it can be approved only then.", "success")
@@ -131,7 +133,8 @@ def show(story_id: int):
     return render_template("stories/show.html", story=story, status=status_words(db(), story, config()),
                            changeable=change_refusal(db(), story) is None,
                            signoff=signed, signed=SIGNED, action=ActionForm(),
-                           photos=photos, findings=annotated(story.text, "storyteller") if story.text else [])
+                           photos=photos, findings=annotated(story.text, "storyteller") if story.text else [],
+                           seen_by=viewing.seen_by(db(), story.id), **_identifiers(story))
 
 
 @blueprint.route("/<int:story_id>/edit", methods=["GET", "POST"])
@@ -146,6 +149,8 @@ def change(story_id: int):
     form, slots = _form(story), _slots(story)
     if request.method == "POST":
         saved = _handle(form, slots, lambda draft: edit(db(), config(), story, None, draft))
+        if saved is not None and safeguarding.in_crisis(saved):
+            return _to_support(saved)
         if saved is not None:
             flash("Your changes are saved. Read the new final text below and sign it off: the story can be "
                   "approved only then.", "success")
@@ -165,7 +170,7 @@ def final(story_id: int):
     return render_template("stories/final.html", story=story, texts=texts, photos=photos,
                            digest=final_digest(db(), config(), story, texts),
                            state=signoff_state(db(), config(), story),
-                           signed=SIGNED, pending=STORY_PENDING, action=ActionForm())
+                           signed=SIGNED, pending=STORY_PENDING, action=ActionForm(), **_identifiers(story))
 
 
 @blueprint.post("/<int:story_id>/sign-off")
@@ -215,3 +220,49 @@ def withdraw_story(story_id: int):
         flash("Your story is withdrawn and its words are erased. Nothing scheduled from it will go out, and "
               "anything already shared is being deleted from the networks.", "success")
     return redirect(url_for("stories.show", story_id=story.id))
+
+
+def _to_support(story):
+    """After saving words that suggest the storyteller may be at risk now: support first, at once."""
+    wake_worker()  # under `serve`, the safeguarding email goes now, not at the next round
+    return redirect(url_for("stories.support", story_id=story.id))
+
+
+@blueprint.get("/<int:story_id>/support")
+@roles(*STORYTELLER)
+def support(story_id: int):
+    """Where to get support now, the organisation's own contact first; the story is saved and waits for them."""
+    story = _story_or_404(story_id)
+    return render_template("stories/support.html", story=story, support=safeguarding.support(config()),
+                           dial=safeguarding.dial)
+
+
+def _identifiers(story) -> dict:
+    """What in the story could help someone recognise the storyteller or others, for its pages (none once withdrawn)."""
+    if story.status == STORY_WITHDRAWN or change_refusal(db(), story) is not None:
+        return {"spots": [], "fellowship": None}
+    found = anonymity.spots(db(), config(), story)
+    return {"spots": found, "fellowship": anonymity.fellowship_note(db(), story, found)}
+
+
+@blueprint.post("/<int:story_id>/redact")
+@roles(*STORYTELLER)
+def redact(story_id: int):
+    """Accept one suggested change that makes the storyteller (or someone they name) harder to recognise."""
+    story = _story_or_404(story_id)
+    back = url_for("stories.final" if request.form.get("back") == "final" else "stories.show", story_id=story.id)
+    if not ActionForm().validate_on_submit():
+        return redirect(back)
+    try:
+        spot = anonymity.redact(db(), config(), story, request.form.get("index", -1, type=int),
+                                request.form.get("version", 0, type=int))
+    except StoryProblem as error:
+        db().rollback()
+        flash(sentence(error), "error")
+        return redirect(back)
+    db().commit()
+    if safeguarding.in_crisis(story):
+        wake_worker()
+    flash(f"Changed: “{spot.text}” is now “{spot.redaction}”. This is a new version of your story: read the final "
+          "text again and sign it off when you are happy with it.", "success")
+    return redirect(back)

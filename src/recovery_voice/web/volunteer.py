@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import history, logbook, settle, takedown
+from .. import history, logbook, settle, takedown, viewing
 from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_templates
 from ..models import (
     CANCELLED,
@@ -315,6 +315,8 @@ def post(post_id: int):
     """Show one post: its text, findings, where and when it goes, and what can be done with it."""
     session = db()
     item = session.get(Post, post_id) or abort(404)
+    if viewing.read_post(session, post_id, current_user.id):  # a story's words, read by someone else: its teller sees
+        session.commit()
     names = {a.id: a.name for a in session.scalars(select(Account))}
     rejected = history.sent_back_notes(session, [item]).get(item.id)
     form = RescheduleForm()
