@@ -361,10 +361,11 @@ def log_command(ctx: Context, since, fmt):
     moment = parse_since(since, ctx.config.timezone) if since else None
     with ctx.sessions()() as session:
         rows = logbook.entries(session, moment)
+        names = logbook.display_names(session, rows)  # "user N" shown with the person's name, or as erased
     if fmt == "table":
-        click.echo(logbook.to_table(rows, ctx.config.timezone))
+        click.echo(logbook.to_table(rows, ctx.config.timezone, names))
     else:
-        click.echo({"csv": logbook.to_csv, "json": logbook.to_json}[fmt](rows), nl=fmt != "csv")
+        click.echo({"csv": logbook.to_csv, "json": logbook.to_json}[fmt](rows, names), nl=fmt != "csv")
 
 
 def parse_since(value: str, tz) -> datetime:

@@ -3,7 +3,7 @@ and every post as plain dicts (`posts list`)."""
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import attachments, logbook
@@ -22,19 +22,9 @@ def post_history(session: Session, post_id: int, limit: int = MAX_HISTORY) -> li
 
 
 def names_of(session: Session, refs) -> dict[str, str]:
-    """Map each person reference ("user N" or an email address) to their display name, where they have one."""
-    refs = {ref for ref in refs if ref}
-    emails = {ref.lower() for ref in refs if "@" in ref}
-    ids = {int(m.group(1)) for ref in refs if (m := logbook.USER_REF.fullmatch(ref))}
-    names = {}
-    if emails:
-        query = select(User.email, User.display_name).where(func.lower(User.email).in_(emails))
-        names.update({email.lower(): name for email, name in session.execute(query) if name})
-    if ids:
-        query = select(User.id, User.display_name).where(User.id.in_(ids))
-        names.update({logbook.user_ref(user_id): name for user_id, name in session.execute(query) if name})
-    keys = {ref: ref.lower() if "@" in ref else ref for ref in refs}
-    return {ref: names[key] for ref, key in keys.items() if key in names}
+    """Map each person reference ("user N" or an email address) to their display name, or to "a person whose
+    account was erased" (logbook.names: one rule for the log and the pages)."""
+    return logbook.names(session, refs)
 
 
 def posts_by(session: Session, author: str, offset: int, limit: int) -> list[Post]:

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from .models import LogEntry, User, utcnow
@@ -14,6 +14,10 @@ from .models import LogEntry, User, utcnow
 COLUMNS = ("id", "at", "event", "post_id", "account", "attempt", "remote_id", "url", "error", "actor",
            "approved_by", "reason")
 TABLE_COLUMNS = ("at", "event", "post_id", "account", "attempt", "url", "error", "approved_by", "reason")
+# Added after COLUMNS in CSV and JSON (an extension: scripts reading the columns above see them unchanged).
+NAME_COLUMNS = ("actor_name", "approved_by_name")
+ERASED = "a person whose account was erased"
+PEOPLE_FIELDS = ("actor", "approved_by")  # the fields that name a person: "user N" from now on
 
 
 USER_REF = re.compile(r"user (\d+)")
@@ -25,16 +29,45 @@ def user_ref(user_id: int) -> str:
 
 
 def display_names(session: Session, rows: list[LogEntry]) -> dict[str, str]:
-    """Map each "user N" actor in these entries to that person's display name, for an admin reading the log."""
-    ids = {int(m.group(1)) for e in rows if e.actor and (m := USER_REF.fullmatch(e.actor))}
-    if not ids:
-        return {}
-    found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
-    return {user_ref(user_id): name for user_id, name in found if name}
+    """Map each person named in these entries ("user N") to their display name, or to ERASED for an erased account."""
+    return names(session, [getattr(e, field) for e in rows for field in PEOPLE_FIELDS])
+
+
+def names(session: Session, refs) -> dict[str, str]:
+    """Map each person reference ("user N", or an email in rows older than ids) to their display name, or ERASED."""
+    refs = {ref for ref in refs if ref}
+    emails = {ref.strip().lower() for ref in refs if "@" in ref}
+    ids = {int(m.group(1)) for ref in refs if (m := USER_REF.fullmatch(ref))}
+    found = {}
+    person = (User.id, User.email, User.display_name, User.erased_at)
+    if emails:
+        rows = session.execute(select(*person).where(func.lower(User.email).in_(emails)))
+        found.update({email.lower(): _shown_name(name, erased) for _id, email, name, erased in rows})
+    if ids:
+        rows = session.execute(select(*person).where(User.id.in_(ids)))
+        found.update({user_ref(user_id): _shown_name(name, erased) for user_id, _email, name, erased in rows})
+    keys = {ref: ref.strip().lower() if "@" in ref else ref for ref in refs}
+    return {ref: found[key] for ref, key in keys.items() if found.get(key)}
+
+
+def _shown_name(display_name: str | None, erased_at) -> str:
+    """The name the log shows for one person: ERASED once their account is erased."""
+    return ERASED if erased_at is not None else (display_name or "").strip()
+
+
+def as_ref(session: Session, who: str | None) -> str | None:
+    """Turn an email that belongs to a user into "user N", so the log never holds an email; other values as given."""
+    if not who or "@" not in who:
+        return who
+    user_id = session.scalar(select(User.id).where(User.email == who.strip().lower()))
+    return who if user_id is None else user_ref(user_id)
 
 
 def record(session: Session, event: str, **fields) -> None:
-    """Append one entry to the log in the caller's transaction."""
+    """Append one entry to the log in the caller's transaction, naming every person by "user N"."""
+    for field in PEOPLE_FIELDS:
+        if fields.get(field):
+            fields[field] = as_ref(session, fields[field])
     # A plain INSERT: the worker writes one per attempt, and the ORM's unit of work costs more.
     session.execute(insert(LogEntry), [{"event": event, **fields, "at": fields.get("at") or utcnow()}])
 
@@ -49,25 +82,29 @@ def entries(session: Session, since: datetime | None = None, limit: int | None =
     return list(session.scalars(query))
 
 
-def as_dict(entry: LogEntry) -> dict:
-    """Return one entry as a plain dict with an ISO 8601 UTC time."""
+def as_dict(entry: LogEntry, names: dict[str, str] | None = None) -> dict:
+    """Return one entry as a plain dict with an ISO 8601 UTC time; with `names`, the people's names too."""
     row = {column: getattr(entry, column) for column in COLUMNS}
     row["at"] = entry.at.isoformat().replace("+00:00", "Z")
+    if names is not None:
+        row.update({f"{field}_name": names.get(row[field]) for field in PEOPLE_FIELDS})
     return row
 
 
-def to_json(rows: list[LogEntry]) -> str:
-    """Format entries as a JSON list."""
-    return json.dumps([as_dict(e) for e in rows], indent=2, ensure_ascii=False)
+def to_json(rows: list[LogEntry], names: dict[str, str] | None = None) -> str:
+    """Format entries as a JSON list (with `names`, each person's name beside their "user N")."""
+    return json.dumps([as_dict(e, names) for e in rows], indent=2, ensure_ascii=False)
 
 
-def to_csv(rows: list[LogEntry]) -> str:
-    """Format entries as CSV with a header row, safe to open in a spreadsheet."""
+def to_csv(rows: list[LogEntry], names: dict[str, str] | None = None) -> str:
+    """Format entries as CSV with a header row, safe to open in a spreadsheet (with `names`, two name columns)."""
+    columns = COLUMNS + (NAME_COLUMNS if names is not None else ())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for entry in rows:
-        writer.writerow([_spreadsheet_safe(as_dict(entry)[c]) for c in COLUMNS])
+        row = as_dict(entry, names)
+        writer.writerow([_spreadsheet_safe(row[c]) for c in columns])
     return out.getvalue()
 
 
@@ -78,13 +115,19 @@ def _spreadsheet_safe(value):
     return "" if value is None else value
 
 
-def to_table(rows: list[LogEntry], tz=timezone.utc) -> str:
-    """Format entries as an aligned text table for a terminal, with times in `tz`."""
+def to_table(rows: list[LogEntry], tz=timezone.utc, names: dict[str, str] | None = None) -> str:
+    """Format entries as an aligned text table for a terminal, with times in `tz` and approvers by name."""
     if not rows:
         return "The log is empty."
-    cells = [[f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}"] + [shorten(as_dict(e)[c]) for c in TABLE_COLUMNS[1:]]
+    cells = [[f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}"] + [shorten(_cell(e, c, names or {})) for c in TABLE_COLUMNS[1:]]
              for e in rows]
     return format_table(TABLE_COLUMNS, cells)
+
+
+def _cell(entry: LogEntry, column: str, names: dict[str, str]):
+    """One table cell: a person as "Name (user N)" where their name is known."""
+    value = getattr(entry, column)
+    return f"{names[value]} ({value})" if column in PEOPLE_FIELDS and value in names else value
 
 
 def format_table(headers, cells: list[list[str]]) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from . import attachments, deletion, emails, final_text, logbook
+from . import attachments, deletion, emails, final_text, logbook, versions
 from . import safeguarding
 from .config import Config
 from .language import check
@@ -135,6 +135,7 @@ def submit(session: Session, config: Config, author: User, draft: StoryDraft, no
     _set_photos(session, config, story, draft.images or [], now)
     emails.waiting_for_review(session, "story", story.id, story.title, now)
     logbook.record(session, "story_submitted", actor=logbook.user_ref(author.id), at=now, reason=f"story {story.id}")
+    versions.save(session, story, now)  # every version as written, for the storyteller's download
     safeguarding.after_save(session, config, story, now)  # the leads are told at once if they may be at risk now
     return story
 
@@ -177,6 +178,7 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
                    reason=f"story {story.id} version {story.version}")
+    versions.save(session, story, now)  # every version as written, for the storyteller's download
     if was != STORY_PENDING:  # one already waiting was announced when it began to wait, as posts are
         emails.waiting_for_review(session, "story", story.id, story.title, now)
     safeguarding.after_save(session, config, story, now)  # the leads are told at once if they may be at risk now

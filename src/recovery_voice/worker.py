@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from . import attachments, cards, deletion, dispatch, email_outbox, health, ratelimits
+from . import erasure
 from .accounts import SessionStore, sync_accounts
 from .config import Config, ConfigError
 from .db import engine_of, transaction
@@ -94,6 +95,7 @@ class Worker(ImageUploads):
             dispatch.mark_missed(session, now, self.config.worker.missed_after)
             dispatch.cancel_after_consent(session, now)
             deletion.end_consent(session, self.config, now)
+            erasure.purge_withdrawn(session, self.config, now)  # withdrawn stories erased after [care]'s wait
             deletion.stale(session, now, self.config.worker.claim_timeout)
             stale = dispatch.stale_claims(session, now, self.config.worker.claim_timeout)
         for claimed in stale:

@@ -238,7 +238,7 @@ def log_csv():
     """Download the filtered log as CSV (oldest first), safe to open in a spreadsheet."""
     rows = list(db().scalars(_log_query(_log_filters()).limit(CSV_LIMIT)))
     rows.reverse()
-    return Response(logbook.to_csv(rows), mimetype="text/csv",
+    return Response(logbook.to_csv(rows, logbook.display_names(db(), rows)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=publishing-log.csv"})
 
 

@@ -22,9 +22,11 @@ def upgrade() -> None:
     _upgrade_people()
     _upgrade_stories()
     _upgrade_publishing()
+    _upgrade_data_rights()
 
 
 def downgrade() -> None:
+    _downgrade_data_rights()
     _downgrade_publishing()
     _downgrade_stories()
     _downgrade_people()
@@ -135,3 +137,38 @@ def _downgrade_publishing() -> None:
     op.drop_table('blackout_dates')
     op.drop_index(op.f('ix_publishing_pauses_ended_at'), table_name='publishing_pauses')
     op.drop_table('publishing_pauses')
+
+# --- data rights (W-rights): each story's current version kept, and the log naming people by "user N" ------
+
+LOG_APPEND_ONLY = "the publishing log is append-only: entries cannot be changed or deleted"  # as 0001 says it
+
+
+def _upgrade_data_rights() -> None:
+    """Save each story's current version, and name people in the log by user id instead of email."""
+    op.execute("INSERT INTO story_versions (story_id, version, title, text, naming, shown_name, networks, "
+               "consent_until, content_warning, saved_at) SELECT id, version, title, text, naming, shown_name, "
+               "networks, consent_until, content_warning, updated_at FROM stories WHERE status <> 'withdrawn'")
+    _allow_log_update(False)
+    for column in ('actor', 'approved_by'):
+        op.execute(f"UPDATE log_entries SET {column} = (SELECT 'user ' || users.id FROM users "
+                   f"WHERE lower(users.email) = lower(log_entries.{column})) WHERE {column} LIKE '%@%' AND EXISTS "
+                   f"(SELECT 1 FROM users WHERE lower(users.email) = lower(log_entries.{column}))")
+    _allow_log_update(True)
+
+
+def _allow_log_update(restore: bool) -> None:
+    """Drop the log's refusal of UPDATE for the one conversion above, or put it back exactly as 0001 made it."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute("CREATE TRIGGER log_entries_no_update BEFORE UPDATE ON log_entries "
+                   f"BEGIN SELECT RAISE(ABORT, '{LOG_APPEND_ONLY}'); END" if restore
+                   else "DROP TRIGGER log_entries_no_update")
+        return
+    op.execute("CREATE TRIGGER log_entries_append_only BEFORE UPDATE OR DELETE ON log_entries "
+               "FOR EACH ROW EXECUTE FUNCTION log_entries_append_only()" if restore
+               else "DROP TRIGGER log_entries_append_only ON log_entries")
+
+
+def _downgrade_data_rights() -> None:
+    """Nothing to undo here: the versions go with their table, and a log that names people by id stays so
+    (turning ids back into emails would put personal data back into an append-only log)."""
+

@@ -1,0 +1,182 @@
+"""Erasing an account: nothing identifying left in the database, the media folder or the networks, and a log
+that still adds up and names people only by "user N"; the log's older emails become ids when upgrading."""
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select, update
+
+from recovery_voice import erasure, logbook
+from recovery_voice.db import session_factory, transaction, upgrade
+from recovery_voice.models import Deactivation, LogEntry, Post, User
+from recovery_voice.users import authenticate
+from recovery_voice.worker import Worker
+
+from test_data_export import BENCH_ALT, FIRST, GONE, POST_TEXT, SECOND, shared_life
+from test_upgrade import build_at_revision
+from web_fixtures import PASSWORD, PEOPLE
+
+NAME = "Samira Quill"  # the storyteller's display name: distinctive, so a search for it finds only them
+
+
+def everything_in(sessions) -> list[tuple[str, str, str]]:
+    """Every value of every column of every table, as (table, column, text): the whole database, read back."""
+    engine = sessions.kw["bind"]
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    found = []
+    with engine.connect() as connection:
+        for table in meta.sorted_tables:
+            for row in connection.execute(table.select()).mappings():
+                found += [(table.name, column, value if isinstance(value, str) else json.dumps(value, default=str))
+                          for column, value in row.items() if value is not None]
+    return found
+
+
+def traces(sessions, needles) -> list[tuple[str, str, str]]:
+    """Where any of these words still appear in the database."""
+    return [(table, column, needle) for table, column, value in everything_in(sessions)
+            for needle in needles if needle in value]
+
+
+def named_storyteller(project, sessions, clock):
+    """shared_life, with the storyteller's display name set to NAME before anything happens."""
+    shared = shared_life(project, sessions, clock)
+    with transaction(sessions) as session:
+        session.get(User, shared.people["storyteller"]).display_name = NAME
+    return shared
+
+
+def erase(sessions, project, user_id, clock):
+    with transaction(sessions) as session:
+        erasure.erase_account(session, project.config, session.get(User, user_id), clock.now)
+
+
+def log_rows(sessions):
+    with sessions() as session:
+        return [(e.id, e.event, e.post_id, e.account, e.remote_id, e.at) for e in logbook.entries(session)]
+
+
+def test_erasing_a_storyteller_leaves_nothing_identifying_in_any_table_or_the_media_folder(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    needles = [PEOPLE["storyteller"], NAME, FIRST, SECOND, GONE, BENCH_ALT, "Frozen river"]
+    assert traces(sessions, needles)  # the search finds them before erasing
+    erase(sessions, project, shared.people["storyteller"], clock)
+    left = [(t, c, v[:300]) for t, c, v in everything_in(sessions) if any(n in v for n in needles)]
+    assert left == []
+    media = project.config.media_dir
+    assert not list(media.glob(f"{shared.digest}*")) and not list(media.glob(f"fitted/{shared.digest}*"))
+
+
+def test_after_erasing_the_worker_takes_every_published_copy_down_from_the_network(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    assert len(project.outbox_lines()) == 1  # the story that was not withdrawn is out
+    erase(sessions, project, shared.people["storyteller"], clock)
+    clock.now += timedelta(minutes=1)
+    Worker(project.config, sessions, clock).run_due()
+    assert project.outbox_lines() == []
+    with sessions() as session:
+        down = session.scalars(select(LogEntry).where(LogEntry.event == "deleted")).all()
+        assert len(down) == 2 and all(e.remote_id for e in down)
+
+
+def test_the_log_still_adds_up_after_erasing_every_entry_kept_and_only_the_erasure_added(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    before = log_rows(sessions)
+    erase(sessions, project, shared.people["storyteller"], clock)
+    after = log_rows(sessions)
+    assert after[:len(before)] == before
+    assert [row[1] for row in after[len(before):]] == ["story_withdrawn", "deletion_requested", "account_erased"]
+    with sessions() as session:
+        names = logbook.display_names(session, logbook.entries(session))
+    assert names[logbook.user_ref(shared.people["storyteller"])] == logbook.ERASED
+
+
+def test_an_erased_account_is_a_tombstone_that_cannot_sign_in_and_keeps_its_id(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    erase(sessions, project, shared.people["storyteller"], clock)
+    with sessions() as session:
+        user = session.get(User, shared.people["storyteller"])
+        assert user.erased_at is not None and user.display_name == "" and user.email.endswith("@erased.invalid")
+        assert authenticate(session, PEOPLE["storyteller"], PASSWORD) is None
+        assert authenticate(session, user.email, PASSWORD) is None
+        assert session.get(Deactivation, user.id) is not None
+        with pytest.raises(erasure.ErasureRefused, match="already erased"):
+            erasure.erase_account(session, project.config, user, clock.now)
+
+
+def test_a_volunteers_posts_stay_for_the_organisation_without_their_email(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    erase(sessions, project, shared.people["volunteer"], clock)
+    ref = logbook.user_ref(shared.people["volunteer"])
+    with sessions() as session:
+        post = session.scalar(select(Post).where(Post.text == POST_TEXT))
+        assert post.created_by == ref
+    assert traces(sessions, [PEOPLE["volunteer"]]) == []
+
+
+def test_an_admins_approvals_name_them_by_id_once_they_erase_their_account(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    with transaction(sessions) as session:
+        session.execute(update(User).where(User.id == shared.people["volunteer"]).values(role="admin"))
+    erase(sessions, project, shared.people["admin"], clock)
+    assert traces(sessions, [PEOPLE["admin"]]) == []
+    with sessions() as session:
+        approvers = set(session.scalars(select(Post.approved_by).where(Post.approved_by.is_not(None))))
+    assert approvers == {logbook.user_ref(shared.people["admin"])}
+
+
+def test_the_last_admin_who_can_sign_in_cannot_erase_their_account_and_is_told_why(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    with sessions() as session:
+        admin = session.get(User, shared.people["admin"])
+        assert "only admin who can sign in" in erasure.refusal(session, admin)
+        with pytest.raises(erasure.ErasureRefused, match="make someone else an admin first"):
+            erasure.erase_account(session, project.config, admin, clock.now)
+
+
+def test_the_command_line_log_shows_an_erased_person_as_erased_and_never_their_email(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    erase(sessions, project, shared.people["storyteller"], clock)
+    shown = project.cli("log", "--format", "json", check=True).stdout
+    rows = json.loads(shown)
+    ref = logbook.user_ref(shared.people["storyteller"])
+    assert {row["actor_name"] for row in rows if row["actor"] == ref} == {logbook.ERASED}
+    assert {row["actor_name"] for row in rows if row["actor"] == logbook.user_ref(shared.people["admin"])} == {"ada"}
+    table = project.cli("log", check=True).stdout
+    assert f"ada ({logbook.user_ref(shared.people['admin'])})" in table  # approvers by name in the table
+    assert PEOPLE["storyteller"] not in shown + table and NAME not in shown + table
+
+
+def test_from_now_on_the_log_names_staff_by_user_id_whoever_calls_it_with_an_email(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    with transaction(sessions) as session:
+        logbook.record(session, "paused", actor=PEOPLE["volunteer"].upper(), approved_by="someone@elsewhere.org")
+    with sessions() as session:
+        last = session.scalar(select(LogEntry).where(LogEntry.event == "paused"))
+    assert last.actor == logbook.user_ref(shared.people["volunteer"])
+    assert last.approved_by == "someone@elsewhere.org"  # not a person who signs in here: kept as given
+
+
+def test_upgrading_turns_the_emails_in_the_log_into_user_ids_and_the_log_stays_append_only(project):
+    engine = build_at_revision(project.database_url, "0007")
+    project.engines.append(engine)
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["users", "log_entries"])
+    users, log = meta.tables["users"], meta.tables["log_entries"]
+    with engine.begin() as connection:
+        connection.execute(users.insert().values(id=7, email="ada@example.org", display_name="Ada",
+                                                 password_hash="x", role="admin", created_at=datetime(2026, 1, 1),
+                                                 session_generation=0))
+        connection.execute(log.insert(), [
+            {"event": "approved", "at": datetime(2026, 1, 2), "actor": "Ada@Example.org", "approved_by": "ada@example.org"},
+            {"event": "queued", "at": datetime(2026, 1, 3), "actor": "cli-person", "approved_by": None}])
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        rows = [(e.event, e.actor, e.approved_by) for e in logbook.entries(session)]
+    assert rows == [("approved", "user 7", "user 7"), ("queued", "cli-person", None)]
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        with engine.begin() as connection:
+            connection.execute(log.update().values(actor="changed"))
