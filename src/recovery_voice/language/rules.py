@@ -14,7 +14,7 @@ from .reverse import reversed_pattern
 
 RULES_DIR = Path(__file__).resolve().parent
 # The built-in rule files, named: the folder also holds other data in TOML (suggest.py's rewrites.toml).
-BUILTIN_FILES = ("contested.toml", "labels.toml", "people.toml", "rules.toml")
+BUILTIN_FILES = ("contested.toml", "labels.toml", "people.toml", "rules.toml", "safe.toml")
 REGIONS = ("uk", "us", "both")
 VOICES = ("organisation", "storyteller")
 

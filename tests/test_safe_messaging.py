@@ -1,0 +1,189 @@
+"""Safe messaging about suicide and deaths from drugs: the "safe-" rules of language/safe.toml."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recovery_voice.language import check, load_rules
+from recovery_voice.language.evaluate import load_cases
+
+TESTS = Path(__file__).parent
+SAFE = {rule.id: rule for rule in load_rules() if rule.id.startswith("safe-")}
+
+
+def safe_findings(text, voice="organisation"):
+    """Return (rule, severity, text) for each safe- finding in a text."""
+    return [(f.rule, f.severity, f.text) for f in check(text, voice=voice).findings if f.rule.startswith("safe-")]
+
+
+# One or more sentences of each kind, in the organisation's voice, with the rule that must answer them.
+KINDS = [
+    ("He hanged himself in his flat in 2019.", "safe-method"),
+    ("She was found hanging in her cell.", "safe-method"),
+    ("Police said he took 40 paracetamol.", "safe-method"),
+    ("She swallowed a bottle of sleeping pills.", "safe-method"),
+    ("He slit his wrists in the bath.", "safe-method"),
+    ("The drugs that killed her were fentanyl-laced.", "safe-method"),
+    ("He died of a lethal cocktail of heroin and alcohol.", "safe-method"),
+    ("She died after taking 500mg of tramadol.", "safe-method"),
+    ("The inquest heard he shot himself at home.", "safe-method"),
+    ("He jumped from the Humber bridge.", "safe-location"),
+    ("She threw herself off the multi-storey car park.", "safe-location"),
+    ("She threw herself in front of a train at Clapham Junction.", "safe-location"),
+    ("He took his own life at Beachy Head.", "safe-location"),
+    ("He leapt to his death.", "safe-location"),
+    ("The bridge has become a suicide hotspot.", "safe-sensational"),
+    ("Locals say the cliffs are a hotspot for people taking their own lives.", "safe-sensational"),
+    ("A spate of suicides has shaken the town.", "safe-sensational"),
+    ("Glasgow was called the overdose capital of Europe.", "safe-sensational"),
+    ("Tragic death plunge at the quarry", "safe-sensational"),
+    ("She died in March. She is finally at peace.", "safe-romanticising"),
+    ("He's free from pain at last, his mum said after he died.", "safe-romanticising"),
+    ("Some people said he took the easy way out.", "safe-romanticising"),
+    ("He saw suicide as the only way out.", "safe-solution"),
+    ("Suicide ended his suffering, the paper said.", "safe-solution"),
+    ("He believed death was the only answer.", "safe-solution"),
+    ("She killed herself because she failed her exams.", "safe-single-cause"),
+    ("Benefit cuts drove him to suicide.", "safe-single-cause"),
+    ("He took his own life over debts.", "safe-single-cause"),
+    ("Bullying led to her suicide.", "safe-single-cause"),
+]
+
+
+@pytest.mark.parametrize("text, rule_id", KINDS)
+def test_it_answers_each_kind_of_unsafe_detail_with_its_safe_rule(text, rule_id):
+    assert rule_id in [rule for rule, _, _ in safe_findings(text)], safe_findings(text)
+
+
+# Context decides: the same words in everyday senses, and the safe way to say the hard thing.
+CLEAN = [
+    "I took two paracetamol for a headache.",
+    "Take two tablets with water after food.",
+    "We hang out in the café every Friday.",
+    "Hang in there: the first week is the hardest.",
+    "The café has a free wifi hotspot.",
+    "The town centre is a crime hotspot, the council says.",
+    "The loneliness epidemic is real.",
+    "Our peer workers bridge the gap between services.",
+    "I am at peace with my past.",
+    "Jo is finally at peace with her past after twenty years of drinking.",
+    "Two years sober and finally at peace with myself.",
+    "He jumped on the train to Leeds for the conference.",
+    "Kids jumped off the bridge into the river for fun all summer.",
+    "He died by suicide in 2019. If you're struggling, Samaritans are there on 116 123.",
+    "He died by suicide after years of struggle.",
+    "She died of a heroin overdose last year; her family asked us to share her story.",
+    "Naloxone can reverse a fatal dose of opioids.",
+    "Pills laced with nitazenes are circulating: please test your drugs.",
+    "Our suicide prevention walk raised £3,200 for the crisis line.",
+    "The training led them to suicide prevention work.",
+    "Recovery felt like the only way out of the chaos.",
+    "Suicide is never the answer, and help is there.",
+    "Her son killed himself over Christmas, and the family want people to talk.",
+    "Rising suicides among young men are a national emergency, the MP said.",
+    "Mother of three died by suicide after benefits cut, inquest hears",
+    "He shot himself in the foot with that email.",
+    "We're hanging the new banner outside the station on Friday.",
+]
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_it_leaves_everyday_words_and_safe_reporting_alone(text):
+    assert safe_findings(text) == []
+
+
+def test_method_detail_in_the_organisations_voice_is_an_error_and_framing_a_warning():
+    assert safe_findings("He hanged himself in 2019.") == [("safe-method", "error", "hanged himself")]
+    assert safe_findings("He jumped from the Humber bridge.")[0][:2] == ("safe-location", "error")
+    assert safe_findings("A spate of suicides hit the town.") == [("safe-sensational", "warning", "spate of suicides")]
+
+
+def test_a_storytellers_own_account_of_method_is_a_warning_never_an_error():
+    story = "I took 40 paracetamol and woke up in hospital. That was six years ago."
+    assert safe_findings(story, voice="storyteller") == [("safe-method-story", "warning", "I took 40 paracetamol")]
+    assert safe_findings("I tried to hang myself when I was 19.", voice="storyteller") == [
+        ("safe-method-story", "warning", "I tried to hang myself")]
+    assert safe_findings("My brother jumped from the Erskine bridge.", voice="storyteller")[0][:2] == (
+        "safe-location-story", "warning")
+    for text, _ in KINDS:
+        assert all(severity != "error" for _, severity, _ in safe_findings(text, voice="storyteller")), text
+
+
+def test_a_storytellers_own_past_thoughts_are_theirs_and_shown_gently_as_info():
+    assert safe_findings("I thought suicide was the only way out.", voice="storyteller") == [
+        ("safe-solution", "info", "suicide was the only way out")]
+    assert safe_findings("He thought suicide was the only way out.", voice="storyteller")[0][1] == "warning"
+
+
+def test_a_hopeful_story_about_a_past_attempt_has_no_safe_finding():
+    story = ("I tried to take my own life in 2015. I used to want to die; now I want to help. "
+             "Today I run the men's group on Tuesdays, and if you're where I was, please talk to someone.")
+    assert safe_findings(story, voice="storyteller") == []
+
+
+def test_committed_suicide_keeps_its_own_finding_beside_a_place():
+    findings = [(f.rule, f.text) for f in check("Her son committed suicide at Beachy Head.").findings]
+    assert findings == [("committed-suicide", "committed suicide"), ("safe-location", "Beachy Head")]
+
+
+def test_suicide_epidemic_gets_one_finding_from_its_labels_rule_not_two():
+    findings = check("A suicide epidemic is sweeping rural Wales.").findings
+    assert [f.rule for f in findings] == ["suicide-epidemic"]
+
+
+def test_every_safe_rule_explains_itself_and_names_its_sources():
+    assert set(SAFE) == {"safe-method", "safe-method-story", "safe-location", "safe-location-story",
+                         "safe-sensational", "safe-romanticising", "safe-solution", "safe-single-cause"}
+    for rule in SAFE.values():
+        assert rule.severity in ("warning", "error"), rule.id
+        assert "Samaritans media guidelines" in rule.source and "AFSP" in rule.source, rule.id
+        assert rule.claim and rule.suggestions == (), rule.id  # no word swap removes a method or a cause
+        assert 60 < len(rule.message) < 400 and rule.message.count(".") <= 4, rule.id  # plain and short
+    assert "Adfam" in SAFE["safe-method"].source and "Scottish Families" in SAFE["safe-method"].source
+    assert SAFE["safe-method"].voices == {"organisation"} and SAFE["safe-method-story"].voices == {"storyteller"}
+
+
+def test_the_storyteller_messages_say_their_story_will_not_be_blocked():
+    for rule_id in ("safe-method-story", "safe-location-story"):
+        assert "won't be blocked" in SAFE[rule_id].message
+
+
+def test_a_sensational_word_with_a_plain_alternative_offers_it():
+    finding = check("A spate of suicides has shaken the town.").findings[0]
+    assert finding.suggestions == ("number of suicides", "rise in suicides")
+
+
+def test_every_safe_pattern_is_found_by_the_prefilter_not_searched_for_everywhere():
+    for rule in SAFE.values():
+        for trigger in rule.triggers:
+            assert trigger.keys is not None, (rule.id, trigger.pattern.pattern[:80])
+
+
+@pytest.mark.parametrize("voice", ["organisation", "storyteller"])
+def test_the_quick_check_finds_what_the_plain_slow_check_finds(voice):
+    for text in [text for text, _ in KINDS] + CLEAN:
+        assert check(text, voice=voice) == check(text, voice=voice, shortcuts=False), text
+
+
+def test_the_language_evaluation_sets_gain_no_safe_finding():
+    for path in sorted(TESTS.glob("language_eval*.jsonl")):
+        for case in load_cases(path):
+            assert safe_findings(case.text, voice=case.voice) == [], (path.name, case.line)
+
+
+def test_check_json_shows_safe_findings_as_ordinary_findings(tmp_path):
+    text = "He hanged himself. Papers called the bridge a suicide hotspot."
+    result = subprocess.run([sys.executable, "-m", "recovery_voice", "check", text, "--format", "json"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert [(f["rule"], f["severity"], f["text"]) for f in report["findings"]] == [
+        ("safe-method", "error", "hanged himself"), ("safe-sensational", "warning", "suicide hotspot")]
+    for finding in report["findings"]:
+        assert {"rule", "severity", "start", "end", "text", "message", "suggestions", "source"} <= set(finding)
+        assert text[finding["start"]:finding["end"]] == finding["text"]
+        assert finding["fix"] is None and "Samaritans" in finding["source"]
