@@ -1,0 +1,188 @@
+"""Contact details and dates in a text: phone numbers, emails, street addresses, postcodes, dates of birth.
+
+Each finder returns (kind, start, end, redaction) tuples; identifiers.find turns them into Identifiers.
+Their redactions are a bracketed placeholder ("[phone number]"): a detail like this has no vaguer form
+that still reads as one, and the brackets show the reader that something was left out on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+Found = tuple[str, int, int, str]
+
+# An email is found from its "@": scanning for the name part before it would try every word of the text.
+_EMAIL_NAME = re.compile(r"[\w.+-]{1,64}$")
+_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
+# A run that could be a phone number: seven digits or more, with spaces, dots, dashes or brackets between.
+_DIGIT_RUN = re.compile(r"[\d+(][\d ().\-]{5,}\d")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
+_REGIONS = {"uk": "GB", "us": "US"}
+
+
+def emails(text: str) -> list[Found]:
+    """Find email addresses."""
+    found, at = [], text.find("@")
+    while at > 0:
+        name = _EMAIL_NAME.search(text, max(0, at - 64), at)
+        domain = _EMAIL_DOMAIN.match(text, at + 1)
+        if name and domain and name.group()[0] not in ".-":
+            found.append(("email", name.start(), domain.end(), "[email address]"))
+        at = text.find("@", at + 1)
+    return found
+
+
+def phones(text: str, region: str) -> list[Found]:
+    """Find phone numbers of any country, read as from the region when written without a country code."""
+    if not any(sum(c.isdigit() for c in run.group()) >= 7 for run in _DIGIT_RUN.finditer(text)):
+        return []  # phonenumbers takes a good part of a second to import: only when a number may be there
+    import phonenumbers
+
+    found = []
+    # POSSIBLE, not VALID: stories use made-up numbers (Ofcom's 07700 900xxx, America's 555) that VALID refuses.
+    for match in phonenumbers.PhoneNumberMatcher(text, _REGIONS.get(region, "GB"),
+                                                 leniency=phonenumbers.Leniency.POSSIBLE):
+        if _looks_like_a_phone(match.raw_string, match.number):
+            found.append(("phone", match.start, match.end, "[phone number]"))
+    return found
+
+
+def _looks_like_a_phone(raw: str, number) -> bool:
+    """Tell whether a possible number is a person's phone rather than a year range or a short helpline."""
+    import phonenumbers
+
+    if _YEAR_RANGE.fullmatch(raw.strip()):
+        return False
+    digits = re.sub(r"\D", "", raw)
+    if raw.lstrip().startswith("+"):
+        return phonenumbers.is_possible_number(number) and len(digits) >= 8
+    # Helplines such as 116 123 and 988 are short; a person's number is ten digits or more in the UK and US.
+    return len(digits) >= 10
+
+
+# Street addresses: a house number, then one to three capitalised words and a street word.
+_STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Crescent|Cres|Place|Pl|Terrace|Grove|"
+                 "Court|Ct|Gardens|Gdns|Boulevard|Blvd|Hill|Row|Square|Sq|Mews|Parade|Walk|Rise|Vale|Highway|Hwy|"
+                 "Parkway|Pkwy|Circle|Cir|Trail|Broadway|Esplanade|Wharf|Quay|View|Green|Park")
+# Each pattern starts with a digit (or a capital) so that the scan skips the rest of the text quickly.
+_ADDRESS = re.compile(
+    r"\d(?<![\w.,£$]\d)\d{0,4}[A-Za-z]?,?\s+(?:(?:North|South|East|West|[NSEW])\.?\s+)?"
+    r"(?:[A-Z][a-z'’]+\s+){1,3}(?:" + _STREET_WORDS + r")\b\.?"
+    r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?")
+_FLAT_BEFORE = re.compile(r"\b(?:Flat|Apartment|Apt|Unit)\.?\s+\d{1,4}[A-Za-z]?,?\s+$")
+# "i live at 12 elm street": lower case counts only right after words that say an address follows.
+_ADDRESS_LOWER = re.compile(r"\d(?<![\w.,£$]\d)\d{0,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,3}"
+                            r"(?:street|road|avenue|lane|drive|close|crescent|terrace|grove|way)\b")
+_LIVE_BEFORE = re.compile(r"(?i:\b(?:live|lived|living|stay|stayed|staying|address is|address:)\s+(?:at\s+|on\s+)?)$")
+
+
+def addresses(text: str) -> list[Found]:
+    """Find street addresses with a house number (UK and US)."""
+    found = []
+    for m in _ADDRESS.finditer(text):
+        flat = _FLAT_BEFORE.search(text, max(0, m.start() - 20), m.start())
+        found.append(("address", flat.start() if flat else m.start(), m.end(), "[address]"))
+    for m in _ADDRESS_LOWER.finditer(text):
+        if _LIVE_BEFORE.search(text, max(0, m.start() - 20), m.start()):
+            found.append(("address", m.start(), m.end(), "[address]"))
+    return found
+
+
+_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX "
+    "FK FY G GL GU HA HD HG HP HR HS HU HX IG IP IV KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP "
+    "NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW "
+    "UB W WA WC WD WF WN WR WS WV YO ZE".split())
+_POSTCODE = re.compile(r"[A-Z](?<![\w&][A-Z])(?P<area>(?<=[A-Z])[A-Z]?)\d[A-Z\d]?(?P<inward>[ ]?\d[A-Z]{2})?\b")
+# The outward part alone ("LS6") is also a road, a vitamin or a seat, so it counts only with words that
+# say it is an area: "in LS6", "the LS6 area", "postcode LS6".
+_AREA_BEFORE = re.compile(r"(?i:\b(?:in|from|near|around|round|postcode|post code)[ ]+)$")
+_AREA_AFTER = re.compile(r"[ ]+(?:area|postcode|district)\b")
+_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
+           "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
+_ZIP = re.compile(r"\d(?<![\w.,£$]\d)\d{4}(?:-\d{4})?(?![\w-])")
+_ZIP_BEFORE = re.compile(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*code)?\b(?:[ ]+(?:is|was))?[\s:#]*))$")
+
+
+def postcodes(text: str) -> list[Found]:
+    """Find UK postcodes (full, or the outward part where it is said to be an area) and US ZIP codes."""
+    found = []
+    for m in _POSTCODE.finditer(text):
+        if text[m.start():m.start("area") + len(m.group("area"))] not in _AREAS:
+            continue
+        if m.group("inward"):
+            found.append(("postcode", m.start(), m.end(), "[postcode]"))
+        elif _AREA_BEFORE.search(text, max(0, m.start() - 12), m.start()) or _AREA_AFTER.match(text, m.end()):
+            found.append(("postcode", m.start(), m.end(), "the area"))
+    for m in _ZIP.finditer(text):
+        if _ZIP_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+            found.append(("postcode", m.start(), m.end(), "[ZIP code]"))
+    return found
+
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
+_ABBR = r"(?:(?<=\b\w{3})\.|(?<=Sept)\.)?"  # the full stop of "Jan.", not a sentence's
+_ORD = r"\d{1,2}(?:st|nd|rd|th)?"
+_DATE = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r",?(?:\s+(?P<y1>(?:19|20)\d\d))?"
+         r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
+         r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b"
+         r"|(?:Christmas Day|Christmas Eve|New Year's Day|New Year’s Day|Valentine's Day|Bonfire Night|Halloween)"
+         r"(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
+_DATE = re.compile(_DATE, re.IGNORECASE)
+# The words before a birth date, matched where str.find saw one of them; the date must follow at once.
+_DOB_CUE = re.compile(
+    r"(?P<born>born)\s+(?P<on>on\s+)?"
+    r"|(?:birthday|bday|b-day)\s+(?:is|was|'s|’s|falls on|on)\s+(?:on\s+)?"
+    r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
+    re.IGNORECASE)
+# A recovery birthday is the day someone's recovery began, not a date of birth.
+_NOT_BIRTH = re.compile(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
+                        r"first|second|third|fifth|tenth)[ ]+)$")
+_BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day")
+
+
+def dates_of_birth(text: str, lowered: str | None = None) -> list[Found]:
+    """Find a date of birth with its day: "born on 3 March 1985", "my birthday is 12/04/1990", "DOB"."""
+    lowered = text.lower() if lowered is None else lowered
+    if not any(word in lowered for word in _BIRTH_WORDS):
+        return []
+    found = []
+    for word in _BIRTH_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            found += _date_of_birth_at(text, at)
+            at = lowered.find(word, at + 1)
+    return found
+
+
+def _date_of_birth_at(text: str, at: int) -> list[Found]:
+    """Return the birth date after the cue word at `at`, if one follows it."""
+    if at and (text[at - 1].isalnum() or _NOT_BIRTH.search(text, max(0, at - 16), at)):
+        return []
+    cue = _DOB_CUE.match(text, at)
+    date = cue and _DATE.match(text, cue.end())
+    if not date:
+        return []
+    # "born on 3 March 1985" becomes "born in the 1980s": the "on" goes with the date.
+    start = cue.start("on") if cue.group("on") and _vaguer_date(date, True).startswith("in ") else date.start()
+    return [("date-of-birth", start, date.end(), _vaguer_date(date, bool(cue.group("born"))))]
+
+
+def _vaguer_date(m: re.Match, born: bool) -> str:
+    """Offer the decade of a birth ("in the 1980s"), or its month without the day, in place of the date."""
+    year = m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4")
+    month = m.group("m1") or m.group("m2")
+    if born and year and len(year) == 4:
+        return f"in the {year[:3]}0s"
+    if born and month and not year:
+        return f"in {_full_month(month)}"
+    return "[date of birth]"
+
+
+def _full_month(name: str) -> str:
+    """Return the month's full name from its name or abbreviation."""
+    for full in _MONTHS.split("|")[:12]:
+        if full.lower().startswith(name.lower()[:3]):
+            return full
+    return name

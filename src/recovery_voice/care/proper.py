@@ -1,0 +1,304 @@
+"""Names in a text, of people, places and workplaces, told apart by the words around them.
+
+A capitalised word is a name only where something says so: a title ("Dr Patel"), a role ("my sponsor
+Dave"), a word that introduces a place ("grew up in Hackney") or a workplace ("works at Greggs"), a kind
+of venue after it ("the Red Lion pub"), or the lists (common first names, towns). Names that are also
+everyday words ("Grace", "Hope", "Bath", "Reading") need such a sign; a first word of a sentence that
+is in no list is taken as an ordinary word. Each finder returns (kind, start, end, redaction) tuples.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .wordlists import Lists, lists
+
+Found = tuple[str, int, int, str]
+
+# One capitalised word: "Dave", "O'Brien", "McDonald's", "Stoke-on-Trent", "NHS", "B&Q", "Dr." (a possessive
+# 's is matched here and left out of the name's span by _words).
+_REST = (r"(?:[A-Z&]+(?![a-z])|[a-z]*(?:[A-Z][a-z]+)?(?:['’-][A-Za-z]+)*['’]?)"
+         r"(?:(?:(?<=Mr|Ms|Mx|Dr|St|Fr)|(?<=Mrs|Rev|Sgt|Det)|(?<=Prof|Cllr|Insp))\.(?=\s))?")
+_WORD = r"[A-Z]" + _REST
+# The run starts with a bare capital, the test of what stands before it after: the scan for a first
+# character is the regular expression engine's quick path.
+_RUN = re.compile(r"[A-Z](?<![\w'’@.#][A-Z])" + _REST + r"(?:[ ]+(?:(?:of|upon|&)[ ]+)?" + _WORD + r")*")
+_WORD_RE = re.compile(_WORD)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“‘']*$")
+_SPEECH_AFTER = re.compile(r"[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|smiled|"
+                           r"laughed|hugged|cried|and I|and me)\b")
+_THE_BEFORE = re.compile(r"(?i:\bthe)[ ]+$")
+_GENERIC = frozenset("Community Recovery General Royal District County City Local Central Primary Secondary High "
+                     "Junior Infant Infants Leisure Medical Health Public Parish Methodist Baptist Catholic "
+                     "Anglican Village Town Old New Main Sports Youth Memorial University Women's Men's "
+                     "Children's Mental Day Drop-In Drop-in".split())
+_NOT_ALONE_STREETS = frozenset({"High", "Main", "Front", "Back"})  # "the High Street" is in every town
+_STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Crescent Terrace Grove Gardens "
+                            "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
+_PUNCTUATION = ".,;:!?\"'“”’)…"
+_LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
+
+
+class Word:
+    """A capitalised word: where it starts and ends (without a possessive 's) and the word itself."""
+
+    __slots__ = ("start", "end", "text", "possessive", "after")
+
+    def __init__(self, start: int, end: int, text: str, after: int) -> None:
+        self.start, self.end, self.text, self.after = start, end, text, after  # after: past the 's
+        self.possessive = after != end
+
+
+@cache
+def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """Compile the patterns that look at the words just before a name (role, work, place, "called")."""
+    ls = lists()
+
+    def either(items) -> str:
+        return "|".join(re.escape(item).replace(r"\ ", r"\s+") for item in sorted(items, key=len, reverse=True))
+
+    roles = either(ls.roles)
+    role = re.compile(r"(?i:\b(?:my|our|his|her|their|your|me|the|a)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
+                      r"))(?:[ ]*,)?[ ]+$")
+    work = re.compile(r"(?i:\b(?:" + either(ls.work_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$", re.IGNORECASE)
+    place = re.compile(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+$")
+    called = re.compile(r"(?i:\b(?:" + either(ls.people) + r")[ ]+(?:called|named|name of))[ ]+$")
+    lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|saw|visited|"
+                       r"hugged|thanked|meet|meeting|love|miss)[ ]+)(?P<name>[a-z]+)\b")
+    role_lower = re.compile(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
+                            r"))[ ]+(?P<name>[a-z]+)\b")
+    return role, work, place, called, lower, role_lower
+
+
+def find(text: str) -> list[Found]:
+    """Find the names of people, places and workplaces in the text."""
+    ls = lists()
+    found: list[Found] = []
+    for run in _RUN.finditer(text):
+        if " " not in run.group() and _plainly_no_name(text, run, ls):
+            continue
+        for group in _groups(text, _words(run), ls):
+            hit = _classify(text, group, ls)
+            if hit:
+                found.append(hit)
+    return found + _lower_case_names(text, ls)
+
+
+def _plainly_no_name(text: str, run: re.Match, ls: Lists) -> bool:
+    """Tell quickly whether one capitalised word is no name: most are a sentence's first word or a common word."""
+    word = run.group()
+    if word in ls.not_names:
+        return True
+    if word[-1] in "'’s":
+        word = _POSSESSIVE.sub("", word)
+    lower = word.lower()
+    if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
+        return False
+    end = run.end()
+    after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(_PUNCTUATION) if text[end:end + 1] == " " else ""
+    return after not in ls.venue_starts and _word_before(text, run.start()) not in ls.cue_ends
+
+
+def _words(run: re.Match) -> list[Word]:
+    """Split a run of capitalised words into Words, possessives noted and left out of the span."""
+    words = []
+    for m in _WORD_RE.finditer(run.group()):
+        text = m.group()
+        bare = _POSSESSIVE.sub("", text) if len(text) > 2 else text
+        start = run.start() + m.start()
+        words.append(Word(start, start + len(bare), bare, start + len(text)))
+    return words
+
+
+def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
+    """Split a run at words that are never names, dropping a sentence's ordinary first word."""
+    groups, current = [], []
+    for word in words:
+        never = word.text in ls.not_names or (word.text.isupper() and len(word.text) <= 3 and word.text != "HMP")
+        if never and word.text not in ls.employers and word.text not in ls.titles:
+            if current:
+                groups.append(current)
+            current = []
+            continue
+        current.append(word)
+        if word.possessive and not current[0].text.startswith("St"):  # "Kyle's Mum", not "St Mary's Church"
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    if groups and _SENTENCE_START.search(text, max(0, groups[0][0].start - 6), groups[0][0].start) \
+            and not _known(groups[0][0].text, ls):
+        groups[0] = groups[0][1:]
+    return [group for group in groups if group]
+
+
+def _known(word: str, ls: Lists) -> bool:
+    """Tell whether a word at a sentence's start is in a list (a name, a title, a place, a venue)."""
+    return (word.lower() in ls.names or word.rstrip(".") in ls.titles or word in ls.place_starts
+            or word in ls.employers or word == "HMP" or word.startswith(("St", "Saint")))
+
+
+def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
+    """Say what a group of capitalised words names, if anything: a person, a place or a workplace."""
+    role, work, place, called, _, _ = _cues()
+    first, start = group[0], group[0].start
+    if first.text.rstrip(".") in ls.titles and len(group) > 1:
+        return _titled(group)
+    since = max(0, start - 60)  # the cue patterns end with $, which matches at `start`
+    # Most names follow no cue: the word before decides whether the cue patterns need to run at all.
+    cued = _word_before(text, start) in ls.cue_ends
+    cue = cued and work.search(text, since, start)
+    if cue and not _lone_first_name(group, ls):
+        return _workplace(text, group, cue, ls)
+    return (_street(group) or _venue(text, group, ls)
+            or (cued and _role_person(text, group, role.search(text, since, start)))
+            or (cued and _called_person(group, called.search(text, since, start)))
+            or (cued and _cued_place(text, group, place.search(text, since, start), ls))
+            or _named_person(text, group, ls) or _listed_place(group, ls))
+
+
+def _word_before(text: str, start: int) -> str:
+    """Return the word just before `start`, in lower case, without a comma."""
+    end = start - 1
+    while end > 0 and text[end - 1] in " ,":
+        end -= 1
+    return text[text.rfind(" ", 0, end) + 1:end].lower()
+
+
+def _titled(group: list[Word]) -> Found:
+    """A title and a name ("Dr Patel", "Mrs O'Brien"): offered as the title and an initial ("Dr P.")."""
+    # The initial keeps the sentence as it was (a name is still there) while the name itself goes.
+    return "person", group[0].start, group[-1].end, f"{group[0].text} {group[-1].text[0]}."
+
+
+def _lone_first_name(group: list[Word], ls: Lists) -> bool:
+    """Tell whether the group is one first name ("work for Dave"): a person, not a workplace."""
+    return len(group) == 1 and group[0].text.lower() in ls.names
+
+
+def _workplace(text: str, group: list[Word], cue: re.Match, ls: Lists) -> Found:
+    """A named workplace after "works at", offered as the kind of place it is, else "a local business"."""
+    start = cue.start("the") if cue.group("the") else group[0].start
+    name = text[group[0].start:group[-1].end]
+    last = group[-1].text.lower()
+    if name in ls.employers:
+        words = ls.employers[name]
+    elif last in ls.venues or group[0].text == "HMP":
+        words = ls.venues.get(last, "a prison")
+    elif last in ("council", "police"):
+        words = f"the {last}"
+    else:
+        words = "a local business"
+    return "workplace", start, group[-1].end, words
+
+
+def _street(group: list[Word]) -> Found | None:
+    """A street without a house number ("on Elm Street"): offered as "a street nearby"."""
+    if len(group) < 2 or group[-1].text not in _STRONG_STREETS or group[-2].text in _NOT_ALONE_STREETS:
+        return None
+    return "place", group[0].start, group[-1].end, "a street nearby"
+
+
+def _venue(text: str, group: list[Word], ls: Lists) -> Found | None:
+    """A named venue ("the Red Lion pub", "St Mary's church hall", "HMP Wandsworth"): offered as its kind."""
+    end, kind = group[-1].after, None
+    after = re.match(r"[ ]+([a-z]+(?:[ ][a-z]+)?)", text[end:end + 30])
+    if after:
+        pair, single = after.group(1), after.group(1).split()[0]
+        kind = pair if pair in ls.venues else single if single in ls.venues else None
+        if kind:
+            end += len(after.group()) - (len(pair) - len(kind))
+    names = group
+    if kind is None:
+        last_two = " ".join(w.text.lower() for w in group[-2:])
+        kind = last_two if len(group) > 2 and last_two in ls.venues else group[-1].text.lower()
+        names, end = group[:-len(kind.split())], group[-1].end
+        if kind not in ls.venues and group[0].text != "HMP":
+            return None
+    if not [w for w in names if w.text not in _GENERIC and w.text != "HMP"] and group[0].text != "HMP":
+        return None
+    if len(names) == 1 and names[0].possessive and names[0].text.lower() in ls.names:
+        return None  # "Kyle's school" names Kyle, not the school
+    the = _THE_BEFORE.search(text, max(0, group[0].start - 5), group[0].start)
+    return "place", the.start() if the else group[0].start, end, ls.venues.get(kind, "a prison")
+
+
+def _role_person(text: str, group: list[Word], cue: re.Match | None) -> Found | None:
+    """A name after who the person is ("my sponsor Dave"): offered as the role alone ("my sponsor")."""
+    if not cue:
+        return None
+    # The role says who they are to the story; the name adds only who they are to the town.
+    end = group[-1].end
+    if text.startswith(",", end) and "," in cue.group():
+        end += 1  # "my sponsor, Dave, said" loses the name and its commas together
+    return "person", cue.start("role"), end, cue.group("role")
+
+
+def _called_person(group: list[Word], cue: re.Match | None) -> Found | None:
+    """A name after "a lad called": offered as its initial."""
+    if not cue:
+        return None
+    return "person", group[0].start, group[-1].end, group[0].text[0] + "."
+
+
+def _cued_place(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> Found | None:
+    """A place after "in", "from", "moved to"...: offered as "a town" (or the kind of shop it is)."""
+    first = group[0].text
+    if not cue or first.lower() in ls.names or (first.lower() in ls.name_words and first not in ls.place_words):
+        return None
+    name = text[group[0].start:group[-1].end]
+    if first.isupper() and name not in ls.places:
+        return None
+    return "place", group[0].start, group[-1].end, ls.employers.get(name, "a town")
+
+
+def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
+    """A first name from the lists, with the surname after it: offered as its initial ("D.")."""
+    first = group[0].text.lower()
+    if first in ls.names:
+        return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
+    if first in ls.name_words and (_surname_end(group, ls) > group[0].end
+                                   or _SPEECH_AFTER.match(text, group[-1].end)):
+        return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
+    return None
+
+
+def _surname_end(group: list[Word], ls: Lists) -> int:
+    """Return where the name ends: after the surname, when a capitalised word that is no place follows."""
+    end = group[0].end
+    for word in group[1:]:
+        if word.text in ls.places or word.text.lower() in ls.venues or word.text in _STRONG_STREETS:
+            break
+        end = word.end
+    return end
+
+
+def _listed_place(group: list[Word], ls: Lists) -> Found | None:
+    """A town or district from the list, wherever it stands ("Leeds was where I...")."""
+    for size in range(min(len(group), 4), 0, -1):
+        name = " ".join(w.text for w in group[:size])
+        if name in ls.places:
+            return "place", group[0].start, group[size - 1].end, "a town"
+    return None
+
+
+def _lower_case_names(text: str, ls: Lists) -> list[Found]:
+    """Names written in lower case, only right after words that say a person follows ("rang dave")."""
+    if ls.lower_names.isdisjoint(text.split()):
+        return []  # no lower-case word is a first name: nothing for the patterns below to find
+    _, _, _, _, lower, role_lower = _cues()
+    found = []
+    for m in role_lower.finditer(text):
+        if _lower_name(m.group("name"), ls):
+            found.append(("person", m.start("role"), m.end("name"), m.group("role")))
+    for m in lower.finditer(text):
+        if _lower_name(m.group("name"), ls):
+            found.append(("person", m.start("name"), m.end("name"), m.group("name")[0].upper() + "."))
+    return found
+
+
+def _lower_name(word: str, ls: Lists) -> bool:
+    """Tell whether a lower-case word is surely a first name (not also an everyday word)."""
+    return word.islower() and word in ls.names and word not in _LOWER_NOT_NAMES
