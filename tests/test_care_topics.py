@@ -1,0 +1,101 @@
+"""care.topics: whether a text touches suicide or a death from drugs or alcohol."""
+
+import pytest
+
+from recovery_voice.care import topics as topics_module
+from recovery_voice.care.topics import TOPICS, load_topics, topics
+
+SUICIDE = [
+    "He died by suicide last year.",
+    "Our suicide prevention walk is on Saturday: bring a friend.",
+    "Samaritans are there day and night on 116 123.",
+    "If you're thinking about ending your life, call or text 988.",
+    "I used to want to die; now I want to help.",
+    "She took her own life in March, and we miss her every day.",
+    "I tried to take my own life in 2015. Today I run the men's group.",
+    "For a long time I didn't want to wake up in the morning.",
+    "He hanged himself in 2019.",
+    "I was suicidal, using every day and completely alone.",
+    "Thoughts of ending it came most nights that winter.",
+    "You can text SHOUT to 85258, or call Papyrus HOPELINEUK.",
+]
+
+DRUG_DEATH = [
+    "Two friends died of overdoses this year.",
+    "I overdosed twice before I got a place on the programme.",
+    "Drug deaths in Scotland rose again, the new figures show.",
+    "Join our vigil for International Overdose Awareness Day.",
+    "We remember everyone we have lost to drugs and alcohol.",
+    "Alcohol-specific deaths are at a record high.",
+    "He drank himself to death at 44.",
+    "Fentanyl killed three people in the city this month.",
+    "He OD\u2019d in a hostel and a stranger with naloxone saved him.",
+    "My mum died of alcohol-related liver disease when I was 15.",
+    "Drug poisoning is now the biggest killer of people under 40 here.",
+]
+
+NEITHER = [
+    "This heat is killing me.",
+    "I'm dead tired after the fun run.",
+    "Our café is drug-free and alcohol-free.",
+    "That would be career suicide for any MP.",
+    "I could die of embarrassment.",
+    "Recovery gave me my life back.",
+    "She took her life back after years of drinking.",
+    "The Suicide Squad is on at the cinema on Friday.",
+    "I overdosed on chocolate at Christmas.",
+    "We killed it at the bake sale!",
+    "Naloxone kits are free at the front desk.",
+    "He shot himself in the foot with that tweet.",
+    "A good Samaritan handed in the lost keys.",
+    "Two years sober today, and the kettle's on.",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", SUICIDE)
+def test_it_says_a_text_touches_suicide_in_any_of_its_forms(text):
+    assert topics(text) == ["suicide"]
+
+
+@pytest.mark.parametrize("text", DRUG_DEATH)
+def test_it_says_a_text_touches_a_death_or_near_death_from_drugs_or_alcohol(text):
+    assert topics(text) == ["drug-death"]
+
+
+@pytest.mark.parametrize("text", NEITHER)
+def test_it_leaves_everyday_words_for_death_and_drugs_alone(text):
+    assert topics(text) == []
+
+
+def test_both_topics_come_in_their_fixed_order():
+    assert topics("Overdoses and suicides both rose last year.") == ["suicide", "drug-death"]
+    assert topics("He overdosed in May and died by suicide in June.") == list(TOPICS)
+
+
+def test_it_reads_any_case_curly_apostrophes_and_line_breaks():
+    assert topics("HE DIED BY SUICIDE.") == ["suicide"]
+    assert topics("She took her\nown life.") == ["suicide"]
+    assert topics("I didn\u2019t want to live any more.") == ["suicide"]
+
+
+def test_the_topics_data_loads_once_and_names_the_two_topics():
+    assert load_topics() is load_topics()
+    assert tuple(topic.name for topic in load_topics()) == TOPICS
+    for topic in load_topics():
+        assert topic.keywords and all(word == word.lower() for word in topic.keywords)
+
+
+def test_every_pattern_match_in_the_examples_shares_a_keyword_so_the_prefilter_loses_nothing():
+    for text in SUICIDE + DRUG_DEATH:
+        low = text.lower().translate(topics_module._APOSTROPHES)
+        for topic in load_topics():
+            if topic.pattern.search(low):
+                assert any(word in low for word in topic.keywords), (topic.name, text)
+
+
+def test_it_refuses_what_is_not_text_and_text_over_the_limit():
+    with pytest.raises(TypeError):
+        topics(None)
+    with pytest.raises(ValueError, match="takes up to"):
+        topics("a" * (topics_module.MAX_INPUT + 1))
