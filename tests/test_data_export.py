@@ -18,7 +18,7 @@ from recovery_voice.stories import StoryDraft, approve_story, edit, sign_off, su
 from recovery_voice.worker import Worker
 
 from imagekit import phone_photo
-from web_fixtures import PEOPLE, make_people
+from web_fixtures import PEOPLE, csrf_from, make_app, make_people, sign_in
 
 FIRST = "The first morning I walked to the meeting, the river was frozen."
 SECOND = "The first morning I walked to the meeting, the river was frozen, and so was I."
@@ -169,3 +169,17 @@ def test_an_archive_too_large_to_build_in_memory_is_refused_before_any_work(proj
         user = session.get(User, shared.people["storyteller"])
         with pytest.raises(data_export.ExportTooLarge, match="too large to download here"):
             data_export.archive_bytes(session, project.config, user, clock.now)
+
+
+def test_the_your_data_page_downloads_the_archive_as_an_attachment_only_by_a_post_with_its_token(
+        project, sessions, clock):
+    shared = shared_life(project, sessions, clock)
+    client = sign_in(make_app(project, sessions).test_client(), "storyteller")
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "Download my data" in page and 'href="/account/data"' in page  # linked from every page's menu
+    assert client.post("/account/data", data={}).status_code == 400  # no CSRF token, no data
+    answer = client.post("/account/data", data={"csrf_token": csrf_from(page)})
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    assert answer.headers["Content-Disposition"].startswith("attachment; filename=my-data-")
+    archive = zipfile.ZipFile(io.BytesIO(answer.data))
+    assert read(archive, "account.json")["id"] == shared.people["storyteller"]

@@ -16,7 +16,7 @@ from recovery_voice.worker import Worker
 
 from test_data_export import BENCH_ALT, FIRST, GONE, POST_TEXT, SECOND, shared_life
 from test_upgrade import build_at_revision
-from web_fixtures import PASSWORD, PEOPLE
+from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, sign_in
 
 NAME = "Samira Quill"  # the storyteller's display name: distinctive, so a search for it finds only them
 
@@ -180,3 +180,34 @@ def test_upgrading_turns_the_emails_in_the_log_into_user_ids_and_the_log_stays_a
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         with engine.begin() as connection:
             connection.execute(log.update().values(actor="changed"))
+
+
+def test_the_erase_page_says_what_will_happen_and_a_wrong_password_erases_nothing(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    client = sign_in(make_app(project, sessions).test_client(), "storyteller")
+    page = client.get("/account/erase").get_data(as_text=True)
+    assert "Your 2 stories, every version of them, your photo and the record of who read them" in page
+    assert "The copy already on social media will be deleted from the networks" in page
+    answer = client.post("/account/erase", data={"csrf_token": csrf_from(page), "password": "not my password"})
+    assert answer.status_code == 400 and "That is not your password" in answer.get_data(as_text=True)
+    with sessions() as session:
+        assert session.get(User, shared.people["storyteller"]).erased_at is None
+
+
+def test_erasing_from_the_web_signs_the_person_out_and_says_it_is_done(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    client = sign_in(make_app(project, sessions).test_client(), "storyteller")
+    page = client.get("/account/erase").get_data(as_text=True)
+    answer = client.post("/account/erase", data={"csrf_token": csrf_from(page), "password": PASSWORD})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/account/erased")
+    assert "Your account is erased" in client.get("/account/erased").get_data(as_text=True)
+    assert "/login" in client.get("/stories").headers["Location"]  # signed out
+    with sessions() as session:
+        assert session.get(User, shared.people["storyteller"]).erased_at is not None
+
+
+def test_the_last_admins_erase_page_says_why_they_cannot_and_offers_no_form(project, sessions, clock):
+    named_storyteller(project, sessions, clock)
+    client = sign_in(make_app(project, sessions).test_client(), "admin")
+    page = client.get("/account/erase").get_data(as_text=True)
+    assert "You are the only admin who can sign in" in page and "Yes, erase my account" not in page

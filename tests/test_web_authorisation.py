@@ -34,6 +34,11 @@ MATRIX = {
     ("POST", "/reset/<token>", "/reset/not-a-token"): EVERYONE,
     ("GET", "/account/email", "/account/email"): SIGNED_IN,
     ("POST", "/account/email", "/account/email"): SIGNED_IN,
+    ("GET", "/account/data", "/account/data"): SIGNED_IN,
+    ("POST", "/account/data", "/account/data"): SIGNED_IN,
+    ("GET", "/account/erase", "/account/erase"): SIGNED_IN,
+    ("POST", "/account/erase", "/account/erase"): SIGNED_IN,  # with no password given nothing is erased
+    ("GET", "/account/erased", "/account/erased"): EVERYONE,
     ("GET", "/", "/"): SIGNED_IN,
     ("GET", "/health", "/health"): EVERYONE,
     ("POST", "/check", "/check"): SIGNED_IN,

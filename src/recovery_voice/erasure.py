@@ -8,6 +8,7 @@ their email holds "user N" instead. The log keeps what happened; it no longer sa
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Text, cast, delete, exists, func, or_, select, update
@@ -21,6 +22,7 @@ from .models import (
     Deactivation,
     Delivery,
     DeliveryMedia,
+    DeliveryPart,
     Email,
     EmailSettings,
     Invitation,
@@ -66,6 +68,30 @@ def _other_admins(session: Session, user_id: int) -> int:
     return session.scalar(select(func.count(User.id)).where(
         User.role == "admin", User.id != user_id, User.erased_at.is_(None),
         User.id.not_in(select(Deactivation.user_id)))) or 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What erasing one account would do, counted, for the page that asks them to confirm it."""
+
+    stories: int
+    photos: int
+    published: int  # copies on the networks that will be taken down
+    posts: int  # posts they wrote for the organisation, which stay without their name
+
+
+def outcome(session: Session, user: User) -> Outcome:
+    """Count what erasing this account would delete, take down and keep."""
+    story_ids = select(Story.id).where(Story.author_id == user.id)
+    post_ids = select(Story.post_id).where(Story.author_id == user.id, Story.post_id.is_not(None))
+    photos = session.scalar(select(func.count(Attachment.id)).where(Attachment.story_id.in_(story_ids)))
+    live = exists().where(DeliveryPart.delivery_id == Delivery.id, DeliveryPart.deleted_at.is_(None))
+    published = session.scalar(select(func.count(Delivery.id)).where(Delivery.post_id.in_(post_ids), live))
+    authors = (logbook.user_ref(user.id), user.email)
+    posts = session.scalar(select(func.count(Post.id)).where(Post.created_by.in_(authors),
+                                                             Post.source.is_(None) | ~Post.source.like("story %")))
+    stories = session.scalar(select(func.count()).select_from(story_ids.subquery()))
+    return Outcome(stories or 0, photos or 0, published or 0, posts or 0)
 
 
 def erase_account(session: Session, config, user: User, now: datetime | None = None) -> None:

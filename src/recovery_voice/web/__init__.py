@@ -72,6 +72,8 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
 
     for module in (auth, pages, stories, volunteer, admin, people, timetable, publishing, mediafiles, email_pages):
         app.register_blueprint(module.blueprint)
+    from .data_rights import blueprint as data_rights  # Your data: download it, or erase your account
+    app.register_blueprint(data_rights)
     app.teardown_appcontext(_close_session)
     app.context_processor(lambda: {"org": config, "local": local, "troubled_accounts": _troubled_accounts(),
                                    "email_trouble": _email_trouble()})
