@@ -1,0 +1,285 @@
+"""care.crisis: whether a storyteller's words suggest they may be at risk now, and why."""
+
+import pytest
+
+from recovery_voice.care import assess
+from recovery_voice.care import crisis
+from recovery_voice.care.crisis import at_risk, concerns, reasons
+
+THOUGHTS = [
+    "I want to die.",
+    "i just wanna die tbh",
+    "Honestly I don't want to be here anymore.",
+    "I'm going to kill myself tonight.",
+    "im gonna end it all",
+    "I keep thinking about ending my life.",
+    "I feel suicidal again.",
+    "I've been having suicidal thoughts every night this week.",
+    "I wish I was dead.",
+    "I wish I could go to sleep and never wake up.",
+    "kms",
+    "I dont want to wake up tomorrow.",
+]
+
+HOPELESS = [
+    "Everyone would be better off without me.",
+    "I'm such a burden to my family.",
+    "Nobody would even notice if I was gone.",
+    "I can't go on like this.",
+    "i cant do this anymore",
+    "There's no point in living.",
+    "Nothing will ever get better.",
+    "My life isn't worth living.",
+    "I have nothing left to live for.",
+    "I can't see a way out.",
+    "I'm done with life.",
+    "I'm tired of living.",
+]
+
+MEANS = [
+    "I've been stockpiling my tablets.",
+    "ive been saving up my meds",
+    "I have enough pills saved to do it.",
+    "I've written a note for my kids.",
+    "I know exactly how I'm going to do it.",
+    "I'm standing on the bridge right now.",
+    "I've just taken all of my sleeping pills.",
+    "I've picked a date to do it.",
+]
+
+UNSAFE = [
+    "I don't care if I overdose.",
+    "I'm using alone again and I don't care.",
+    "I've been drinking myself to death.",
+    "If I die, I die.",
+    "I relapsed and honestly I don't care anymore.",
+    "I've been mixing my benzos with vodka.",
+]
+
+GOODBYE = [
+    "This is goodbye.",
+    "Goodbye everyone. I love you all.",
+    "By the time you read this I'll be gone.",
+    "Please tell my kids I love them.",
+    "Look after my dog when I'm gone.",
+    "You won't have to worry about me much longer.",
+]
+
+PAST_AND_NOW = [
+    "I tried to end it in 2019. I feel like that again now.",
+    "Three years ago I attempted suicide, and the thoughts are back.",
+    "I used to want to die. I'm back in that dark place again.",
+    "Last night I took too many tablets.",
+    "Years ago I was suicidal, but today I want to die again.",
+]
+
+PAST_TOLD_AS_RECOVERY = [
+    "Three years ago I tried to end my life; today I run the Tuesday group.",
+    "I used to want to die; now I want to help.",
+    "When I was drinking I thought nobody would miss me.",
+    "Back then I couldn't see a way out.",
+    "I'll never forget the night I wanted to kill myself, and I'm so glad I'm still here.",
+    "In 2015 I took an overdose. Today I'm five years clean.",
+    "I used to think everyone would be better off without me.",
+    "I remember thinking I can't go on, and now I help others.",
+    "Before I got clean I wanted to die every day.",
+    "At my lowest I was saving up pills.",
+]
+
+SOMEONE_ELSE = [
+    "My brother said he wanted to die.",
+    "My friend told me she wanted to end it all.",
+    "My son overdosed and died in 2020.",
+    "He took his own life in 2012.",
+    "She texted me 'I can't go on' and I drove straight round.",
+]
+
+HYPERBOLE = [
+    "This rota is killing me.",
+    "I'm dying to see you all at the walk!",
+    "I'd rather die than miss the Christmas party lol.",
+    "I hate myself for eating that whole cake haha.",
+    "I could die of embarrassment.",
+]
+
+PREVENTION_WORK = [
+    "We are walking 10 miles for suicide prevention.",
+    "If you feel like you can't go on, call Samaritans on 116 123.",
+    "Our training covers what to do when someone says they want to end their life.",
+    "I know how it feels to want to disappear, so I volunteer on the helpline.",
+]
+
+WITH_SUPPORT = [
+    "I relapsed last month, but my sponsor and I are working on it.",
+    "Mum died in March and I miss her every day, but the group has held me.",
+    "Some days I can't cope, but I call my sponsor and get through it.",
+    "Since Dad died I feel like I can't go on. My sister has been staying with me and it helps.",
+]
+
+NEGATED = [
+    "I don't want to die.",
+    "I no longer want to die.",
+    "I'm not going to kill myself.",
+    "I would never take my own life.",
+]
+
+EVERYDAY = [
+    "I've given up alcohol for good.",
+    "I'm done with the washing up.",
+    "Goodbye everyone, see you next week!",
+    "This is my last post as coordinator.",
+    "I have the forms ready for the meeting.",
+    "I've got my meds sorted with my GP.",
+    "I have a plan for my recovery.",
+    "I can't cope with the noise in the office.",
+    "I take my meds every morning.",
+    "It will get better, I promise.",
+    "There's no hope of getting tickets now.",
+    "I won't be here next week, I'm on holiday.",
+    "By the time you read this, the walk will be over.",
+    "I have nothing left to give at work today.",
+    "I am grateful to be alive.",
+    "Today I choose life.",
+]
+
+
+@pytest.mark.parametrize("text", THOUGHTS)
+def test_it_hears_thoughts_of_ending_their_life_said_in_many_ways(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", HOPELESS)
+def test_it_hears_hopelessness_in_the_present_tense(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", MEANS)
+def test_it_hears_a_plan_or_the_means_at_hand(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", UNSAFE)
+def test_it_hears_using_with_no_care_for_their_own_safety(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", GOODBYE)
+def test_it_hears_a_goodbye(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", PAST_AND_NOW)
+def test_a_past_crisis_that_is_back_now_or_happened_last_night_is_a_risk_now(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", PAST_TOLD_AS_RECOVERY)
+def test_a_past_crisis_told_as_recovery_is_not_a_risk_now(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", SOMEONE_ELSE)
+def test_someone_elses_words_or_death_are_not_the_writers_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", HYPERBOLE)
+def test_hyperbole_is_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", PREVENTION_WORK)
+def test_talk_of_suicide_prevention_work_is_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", WITH_SUPPORT)
+def test_grief_or_a_relapse_told_with_support_is_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", NEGATED)
+def test_a_negated_cue_is_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_words_that_look_like_cues_are_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+def test_reasons_name_the_kind_and_quote_only_the_sentences_that_worried_it():
+    text = "I got clean in 2019 and I love the Tuesday group. But I can't do this anymore. Nobody would notice."
+    assert reasons(text) == ['hopelessness now: "But I can\'t do this anymore."',
+                             'hopelessness now: "Nobody would notice."']
+    found = concerns(text)
+    assert [c.kind for c in found] == ["hopeless", "hopeless"]
+    assert text[found[0].start:found[0].end].strip() == "But I can't do this anymore."
+
+
+def test_reasons_say_each_kind_in_its_own_words():
+    assert reasons("I've been stockpiling my tablets.")[0].startswith("a plan or the means at hand: ")
+    assert reasons("This is goodbye.")[0].startswith("saying goodbye: ")
+    assert reasons("I want to die.")[0].startswith("thoughts of ending their life: ")
+
+
+def test_a_long_sentence_is_quoted_shortened_in_a_reason():
+    text = "I want to die " + "and everything is grey " * 30 + "."
+    (reason,) = reasons(text)
+    assert len(reason) < 300 and reason.endswith('\u2026"')
+
+
+def test_there_are_no_reasons_for_a_story_that_is_not_at_risk():
+    assert reasons("Three years ago I tried to end my life; today I run the Tuesday group.") == []
+    assert reasons("") == [] and not at_risk("")
+
+
+def test_one_sentence_in_the_middle_of_a_long_story_is_enough():
+    calm = "I go to the Tuesday group and I make the tea, and my sponsor rings me on Sundays. " * 300
+    assert not at_risk(calm + calm)
+    assert at_risk(calm + "Tonight I just want to end it all. " + calm)
+    (found,) = concerns(calm + "Tonight I just want to end it all. " + calm)
+    assert found.sentence == "Tonight I just want to end it all."
+
+
+def test_curly_quotes_and_capitals_read_like_straight_ones():
+    assert at_risk("I DON\u2019T WANT TO BE HERE ANYMORE")
+    assert at_risk("I can\u2019t go on.")
+
+
+def test_a_text_that_is_not_a_string_is_refused_plainly():
+    with pytest.raises(TypeError, match="str"):
+        at_risk(None)
+
+
+def test_assess_says_crisis_only_for_the_storyteller_voice():
+    assert assess("I can't go on like this.", voice="storyteller")["crisis"] is True
+    assert assess("I can't go on like this.", voice="organisation")["crisis"] is False
+    assert assess("I used to want to die; now I want to help.", voice="storyteller")["crisis"] is False
+
+
+def _brute_force_cues(text: str) -> list[tuple[int, int, str]]:
+    """Every cue found by trying each cue at every word start, none inside another, as _cues promises."""
+    rules = crisis._rules()
+    low = crisis._lower(text)
+    everything = crisis._probe(rules, tuple(range(len(rules.others))))
+    found, covered = [], 0
+    for start in range(len(low)):
+        if start < covered or (start and (low[start - 1].isalpha() or low[start - 1] == "'")):
+            continue
+        match = crisis._writer_cue(rules, low, start) if low.startswith(("i", "me"), start) else None
+        match = match or everything.match(low, start)
+        if match is not None:
+            found.append((match.start(), match.end(), match.lastgroup))
+            covered = match.end()
+    return found
+
+
+@pytest.mark.parametrize("text", [" ".join(THOUGHTS + HOPELESS + MEANS + UNSAFE + GOODBYE + PAST_AND_NOW),
+                                  " ".join(PAST_TOLD_AS_RECOVERY + SOMEONE_ELSE + HYPERBOLE + EVERYDAY),
+                                  "\n".join(PREVENTION_WORK + WITH_SUPPORT + NEGATED)])
+def test_the_prefilter_never_loses_a_cue_that_trying_every_place_finds(text):
+    rules = crisis._rules()
+    fast = [(m.start(), m.end(), m.lastgroup) for m in crisis._cues(rules, crisis._lower(text))]
+    assert fast == _brute_force_cues(text)
+    assert len(fast) >= 4  # the texts are full of cues, so the comparison means something
