@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from . import attachments, care
+from . import attachments
+from .care import identifiers
 from .config import Config
 from .models import Story, User
 from .stories import StoryDraft, StoryProblem, edit
@@ -41,18 +42,20 @@ def _saved(session: Session, config: Config, story: Story) -> list[dict]:
     """The identifiers of the story's saved care result, or checked now for a story saved without one."""
     if story.care is not None:
         return list(story.care.get("identifiers") or [])
-    return [{**item, "in": "text"} for item in _assess(session, config, story, story.text)]
+    return [{**item, "in": part} for part, words in (("title", story.title), ("text", story.text))
+            for item in _assess(session, config, story, words)]
 
 
 def _assess(session: Session, config: Config, story: Story, words: str | None) -> list[dict]:
-    """care.assess's identifiers of some of the story's words, as strict as the storyteller's naming asks."""
+    """The identifiers care.assess would give for some of the story's words, as strict as the storyteller's naming
+    asks (only that part of the check: topics and crisis are not needed here)."""
     if not words:
         return []
     try:
-        return care.assess(words, voice="storyteller", naming=story.naming, own_name=_own_name(session, story),
-                           region=config.region)["identifiers"]
+        found = identifiers.find(words, naming=story.naming, own_name=_own_name(session, story), region=config.region)
     except NotImplementedError:  # the identifier check is not built in this version
         return []
+    return [item.to_dict() for item in found]
 
 
 def _own_name(session: Session, story: Story) -> str | None:
@@ -72,8 +75,6 @@ def fellowship_note(session: Session, story: Story, found: list[Spot]) -> str | 
     named = [spot for spot in found if spot.kind == "fellowship"]
     if story.naming != "own_name" or not named:
         return None
-    from .care import identifiers
-
     note = getattr(identifiers, "fellowship_note", None)
     if note is not None:
         given = [identifiers.Identifier(s.kind, s.start, s.end, s.text, s.redaction) for s in named if s.where == "text"]
@@ -114,5 +115,6 @@ def _draft_with(session: Session, story: Story, spot: Spot) -> StoryDraft:
 
 
 def _replaced(words: str, spot: Spot) -> str:
-    """The words with the identifier's span replaced by its redaction."""
-    return words[:spot.start] + spot.redaction + words[spot.end:]
+    """The words with the identifier's span replaced by its redaction, fitted to the sentence by the care check."""
+    return identifiers.redact(words, [identifiers.Identifier(spot.kind, spot.start, spot.end, spot.text,
+                                                             spot.redaction)], [0])
