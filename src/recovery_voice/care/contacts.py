@@ -64,7 +64,7 @@ def _looks_like_a_phone(raw: str, number) -> bool:
 _STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Crescent|Cres|Place|Pl|Terrace|Grove|"
                  "Court|Ct|Gardens|Gdns|Boulevard|Blvd|Hill|Row|Square|Sq|Mews|Parade|Walk|Rise|Vale|Highway|Hwy|"
                  "Parkway|Pkwy|Circle|Cir|Trail|Broadway|Esplanade|Wharf|Quay|View|Green|Park")
-# Each pattern starts with a digit (or a capital) so that the scan skips the rest of the text quickly.
+_DIGITS = re.compile(r"\d+")
 _ADDRESS = re.compile(
     r"\d(?<![\w.,£$]\d)\d{0,4}[A-Za-z]?,?\s+(?:(?:North|South|East|West|[NSEW])\.?\s+)?"
     r"(?:[A-Z][a-z'’]+\s+){1,3}(?:" + _STREET_WORDS + r")\b\.?"
@@ -76,16 +76,31 @@ _ADDRESS_LOWER = re.compile(r"\d(?<![\w.,£$]\d)\d{0,4}[a-z]?,?\s+(?:[a-z'’]+\
 _LIVE_BEFORE = re.compile(r"(?i:\b(?:live|lived|living|stay|stayed|staying|address is|address:)\s+(?:at\s+|on\s+)?)$")
 
 
-def addresses(text: str) -> list[Found]:
-    """Find street addresses with a house number (UK and US)."""
-    found = []
-    for m in _ADDRESS.finditer(text):
-        flat = _FLAT_BEFORE.search(text, max(0, m.start() - 20), m.start())
-        found.append(("address", flat.start() if flat else m.start(), m.end(), "[address]"))
-    for m in _ADDRESS_LOWER.finditer(text):
-        if _LIVE_BEFORE.search(text, max(0, m.start() - 20), m.start()):
-            found.append(("address", m.start(), m.end(), "[address]"))
+def numbered(text: str) -> list[Found]:
+    """Find what is built around a number: street addresses, postcodes and ZIP codes.
+
+    One scan finds the runs of digits; each pattern is then tried only where a run starts, which costs
+    far less than a scan of the whole text per pattern.
+    """
+    found: list[Found] = []
+    for digits in _DIGITS.finditer(text):
+        at = digits.start()
+        found += _address_at(text, at) + _postcode_at(text, at)
+        if digits.end() - at == 5:
+            found += _zip_at(text, at)
     return found
+
+
+def _address_at(text: str, at: int) -> list[Found]:
+    """Return the street address whose house number starts at `at`, if there is one."""
+    m = _ADDRESS.match(text, at)
+    if m:
+        flat = _FLAT_BEFORE.search(text, max(0, at - 20), at)
+        return [("address", flat.start() if flat else at, m.end(), "[address]")]
+    m = _ADDRESS_LOWER.match(text, at)
+    if m and _LIVE_BEFORE.search(text, max(0, at - 20), at):
+        return [("address", at, m.end(), "[address]")]
+    return []
 
 
 _AREAS = frozenset(
@@ -104,25 +119,34 @@ _ZIP = re.compile(r"\d(?<![\w.,£$]\d)\d{4}(?:-\d{4})?(?![\w-])")
 _ZIP_BEFORE = re.compile(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*code)?\b(?:[ ]+(?:is|was))?[\s:#]*))$")
 
 
-def postcodes(text: str) -> list[Found]:
-    """Find UK postcodes (full, or the outward part where it is said to be an area) and US ZIP codes."""
-    found = []
-    for m in _POSTCODE.finditer(text):
-        if text[m.start():m.start("area") + len(m.group("area"))] not in _AREAS:
-            continue
-        if m.group("inward"):
-            found.append(("postcode", m.start(), m.end(), "[postcode]"))
-        elif _AREA_BEFORE.search(text, max(0, m.start() - 12), m.start()) or _AREA_AFTER.match(text, m.end()):
-            found.append(("postcode", m.start(), m.end(), "the area"))
-    for m in _ZIP.finditer(text):
-        if _ZIP_BEFORE.search(text, max(0, m.start() - 16), m.start()):
-            found.append(("postcode", m.start(), m.end(), "[ZIP code]"))
-    return found
+def _postcode_at(text: str, at: int) -> list[Found]:
+    """Return the UK postcode whose outward digit is at `at` (full, or the outward part said as an area)."""
+    for start in (at - 2, at - 1):
+        m = _POSTCODE.match(text, start) if start >= 0 else None
+        if m and m.start("area") + len(m.group("area")) == at:
+            break
+    else:
+        return []
+    if text[m.start():at] not in _AREAS:
+        return []
+    if m.group("inward"):
+        return [("postcode", m.start(), m.end(), "[postcode]")]
+    if _AREA_BEFORE.search(text, max(0, m.start() - 12), m.start()) or _AREA_AFTER.match(text, m.end()):
+        return [("postcode", m.start(), m.end(), "the area")]
+    return []
+
+
+def _zip_at(text: str, at: int) -> list[Found]:
+    """Return the ZIP code starting at `at`, where a state or the word "zip" comes before it."""
+    m = _ZIP.match(text, at)
+    if m and _ZIP_BEFORE.search(text, max(0, at - 16), at):
+        return [("postcode", at, m.end(), "[ZIP code]")]
+    return []
 
 
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
-_ABBR = r"(?:(?<=\b\w{3})\.|(?<=Sept)\.)?"  # the full stop of "Jan.", not a sentence's
+_ABBR = r"(?:(?<=\b\w{3})(?<!May)\.|(?<=Sept)\.)?"  # the full stop of "Jan.", not a sentence's
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r",?(?:\s+(?P<y1>(?:19|20)\d\d))?"
          r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
@@ -133,9 +157,10 @@ _DATE = re.compile(_DATE, re.IGNORECASE)
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
 _DOB_CUE = re.compile(
     r"(?P<born>born)\s+(?P<on>on\s+)?"
-    r"|(?:birthday|bday|b-day)\s+(?:is|was|'s|’s|falls on|on)\s+(?:on\s+)?"
+    r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s)\s+(?:on\s+)?"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
     re.IGNORECASE)
+_ON_LATER = re.compile(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
 # A recovery birthday is the day someone's recovery began, not a date of birth.
 _NOT_BIRTH = re.compile(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
                         r"first|second|third|fifth|tenth)[ ]+)$")
@@ -162,10 +187,15 @@ def _date_of_birth_at(text: str, at: int) -> list[Found]:
         return []
     cue = _DOB_CUE.match(text, at)
     date = cue and _DATE.match(text, cue.end())
+    on = cue.start("on") if cue and cue.group("on") else None
+    if cue and not date and cue.group("born"):  # "born in Wigan on 2 June 1979"
+        later = _ON_LATER.match(text, cue.end())
+        date = later and _DATE.match(text, later.end())
+        on = later and later.start("on")
     if not date:
         return []
     # "born on 3 March 1985" becomes "born in the 1980s": the "on" goes with the date.
-    start = cue.start("on") if cue.group("on") and _vaguer_date(date, True).startswith("in ") else date.start()
+    start = on if on is not None and _vaguer_date(date, True).startswith("in ") else date.start()
     return [("date-of-birth", start, date.end(), _vaguer_date(date, bool(cue.group("born"))))]
 
 

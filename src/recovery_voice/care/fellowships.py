@@ -28,6 +28,7 @@ _MOTORING = re.compile(r"\b(?:car|van|breakdown|roadside|engine|tyre|tire|motorw
                        re.IGNORECASE)
 _STATE_AFTER_CITY = re.compile(r"\b(?!Anonymous,)[A-Z][a-z]+,[ ]*$")
 _FOLLOWED_BY_MEETING = re.compile(_MEETING)
+_SHORT_NAMES = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA", "aa", "na", "ca")
 
 
 
@@ -36,28 +37,34 @@ def fellowships(text: str, lowered: str | None = None) -> list[Found]:
     """Find twelve-step fellowships named in the text (`lowered`: the text in lower case, if already made)."""
     lowered = text.lower() if lowered is None else lowered
     found = []
-    if "anon" in lowered or "alateen" in lowered or "coda" in lowered:
-        spans = [(m.start(), m.end()) for m in _ANON.finditer(text)] + _anonymous(text, lowered)
-        found += [("fellowship", start, end, _instead(text, start, end)) for start, end in spans]
-    upper = "A" in text and ("AA" in text or "NA" in text or "CA" in text or "GA" in text or "HA" in text
-                             or "MA" in text or "SA" in text or "OA" in text)
-    if not (upper or "aa " in text or "na " in text or "ca " in text):
-        return found  # the pattern below costs a scan of the whole text; these substring checks do not
-    for m in _SHORT.finditer(text):
-        if m.group("common") and not _is_that_fellowship(text, m):
-            continue
-        found.append(("fellowship", m.start(), m.end(), _instead(text, m.start(), m.end())))
+    spans = {(m.start(), m.end()) for word in ("anon", "alateen", "coda") if word in lowered
+             for at in _places(lowered, word) for m in [_ANON.search(text, max(0, at - 4), at + 8)] if m}
+    found += [("fellowship", start, end, _instead(text, start, end)) for start, end in spans | _anonymous(text, lowered)]
+    # Each short name is tried only where str.find saw it: a pattern scanning the whole text is slower.
+    for start in sorted({at for name in _SHORT_NAMES if name in text for at in _places(text, name)}):
+        m = _SHORT.match(text, start)
+        if m and not (m.group("common") and not _is_that_fellowship(text, m)):
+            found.append(("fellowship", m.start(), m.end(), _instead(text, m.start(), m.end())))
     return found
 
 
-def _anonymous(text: str, lowered: str) -> list[tuple[int, int]]:
-    """Return the spans of "... Anonymous" fellowships ("Narcotics Anonymous", "Pills Anonymous")."""
-    spans, at = [], lowered.find("anonymous")
+def _places(text: str, word: str):
+    """Yield every index where the word occurs in the text."""
+    at = text.find(word)
     while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
+def _anonymous(text: str, lowered: str) -> set[tuple[int, int]]:
+    """Return the spans of "... Anonymous" fellowships ("Narcotics Anonymous", "Pills Anonymous")."""
+    spans: set[tuple[int, int]] = set()
+    if "anonymous" not in lowered:
+        return spans
+    for at in _places(lowered, "anonymous"):
         name = _NAMED_BEFORE.search(text, max(0, at - 30), at)
         if name and not text[at + 9:at + 10].isalpha():
-            spans.append((name.start(), at + 9))
-        at = lowered.find("anonymous", at + 9)
+            spans.add((name.start(), at + 9))
     return spans
 
 

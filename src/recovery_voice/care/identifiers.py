@@ -49,7 +49,7 @@ def find(text: str, *, naming: str | None = None, own_name: str | None = None,
     found = contacts.emails(text) + contacts.dates_of_birth(text, lowered) + fellowships.fellowships(text, lowered)
     digits = sum(map(text.count, "0123456789"))  # substring counts: far cheaper than a pattern's scan
     if digits:
-        found += contacts.addresses(text) + contacts.postcodes(text)
+        found += contacts.numbered(text)
     if digits >= 7:
         found += contacts.phones(text, region)
     found += proper.find(text)

@@ -18,17 +18,19 @@ Found = tuple[str, int, int, str]
 
 # One capitalised word: "Dave", "O'Brien", "McDonald's", "Stoke-on-Trent", "NHS", "B&Q", "Dr." (a possessive
 # 's is matched here and left out of the name's span by _words).
-_REST = (r"(?:[A-Z&]+(?![a-z])|[a-z]*(?:[A-Z][a-z]+)?(?:['’-][A-Za-z]+)*['’]?)"
-         r"(?:(?:(?<=Mr|Ms|Mx|Dr|St|Fr)|(?<=Mrs|Rev|Sgt|Det)|(?<=Prof|Cllr|Insp))\.(?=\s))?")
-_WORD = r"[A-Z]" + _REST
-# The run starts with a bare capital, the test of what stands before it after: the scan for a first
-# character is the regular expression engine's quick path.
-_RUN = re.compile(r"[A-Z](?<![\w'’@.#][A-Z])" + _REST + r"(?:[ ]+(?:(?:of|upon|&)[ ]+)?" + _WORD + r")*")
+_TITLE_DOT = r"(?:(?:(?<=Mr|Ms|Mx|Dr|St|Fr)|(?<=Mrs|Rev|Sgt|Det)|(?<=Prof|Cllr|Insp))\.(?=[ ]))?"
+_WORD = r"[A-Z][\w'’&-]*" + _TITLE_DOT  # "Dave", "O'Brien", "McDonald's", "Stoke-on-Trent", "B&Q", "Dr."
+# A run of capitalised words, joined by spaces (and "of", "upon", "&": "Bank of England"). The pattern
+# starts with a bare capital, the regular expression engine's quick path; what stands before is looked
+# at in Python, for the few runs that need it.
+_RUN = re.compile(_WORD + r"(?:[ ]+(?:(?:of|upon|&)[ ]+)?" + _WORD + r")*")
 _WORD_RE = re.compile(_WORD)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“‘']*$")
-_SPEECH_AFTER = re.compile(r"[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|smiled|"
-                           r"laughed|hugged|cried|and I|and me)\b")
+# What only a person does, right after a name: "Mark died", "Nia said".
+_SPEECH_AFTER = re.compile(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
+                           r"smiled|laughed|hugged|cried|died|passed away|helped me|came round|drove me|picked me|"
+                           r"took me|gave me|showed me|listened|and I|and me)\b")
 _THE_BEFORE = re.compile(r"(?i:\bthe)[ ]+$")
 _GENERIC = frozenset("Community Recovery General Royal District County City Local Central Primary Secondary High "
                      "Junior Infant Infants Leisure Medical Health Public Parish Methodist Baptist Catholic "
@@ -38,6 +40,10 @@ _NOT_ALONE_STREETS = frozenset({"High", "Main", "Front", "Back"})  # "the High S
 _STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Crescent Terrace Grove Gardens "
                             "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
 _PUNCTUATION = ".,;:!?\"'“”’)…"
+# Words before a name that say a person follows ("I rang Nia"); a place or a shop does not get rung.
+_PERSON_VERBS = frozenset("rang phoned texted messaged told asked thanked hugged met married dated visited".split())
+_SPEECH_FIRST = frozenset("said says told tells rang rings texted phoned asked messaged replied smiled laughed hugged "
+                          "cried died passed helped came drove picked took gave showed listened and".split())
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -76,8 +82,15 @@ def find(text: str) -> list[Found]:
     """Find the names of people, places and workplaces in the text."""
     ls = lists()
     found: list[Found] = []
+    never = ls.not_names
     for run in _RUN.finditer(text):
-        if " " not in run.group() and _plainly_no_name(text, run, ls):
+        words, start = run.group(), run.start()
+        if words in never or (start and (text[start - 1].isalnum() or text[start - 1] in "#@_.")):
+            continue  # a common word (most capitals), or inside a word, a hashtag, a handle, a web address
+        if " " in words:
+            if all(word in never for word in words.split()):
+                continue
+        elif _plainly_no_name(text, run, ls):
             continue
         for group in _groups(text, _words(run), ls):
             hit = _classify(text, group, ls)
@@ -89,8 +102,6 @@ def find(text: str) -> list[Found]:
 def _plainly_no_name(text: str, run: re.Match, ls: Lists) -> bool:
     """Tell quickly whether one capitalised word is no name: most are a sentence's first word or a common word."""
     word = run.group()
-    if word in ls.not_names:
-        return True
     if word[-1] in "'’s":
         word = _POSSESSIVE.sub("", word)
     lower = word.lower()
@@ -98,7 +109,10 @@ def _plainly_no_name(text: str, run: re.Match, ls: Lists) -> bool:
         return False
     end = run.end()
     after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(_PUNCTUATION) if text[end:end + 1] == " " else ""
-    return after not in ls.venue_starts and _word_before(text, run.start()) not in ls.cue_ends
+    if after in ls.venue_starts or after in _SPEECH_FIRST or (after in ("'s", "’s") and text[end + 3:end + 4] == " "):
+        return False
+    before = _word_before(text, run.start())
+    return before not in ls.cue_ends and before not in _PERSON_VERBS
 
 
 def _words(run: re.Match) -> list[Word]:
@@ -156,7 +170,7 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
             or (cued and _role_person(text, group, role.search(text, since, start)))
             or (cued and _called_person(group, called.search(text, since, start)))
             or (cued and _cued_place(text, group, place.search(text, since, start), ls))
-            or _named_person(text, group, ls) or _listed_place(group, ls))
+            or _named_person(text, group, ls) or _listed_place(group, ls) or _unlisted_person(text, group, ls))
 
 
 def _word_before(text: str, start: int) -> str:
@@ -249,8 +263,10 @@ def _cued_place(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -
     if not cue or first.lower() in ls.names or (first.lower() in ls.name_words and first not in ls.place_words):
         return None
     name = text[group[0].start:group[-1].end]
-    if first.isupper() and name not in ls.places:
-        return None
+    if (first.isupper() and name not in ls.places) or (len(group) == 1 and first.lower() in ls.venues):
+        return None  # "in NHS", "at University"
+    if first in ("St", "St.", "Saint") and group[-1].possessive:  # "at St Luke's": a church, a hospital...
+        return "place", group[0].start, group[-1].after, "a local venue"
     return "place", group[0].start, group[-1].end, ls.employers.get(name, "a town")
 
 
@@ -262,6 +278,20 @@ def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     if first in ls.name_words and (_surname_end(group, ls) > group[0].end
                                    or _SPEECH_AFTER.match(text, group[-1].end)):
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
+    return None
+
+
+def _unlisted_person(text: str, group: list[Word], ls: Lists) -> Found | None:
+    """A name in no list, where a person's doings surround it ("I rang Nia", "Kwame said"): offered as its initial."""
+    if len(group) > 2 or group[0].text.isupper() or _SENTENCE_START.search(text, max(0, group[0].start - 6),
+                                                                            group[0].start):
+        if not (len(group) <= 2 and _SPEECH_AFTER.match(text, group[-1].end)):
+            return None
+    name = text[group[0].start:group[-1].end]
+    if name in ls.employers or name in ls.places or name in ls.place_words or name.endswith("s"):
+        return None  # "Tesco said", "Leeds said", "Doctors said": not a person's name
+    if _word_before(text, group[0].start) in _PERSON_VERBS or _SPEECH_AFTER.match(text, group[-1].end):
+        return "person", group[0].start, group[-1].end, group[0].text[0] + "."
     return None
 
 
