@@ -2,6 +2,7 @@
 that still adds up and names people only by "user N"; the log's older emails become ids when upgrading."""
 
 import json
+import zipfile
 from datetime import datetime, timedelta
 
 import pytest
@@ -211,3 +212,28 @@ def test_the_last_admins_erase_page_says_why_they_cannot_and_offers_no_form(proj
     client = sign_in(make_app(project, sessions).test_client(), "admin")
     page = client.get("/account/erase").get_data(as_text=True)
     assert "You are the only admin who can sign in" in page and "Yes, erase my account" not in page
+
+
+def test_an_admin_handling_a_request_by_email_exports_and_then_erases_an_account_from_the_command_line(
+        project, sessions, clock, tmp_path):
+    shared = named_storyteller(project, sessions, clock)
+    archive = tmp_path / "sam.zip"
+    project.cli("users", "export", PEOPLE["storyteller"], "--output", str(archive), check=True)
+    with zipfile.ZipFile(archive) as opened:
+        assert json.loads(opened.read("account.json"))["display_name"] == NAME
+    again = project.cli("users", "export", PEOPLE["storyteller"], "--output", str(archive))
+    assert again.returncode == 1 and "already exists" in again.stderr
+    kept = project.cli("users", "erase", PEOPLE["storyteller"], input="n\n")
+    assert kept.returncode == 1 and "2 stories and 1 photo are deleted; 1 published copy is taken down" in kept.stdout
+    with sessions() as session:
+        assert session.get(User, shared.people["storyteller"]).erased_at is None
+    project.cli("users", "erase", PEOPLE["storyteller"], "--yes", check=True)
+    assert traces(sessions, [PEOPLE["storyteller"], NAME, FIRST]) == []
+    gone = project.cli("users", "erase", PEOPLE["storyteller"], "--yes")
+    assert gone.returncode == 1 and "nobody here signs in with" in gone.stderr
+
+
+def test_the_command_line_refuses_to_erase_the_last_admin_and_says_why(project, sessions, clock):
+    named_storyteller(project, sessions, clock)
+    refused = project.cli("users", "erase", PEOPLE["admin"], "--yes")
+    assert refused.returncode == 1 and "only admin who can sign in" in refused.stderr

@@ -21,6 +21,7 @@ COMMANDS = {
     "queue": ("cli_commands", "queue_group"),
     "serve": ("cli_commands", "serve_command"),
     "templates": ("cli_commands", "templates_group"),
+    "users": ("cli_users", "users_group"),
     "worker": ("cli_commands", "worker_command"),
 }
 

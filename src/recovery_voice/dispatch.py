@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, String, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from . import emails, logbook, ratelimits
+from . import emails, logbook, pausing, ratelimits
 from .models import (
     CANCELLED,
     CLAIMED,
@@ -67,7 +67,8 @@ def claim_due(session: Session, worker_id: str, now: datetime, limit: int) -> li
         select(Delivery.id)
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.status == SCHEDULED, Delivery.run_at <= now, Account.state == "ok",
-               within_consent(now), ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now))
+               within_consent(now), ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now),
+               pausing.may_publish(now))  # an organisation-wide pause or a blackout day holds everything
         .order_by(Delivery.run_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Delivery)
@@ -171,7 +172,7 @@ def start_attempt(session: Session, claimed: Claimed, worker_id: str, now: datet
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == claimed.delivery_id, Delivery.status == CLAIMED, Delivery.claimed_by == worker_id,
-               within_consent(now))
+               within_consent(now), pausing.may_publish(now))  # paused since the batch was claimed: not sent
         .values(status=PUBLISHING, claimed_at=now, attempts=Delivery.attempts + 1)
     )
     if not result.rowcount:
@@ -370,7 +371,7 @@ def mark_missed(session: Session, now: datetime, missed_after: timedelta) -> int
     missed = session.execute(
         select(Delivery.id, Delivery.post_id, Account.name, Delivery.due_at)
         .join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status == SCHEDULED, Delivery.due_at < cutoff)
+        .where(Delivery.status == SCHEDULED, Delivery.due_at < cutoff, pausing.missed_clock_runs(cutoff))
     ).all()
     for delivery_id, post_id, account, due_at in missed:
         result = session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == SCHEDULED)
@@ -404,8 +405,8 @@ def next_run_at(session: Session, now: datetime) -> datetime | None:
         select(func.min(Delivery.run_at))
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.status == SCHEDULED, Account.state == "ok",
-               ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now))
-    )
+               ~ratelimits.exhausted(Delivery.account_id, ratelimits.POST, now), pausing.may_publish(now))
+    )  # while paused or on a blackout day: nothing is ready, so the worker only rechecks
     waiting = ratelimits.waiting_until(ratelimits.POST, now).subquery()
     reset = session.scalar(
         select(func.min(waiting.c.reset_at))

@@ -517,3 +517,7 @@ class BlackoutDate(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
     added_by: Mapped[str] = mapped_column(String(320))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # W-pause: the day's start and end in UTC, worked out in the organisation's zone when it was added (DST-correct),
+    # so the worker's claim can refuse "now" inside a blackout day without knowing the zone.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, cards, deletion, emails, logbook
+from . import attachments, cards, deletion, emails, logbook, pausing
 from .accounts import sync_accounts
 from .compose import MAX_FIELD_LENGTH, THEMES, TemplateProblem, load_template
 from .config import Config
@@ -111,7 +111,7 @@ def _checked(session: Session, config: Config, draft: Draft, now: datetime, as_d
         return (*_compose_draft(config, draft), _draft_accounts(session, config, draft.accounts), None)
     text, template_name, theme = _compose(config, draft)
     accounts = _resolve_accounts(session, config, draft.accounts)
-    return text, template_name, theme, accounts, parse_when(draft.when, now)
+    return text, template_name, theme, accounts, pausing.open_day(session, config, parse_when(draft.when, now))
 
 
 def _fill(post: Post, config: Config, draft: Draft, composed: tuple, accounts: list[Account], images) -> None:
@@ -274,7 +274,7 @@ def next_slot(session: Session, config: Config, account: Account, after: datetim
             Delivery.account_id == account.id, Delivery.status.in_(HOLDS_SLOT), Delivery.due_at > after
         )
     ))
-    instant = next_free_instant(slots, config.timezone, after + SLOT_LEAD, taken)
+    instant = next_free_instant(slots, config.timezone, after + SLOT_LEAD, taken, pausing.closed_spans(session, after))
     if instant is None:
         raise PostProblem(f"every slot in the next two years is taken on account {account.name!r}",
                           field="when", kind="full", account=account.name)
@@ -472,7 +472,7 @@ def reschedule(session: Session, config: Config, post_id: int, when, actor: str 
     """
     now = now or utcnow()
     [post] = get_posts(session, [post_id])
-    explicit = parse_when(when, now)
+    explicit = pausing.open_day(session, config, parse_when(when, now))  # never onto a blackout day
     movable = _movable(session, post.id, account, unsettled)
     if not movable:
         where = f" on account {account!r}" if account else ""

@@ -98,9 +98,9 @@ def slot_instants(slots: list[Slot], tz: ZoneInfo, after: datetime, days: int = 
                 yield instant
 
 
-def next_free_instant(slots: list[Slot], tz: ZoneInfo, after: datetime, taken: set[datetime]):
-    """Return the first slot instant after `after` that is not in `taken`, or None within ~2 years."""
+def next_free_instant(slots: list[Slot], tz: ZoneInfo, after: datetime, taken: set[datetime], closed=()):
+    """Return the first slot instant after `after` not in `taken` nor in a `closed` (start, end) span, or None."""
     for instant in slot_instants(slots, tz, after):
-        if instant not in taken:
+        if instant not in taken and not any(start <= instant < end for start, end in closed):
             return instant
     return None

@@ -23,9 +23,11 @@ def upgrade() -> None:
     _upgrade_stories()
     _upgrade_publishing()
     _upgrade_data_rights()
+    _upgrade_blackout_times()
 
 
 def downgrade() -> None:
+    _downgrade_blackout_times()
     _downgrade_data_rights()
     _downgrade_publishing()
     _downgrade_stories()
@@ -138,6 +140,7 @@ def _downgrade_publishing() -> None:
     op.drop_index(op.f('ix_publishing_pauses_ended_at'), table_name='publishing_pauses')
     op.drop_table('publishing_pauses')
 
+
 # --- data rights (W-rights): each story's current version kept, and the log naming people by "user N" ------
 
 LOG_APPEND_ONLY = "the publishing log is append-only: entries cannot be changed or deleted"  # as 0001 says it
@@ -172,3 +175,18 @@ def _downgrade_data_rights() -> None:
     """Nothing to undo here: the versions go with their table, and a log that names people by id stays so
     (turning ids back into emails would put personal data back into an append-only log)."""
 
+
+# --- blackout days as instants (W-pause): the claim's one UPDATE compares them with its `now` -----------------
+
+def _upgrade_blackout_times() -> None:
+    """Each blackout day's start and end as UTC instants, worked out in the organisation's zone when it is added."""
+    op.add_column('blackout_dates', sa.Column('starts_at', sa.DateTime(), nullable=True))
+    op.add_column('blackout_dates', sa.Column('ends_at', sa.DateTime(), nullable=True))
+    op.create_index('ix_blackout_dates_ends_at', 'blackout_dates', ['ends_at'], unique=False)
+
+
+def _downgrade_blackout_times() -> None:
+    """Drop the columns."""
+    op.drop_index('ix_blackout_dates_ends_at', table_name='blackout_dates')
+    op.drop_column('blackout_dates', 'ends_at')
+    op.drop_column('blackout_dates', 'starts_at')
