@@ -13,11 +13,13 @@ import sys
 # command name -> (module of this package, attribute): what `recovery-voice NAME` runs.
 COMMANDS = {
     "accounts": ("cli_commands", "accounts_group"),
+    "blackout": ("cli_publishing", "blackout_group"),
     "check": ("cli_check", "check_command"),
     "email": ("cli_email", "email_group"),
     "init": ("cli_commands", "init_command"),
     "log": ("cli_commands", "log_command"),
     "posts": ("cli_commands", "posts_group"),
+    "publishing": ("cli_publishing", "publishing_group"),
     "queue": ("cli_commands", "queue_group"),
     "serve": ("cli_commands", "serve_command"),
     "templates": ("cli_commands", "templates_group"),
