@@ -138,3 +138,14 @@ def test_admins_read_the_whole_record_on_the_review_page_and_nobody_else_can(pro
         assert sign_in(app.test_client(), who).get(f"/review/stories/{story_id}").status_code in (403, 404)
     with sessions() as session:
         assert session.scalar(select(func.count(StoryView.id))) == 2
+
+
+def test_listing_posts_on_the_command_line_records_a_reading_of_each_storys_post_by_the_person_named(
+        project, sessions):
+    ids = make_people(sessions)
+    story = approved_and_out(project, sessions, ids)
+    listed = project.cli("posts", "list", "--format", "json", env={"RECOVERY_VOICE_USER": "Val@example.org"},
+                         check=True)
+    assert TEXT in listed.stdout
+    project.cli("posts", "list", env={"RECOVERY_VOICE_USER": "someone-else@example.org"}, check=True)
+    assert record(sessions, story.id) == [(ids["volunteer"], "read")]  # nobody here is someone-else

@@ -16,6 +16,7 @@ import click
 from sqlalchemy import func, select
 
 from . import attachments, logbook, settle
+from . import viewing
 from .accounts import check_account, list_accounts, sync_accounts
 from .compose import THEMES, TemplateProblem, load_templates
 from .config import ConfigError, load_config
@@ -257,6 +258,8 @@ def posts_list_command(ctx: Context, status, fmt):
     """List posts, soonest first."""
     with ctx.sessions()() as session:
         rows = list_posts(session, status)
+        if viewing.read_listed(session, [r["id"] for r in rows], cli_actor()):  # stories' words: their tellers see
+            session.commit()
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

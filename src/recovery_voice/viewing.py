@@ -63,6 +63,18 @@ def read_post(session: Session, post_id: int, viewer_id: int | None, now: dateti
     return record(session, int(found.group(1)), viewer_id, READ, now)
 
 
+def read_listed(session: Session, post_ids: list[int], who: str, now: datetime | None = None) -> int:
+    """Record readings of the stories whose posts a listing showed (the command line's `posts list`), by the person
+    `who` names (their email); someone who is not a person here cannot be named in the record."""
+    user_id = session.scalar(select(User.id).where(func.lower(User.email) == (who or "").strip().lower()))
+    if user_id is None or not post_ids:
+        return 0
+    shown = session.execute(select(Post.source).where(Post.id.in_(post_ids), Post.source.like("story %"),
+                                                      Post.text != ""))
+    stories = {int(found.group(1)) for (source,) in shown if (found := STORY_SOURCE.fullmatch(source))}
+    return sum(record(session, story_id, user_id, READ, now) for story_id in sorted(stories))
+
+
 def decided(session: Session, story_id: int, viewer_id: int | None, now: datetime | None = None) -> bool:
     """Record an admin's decision on a story, read from where it now stands (approved, approved first, sent back)."""
     story = session.get(Story, story_id)
