@@ -410,4 +410,9 @@ def _expand_words(words: dict) -> dict:
 
 def _expand(pattern: str, words: dict) -> str:
     """Replace each <name> in a pattern with the fragment of that name."""
-    return re.sub(r"<([a-z_]+)>", lambda found: words[found.group(1)], pattern)
+    def fragment(found: re.Match) -> str:
+        if found.group(1) not in words:
+            raise ValueError(f"crisis.toml: <{found.group(1)}> is not in [words] above where it is used")
+        return words[found.group(1)]
+
+    return re.sub(r"<([a-z_]+)>", fragment, pattern)
