@@ -30,12 +30,13 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“�
 # What only a person does, right after a name: "Mark died", "Nia said".
 _SPEECH_AFTER = re.compile(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
                            r"smiled|laughed|hugged|cried|died|passed away|helped me|came round|drove me|picked me|"
-                           r"took me|gave me|showed me|listened|and I|and me)\b")
+                           r"took me|gave me|showed me|listened|and I|and me|from (?:the|our|my))\b")
 _THE_BEFORE = re.compile(r"(?i:\bthe)[ ]+$")
 _GENERIC = frozenset("Community Recovery General Royal District County City Local Central Primary Secondary High "
                      "Junior Infant Infants Leisure Medical Health Public Parish Methodist Baptist Catholic "
                      "Anglican Village Town Old New Main Sports Youth Memorial University Women's Men's "
-                     "Children's Mental Day Drop-In Drop-in".split())
+                     "Children's Mental Day Drop-In Drop-in Food Bank Job Jobcentre Centre Center Plus Hub Project Café Cafe Hall "
+                     "Church Hospital School".split())
 _NOT_ALONE_STREETS = frozenset({"High", "Main", "Front", "Back"})  # "the High Street" is in every town
 _STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Crescent Terrace Grove Gardens "
                             "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
@@ -43,7 +44,7 @@ _PUNCTUATION = ".,;:!?\"'“”’)…"
 # Words before a name that say a person follows ("I rang Nia"); a place or a shop does not get rung.
 _PERSON_VERBS = frozenset("rang phoned texted messaged told asked thanked hugged met married dated visited".split())
 _SPEECH_FIRST = frozenset("said says told tells rang rings texted phoned asked messaged replied smiled laughed hugged "
-                          "cried died passed helped came drove picked took gave showed listened and".split())
+                          "cried died passed helped came drove picked took gave showed listened and from".split())
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -68,8 +69,10 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     roles = either(ls.roles)
     role = re.compile(r"(?i:\b(?:my|our|his|her|their|your|me|the|a)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
                       r"))(?:[ ]*,)?[ ]+$")
-    work = re.compile(r"(?i:\b(?:" + either(ls.work_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$", re.IGNORECASE)
-    place = re.compile(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+$")
+    # "works at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
+    work = re.compile(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:job|jobs|worked|working|employed|shifts?)"
+                      r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
+    place = re.compile(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
     called = re.compile(r"(?i:\b(?:" + either(ls.people) + r")[ ]+(?:called|named|name of))[ ]+$")
     lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|saw|visited|"
                        r"hugged|thanked|meet|meeting|love|miss)[ ]+)(?P<name>[a-z]+)\b")
@@ -143,9 +146,16 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     if current:
         groups.append(current)
     if groups and _SENTENCE_START.search(text, max(0, groups[0][0].start - 6), groups[0][0].start) \
-            and not _known(groups[0][0].text, ls):
+            and not _known(groups[0][0].text, ls) and not _unlisted_speaker(text, words, ls):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
+
+
+def _unlisted_speaker(text: str, words: list[Word], ls: Lists) -> bool:
+    """Tell whether a sentence's first word, in no list and no everyday name-word, is followed by what a person does
+    ("Kev from the hostel lent me his phone")."""
+    return len(words) == 1 and words[0].text.lower() not in ls.name_words and bool(
+        _SPEECH_AFTER.match(text, words[0].end))
 
 
 def _known(word: str, ls: Lists) -> bool:
@@ -265,9 +275,15 @@ def _cued_place(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -
     name = text[group[0].start:group[-1].end]
     if (first.isupper() and name not in ls.places) or (len(group) == 1 and first.lower() in ls.venues):
         return None  # "in NHS", "at University"
-    if first in ("St", "St.", "Saint") and group[-1].possessive:  # "at St Luke's": a church, a hospital...
-        return "place", group[0].start, group[-1].after, "a local venue"
-    return "place", group[0].start, group[-1].end, ls.employers.get(name, "a town")
+    if all(word.text in _GENERIC for word in group) or (group[-1].text in _STRONG_STREETS
+                                                         and group[0].text in _NOT_ALONE_STREETS):
+        return None  # "at the Food Bank", "in the Community Centre", "near the High Street": no name in it
+    end = group[-1].after if group[-1].possessive and first in ("St", "St.", "Saint") else group[-1].end
+    if cue.group("the"):  # "at the Royal Victoria", "in the Wetherspoons", "on the Wirral"
+        return "place", cue.start("the"), end, "the area" if name in ls.places else "a local venue"
+    if end != group[-1].end:  # "at St Luke's": a church, a hospital, a school...
+        return "place", group[0].start, end, "a local venue"
+    return "place", group[0].start, end, ls.employers.get(name, "a town")
 
 
 def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
