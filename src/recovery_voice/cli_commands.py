@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import click
 from sqlalchemy import func, select
 
-from . import attachments, logbook, settle
+from . import approvals, attachments, logbook, settle
 from . import viewing
 from .accounts import check_account, list_accounts, sync_accounts
 from .compose import THEMES, TemplateProblem, load_templates
@@ -293,6 +293,9 @@ def posts_approve_command(ctx: Context, ids, override_reason):
     with transaction(ctx.sessions()) as session:
         posts = approve(session, ctx.config, list(ids), cli_actor(), override_reason)
         for post in posts:
+            if approvals.waits_for_second(post):
+                click.echo(f"post {post.id}: {approvals.first_words(session, post)} The other admins are told.")
+                continue
             due = min(d.due_at for d in post.deliveries)
             click.echo(f"approved post {post.id}: goes out {_local(ctx, due.isoformat())}")
 

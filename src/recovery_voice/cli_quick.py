@@ -47,34 +47,60 @@ def read_check_input(text: str | None, file_path: str | None) -> str:
     return source
 
 
+# What could identify someone, in words, for the text output (care.identifiers' kinds).
+KIND_WORDS = {"phone": "a phone number", "email": "an email address", "address": "a street address",
+              "postcode": "a postcode", "date-of-birth": "a date of birth", "person": "a person's name",
+              "place": "a named place", "workplace": "a workplace", "fellowship": "a fellowship, with a name"}
+
+
 def check_texts(source: str, lines: bool, fmt: str, fail_on: str, voice: str, settings, write) -> bool:
-    """Check the source (each line on its own with `lines`), write(...) each result; tell whether any reached fail_on."""
+    """Check the source (each line on its own with `lines`), write(...) each result; tell whether any reached fail_on.
+
+    Each result carries its care (care.assess): JSON as its "care" object, text as plain sentences after the findings.
+    """
+    from . import care  # imported with the first check, not at start-up: --help and mistakes need none of it
     from .language import check  # the package is loaded already (MAX_INPUT); check is what runs
 
     failed = False
     for number, item in enumerate(source.splitlines() if lines else [source], start=1):
-        report = check(item, voice=voice, settings=settings)
-        failed = failed or report.reaches(fail_on)
         if fmt == "json":
             import json  # here: a plain-text check needs no JSON
 
-            result = report.to_dict(fail_on=fail_on)
+            result = care.check_text(item, voice=voice, settings=settings, fail_on=fail_on)
+            failed = failed or not result["ok"]
             write(json.dumps({"line": number, **result} if lines else result, ensure_ascii=False))
-        else:
-            write(describe_report(report, number if lines else None))
+            continue
+        report = check(item, voice=voice, settings=settings)
+        failed = failed or report.reaches(fail_on)
+        concern = care.assess(item, voice=voice, region=care.region_of(settings))
+        write(describe_report(report, number if lines else None, concern, care.TOPIC_WORDS))
     return failed
 
 
-def describe_report(report, line: int | None) -> str:
-    """Describe one report's findings in plain words for a terminal."""
+def describe_report(report, line: int | None, concern: dict | None = None, topic_words: dict | None = None) -> str:
+    """Describe one report's findings, then its care points, in plain words for a terminal."""
     prefix = f"line {line}: " if line else ""
-    if not report.findings:
-        return f"{prefix}no stigmatising language found."
-    parts = []
+    parts = [] if report.findings else [f"{prefix}no stigmatising language found."]
     for f in report.findings:
         parts.append(f"{prefix}{f.severity}: \"{f.text}\" (characters {f.start}-{f.end}, rule {f.rule})\n"
                      f"  {f.message}\n  Try: {' / '.join(f.suggestions) or '-'}   Source: {f.source}")
-    return "\n".join(parts)
+    return "\n".join(parts + describe_care(concern or {}, prefix, topic_words or {}))
+
+
+def describe_care(concern: dict, prefix: str, topic_words: dict) -> list[str]:
+    """Say what a care result means for the text, one sentence each: topics, a crisis, what could identify someone."""
+    said = []
+    if concern.get("topics"):
+        topics = " and ".join(topic_words.get(topic, topic) for topic in concern["topics"])
+        said.append(f"{prefix}Touches {topics}: needs a second admin's approval and gets the support footer.")
+    if concern.get("crisis"):
+        said.append(f"{prefix}These words suggest the writer may be at risk now: a storyteller is shown at once "
+                    "where to get support, and the safeguarding leads are told straight away.")
+    for found in concern.get("identifiers", []):
+        what = KIND_WORDS.get(found["kind"], found["kind"])
+        said.append(f"{prefix}Could identify someone: {what}, \"{found['text']}\" (characters "
+                    f"{found['start']}-{found['end']}).")
+    return said
 
 
 def run(argv: list[str]) -> int | None:

@@ -284,6 +284,17 @@ def waiting_for_review(session: Session, what: str, item_id: int, text: str, now
     to_admins(session, "review_waiting", {"what": what, "id": item_id, "excerpt": excerpt(text), "path": path}, now)
 
 
+def waiting_for_second_approval(session: Session, what: str, item_id: int, text: str, first: str, topics: str,
+                                skipped: list[int], now: datetime | None = None) -> None:
+    """Tell the admins who may give it (not the first approver, not its author) that an item waits for a second
+    approval; a review_waiting email with who approved first, so it is dropped once the item is decided."""
+    path = f"/review/stories/{item_id}" if what == "story" else "/review"
+    facts = {"what": what, "id": item_id, "excerpt": excerpt(text), "path": path, "first": first, "topics": topics}
+    for admin in admins(session):
+        if admin.id not in skipped:
+            queue(session, "review_waiting", facts, user=admin, now=now)
+
+
 def still_waiting(session: Session, facts: dict) -> bool:
     """Whether the story or post a review_waiting email is about still waits for review."""
     table = Story if facts.get("what") == "story" else Post

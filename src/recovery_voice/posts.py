@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import attachments, cards, deletion, emails, logbook, pausing
+from . import approvals, attachments, cards, care, deletion, emails, logbook, pausing
 from .accounts import sync_accounts
 from .compose import MAX_FIELD_LENGTH, THEMES, TemplateProblem, load_template
 from .config import Config
@@ -115,7 +115,7 @@ def _checked(session: Session, config: Config, draft: Draft, now: datetime, as_d
 
 
 def _fill(post: Post, config: Config, draft: Draft, composed: tuple, accounts: list[Account], images) -> None:
-    """Put the draft's words, their language check, its accounts and its time on the post."""
+    """Put the draft's words, their language check and care result, its accounts and its time on the post."""
     text, template_name, theme = composed
     report = check(text, voice=draft.voice, settings=config.language) if text else None
     post.text, post.template, post.theme = text, template_name, theme
@@ -123,6 +123,8 @@ def _fill(post: Post, config: Config, draft: Draft, composed: tuple, accounts: l
     post.content_warning, post.when = _content_warning(draft.content_warning), draft.when or NEXT_SLOT
     post.findings = [f.to_dict() for f in report.findings] if report else []
     post.worst_finding = report.worst() if report else None
+    # The one care answer every later reader uses (the second approval, the footer, the pages).
+    post.care = care.assess(text, voice=draft.voice, region=config.region) if text else None
     post.chosen_accounts = [account.name for account in accounts]
     post.link_card = cards.pending_card(config, text, accounts, images)  # fetched later by a worker, not here
 
@@ -369,6 +371,7 @@ def edit_post(session: Session, config: Config, post_id: int, draft: Draft, *, a
     post.worst_finding = attachments.worst(post.worst_finding, _replace_images(session, config, post, draft, actor,
                                                                               now))
     post.approved_by = post.approved_at = post.override_reason = None
+    approvals.forget_first(session, post, actor, now)  # the words a first admin approved are gone
     post.status = PENDING if queue else DRAFT
     if queue:
         _make_deliveries(session, config, post, accounts, explicit, now)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import attachments, emails, logbook
+from . import approvals, attachments, emails, logbook
 from .config import Config
 from .models import CANCELLED, PENDING, REJECTED, SCHEDULED, Account, Delivery, Post, utcnow
 from .posts import NEXT_SLOT, PostProblem, get_posts, next_slot, refresh_status
@@ -54,6 +54,19 @@ def approval_block(post: Post, override_reason: str | None) -> PostProblem | Non
                        field="override_reason", kind="missing", language=bool(text_errors))
 
 
+def check_override(item_id: int, worst: str | None, override_reason: str | None, what: str = "post") -> None:
+    """Refuse to approve an item with an error finding unless a reason of a sentence says why (for an item that is
+    not yet a post: a story's first approval); approval_block says the same for a post, naming each error."""
+    if worst != "error" or (override_reason and len(override_reason.strip()) >= MIN_REASON):
+        return
+    if override_reason:
+        raise PostProblem(f"{what} {item_id}: the override reason is too short; say in a sentence why it should go "
+                          "out as it is", field="override_reason", kind="too_short", minimum=MIN_REASON)
+    raise PostProblem(f"{what} {item_id} has a language error or an image that needs attention. Change it, or "
+                      "approve with an override reason saying why it should go out as it is",
+                      field="override_reason", kind="missing", language=True)
+
+
 def seen_mark(post: Post) -> str:
     """A digest of what a reviewer reads of a post: its words, warning, accounts, time and images."""
     seen = [post.text, post.content_warning, post.chosen_accounts, post.when,
@@ -73,20 +86,27 @@ def approve(session: Session, config: Config, ids, actor: str,
             override_reason: str | None = None, now: datetime | None = None, seen: str | None = None) -> list[Post]:
     """Approve posts, all or none: each is scheduled for its time on every account.
 
-    `seen` is the seen_mark of the post as the approver read it (the web form sends it): one changed since is
-    refused, so nobody approves words they never saw.
+    A post touching suicide or a death from drugs needs two admins (approvals.py): the first approval is recorded
+    and the post stays pending (approvals.waits_for_second tells); the second schedules it. `seen` is the seen_mark
+    of the post as the approver read it (the web form sends it): one changed since is refused, so nobody approves
+    words they never saw.
     """
     now = now or utcnow()
     check_length(override_reason, "override_reason")
     posts = get_posts(session, ids)
     _check_unchanged(posts, seen)
-    problems = [p for p in (approval_block(post, override_reason) for post in posts) if p]
+    problems = [p for p in (approval_block(post, override_reason) or approvals.block(session, post, actor)
+                            for post in posts) if p]
     if len(problems) == 1:
         raise problems[0]
     if problems:
         raise PostProblem("\n".join(str(p) for p in problems))
     for post in posts:
-        _approve_one(session, config, post, actor, override_reason, now)
+        if approvals.is_first(post):  # it touches a death: it waits, still pending, for a second admin
+            overriding = override_reason if post.worst_finding == "error" else None
+            approvals.record_first(session, post, actor, now, overriding)
+        else:
+            _approve_one(session, config, post, actor, override_reason, now)
     return posts
 
 
@@ -106,7 +126,9 @@ def _approve_one(session: Session, config: Config, post: Post, actor: str, reaso
     acknowledged = ", ".join(sorted({f["rule"] for f in post.findings if f["severity"] == "warning"}))
     without_alt = ", ".join(str(image.position) for image in post.images if attachments.needs_alt(image))
     notes = [f"warnings acknowledged: {acknowledged}" if acknowledged else "",
-             f"approved without alt text on image {without_alt}" if without_alt else ""]
+             f"approved without alt text on image {without_alt}" if without_alt else "",
+             f"second approval; {approvals.log_ref(session, post.first_approved_by)} approved it first"
+             if approvals.needs_two(post) and post.first_approved_by else ""]
     logbook.record(
         session, "approved_override" if overriding else "approved", post_id=post.id, actor=actor,
         approved_by=actor, reason=post.override_reason,

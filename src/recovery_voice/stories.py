@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from . import attachments, deletion, emails, final_text, logbook, versions
+from . import approvals, attachments, care, deletion, emails, final_text, logbook, versions
 from . import safeguarding
 from .config import Config
 from .language import check
@@ -32,7 +32,7 @@ from .models import (
     utcnow,
 )
 from .posts import Draft, PostProblem, create_post, stop_unsent
-from .review import MIN_REASON, approve, check_length
+from .review import MIN_REASON, approve, check_length, check_override
 
 MAX_STORY = 10000
 NAMING_LABELS = {
@@ -117,11 +117,14 @@ def _set_photos(session: Session, config: Config, story: Story, images: list | N
     story.worst_finding = attachments.worst(story.worst_finding, attachments.of_story(session, story.id))
 
 
-def _apply(story: Story, draft: StoryDraft, report) -> None:
-    """Copy a checked draft and its language report onto a story."""
+def _apply(story: Story, draft: StoryDraft, report, config: Config, author: User) -> None:
+    """Copy a checked draft, its language report and its care result (title and text) onto a story."""
     story.title, story.text, story.naming, story.shown_name = draft.title, draft.text, draft.naming, draft.shown_name
     story.networks, story.consent_until, story.content_warning = draft.networks, draft.consent_until, draft.content_warning
     story.findings, story.worst_finding = [f.to_dict() for f in report.findings], report.worst()
+    # The one care answer every later reader uses: the title is published too, so it is checked with the text.
+    story.care = care.assess_story(draft.title, draft.text, naming=draft.naming, own_name=author.display_name,
+                                   region=config.region)
 
 
 def submit(session: Session, config: Config, author: User, draft: StoryDraft, now: datetime | None = None) -> Story:
@@ -129,7 +132,7 @@ def submit(session: Session, config: Config, author: User, draft: StoryDraft, no
     now = now or utcnow()
     draft = _checked(config, draft, now.astimezone(config.timezone).date())
     story = Story(author_id=author.id, status=STORY_PENDING, version=1, created_at=now, updated_at=now)
-    _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
+    _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language), config, author)
     session.add(story)
     session.flush()
     _set_photos(session, config, story, draft.images or [], now)
@@ -172,10 +175,11 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
                          actor, now)
         erase_post_text(session, story.post_id, now)
         attachments.remove(session, config.media_dir, post_id=story.post_id)
-    _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language))
+    _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language), config, story.author)
     _set_photos(session, config, story, draft.images, now)
     was = story.status
     story.status, story.version, story.updated_at, story.review_note = STORY_PENDING, story.version + 1, now, None
+    approvals.forget_first(session, story, actor, now)  # the words a first admin approved are gone
     logbook.record(session, "story_edited", post_id=story.post_id, actor=actor, at=now,
                    reason=f"story {story.id} version {story.version}")
     versions.save(session, story, now)  # every version as written, for the storyteller's download
@@ -261,18 +265,32 @@ def approve_story(session: Session, config: Config, story_id: int, actor: str,
                   seen_version: int | None = None) -> Story:
     """Approve a story's current version: make a post on the consented networks and schedule it.
 
-    Refused until the storyteller has signed off the final text exactly as it would go out now (sign_off).
+    Refused until the storyteller has signed off the final text exactly as it would go out now (sign_off). A story
+    whose saved care touches suicide or a death from drugs needs two admins (approvals.py): the first approval is
+    recorded and the story keeps waiting; the second makes the post.
     `seen_version` is the version the approver read (the web form always sends it); a story changed since
     is refused, so nobody approves words they never saw.
     """
     now = now or utcnow()
     story = _waiting(session, story_id, seen_version)
     _check_signed_off(session, config, story)
+    refusal = approvals.block(session, story, actor)
+    if refusal is not None:
+        raise refusal
+    if approvals.is_first(story):  # it touches a death: recorded, and it waits for a second admin
+        check_override(story.id, story.worst_finding, override_reason, "story")
+        approvals.record_first(session, story, actor, now,
+                               override_reason if story.worst_finding == "error" else None)
+        return story
     photos = [attachments.Attached.of(row) for row in attachments.of_story(session, story.id)]
     draft = Draft(text=post_text(story), accounts=list(story.networks), content_warning=story.content_warning,
                   voice="storyteller", theme="identity", images=photos)
     post = create_post(session, config, draft, created_by=logbook.user_ref(story.author_id),
                        source=f"story {story.id}", now=now)
+    # The story's own care answer gates (and foots) its post, and its first approval carries over to it.
+    post.care = {**(post.care or {}), "topics": list((story.care or {}).get("topics", []))}
+    if approvals.first_approver(story) is not None:
+        post.first_approved_by, post.first_approved_at = story.first_approved_by, story.first_approved_at
     approve(session, config, [post.id], actor, override_reason=override_reason, now=now)
     consent_ends = consent_end(config, story)
     for delivery in post.deliveries:

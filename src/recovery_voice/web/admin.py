@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import anonymity, attachments, history, logbook, safeguarding, viewing
+from .. import anonymity, approvals, attachments, history, logbook, safeguarding, viewing
 from ..accounts import account_health, check_account
 from ..models import PENDING, LogEntry, Post, Story
 from ..posts import PostProblem
@@ -50,10 +50,13 @@ def _review_page(failed: int | None = None, problem: PostProblem | None = None):
         elif post.id == failed and problem is not None:
             target = reject_form.reason if problem.field == "reason" else approve_form.override_reason
             target.errors = [review_words(problem)]
+    stories = waiting_stories(session, 50)
     return render_template(
         "review.html", posts=forms, failed=failed, changed=changed, seen={p.id: seen_mark(p) for p in posts},
         people=history.names_of(session, [p.created_by for p in posts]),
-        images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=waiting_stories(session, 50)), \
+        images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=stories,
+        two={p.id: approvals.standing(session, p, current_user.email) for p in posts},
+        two_stories={s.id: approvals.standing(session, s, current_user.email) for s in stories}), \
         422 if failed is not None else 200
 
 
@@ -65,7 +68,26 @@ def approve_post(post_id: int):
     form.validate()
     return _decide_post(post_id, lambda: approve(db(), config(), [post_id], current_user.email,
                                                  form.override_reason.data or None, seen=_seen_post()),
-                        f"Post {post_id} is approved and on the timetable.")
+                        lambda: _approved_words(db().get(Post, post_id), f"Post {post_id}"))
+
+
+def _approved_words(item, name: str) -> str:
+    """Say what an approval did: on the timetable, or (touching a death) the first of two, the others told."""
+    if approvals.waits_for_second(item):
+        return (f"You approved {name.lower()}. It touches {approvals.topic_words(item)}, so a second admin needs to "
+                "approve it too: the other admins are told by email.")
+    return f"{name} is approved and on the timetable."
+
+
+def _second_words(problem: PostProblem) -> str:
+    """Say in the review pages' words why this admin cannot give an item its second approval."""
+    what, topics = problem.details.get("what", "post"), problem.details.get("topics", "")
+    if problem.kind == approvals.SAME_ADMIN:
+        return (f"You approved this {what} already. It touches {topics}, so a different admin needs to approve it "
+                "too: ask another admin to look at it.")
+    return (f"You wrote this {what}, so its second approval must come from someone else. It touches {topics}: ask "
+            f"another admin (not {problem.details.get('first', 'the first approver')}, who approved it first) to "
+            "approve it.")
 
 
 @blueprint.post("/review/posts/<int:post_id>/reject")
@@ -91,13 +113,14 @@ def _decide_post(post_id: int, change, done: str):
         change()
     except PostProblem as problem:
         db().rollback()
-        if problem.kind == "not_waiting":
-            flash(review_words(problem), "error")
+        if problem.kind in ("not_waiting", approvals.SAME_ADMIN, approvals.OWN_ITEM):
+            flash(review_words(problem) if problem.kind == "not_waiting" else _second_words(problem), "error")
             return redirect(url_for("admin.review"))
         return _review_page(post_id, problem)
+    words = done() if callable(done) else done  # before the commit, which expires what it reads
     db().commit()
     wake_worker()
-    flash(done, "success")
+    flash(words, "success")
     return redirect(url_for("admin.review"))
 
 
@@ -127,11 +150,19 @@ def _story_page(story_id: int, problem: PostProblem | None = None, approve_form=
                            photos={photo["position"]: photo for photo in photos},
                            signoff=signoff_state(db(), config(), item) if text else None, signed=SIGNED,
                            teller=storyteller_name(item), approve_form=approve_form, reject_form=reject_form,
-                           problem=sentence(problem) if problem is not None and target is None else None,
+                           problem=_story_problem_words(problem) if problem is not None and target is None else None,
+                           two=approvals.standing(db(), item, current_user.email) if text else None,
                            views=viewing.record_of(db(), story_id),
                            spots=anonymity.spots(db(), config(), item) if text else [],
                            in_crisis=bool(text) and safeguarding.in_crisis(item)), \
         422 if problem is not None else 200
+
+
+def _story_problem_words(problem: PostProblem) -> str:
+    """Say a refusal about the story as a whole (not one box) at the top of its page."""
+    if problem.kind in (approvals.SAME_ADMIN, approvals.OWN_ITEM):
+        return _second_words(problem)
+    return sentence(problem)
 
 
 def _story_review_words(problem: PostProblem) -> str:
@@ -158,7 +189,7 @@ def approve_story_view(story_id: int):
     return _decide_story(story_id, lambda: approve_story(db(), config(), story_id, current_user.email,
                                                          form.override_reason.data or None,
                                                          seen_version=_seen_version()),
-                         f"Story {story_id} is approved and on the timetable.", approve_form=form)
+                         lambda: _approved_words(db().get(Story, story_id), f"Story {story_id}"), approve_form=form)
 
 
 @blueprint.post("/review/stories/<int:story_id>/reject")
@@ -181,9 +212,10 @@ def _decide_story(story_id: int, change, done: str, **forms):
         db().rollback()
         return _story_page(story_id, problem, **forms)
     viewing.decided(db(), story_id, current_user.id)  # approved, approved first or sent back: its storyteller sees it
+    words = done() if callable(done) else done  # before the commit, which expires what it reads
     db().commit()
     wake_worker()
-    flash(done, "success")
+    flash(words, "success")
     return redirect(url_for("admin.review"))
 
 
