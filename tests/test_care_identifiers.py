@@ -178,6 +178,24 @@ def test_it_finds_a_named_workplace_said_about_someone_working_there(text, words
     assert ("workplace", words) in found(text)
 
 
+def test_a_place_called_by_its_name_is_offered_as_nearby_and_a_workplace_when_someone_works_there():
+    text = "We drank at a pub called the Swan. I work in a care home called Sunnyside."
+    assert found(text) == [("place", "called the Swan"), ("workplace", "called Sunnyside")]
+    assert redact(text, find(text)) == "We drank at a pub nearby. I work in a care home nearby."
+
+
+def test_a_places_name_used_of_something_there_is_offered_as_local():
+    text = "Windows are going in at the Bradford hub and I drank in the Wetherspoons by the station."
+    assert found(text) == [("place", "Bradford"), ("place", "the Wetherspoons")]
+    assert redact(text, find(text)) == "Windows are going in at the local hub and I drank in a local venue by the station."
+
+
+def test_organisations_and_medicines_are_not_places():
+    for text in ("We met the Advisory Council on the Misuse of Drugs.", "I have been on Suboxone for a year.",
+                 "We had a grant from the Rotary Trust."):
+        assert "place" not in kinds(text), text
+
+
 def test_working_for_a_person_names_the_person():
     assert found("I work for Dave now.") == [("person", "Dave")]
 

@@ -31,12 +31,23 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“�
 _SPEECH_AFTER = re.compile(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
                            r"smiled|laughed|hugged|cried|died|passed away|helped me|came round|drove me|picked me|"
                            r"took me|gave me|showed me|listened|and I|and me|from (?:the|our|my))\b")
+_CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate", "hostel", "school", "rehab", "place",
+                  "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
+                  "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
+_WORK_EARLIER = re.compile(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
+_CAPITAL_BEFORE = re.compile(r"[A-Z][a-z]*[ ]$")
+# A noun after a name says the name is used of it: "the Bradford hub", "the Grand casino".
+_LOWER_WORD_AFTER = re.compile(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
+                               r"where|when|which|who|that|because|but|so|then|every|each|last|next|this)\b)[a-z]{3,}")
+_ORGANISATIONS = frozenset("Council Trust Foundation Charity Society Association Board Authority Commission Service "
+                           "Services Partnership Network Alliance Group Committee Party Company Ltd Limited Inc "
+                           "Department Agency Institute".split())
 _THE_BEFORE = re.compile(r"(?i:\bthe)[ ]+$")
 _GENERIC = frozenset("Community Recovery General Royal District County City Local Central Primary Secondary High "
                      "Junior Infant Infants Leisure Medical Health Public Parish Methodist Baptist Catholic "
                      "Anglican Village Town Old New Main Sports Youth Memorial University Women's Men's "
                      "Children's Mental Day Drop-In Drop-in Food Bank Job Jobcentre Centre Center Plus Hub Project Café Cafe Hall "
-                     "Church Hospital School".split())
+                     "Church Hospital School Borough Market Town Hall".split())
 _NOT_ALONE_STREETS = frozenset({"High", "Main", "Front", "Back"})  # "the High Street" is in every town
 _STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Crescent Terrace Grove Gardens "
                             "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
@@ -73,7 +84,9 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     work = re.compile(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:job|jobs|worked|working|employed|shifts?)"
                       r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
     place = re.compile(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
-    called = re.compile(r"(?i:\b(?:" + either(ls.people) + r")[ ]+(?:called|named|name of))[ ]+$")
+    # "a lad called Kyle" (a person); "a care home called Sunnyside", "a pub called the Swan" (a place).
+    called = re.compile(r"(?i:\b(?:(?P<person>" + either(ls.people) + r")|(?P<place>" + either(_CALLED_PLACES) +
+                        r"))[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
     lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|saw|visited|"
                        r"hugged|thanked|meet|meeting|love|miss)[ ]+)(?P<name>[a-z]+)\b")
     role_lower = re.compile(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
@@ -178,7 +191,7 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
         return _workplace(text, group, cue, ls)
     return (_street(group) or _venue(text, group, ls)
             or (cued and _role_person(text, group, role.search(text, since, start)))
-            or (cued and _called_person(group, called.search(text, since, start)))
+            or (cued and _called_person(text, group, called.search(text, since, start)))
             or (cued and _cued_place(text, group, place.search(text, since, start), ls))
             or _named_person(text, group, ls) or _listed_place(group, ls) or _unlisted_person(text, group, ls))
 
@@ -260,10 +273,15 @@ def _role_person(text: str, group: list[Word], cue: re.Match | None) -> Found | 
     return "person", cue.start("role"), end, cue.group("role")
 
 
-def _called_person(group: list[Word], cue: re.Match | None) -> Found | None:
-    """A name after "a lad called": offered as its initial."""
+def _called_person(text: str, group: list[Word], cue: re.Match | None) -> Found | None:
+    """A name after "a lad called" (offered as its initial) or "a care home called" (offered as "nearby")."""
     if not cue:
         return None
+    if cue.group("place"):  # "a care home called Sunnyside" becomes "a care home nearby"
+        words = cue.group().lower()
+        start = cue.start() + max(words.rfind("called"), words.rfind("named"), words.rfind("name of"))
+        kind = "workplace" if _WORK_EARLIER.search(text, max(0, start - 40), start) else "place"
+        return kind, start, group[-1].end, "nearby"
     return "person", group[0].start, group[-1].end, group[0].text[0] + "."
 
 
@@ -278,12 +296,24 @@ def _cued_place(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -
     if all(word.text in _GENERIC for word in group) or (group[-1].text in _STRONG_STREETS
                                                          and group[0].text in _NOT_ALONE_STREETS):
         return None  # "at the Food Bank", "in the Community Centre", "near the High Street": no name in it
+    if group[-1].text in _ORGANISATIONS:
+        return None  # "at the Advisory Council", "from Brighter Days Trust": an organisation, not a place
     end = group[-1].after if group[-1].possessive and first in ("St", "St.", "Saint") else group[-1].end
-    if cue.group("the"):  # "at the Royal Victoria", "in the Wetherspoons", "on the Wirral"
-        return "place", cue.start("the"), end, "the area" if name in ls.places else "a local venue"
+    if cue.group("the"):
+        return _the_place(text, cue, group, end, name, ls)
     if end != group[-1].end:  # "at St Luke's": a church, a hospital, a school...
         return "place", group[0].start, end, "a local venue"
     return "place", group[0].start, end, ls.employers.get(name, "a town")
+
+
+def _the_place(text: str, cue: re.Match, group: list[Word], end: int, name: str, ls: Lists) -> Found | None:
+    """A name after "at the", "in the", "on the": a venue ("the Royal Victoria"), or a place's name used of
+    something there ("the Bradford hub"), offered as "local" ("the local hub")."""
+    if cue.group().lower().startswith("on") and _CAPITAL_BEFORE.search(text, max(0, cue.start() - 3), cue.start()):
+        return None  # "the Advisory Council on the Misuse of Drugs": inside an organisation's name
+    if _LOWER_WORD_AFTER.match(text, end):
+        return "place", group[0].start, end, "local"
+    return "place", cue.start("the"), end, "the area" if name in ls.places else "a local venue"
 
 
 def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
