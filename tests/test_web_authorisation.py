@@ -54,6 +54,8 @@ MATRIX = {
     ("GET", "/stories/<int:story_id>/withdraw", "/stories/{story}/withdraw"): STORYTELLER,
     ("GET", "/stories/<int:story_id>/final-text", "/stories/{story}/final-text"): STORYTELLER,
     ("POST", "/stories/<int:story_id>/sign-off", "/stories/{story}/sign-off"): STORYTELLER,
+    ("GET", "/stories/<int:story_id>/support", "/stories/{story}/support"): STORYTELLER,
+    ("POST", "/stories/<int:story_id>/redact", "/stories/{story}/redact"): STORYTELLER,
     ("GET", "/compose", "/compose"): STAFF,
     ("POST", "/compose", "/compose?free=1"): STAFF,
     ("GET", "/queue", "/queue"): STAFF,
@@ -90,6 +92,7 @@ MATRIX = {
     ("POST", "/users/<int:user_id>/role", "/users/{storyteller}/role"): ADMIN,
     ("POST", "/users/<int:user_id>/deactivate", "/users/{other_storyteller}/deactivate"): ADMIN,
     ("POST", "/users/<int:user_id>/reactivate", "/users/{other_storyteller}/reactivate"): ADMIN,
+    ("POST", "/users/<int:user_id>/safeguarding", "/users/{storyteller}/safeguarding"): ADMIN,
     # Images: who may see which one is checked inside (test_web_images); here, only who may ask at all.
     ("GET", "/media/<digest>", "/media/" + "0" * 64): SIGNED_IN,
     ("GET", "/media/kept/<token>", "/media/kept/not-a-signed-value"): SIGNED_IN,
