@@ -87,6 +87,9 @@ CLEAN = [
     "Mother of three died by suicide after benefits cut, inquest hears",
     "He shot himself in the foot with that email.",
     "We're hanging the new banner outside the station on Friday.",
+    "We walked over the bridge to the park after the meeting.",
+    "She takes 12 tablets a day for her HIV, and she's doing well.",
+    "If you feel suicide is the only way out, please call Samaritans on 116 123.",
 ]
 
 
