@@ -7,6 +7,11 @@ from recovery_voice.care import crisis
 from recovery_voice.care.crisis import at_risk, concerns, reasons
 
 THOUGHTS = [
+    "Can't stop thinking about ending things.",
+    "I'm scared of what I might do to myself tonight.",
+    "I've been self-harming again.",
+    "Every day I wake up disappointed that I'm still alive.",
+    "I'm thinking about jumping.",
     "I want to die.",
     "i just wanna die tbh",
     "Honestly I don't want to be here anymore.",
@@ -22,6 +27,10 @@ THOUGHTS = [
 ]
 
 HOPELESS = [
+    "I don't think I can keep going much longer.",
+    "I'm losing the will to live.",
+    'Why should I carry on?',
+    'Everyone would be better off if I just disappeared.',
     "Everyone would be better off without me.",
     "I'm such a burden to my family.",
     "Nobody would even notice if I was gone.",
@@ -37,6 +46,9 @@ HOPELESS = [
 ]
 
 MEANS = [
+    "I've been looking up how many tablets it would take.",
+    'I bought paracetamol from three different shops today.',
+    "It's 4am and I've got a bottle of vodka and all my pills in front of me.",
     "I've been stockpiling my tablets.",
     "ive been saving up my meds",
     "I have enough pills saved to do it.",
@@ -48,6 +60,8 @@ MEANS = [
 ]
 
 UNSAFE = [
+    "Using every day now, on my own, and I don't want anyone to find me.",
+    "I'm going to use until I don't wake up.",
     "I don't care if I overdose.",
     "I'm using alone again and I don't care.",
     "I've been drinking myself to death.",
@@ -57,6 +71,8 @@ UNSAFE = [
 ]
 
 GOODBYE = [
+    "When I'm gone, please don't blame yourselves.",
+    "I've made my peace and sorted my affairs.",
     "This is goodbye.",
     "Goodbye everyone. I love you all.",
     "By the time you read this I'll be gone.",
@@ -66,6 +82,9 @@ GOODBYE = [
 ]
 
 PAST_AND_NOW = [
+    'I cut myself again last night.',
+    'Today I stood on the bridge for an hour.',
+    "I tried to kill myself in 2017 and I'm scared I'll try again this week.",
     "I tried to end it in 2019. I feel like that again now.",
     "Three years ago I attempted suicide, and the thoughts are back.",
     "I used to want to die. I'm back in that dark place again.",
@@ -74,6 +93,9 @@ PAST_AND_NOW = [
 ]
 
 PAST_TOLD_AS_RECOVERY = [
+    'I was this close to ending it all. Then I called a helpline, and that call saved me.',
+    "I've learned to sit with feelings that once made me want to die.",
+    'At 16 I was convinced the world would be better without me.',
     "Three years ago I tried to end my life; today I run the Tuesday group.",
     "I used to want to die; now I want to help.",
     "When I was drinking I thought nobody would miss me.",
@@ -124,6 +146,11 @@ NEGATED = [
 ]
 
 EVERYDAY = [
+    "I know how I'm going to do it: one day at a time.",
+    "I've got enough energy to do it all again next year.",
+    "I'm looking forward to not being at work next week.",
+    'I cut myself shaving this morning.',
+    "I've got all my gear ready for the walk.",
     "I've given up alcohol for good.",
     "I'm done with the washing up.",
     "Goodbye everyone, see you next week!",
