@@ -172,7 +172,8 @@ def test_upgrading_turns_the_emails_in_the_log_into_user_ids_and_the_log_stays_a
                                                  password_hash="x", role="admin", created_at=datetime(2026, 1, 1),
                                                  session_generation=0))
         connection.execute(log.insert(), [
-            {"event": "approved", "at": datetime(2026, 1, 2), "actor": "Ada@Example.org", "approved_by": "ada@example.org"},
+            {"event": "approved", "at": datetime(2026, 1, 2), "actor": "Ada@Example.org",
+             "approved_by": "ada@example.org"},
             {"event": "queued", "at": datetime(2026, 1, 3), "actor": "cli-person", "approved_by": None}])
     upgrade(engine)
     with session_factory(engine)() as session:

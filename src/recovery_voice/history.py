@@ -27,6 +27,18 @@ def names_of(session: Session, refs) -> dict[str, str]:
     return logbook.names(session, refs)
 
 
+def names_for(session: Session, refs, viewer_role: str) -> dict[str, str]:
+    """The names a page may show this viewer: staff to everyone, storytellers only to admins (to others a
+    storyteller's account name could undo the naming they chose for their story)."""
+    names = logbook.names(session, refs)
+    if viewer_role == "admin":
+        return names
+    ids = {int(m.group(1)) for ref in names if (m := logbook.USER_REF.fullmatch(ref))}
+    tellers = set(session.scalars(select(User.id).where(User.id.in_(ids), User.role == "storyteller"))) if ids else ()
+    return {ref: name for ref, name in names.items()
+            if not ((m := logbook.USER_REF.fullmatch(ref)) and int(m.group(1)) in tellers)}
+
+
 def posts_by(session: Session, author: str, offset: int, limit: int) -> list[Post]:
     """Return the posts a person made, newest first, drafts and sent-back ones included (one index range)."""
     return list(session.scalars(select(Post).where(Post.created_by == author).order_by(Post.id.desc())

@@ -119,7 +119,8 @@ def to_table(rows: list[LogEntry], tz=timezone.utc, names: dict[str, str] | None
     """Format entries as an aligned text table for a terminal, with times in `tz` and approvers by name."""
     if not rows:
         return "The log is empty."
-    cells = [[f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}"] + [shorten(_cell(e, c, names or {})) for c in TABLE_COLUMNS[1:]]
+    names = names or {}
+    cells = [[f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}"] + [shorten(_cell(e, c, names)) for c in TABLE_COLUMNS[1:]]
              for e in rows]
     return format_table(TABLE_COLUMNS, cells)
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import history, logbook, settle, takedown, viewing
+from .. import history, settle, takedown, viewing
 from ..compose import MAX_FIELD_LENGTH, TemplateProblem, load_template, load_templates
 from ..models import (
     CANCELLED,
@@ -322,22 +322,13 @@ def post(post_id: int):
     form = RescheduleForm()
     shown = [images.shown_row(row) for row in item.images]
     entries = history.post_history(session, post_id)
-    people = history.names_of(session, _nameable([e.actor for e in entries] + [item.created_by, item.approved_by]))
+    refs = [e.actor for e in entries] + [item.created_by, item.approved_by]
+    people = history.names_for(session, refs, current_user.role)  # a storyteller by name only to admins
     return render_template("post.html", settling=_settling(item.deliveries), post=item, deliveries=item.deliveries, names=names, rejected=rejected,
                            action=ActionForm(), reschedule_form=form, images=shown, history=entries, people=people,
                            change=_change_problem(item), zoned=zoned, last_made=_last_made(entries),
                            previews=previews(item.text, item.content_warning, footers_by_platform(config()), shown)
                            if item.text else [])  # a withdrawn story's post has its text erased
-
-
-def _nameable(refs: list) -> list:
-    """The people a post's page may name: a storyteller ("user N") only to admins; to others "a storyteller".
-
-    The post carries the name the storyteller chose (or none): their account's name could undo that choice.
-    """
-    if current_user.role == "admin":
-        return refs
-    return [ref for ref in refs if not (ref and logbook.USER_REF.fullmatch(ref))]
 
 
 def _last_made(entries) -> int:
