@@ -18,6 +18,8 @@ SUICIDE = [
     "I was suicidal, using every day and completely alone.",
     "Thoughts of ending it came most nights that winter.",
     "You can text SHOUT to 85258, or call Papyrus HOPELINEUK.",
+    "The night she left, he swallowed a bottle of sleeping pills.",
+    "He jumped from the bridge in 2017; a passer-by pulled him out.",
 ]
 
 DRUG_DEATH = [
