@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from recovery_voice import erasure, logbook
 from recovery_voice.db import session_factory, transaction, upgrade
-from recovery_voice.models import Deactivation, LogEntry, Post, User
+from recovery_voice.models import Deactivation, LogEntry, Post, Story, User
 from recovery_voice.users import authenticate
 from recovery_voice.worker import Worker
 
@@ -238,3 +238,14 @@ def test_the_command_line_refuses_to_erase_the_last_admin_and_says_why(project, 
     named_storyteller(project, sessions, clock)
     refused = project.cli("users", "erase", PEOPLE["admin"], "--yes")
     assert refused.returncode == 1 and "only admin who can sign in" in refused.stderr
+
+
+def test_a_post_page_names_staff_to_a_volunteer_but_never_a_storytellers_account_name(project, sessions, clock):
+    shared = named_storyteller(project, sessions, clock)
+    with sessions() as session:
+        post_id = session.get(Story, shared.kept).post_id
+    volunteer = sign_in(make_app(project, sessions).test_client(), "volunteer")
+    history = volunteer.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Approved by ada" in history and NAME not in history and "a storyteller" in history
+    admin = sign_in(make_app(project, sessions).test_client(), "admin")
+    assert NAME in admin.get(f"/posts/{post_id}").get_data(as_text=True)
