@@ -131,6 +131,19 @@ def test_it_finds_the_names_of_other_people(text, words):
     assert ("person", words) in found(text)
 
 
+@pytest.mark.parametrize("text, words", [
+    ("I rang Nia the next morning.", "Nia"), ("Then Kwame said he would come with me.", "Kwame"),
+    ("Kev from the hostel lent me his phone.", "Kev"),
+])
+def test_a_name_in_no_list_is_found_where_only_a_person_fits(text, words):
+    assert ("person", words) in found(text)
+
+
+@pytest.mark.parametrize("text", ["Tesco said no.", "Doctors said I would not make it.", "Somebody said it gets better."])
+def test_shops_plurals_and_pronouns_before_said_are_not_names(text):
+    assert "person" not in kinds(text)
+
+
 @pytest.mark.parametrize("text", [
     "Grace helped me through.",
     "By the Grace of God I am here.",
