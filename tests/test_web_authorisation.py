@@ -100,6 +100,12 @@ MATRIX = {
     ("GET", "/timetable", "/timetable"): ADMIN,
     ("POST", "/timetable", "/timetable"): ADMIN,
     ("POST", "/timetable/remove", "/timetable/remove"): ADMIN,
+    ("POST", "/timetable/blackout", "/timetable/blackout"): ADMIN,
+    ("POST", "/timetable/blackout/remove", "/timetable/blackout/remove"): ADMIN,
+    ("GET", "/pause", "/pause"): ADMIN,
+    ("POST", "/pause", "/pause"): ADMIN,  # with no reason given nothing is paused
+    ("GET", "/resume", "/resume"): ADMIN,
+    ("POST", "/resume", "/resume"): ADMIN,
 }
 
 

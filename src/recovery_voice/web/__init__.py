@@ -74,6 +74,8 @@ def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | No
         app.register_blueprint(module.blueprint)
     from .data_rights import blueprint as data_rights  # Your data: download it, or erase your account
     app.register_blueprint(data_rights)
+    from .pausing import blueprint as pausing  # pausing all publishing, and the banner while it is paused
+    app.register_blueprint(pausing)
     app.teardown_appcontext(_close_session)
     app.context_processor(lambda: {"org": config, "local": local, "troubled_accounts": _troubled_accounts(),
                                    "email_trouble": _email_trouble()})
