@@ -244,3 +244,15 @@ def test_the_pause_pages_and_banner_read_well_at_phone_and_desktop_width(chromiu
     assert "Publishing has resumed" in admin.page.inner_text("main")
     admin.close()
     storyteller.close()
+
+
+def test_the_timetable_pages_next_slots_leave_out_blackout_days(project, sessions, app):
+    from recovery_voice.timetable import upcoming
+
+    admin = client_for(app, "admin")
+    with sessions() as session:
+        first = upcoming(session, project.config, count=1)[0]
+    shown = f"{first.astimezone(project.config.timezone):%a} {first.astimezone(project.config.timezone).day} "
+    send(admin, "/timetable/blackout", page="/timetable", day=first.astimezone(project.config.timezone).date())
+    next_slots = text_of(admin.get("/timetable")).split("The next slots")[1].split("Blackout days")[0]
+    assert shown not in next_slots and "<li>" in next_slots

@@ -146,6 +146,12 @@ def closed_spans(session: Session, after: datetime) -> list[tuple[datetime, date
                                                   .where(BlackoutDate.ends_at > after))]
 
 
+def outside_blackout(session: Session, instants: list[datetime]) -> list[datetime]:
+    """The instants that fall on no blackout day (the timetable page's next slots, as next-slot sees them)."""
+    closed = closed_spans(session, min(instants)) if instants else []
+    return [moment for moment in instants if not any(start <= moment < end for start, end in closed)]
+
+
 def check_day(session: Session, config: Config, day, reason: str | None, now: datetime) -> tuple[date, str]:
     """Return the day and its reason if the day may be added, else raise PauseProblem saying what to fix."""
     if not isinstance(day, date):

@@ -19,8 +19,9 @@ BUSY = "someone else changed the timetable at the same moment; please look again
 def _page(form: SlotForm | None = None, status: int = 200, blackout: BlackoutForm | None = None, due=()):
     """Render the timetable with its add forms (and their errors, or the posts due on a day being added)."""
     session = db()
+    upcoming = pausing.outside_blackout(session, stored.upcoming(session, config()))
     return render_template("timetable.html", slots=stored.current_slots(session, config()),
-                           from_config=not stored.is_stored(session), upcoming=stored.upcoming(session, config()),
+                           from_config=not stored.is_stored(session), upcoming=upcoming,
                            form=form or SlotForm(formdata=None), blackout_days=pausing.upcoming_days(session, utcnow()),
                            blackout=blackout or BlackoutForm(formdata=None), due_that_day=due), status
 
