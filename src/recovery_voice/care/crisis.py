@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover
 DATA = Path(__file__).with_name("crisis.toml")
 QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u02bc", "'"))
 STOPS = ".!?\u2026\n"  # what ends a sentence, when a space or the end of a line follows
+AGAIN = re.compile(r"(?:\s+[a-z']+){0,2}?\s+again\b")  # "I overdosed again": a past crisis now, unless dated
 NAMES_WHAT = re.compile(r"suicid|dark|death|dying|die\b")
 QUOTE_LIMIT = 240  # characters of a sentence quoted back in a reason
 NEGATION_WINDOW = 40
@@ -192,7 +193,7 @@ def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end:
            crisis_before: bool) -> bool | None:
     """Return True for a risk now, False for a crisis that is not now, None when the cue is not one."""
     clause = _clause_words(rules, low, match, start, end)
-    if kind.past and not rules.recent.search(clause):
+    if kind.past and not (rules.recent.search(clause) or AGAIN.match(low, match.end())):
         return False  # the usual case, and the cheapest answer: a past crisis, told as past
     if _spoken_otherwise(rules, low, match, start, end):
         return None
