@@ -18,7 +18,7 @@ from web_fixtures import PEOPLE, csrf_from, make_app, password_hash, sign_in
 
 CRISIS = "I don't want to be here anymore. Tonight I'm going to end it."
 RECOVERY = "Three years ago I tried to end my life. Today I run the Tuesday group and I love it."
-CONTACT = "Brighter Days support team: call 0800 123 4567, weekdays 9 to 5"
+CONTACT = "Brighter Days support team: call 0800 123 4567 or email care@brighterdays.org, weekdays 9 to 5"
 LEAD = "jo@example.org"
 LINK = re.compile(r"http://rv\.test(/\S*)")
 
@@ -170,6 +170,7 @@ def test_after_sending_a_story_in_crisis_the_next_page_is_support_with_the_organ
     assert "Thank you for sharing this" in main and "things may be really hard for you right now" in main
     assert main.index("Brighter Days support team") < main.index("Samaritans")
     assert 'href="tel:08001234567"' in main and 'href="tel:116123"' in main and 'href="sms:85258"' in main
+    assert 'href="mailto:care@brighterdays.org"' in main
     assert "is saved" in main and "Nobody will publish anything without you" in main
     words = re.sub(r"<[^>]+>", " ", main).lower()
     assert not re.search(r"flag|crisis|risk", words)

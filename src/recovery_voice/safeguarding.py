@@ -21,8 +21,9 @@ from .models import Deactivation, LogEntry, Story, User, utcnow
 ALERT = "safeguarding_alert"  # the log's event, one per story version whose storyteller may be at risk
 EXCERPT = 1500  # characters of the story the email quotes: enough to read it, bounded for a 10,000-character story
 MAX_REASONS = 5
-# A phone number or short code in a support line ("116 123", "0800 123 4567", "+44 20 7946 0000", "988").
-NUMBER = re.compile(r"\+?\d[\d ]{1,16}\d|\b\d{3}\b")
+# A phone number or short code in a support line ("116 123", "0800 123 4567", "+44 20 7946 0000", "988"), or an
+# email address ("hello@brighterdays.org").
+NUMBER = re.compile(r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|\+?\d[\d ]{1,16}\d|\b\d{3}\b")
 
 
 class SafeguardingProblem(ValueError):
@@ -154,24 +155,31 @@ def role_changed(session: Session, user: User, actor: User) -> bool:
 # Where to get support -----------------------------------------------------------------------------------------
 
 def support_parts(line: str) -> list[tuple[str, str]]:
-    """Split a support line into ("text", words) and ("tel" or "sms", number) pieces, for links on a phone.
+    """Split a support line into ("text", words) and ("tel", "sms" or "mailto", address) pieces, for links.
 
     A number after "text ... to" is for a text message; any other is for a call.
     """
     parts, last = [], 0
     for match in NUMBER.finditer(line):
         before = line[last:match.start()]
-        kind = "sms" if re.search(r"\btext\b[^.,;:]*\bto\s*$", line[:match.start()], re.I) and \
-            not re.search(r"\bcall\b[^.,;:]*$", line[:match.start()], re.I) else "tel"
         parts += [("text", before)] if before else []
-        parts.append((kind, match.group(0).strip()))
+        parts.append((_link_kind(line[:match.start()], match), match.group(0).strip()))
         last = match.end()
     return parts + ([("text", line[last:])] if line[last:] else [])
 
 
-def dial(number: str) -> str:
-    """A number as a tel: or sms: link wants it: digits and a leading plus only."""
-    return re.sub(r"[^\d+]", "", number)
+def _link_kind(before: str, match: re.Match) -> str:
+    """Whether an address in a support line is for an email, a text message or a call."""
+    if match.group("email"):
+        return "mailto"
+    texting = re.search(r"\btext\b[^.,;:]*\bto\s*$", before, re.I) and not re.search(r"\bcall\b[^.,;:]*$", before,
+                                                                                      re.I)
+    return "sms" if texting else "tel"
+
+
+def dial(address: str) -> str:
+    """An address as its link wants it: an email as it is; a number as digits and a leading plus only."""
+    return address if "@" in address else re.sub(r"[^\d+]", "", address)
 
 
 def support(config: Config) -> dict:
