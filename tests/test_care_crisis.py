@@ -294,7 +294,7 @@ def _brute_force_cues(text: str) -> list[tuple[int, int, str]]:
     for start in range(len(low)):
         if start < covered or (start and (low[start - 1].isalpha() or low[start - 1] == "'")):
             continue
-        match = crisis._writer_cue(rules, low, start) if low.startswith(("i", "me"), start) else None
+        match = crisis._writer_cue(rules, low, start, by_letter=False) if low.startswith(("i", "me"), start) else None
         match = match or everything.match(low, start)
         if match is not None:
             found.append((match.start(), match.end(), match.lastgroup))

@@ -2,8 +2,9 @@
 
 The cues live in crisis.toml, by kind: thoughts of ending their life, hopelessness now, a plan or the
 means, using with no care for their own safety, saying goodbye, a past crisis coming back, and a past
-crisis (never a risk alone). One regular expression finds every cue in the text; only the sentences
-around a cue are read further, so a long story with no cue costs one scan. Each cue is then weighed
+crisis (never a risk alone). One scan finds the word starts where a cue may begin ("I", "nobody",
+"goodbye"...), and only the cues that can begin there are tried; only the sentences around a cue are
+read further, so a long story with no cue costs little more than that scan. Each cue is then weighed
 against its sentence: a past time in its clause ("back then", "years ago", "used to"), a negation just
 before it, someone else speaking, hyperbole, and for the soft kinds support in the same or next sentence.
 
@@ -40,9 +41,9 @@ STOPS = ".!?\u2026\n"  # what ends a sentence, when a space or the end of a line
 AGAIN = re.compile(r"(?:\s+[a-z']+){0,2}?\s+again\b")  # "I overdosed again": a past crisis now, unless dated
 NAMES_WHAT = re.compile(r"suicid|dark|death|dying|die\b")
 QUOTE_LIMIT = 240  # characters of a sentence quoted back in a reason
-NEGATION_WINDOW = 40
+NEGATION_WINDOW = 40  # characters before a cue searched for a negation
 HEAD = "<i> <a>"  # how a cue about the writer starts in crisis.toml
-ADVERBS = 3  # softening words allowed between the writer and the cue, as <a> in crisis.toml  # characters before a cue searched for a negation
+ADVERBS = 3  # softening words allowed between the writer and the cue, as <a> in crisis.toml
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,12 @@ def _cues(rules: Rules, low: str) -> Iterator[re.Match]:
             yield match
 
 
-def _writer_cue(rules: Rules, low: str, start: int) -> re.Match | None:
-    """Return the cue about the writer that begins at start ("I", then up to three softening words)."""
+def _writer_cue(rules: Rules, low: str, start: int, by_letter: bool = True) -> re.Match | None:
+    """Return the cue about the writer that begins at start ("I", then up to three softening words).
+
+    Only the cues that can begin with the letter after the writer's words are tried, unless by_letter
+    is False (every cue: what the tests compare the quick way with).
+    """
     found = rules.writer.match(low, start)
     if found is None:
         return None
@@ -164,7 +169,7 @@ def _writer_cue(rules: Rules, low: str, start: int) -> re.Match | None:
     places = ([start + 1] if low[start] == "i" else []) + places
     for place in reversed(places):  # the most softening words first, as a greedy pattern would
         if place < len(low):
-            match = _probe(rules, ("writer", low[place])).match(low, place)
+            match = _probe(rules, ("writer", low[place] if by_letter else None)).match(low, place)
             if match is not None:
                 return match
     return None
@@ -173,12 +178,14 @@ def _writer_cue(rules: Rules, low: str, start: int) -> re.Match | None:
 def _probe(rules: Rules, key: tuple) -> re.Pattern:
     """Return the pattern that tries, at one place, the cues filed under a key, a named group per kind.
 
-    The key is ("writer", the first character after the writer's words) or the numbers of other cues.
+    The key is ("writer", the first character after the writer's words, or None for all of them) or
+    the numbers of other cues.
     """
     probe = rules.probes.get(key)
     if probe is None:
         if key[0] == "writer":
-            cues = [(kind, source) for kind, source, firsts in rules.bodies if firsts is None or key[1] in firsts]
+            cues = [(kind, source) for kind, source, firsts in rules.bodies
+                    if firsts is None or key[1] is None or key[1] in firsts]
         else:
             cues = [rules.others[number] for number in key]
         by_kind: dict = {}
