@@ -83,9 +83,10 @@ def _is_that_fellowship(text: str, m: re.Match) -> bool:
 
 def _sentence(text: str, start: int, end: int) -> str:
     """Return the sentence around text[start:end]."""
-    begin = max(text.rfind(stop, 0, start) for stop in ".!?\n") + 1
-    ends = [i for i in (text.find(stop, end) for stop in ".!?\n") if i >= 0]
-    return text[begin:min(ends) if ends else len(text)]
+    low, high = max(0, start - 300), min(len(text), end + 300)  # a sentence is shorter; bounds the work
+    begin = max([text.rfind(stop, low, start) for stop in ".!?\n"] + [low - 1]) + 1
+    ends = [i for i in (text.find(stop, end, high) for stop in ".!?\n") if i >= 0]
+    return text[begin:min(ends) if ends else high]
 
 
 def _instead(text: str, start: int, end: int) -> str:

@@ -12,6 +12,7 @@ ones; fellowship_note() is the gentle word about a fellowship's tradition of ano
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
@@ -60,11 +61,15 @@ def find(text: str, *, naming: str | None = None, own_name: str | None = None,
 
 def _untangled(found: list[tuple]) -> list[tuple]:
     """Keep one identifier where several overlap: the more exact kind, then the longer."""
-    kept: list[tuple] = []
+    kept: list[tuple] = []  # sorted by start and never overlapping, so each new one meets two neighbours at most
+    starts: list[int] = []
     for item in sorted(set(found), key=lambda f: (_RANK[f[0]], f[1] - f[2], f[1])):
-        if all(item[2] <= other[1] or item[1] >= other[2] for other in kept):
-            kept.append(item)
-    return sorted(kept, key=lambda f: f[1])
+        at = bisect.bisect_right(starts, item[1])
+        if (at and kept[at - 1][2] > item[1]) or (at < len(kept) and kept[at][1] < item[2]):
+            continue
+        kept.insert(at, item)
+        starts.insert(at, item[1])
+    return kept
 
 
 def _as_named(text: str, found: list[tuple], naming: str, own_name: str) -> list[tuple]:
