@@ -33,6 +33,10 @@ def test_it_finds_phone_numbers_of_any_country(text, number):
     assert ("phone", number) in found(text)
 
 
+def test_two_numbers_with_only_a_space_between_are_both_found():
+    assert found("My numbers were 07700 900123 07700 900456.") == [("phone", "07700 900123"), ("phone", "07700 900456")]
+
+
 def test_it_reads_a_number_without_a_country_code_as_from_the_organisations_region():
     assert ("phone", "(555) 123-4567") in found("Call me at (555) 123-4567.", region="us")
     assert ("phone", "555-123-4567") in found("My cell is 555-123-4567.", region="us")
@@ -251,6 +255,13 @@ def test_a_storyteller_named_by_first_name_is_told_of_their_full_name_and_surnam
 def test_a_storyteller_with_a_pseudonym_or_anonymous_is_told_of_their_first_name_too(naming):
     assert found(STORY, naming=naming, own_name="Dave Smith") == [
         ("person", "Dave Smith"), ("person", "Smith"), ("person", "dave")]
+
+
+def test_every_part_of_a_longer_own_name_counts_and_short_initials_do_not():
+    text = "I'm Mary Anne O'Neill, and O'Neill is my dad's name too. J is my middle initial."
+    assert found(text, naming="first_name", own_name="Mary Anne J O'Neill") == [
+        ("person", "Mary Anne O'Neill"), ("person", "O'Neill")]
+    assert find(text, naming="first_name", own_name="Mary Anne J O'Neill")[0].redaction == "Mary"
 
 
 def test_an_organisations_post_has_no_own_name_and_names_people_as_others():
