@@ -101,3 +101,24 @@ def test_it_refuses_what_is_not_text_and_text_over_the_limit():
         topics(None)
     with pytest.raises(ValueError, match="takes up to"):
         topics("a" * (topics_module.MAX_INPUT + 1))
+
+
+def _topics_in_a_new_process(cache_home, text):
+    """Run topics() in a fresh Python with its own cache folder, as a `check` command would."""
+    import subprocess
+    import sys
+
+    code = f"from recovery_voice.care.topics import topics; print(topics({text!r}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_new_process_reads_the_topics_from_its_cache_and_a_broken_cache_changes_nothing(tmp_path):
+    assert _topics_in_a_new_process(tmp_path, "He died by suicide.") == "['suicide']"
+    cache = tmp_path / "recovery-voice" / "care-topics.marshal"
+    assert cache.is_file()
+    assert _topics_in_a_new_process(tmp_path, "Two friends died of overdoses.") == "['drug-death']"
+    cache.write_bytes(b"not a cache")
+    assert _topics_in_a_new_process(tmp_path, "He died by suicide.") == "['suicide']"

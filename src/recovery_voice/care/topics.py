@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import sys
+from collections import namedtuple
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 TOPICS = ("suicide", "drug-death")
 DATA = Path(__file__).with_name("topics.toml")
@@ -14,13 +17,11 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _CONTEXT = 80  # characters either side of a match in which an exception is looked for
 
 
-class Topic(NamedTuple):
-    """One topic: the words that let a text in, what touches the topic, and the senses that do not."""
+class Topic(namedtuple("Topic", "name keywords pattern exceptions")):
+    """One topic: the words that let a text in (keywords), what touches it (pattern), the senses that do not."""
 
-    name: str
-    keywords: tuple[str, ...]
-    pattern: re.Pattern
-    exceptions: re.Pattern | None
+    # collections' namedtuple, not typing's: importing typing costs every `check` command's start.
+    __slots__ = ()
 
 
 def topics(text: str) -> list[str]:
@@ -54,13 +55,47 @@ def _excepted(topic: Topic, low: str, found: re.Match) -> bool:
 @lru_cache(maxsize=1)
 def load_topics() -> tuple[Topic, ...]:
     """Read topics.toml once and compile it, naming the topic of any mistake."""
-    import tomllib  # here: only the first call reads the file
-
-    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    data = _document()
     found = tuple(_topic(table) for table in data.get("topic", []))
     if tuple(topic.name for topic in found) != TOPICS:
         raise ValueError(f"{DATA}: topics must be {', '.join(TOPICS)}, in that order")
     return found
+
+
+def _document() -> dict:
+    """Return topics.toml parsed, from a cache of it where the file is unchanged (no TOML parser to import)."""
+    source = DATA.read_bytes()
+    key = sys.version.encode() + b"\0" + source
+    cache = _cache_file()
+    try:
+        cached_key, data = marshal.loads(cache.read_bytes()) if cache else (None, None)
+    except (OSError, ValueError, EOFError, TypeError):
+        cached_key = data = None
+    if cached_key == key:
+        return data
+    import tomllib  # here: only a changed file or a first run needs the parser
+
+    data = tomllib.loads(source.decode("utf-8"))
+    if cache:
+        _write(cache, marshal.dumps((key, data)))
+    return data
+
+
+def _cache_file() -> Path | None:
+    """Return where the parsed topics are kept: the user's cache folder, as the language rules' cache."""
+    folder = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache" if Path.home().is_dir() else None)
+    return Path(folder) / "recovery-voice" / "care-topics.marshal" if folder else None
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a cache file atomically; a folder that cannot be written is skipped (the answers are the same)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 def _topic(table: dict) -> Topic:
