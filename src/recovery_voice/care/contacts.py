@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import re
 
+from ..language.lazy import LazyPattern
+
+
 Found = tuple[str, int, int, str]
 
 # An email is found from its "@": scanning for the name part before it would try every word of the text.
-_EMAIL_NAME = re.compile(r"[\w.+-]{1,64}$")
-_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
+_EMAIL_NAME = LazyPattern(r"[\w.+-]{1,64}$")
+_EMAIL_DOMAIN = LazyPattern(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
 # A run that could be a phone number: seven digits or more, with spaces, dots, dashes or brackets between.
-_DIGIT_RUN = re.compile(r"[\d+(][\d ().\-]{5,}\d")
-_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
+_DIGIT_RUN = LazyPattern(r"[\d+(][\d ().\-]{5,}\d")
+_YEAR_RANGE = LazyPattern(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
 _REGIONS = {"uk": "GB", "us": "US"}
 _MOST_PHONES = 100
-_NATIONAL = re.compile(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}|0\d{2}[ -]?\d{4}[ -]?\d{4}"
+_NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}|0\d{2}[ -]?\d{4}[ -]?\d{4}"
                        r"|(?:1[ -])?(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4})(?![\d])")
 
 
@@ -72,16 +75,16 @@ def _looks_like_a_phone(raw: str, number) -> bool:
 _STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Crescent|Cres|Place|Pl|Terrace|Grove|"
                  "Court|Ct|Gardens|Gdns|Boulevard|Blvd|Hill|Row|Square|Sq|Mews|Parade|Walk|Rise|Vale|Highway|Hwy|"
                  "Parkway|Pkwy|Circle|Cir|Trail|Broadway|Esplanade|Wharf|Quay|View|Green|Park")
-_DIGITS = re.compile(r"\d+")
-_ADDRESS = re.compile(
+_DIGITS = LazyPattern(r"\d+")
+_ADDRESS = LazyPattern(
     r"\d(?<![\w.,£$]\d)\d{0,4}[A-Za-z]?,?\s+(?:(?:North|South|East|West|[NSEW])\.?\s+)?"
     r"(?:[A-Z][a-z'’]+\s+){1,3}(?:" + _STREET_WORDS + r")\b\.?"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?")
-_FLAT_BEFORE = re.compile(r"\b(?:Flat|Apartment|Apt|Unit)\.?\s+\d{1,4}[A-Za-z]?,?\s+$")
+_FLAT_BEFORE = LazyPattern(r"\b(?:Flat|Apartment|Apt|Unit)\.?\s+\d{1,4}[A-Za-z]?,?\s+$")
 # "i live at 12 elm street": lower case counts only right after words that say an address follows.
-_ADDRESS_LOWER = re.compile(r"\d(?<![\w.,£$]\d)\d{0,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,3}"
+_ADDRESS_LOWER = LazyPattern(r"\d(?<![\w.,£$]\d)\d{0,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,3}"
                             r"(?:street|road|avenue|lane|drive|close|crescent|terrace|grove|way)\b")
-_LIVE_BEFORE = re.compile(r"(?i:\b(?:live|lived|living|stay|stayed|staying|address is|address:)\s+(?:at\s+|on\s+)?)$")
+_LIVE_BEFORE = LazyPattern(r"(?i:\b(?:live|lived|living|stay|stayed|staying|address is|address:)\s+(?:at\s+|on\s+)?)$")
 
 
 def numbered(text: str) -> list[Found]:
@@ -116,15 +119,15 @@ _AREAS = frozenset(
     "FK FY G GL GU HA HD HG HP HR HS HU HX IG IP IV KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP "
     "NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW "
     "UB W WA WC WD WF WN WR WS WV YO ZE".split())
-_POSTCODE = re.compile(r"[A-Z](?<![\w&][A-Z])(?P<area>(?<=[A-Z])[A-Z]?)\d[A-Z\d]?(?P<inward>[ ]?\d[A-Z]{2})?\b")
+_POSTCODE = LazyPattern(r"[A-Z](?<![\w&][A-Z])(?P<area>(?<=[A-Z])[A-Z]?)\d[A-Z\d]?(?P<inward>[ ]?\d[A-Z]{2})?\b")
 # The outward part alone ("LS6") is also a road, a vitamin or a seat, so it counts only with words that
 # say it is an area: "in LS6", "the LS6 area", "postcode LS6".
-_AREA_BEFORE = re.compile(r"(?i:\b(?:in|from|near|around|round|postcode|post code)[ ]+)$")
-_AREA_AFTER = re.compile(r"[ ]+(?:area|postcode|district)\b")
+_AREA_BEFORE = LazyPattern(r"(?i:\b(?:in|from|near|around|round|postcode|post code)[ ]+)$")
+_AREA_AFTER = LazyPattern(r"[ ]+(?:area|postcode|district)\b")
 _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
            "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
-_ZIP = re.compile(r"\d(?<![\w.,£$]\d)\d{4}(?:-\d{4})?(?![\w-])")
-_ZIP_BEFORE = re.compile(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*code)?\b(?:[ ]+(?:is|was))?[\s:#]*))$")
+_ZIP = LazyPattern(r"\d(?<![\w.,£$]\d)\d{4}(?:-\d{4})?(?![\w-])")
+_ZIP_BEFORE = LazyPattern(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*code)?\b(?:[ ]+(?:is|was))?[\s:#]*))$")
 
 
 def _postcode_at(text: str, at: int) -> list[Found]:
@@ -161,16 +164,16 @@ _DATE = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABB
          r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b"
          r"|(?:Christmas Day|Christmas Eve|New Year's Day|New Year’s Day|Valentine's Day|Bonfire Night|Halloween)"
          r"(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
-_DATE = re.compile(_DATE, re.IGNORECASE)
+_DATE = LazyPattern(_DATE, re.IGNORECASE)
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
-_DOB_CUE = re.compile(
+_DOB_CUE = LazyPattern(
     r"(?P<born>born)\s+(?P<on>on\s+)?"
     r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s)\s+(?:on\s+)?"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
     re.IGNORECASE)
-_ON_LATER = re.compile(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
+_ON_LATER = LazyPattern(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
 # A recovery birthday is the day someone's recovery began, not a date of birth.
-_NOT_BIRTH = re.compile(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
+_NOT_BIRTH = LazyPattern(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
                         r"first|second|third|fifth|tenth)[ ]+)$")
 _BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day")
 

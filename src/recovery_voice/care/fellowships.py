@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import re
 
+from ..language.lazy import LazyPattern
+
+
 Found = tuple[str, int, int, str]
 
 # Found from the word "anonymous" backwards: a pattern for "any name, then Anonymous" tried at every word is slow.
-_NAMED_BEFORE = re.compile(
+_NAMED_BEFORE = LazyPattern(
     r"(?:\b(?i:Alcoholics|Narcotics|Cocaine|Gamblers|Crystal\s+Meth|Marijuana|Heroin|Pills|Overeaters|Sex\s+Addicts|"
     r"Sex\s+and\s+Love\s+Addicts|Debtors|Families|Emotions|Nicotine|Workaholics|Co-?Dependents|Codependents|"
     r"Benzodiazepines?|Methadone|Chemically\s+Dependent)|\b[A-Z][a-z]+)\s+$")
-_ANON = re.compile(r"\b(?:Al-?\s?Anon|Alateen|Nar-?\s?Anon|Gam-?\s?Anon|CoDA)\b", re.IGNORECASE)
+_ANON = LazyPattern(r"\b(?:Al-?\s?Anon|Alateen|Nar-?\s?Anon|Gam-?\s?Anon|CoDA)\b", re.IGNORECASE)
 _MEETING = r"(?=[ ]+(?:meetings?|groups?|fellowship|sponsor|sponsee|members?|home\s+group|programme|program|literature|rooms)\b)"
-_SHORT = re.compile(
+_SHORT = LazyPattern(
     r"(?<![\w/.&-])(?:(?P<common>AA|NA|CA|GA|CMA)|(?P<rare>HA|MA|SA|OA|SLAA|ACA)" + _MEETING +
     r"|(?P<lower>aa|na|ca)" + _MEETING + r")(?![\w/&]|-rated|\.\w)")
 # The motoring AA, batteries and ratings; a state after a city or before a ZIP code.
-_NOT_AFTER = re.compile(r"[ -]*(?:batter|cell|rated|rating|road|breakdown|patrol|membership|cover|van|man\b|"
+_NOT_AFTER = LazyPattern(r"[ -]*(?:batter|cell|rated|rating|road|breakdown|patrol|membership|cover|van|man\b|"
                         r"recovery truck|\d{5}|Gill)", re.IGNORECASE)
-_MOTORING = re.compile(r"\b(?:car|van|breakdown|roadside|engine|tyre|tire|motorway|broke down|flat battery)\b",
+_MOTORING = LazyPattern(r"\b(?:car|van|breakdown|roadside|engine|tyre|tire|motorway|broke down|flat battery)\b",
                        re.IGNORECASE)
-_STATE_AFTER_CITY = re.compile(r"\b(?!Anonymous,)[A-Z][a-z]+,[ ]*$")
-_FOLLOWED_BY_MEETING = re.compile(_MEETING)
+_STATE_AFTER_CITY = LazyPattern(r"\b(?!Anonymous,)[A-Z][a-z]+,[ ]*$")
+_FOLLOWED_BY_MEETING = LazyPattern(_MEETING)
 _SHORT_NAMES = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA", "aa", "na", "ca")
 
 

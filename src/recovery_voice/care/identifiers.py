@@ -16,14 +16,16 @@ import bisect
 import re
 from collections.abc import Iterable
 
+from ..language.lazy import LazyPattern
 from . import contacts, fellowships, proper
 from .wordlists import lists
+
 
 KINDS = ("phone", "email", "address", "postcode", "date-of-birth", "person", "place", "workplace", "fellowship")
 # Where two finders claim the same words, the more exact kind wins ("12 Elm Street" is an address).
 _RANK = {kind: rank for rank, kind in enumerate(
     ("email", "phone", "address", "postcode", "date-of-birth", "fellowship", "workplace", "person", "place"))}
-_SENTENCE_START = re.compile(r"(?:^|[.!?\n\"“]\s*)$")
+_SENTENCE_START = LazyPattern(r"(?:^|[.!?\n\"“]\s*)$")
 
 
 class Identifier:

@@ -12,37 +12,38 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from ..language.lazy import LazyPattern
 from .wordlists import Lists, lists
 
 Found = tuple[str, int, int, str]
 
-# One capitalised word: "Dave", "O'Brien", "McDonald's", "Stoke-on-Trent", "NHS", "B&Q", "Dr." (a possessive
-# 's is matched here and left out of the name's span by _words).
+# A title's full stop belongs to it ("Dr. Patel"); a possessive 's is matched and left out of a name's span.
+# Patterns are compiled when first used, so that `recovery-voice check` starts as quickly as before.
 _TITLE_DOT = r"(?:(?:(?<=Mr|Ms|Mx|Dr|St|Fr)|(?<=Mrs|Rev|Sgt|Det)|(?<=Prof|Cllr|Insp))\.(?=[ ]))?"
 _WORD = r"[A-Z][\w'’&-]*" + _TITLE_DOT  # "Dave", "O'Brien", "McDonald's", "Stoke-on-Trent", "B&Q", "Dr."
 # A run of capitalised words, joined by spaces (and "of", "upon", "&": "Bank of England"). The pattern
 # starts with a bare capital, the regular expression engine's quick path; what stands before is looked
 # at in Python, for the few runs that need it.
-_RUN = re.compile(_WORD + r"(?:[ ]+(?:(?:of|upon|&)[ ]+)?" + _WORD + r")*")
-_WORD_RE = re.compile(_WORD)
-_POSSESSIVE = re.compile(r"['’]s?$")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“‘']*$")
+_RUN = LazyPattern(_WORD + r"(?:[ ]+(?:(?:of|upon|&)[ ]+)?" + _WORD + r")*")
+_WORD_RE = LazyPattern(_WORD)
+_POSSESSIVE = LazyPattern(r"['’]s?$")
+_SENTENCE_START = LazyPattern(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“‘']*$")
 # What only a person does, right after a name: "Mark died", "Nia said".
-_SPEECH_AFTER = re.compile(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
+_SPEECH_AFTER = LazyPattern(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
                            r"smiled|laughed|hugged|cried|died|passed away|helped me|came round|drove me|picked me|"
                            r"took me|gave me|showed me|listened|and I|and me|from (?:the|our|my))\b")
 _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate", "hostel", "school", "rehab", "place",
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
-_WORK_EARLIER = re.compile(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
-_CAPITAL_BEFORE = re.compile(r"[A-Z][a-z]*[ ]$")
+_WORK_EARLIER = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
+_CAPITAL_BEFORE = LazyPattern(r"[A-Z][a-z]*[ ]$")
 # A noun after a name says the name is used of it: "the Bradford hub", "the Grand casino".
-_LOWER_WORD_AFTER = re.compile(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
+_LOWER_WORD_AFTER = LazyPattern(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
                                r"where|when|which|who|that|because|but|so|then|every|each|last|next|this)\b)[a-z]{3,}")
 _ORGANISATIONS = frozenset("Council Trust Foundation Charity Society Association Board Authority Commission Service "
                            "Services Partnership Network Alliance Group Committee Party Company Ltd Limited Inc "
                            "Department Agency Institute".split())
-_THE_BEFORE = re.compile(r"(?i:\bthe)[ ]+$")
+_THE_BEFORE = LazyPattern(r"(?i:\bthe)[ ]+$")
 _GENERIC = frozenset("Community Recovery General Royal District County City Local Central Primary Secondary High "
                      "Junior Infant Infants Leisure Medical Health Public Parish Methodist Baptist Catholic "
                      "Anglican Village Town Old New Main Sports Youth Memorial University Women's Men's "
