@@ -1,5 +1,9 @@
 """care.topics: whether a text touches suicide or a death from drugs or alcohol."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from recovery_voice.care import topics as topics_module
@@ -105,12 +109,9 @@ def test_it_refuses_what_is_not_text_and_text_over_the_limit():
 
 def _topics_in_a_new_process(cache_home, text):
     """Run topics() in a fresh Python with its own cache folder, as a `check` command would."""
-    import subprocess
-    import sys
-
     code = f"from recovery_voice.care.topics import topics; print(topics({text!r}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={**__import__("os").environ, "XDG_CACHE_HOME": str(cache_home)})
+                            env={**os.environ, "XDG_CACHE_HOME": str(cache_home)})
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
