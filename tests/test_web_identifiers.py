@@ -133,3 +133,16 @@ def test_admins_see_the_identifiers_in_review_as_things_to_check_with_the_storyt
     block = review[review.index("Could someone be recognised? Check with sam"):]
     assert "“07700 900123” (phone, in the story): suggested “[phone number]”" in block
     assert "Dave" in block
+
+
+def test_words_said_several_times_are_one_choice_and_one_change_changes_each_of_them(project, sessions):
+    make_people(sessions)
+    teller = sign_in(make_app(project, sessions).test_client(), "storyteller")
+    story_id = share(teller, text="Call 07700 900123 any time. I mean it: 07700 900123, day or night.")
+    page = teller.get(f"/stories/{story_id}").get_data(as_text=True)
+    assert "(2 times: a change changes each of them)" in page
+    [(index, words)] = buttons(page).items()
+    teller.post(f"/stories/{story_id}/redact", data={"csrf_token": csrf_from(page), "index": index, "version": "1"})
+    with sessions() as session:
+        text = session.get(Story, story_id).text
+    assert "07700" not in text and text.count(words) == 2

@@ -38,6 +38,15 @@ def spots(session: Session, config: Config, story: Story) -> list[Spot]:
                  item.get("redaction") or "") for index, item in enumerate(found)]
 
 
+def grouped(found: list[Spot]) -> list[tuple[Spot, int]]:
+    """One entry per identifier said in one place, with how often (a name said five times is one choice, not five)."""
+    seen: dict[tuple[str, str, str], tuple[Spot, int]] = {}
+    for spot in found:
+        first, count = seen.get((spot.where, spot.kind, spot.text), (spot, 0))
+        seen[(spot.where, spot.kind, spot.text)] = (first, count + 1)
+    return list(seen.values())
+
+
 def _saved(session: Session, config: Config, story: Story) -> list[dict]:
     """The identifiers of the story's saved care result, or checked now for a story saved without one."""
     if story.care is not None:
@@ -83,7 +92,8 @@ def fellowship_note(session: Session, story: Story, found: list[Spot]) -> str | 
 
 
 def redact(session: Session, config: Config, story: Story, index: int, seen_version: int) -> Spot:
-    """Put one identifier's redaction in its place, as a new version of the story; return what was changed.
+    """Put one identifier's redaction in its place, and wherever the same words are in that place, as a new version
+    of the story; return what was changed.
 
     `seen_version` is the version the storyteller's page showed: a story changed since is refused, so the
     words replaced are always the ones they chose.
@@ -94,27 +104,29 @@ def redact(session: Session, config: Config, story: Story, index: int, seen_vers
     if not 0 <= index < len(found) or not found[index].redaction:
         raise StoryProblem("that part of your story is no longer there; look at it again below")
     spot = found[index]
-    edit(session, config, story, None, _draft_with(session, story, spot))
+    same = [other for other in found if (other.where, other.kind, other.text) == (spot.where, spot.kind, spot.text)]
+    edit(session, config, story, None, _draft_with(session, story, spot.where, same))
     return spot
 
 
-def _draft_with(session: Session, story: Story, spot: Spot) -> StoryDraft:
-    """The story as it is, with one identifier replaced by its redaction (photos kept; one alt text changed)."""
+def _draft_with(session: Session, story: Story, where: str, spots: list[Spot]) -> StoryDraft:
+    """The story as it is, with these identifiers (all in one place) replaced by their redactions (photos kept; one
+    alt text changed)."""
     title, text, photos = story.title, story.text, None
-    if spot.where == "title":
-        title = _replaced(title, spot)
-    elif spot.where == "text":
-        text = _replaced(text, spot)
+    if where == "title":
+        title = _replaced(title, spots)
+    elif where == "text":
+        text = _replaced(text, spots)
     else:
         rows = attachments.of_story(session, story.id)
         photos = [attachments.Attached.of(row) for row in rows]
-        at = [row.position for row in rows].index(int(spot.where.split()[1]))
-        photos[at] = replace(photos[at], alt=_replaced(photos[at].alt, spot))
+        at = [row.position for row in rows].index(int(where.split()[1]))
+        photos[at] = replace(photos[at], alt=_replaced(photos[at].alt, spots))
     return StoryDraft(title, text, story.naming, story.shown_name, list(story.networks), story.consent_until,
                       story.content_warning, photos)
 
 
-def _replaced(words: str, spot: Spot) -> str:
-    """The words with the identifier's span replaced by its redaction, fitted to the sentence by the care check."""
+def _replaced(words: str, spots: list[Spot]) -> str:
+    """The words with each identifier's span replaced by its redaction, fitted to the sentence by the care check."""
     return identifiers.redact(words, [identifiers.Identifier(spot.kind, spot.start, spot.end, spot.text,
-                                                             spot.redaction)], [0])
+                                                             spot.redaction) for spot in spots])

@@ -153,7 +153,7 @@ def _story_page(story_id: int, problem: PostProblem | None = None, approve_form=
                            problem=_story_problem_words(problem) if problem is not None and target is None else None,
                            two=approvals.standing(db(), item, current_user.email) if text else None,
                            views=viewing.record_of(db(), story_id),
-                           spots=anonymity.spots(db(), config(), item) if text else [],
+                           spots=anonymity.grouped(anonymity.spots(db(), config(), item)) if text else [],
                            in_crisis=bool(text) and safeguarding.in_crisis(item)), \
         422 if problem is not None else 200
 

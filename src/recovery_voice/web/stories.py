@@ -242,7 +242,7 @@ def _identifiers(story) -> dict:
     if story.status == STORY_WITHDRAWN or change_refusal(db(), story) is not None:
         return {"spots": [], "fellowship": None}
     found = anonymity.spots(db(), config(), story)
-    return {"spots": found, "fellowship": anonymity.fellowship_note(db(), story, found)}
+    return {"spots": anonymity.grouped(found), "fellowship": anonymity.fellowship_note(db(), story, found)}
 
 
 @blueprint.post("/<int:story_id>/redact")
