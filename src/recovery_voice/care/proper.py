@@ -175,7 +175,7 @@ def _unlisted_speaker(text: str, words: list[Word], ls: Lists) -> bool:
 def _known(word: str, ls: Lists) -> bool:
     """Tell whether a word at a sentence's start is in a list (a name, a title, a place, a venue)."""
     return (word.lower() in ls.names or word.rstrip(".") in ls.titles or word in ls.place_starts
-            or word in ls.employers or word == "HMP" or word.startswith(("St", "Saint")))
+            or word in ls.employers or word in ("HMP", "St", "St.", "Saint"))
 
 
 def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
@@ -188,13 +188,22 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     # Most names follow no cue: the word before decides whether the cue patterns need to run at all.
     cued = _word_before(text, start) in ls.cue_ends
     cue = cued and work.search(text, since, start)
-    if cue and not _lone_first_name(group, ls):
+    if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
         return _workplace(text, group, cue, ls)
     return (_street(group) or _venue(text, group, ls)
             or (cued and _role_person(text, group, role.search(text, since, start)))
             or (cued and _called_person(text, group, called.search(text, since, start)))
             or (cued and _cued_place(text, group, place.search(text, since, start), ls))
             or _named_person(text, group, ls) or _listed_place(group, ls) or _unlisted_person(text, group, ls))
+
+
+def _town(text: str, group: list[Word], ls: Lists) -> bool:
+    """Tell whether the group is a town or district from the list, or in no list but after "in" ("work in Hackney")."""
+    name = text[group[0].start:group[-1].end]
+    if name in ls.places or name in ls.place_words:
+        return True
+    return _word_before(text, group[0].start) == "in" and name not in ls.employers and group[-1].text.lower() not in (
+        ls.venues) and group[-1].text not in _ORGANISATIONS
 
 
 def _word_before(text: str, start: int) -> str:
@@ -227,6 +236,8 @@ def _workplace(text: str, group: list[Word], cue: re.Match, ls: Lists) -> Found:
         words = ls.venues.get(last, "a prison")
     elif last in ("council", "police"):
         words = f"the {last}"
+    elif last in ("trust", "charity", "foundation"):
+        words = "a local charity"
     else:
         words = "a local business"
     return "workplace", start, group[-1].end, words
