@@ -147,7 +147,8 @@ def _cues(rules: Rules, low: str) -> Iterator[re.Match]:
         match = _writer_cue(rules, low, start) if place.group("head") else None
         key = place.group("key") or place.group("key2")
         if match is None and key:
-            match = _probe(rules, rules.by_key[key]).match(low, start)
+            probe = _probe(rules, rules.by_key[key])
+            match = probe.match(low, start) if probe is not None else None
         if match is not None:
             covered = match.end()
             yield match
@@ -166,33 +167,33 @@ def _writer_cue(rules: Rules, low: str, start: int, by_letter: bool = True) -> r
     while len(places) <= ADVERBS and (more := rules.adverb.match(low, places[-1])):
         places.append(more.end())
     # Right after the "i" of "i'm", "ive", "i'd" too: the cues name the verb ("'m", "m", "'ve") themselves.
-    places = ([start + 1] if low[start] == "i" else []) + places
+    places = ([start + 1] if low[start] == "i" and low[start + 1:start + 2] != " " else []) + places
     for place in reversed(places):  # the most softening words first, as a greedy pattern would
-        if place < len(low):
-            match = _probe(rules, ("writer", low[place] if by_letter else None)).match(low, place)
-            if match is not None:
-                return match
+        probe = _probe(rules, ("writer", low[place:place + 1] if by_letter else None))
+        match = probe.match(low, place) if probe is not None else None
+        if match is not None:
+            return match
     return None
 
 
-def _probe(rules: Rules, key: tuple) -> re.Pattern:
+def _probe(rules: Rules, key: tuple) -> re.Pattern | None:
     """Return the pattern that tries, at one place, the cues filed under a key, a named group per kind.
 
     The key is ("writer", the first character after the writer's words, or None for all of them) or
     the numbers of other cues.
     """
-    probe = rules.probes.get(key)
-    if probe is None:
-        if key[0] == "writer":
-            cues = [(kind, source) for kind, source, firsts in rules.bodies
-                    if firsts is None or key[1] is None or key[1] in firsts]
-        else:
-            cues = [rules.others[number] for number in key]
-        by_kind: dict = {}
-        for kind, source in cues:
-            by_kind.setdefault(kind, []).append(source)
-        groups = "|".join(f"(?P<{kind}>{'|'.join(sources)})" for kind, sources in by_kind.items()) or "(?!)"
-        probe = rules.probes[key] = compile_pattern(f"(?:{groups})(?![a-z])", re.MULTILINE)
+    if key in rules.probes:
+        return rules.probes[key]
+    if key[0] == "writer":
+        cues = [(kind, source) for kind, source, firsts in rules.bodies
+                if firsts is None or key[1] is None or key[1] in firsts]
+    else:
+        cues = [rules.others[number] for number in key]
+    by_kind: dict = {}
+    for kind, source in cues:
+        by_kind.setdefault(kind, []).append(source)
+    groups = "|".join(f"(?P<{kind}>{'|'.join(sources)})" for kind, sources in by_kind.items())
+    probe = rules.probes[key] = compile_pattern(f"(?:{groups})(?![a-z])", re.MULTILINE) if groups else None
     return probe
 
 
