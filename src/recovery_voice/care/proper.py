@@ -26,7 +26,6 @@ _WORD = r"[A-Z][\w'’&-]*" + _TITLE_DOT  # "Dave", "O'Brien", "McDonald's", "St
 # at in Python, for the few runs that need it.
 _RUN = LazyPattern(_WORD + r"(?:[ ]+(?:(?:of|upon|&)[ ]+)?" + _WORD + r")*")
 _WORD_RE = LazyPattern(_WORD)
-_POSSESSIVE = LazyPattern(r"['’]s?$")
 _SENTENCE_START = LazyPattern(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“‘']*$")
 # What only a person does, right after a name: "Mark died", "Nia said".
 _SPEECH_AFTER = LazyPattern(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
@@ -36,6 +35,8 @@ _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate"
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
 _WORK_EARLIER = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
+_LOWER_WORDS_AFTER = LazyPattern(r"(?:['’]s?)?[ ]+([a-z]+(?:[ ][a-z]+)?)")
+_CALLED_ENDS = frozenset({"called", "named", "of", "the"})
 _CAPITAL_BEFORE = LazyPattern(r"[A-Z][a-z]*[ ]$")
 # A noun after a name says the name is used of it: "the Bradford hub", "the Grand casino".
 _LOWER_WORD_AFTER = LazyPattern(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
@@ -120,7 +121,7 @@ def _plainly_no_name(text: str, run: re.Match, ls: Lists) -> bool:
     """Tell quickly whether one capitalised word is no name: most are a sentence's first word or a common word."""
     word = run.group()
     if word[-1] in "'’s":
-        word = _POSSESSIVE.sub("", word)
+        word = _without_possessive(word)
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
@@ -137,10 +138,17 @@ def _words(run: re.Match) -> list[Word]:
     words = []
     for m in _WORD_RE.finditer(run.group()):
         text = m.group()
-        bare = _POSSESSIVE.sub("", text) if len(text) > 2 else text
+        bare = _without_possessive(text) if len(text) > 2 else text
         start = run.start() + m.start()
         words.append(Word(start, start + len(bare), bare, start + len(text)))
     return words
+
+
+def _without_possessive(word: str) -> str:
+    """Return the word without a possessive "'s" or "'" at its end ("Kyle's" -> "Kyle", "Thomas'" -> "Thomas")."""
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    return word[:-1] if word.endswith(("'", "’")) else word
 
 
 def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
@@ -185,15 +193,15 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
         return _titled(group)
     since = max(0, start - 60)  # the cue patterns end with $, which matches at `start`
-    # Most names follow no cue: the word before decides whether the cue patterns need to run at all.
-    cued = _word_before(text, start) in ls.cue_ends
-    cue = cued and work.search(text, since, start)
+    # Most names follow no cue: the word before decides which cue patterns need to run at all.
+    before = _word_before(text, start)
+    cue = before in ls.work_ends and work.search(text, since, start)
     if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
         return _workplace(text, group, cue, ls)
     return (_street(group) or _venue(text, group, ls)
-            or (cued and _role_person(text, group, role.search(text, since, start)))
-            or (cued and _called_person(text, group, called.search(text, since, start)))
-            or (cued and _cued_place(text, group, place.search(text, since, start), ls))
+            or (before in ls.role_ends and _role_person(text, group, role.search(text, since, start)))
+            or (before in _CALLED_ENDS and _called_person(text, group, called.search(text, since, start)))
+            or (before in ls.place_ends and _cued_place(text, group, place.search(text, since, start), ls))
             or _named_person(text, group, ls) or _listed_place(group, ls) or _unlisted_person(text, group, ls))
 
 
@@ -253,12 +261,12 @@ def _street(group: list[Word]) -> Found | None:
 def _venue(text: str, group: list[Word], ls: Lists) -> Found | None:
     """A named venue ("the Red Lion pub", "St Mary's church hall", "HMP Wandsworth"): offered as its kind."""
     end, kind = group[-1].after, None
-    after = re.match(r"[ ]+([a-z]+(?:[ ][a-z]+)?)", text[end:end + 30])
+    after = _LOWER_WORDS_AFTER.match(text, end)
     if after:
         pair, single = after.group(1), after.group(1).split()[0]
         kind = pair if pair in ls.venues else single if single in ls.venues else None
         if kind:
-            end += len(after.group()) - (len(pair) - len(kind))
+            end = after.start(1) + len(kind)
     names = group
     if kind is None:
         last_two = " ".join(w.text.lower() for w in group[-2:])

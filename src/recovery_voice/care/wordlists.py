@@ -60,9 +60,11 @@ class Lists:
         self.lower_names = {name + end for name in self.names for end in ("", ".", ",", "!", "?", ";", ":", "'s", "’s")}
         self.venue_starts = {venue.split()[0] for venue in self.venues}
         self.place_starts = {place.split()[0] for place in self.places}
-        # The last word of every cue: a name after any other word cannot follow a cue.
-        self.cue_ends = ({phrase.split()[-1].lower() for phrase in self.place_before + self.work_before}
-                         | {role.lower() for role in self.roles} | {"called", "named", "of", "the"})
+        # The last word of each kind of cue: a name after any other word cannot follow that cue.
+        self.work_ends = {phrase.split()[-1].lower() for phrase in self.work_before} | {"at", "for", "with", "the"}
+        self.place_ends = {phrase.split()[-1].lower() for phrase in self.place_before} | {"the"}
+        self.role_ends = {role.lower() for role in self.roles}
+        self.cue_ends = self.work_ends | self.place_ends | self.role_ends | {"called", "named", "of"}
 
 
 @cache
