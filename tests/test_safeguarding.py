@@ -240,3 +240,19 @@ def test_the_people_page_says_when_no_lead_is_set_and_others_cannot_set_one(app)
         assert other.post(f"/users/{jo}/safeguarding", data={"csrf_token": page_token, "lead": "yes"}).status_code \
             == 403
     assert lead_ids(sessions) == []
+
+
+def test_a_deactivated_lead_is_not_told_and_with_no_other_lead_every_admin_is(mailing, smtp):
+    from recovery_voice.users import deactivate
+
+    project, sessions, ids = mailing
+    jo = add_admin(sessions)
+    with transaction(sessions) as session:
+        deactivate(session, jo, session.get(User, ids["admin"]))
+    share(sessions, project.config, ids)
+    Worker(project.config, sessions).run_due()
+    told = safeguarding_emails(smtp.wait_for(2))
+    assert [r.recipients for r in told] == [[PEOPLE["admin"]]] and "no safeguarding lead is set" in told[0].text
+    admin = sign_in(make_app(project, sessions).test_client(), "admin")
+    page = admin.get("/users").get_data(as_text=True)
+    assert "No safeguarding lead is set." in page and "Safeguarding lead (not told while deactivated)" in page
