@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..language.lazy import LazyPattern
+from .wordlists import occurrences
 
 
 Found = tuple[str, int, int, str]
@@ -41,22 +42,14 @@ def fellowships(text: str, lowered: str | None = None) -> list[Found]:
     lowered = text.lower() if lowered is None else lowered
     found = []
     spans = {(m.start(), m.end()) for word in ("anon", "alateen", "coda") if word in lowered
-             for at in _places(lowered, word) for m in [_ANON.search(text, max(0, at - 4), at + 8)] if m}
+             for at in occurrences(lowered, word) for m in [_ANON.search(text, max(0, at - 4), at + 8)] if m}
     found += [("fellowship", start, end, _instead(text, start, end)) for start, end in spans | _anonymous(text, lowered)]
     # Each short name is tried only where str.find saw it: a pattern scanning the whole text is slower.
-    for start in sorted({at for name in _SHORT_NAMES if name in text for at in _places(text, name)}):
+    for start in sorted({at for name in _SHORT_NAMES if name in text for at in occurrences(text, name)}):
         m = _SHORT.match(text, start)
         if m and not (m.group("common") and not _is_that_fellowship(text, m)):
             found.append(("fellowship", m.start(), m.end(), _instead(text, m.start(), m.end())))
     return found
-
-
-def _places(text: str, word: str):
-    """Yield every index where the word occurs in the text."""
-    at = text.find(word)
-    while at >= 0:
-        yield at
-        at = text.find(word, at + 1)
 
 
 def _anonymous(text: str, lowered: str) -> set[tuple[int, int]]:
@@ -64,7 +57,7 @@ def _anonymous(text: str, lowered: str) -> set[tuple[int, int]]:
     spans: set[tuple[int, int]] = set()
     if "anonymous" not in lowered:
         return spans
-    for at in _places(lowered, "anonymous"):
+    for at in occurrences(lowered, "anonymous"):
         name = _NAMED_BEFORE.search(text, max(0, at - 30), at)
         if name and not text[at + 9:at + 10].isalpha():
             spans.add((name.start(), at + 9))

@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from ..language.lazy import LazyPattern
-from .wordlists import Lists, lists
+from .wordlists import Lists, lists, occurrences
 
 Found = tuple[str, int, int, str]
 
@@ -90,9 +90,9 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     called = re.compile(r"(?i:\b(?:(?P<person>" + either(ls.people) + r")|(?P<place>" + either(_CALLED_PLACES) +
                         r"))[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
     lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|saw|visited|"
-                       r"hugged|thanked|meet|meeting|love|miss)[ ]+)(?P<name>[a-z]+)\b")
+                       r"hugged|thanked|meet|meeting|love|miss)[ ]+)$")
     role_lower = re.compile(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
-                            r"))[ ]+(?P<name>[a-z]+)\b")
+                            r"))[ ]+$")
     return role, work, place, called, lower, role_lower
 
 
@@ -382,19 +382,19 @@ def _listed_place(group: list[Word], ls: Lists) -> Found | None:
 
 def _lower_case_names(text: str, ls: Lists) -> list[Found]:
     """Names written in lower case, only right after words that say a person follows ("rang dave")."""
-    if ls.lower_names.isdisjoint(text.split()):
-        return []  # no lower-case word is a first name: nothing for the patterns below to find
+    words = ls.lower_names.intersection(text.split())
+    if not words:
+        return []  # no lower-case word is a first name: nothing to look at
     _, _, _, _, lower, role_lower = _cues()
     found = []
-    for m in role_lower.finditer(text):
-        if _lower_name(m.group("name"), ls):
-            found.append(("person", m.start("role"), m.end("name"), m.group("role")))
-    for m in lower.finditer(text):
-        if _lower_name(m.group("name"), ls):
-            found.append(("person", m.start("name"), m.end("name"), m.group("name")[0].upper() + "."))
+    for name in {_without_possessive(word.rstrip(_PUNCTUATION)) for word in words} - _LOWER_NOT_NAMES:
+        for at in occurrences(text, name):
+            end = at + len(name)
+            if (at and text[at - 1].isalnum()) or text[end:end + 1].isalnum():
+                continue
+            role = role_lower.search(text, max(0, at - 40), at)
+            if role:
+                found.append(("person", role.start("role"), end, role.group("role")))
+            elif lower.search(text, max(0, at - 20), at):
+                found.append(("person", at, end, name[0].upper() + "."))
     return found
-
-
-def _lower_name(word: str, ls: Lists) -> bool:
-    """Tell whether a lower-case word is surely a first name (not also an everyday word)."""
-    return word.islower() and word in ls.names and word not in _LOWER_NOT_NAMES

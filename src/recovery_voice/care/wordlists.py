@@ -28,6 +28,14 @@ def sections(name: str) -> dict[str, list[str]]:
     return found
 
 
+def occurrences(text: str, word: str):
+    """Yield every index where the word occurs in the text."""
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
 def words(lines: list[str]) -> set[str]:
     """Return every space-separated word of the lines."""
     return {word for line in lines for word in line.split()}
