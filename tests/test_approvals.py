@@ -308,3 +308,33 @@ def _seen(page: str, post_id: int) -> str:
     """The seen mark in the post's approve form."""
     form = page.split(f'action="/review/posts/{post_id}/approve"', 1)[1]
     return form.split('name="seen" value="', 1)[1].split('"', 1)[0]
+
+
+def test_two_admins_approve_a_post_about_a_suicide_in_the_browser_and_each_page_reads_well_on_a_phone(
+        chromium, site, project, sessions):
+    from browser import Visitor, shots
+
+    with transaction(sessions) as session:
+        session.add(User(email=BO, display_name="Bo", session_generation=0, password_hash=password_hash(),
+                         role="admin"))
+        create_post(session, project.config, Draft(text=SUICIDE), created_by=VAL)
+    first = Visitor(chromium, site.url)
+    page = first.sign_in(ADA, PASSWORD)
+    assert "Needs two admins." in page.locator("#post-1 .two-approvals").inner_text()
+    page.get_by_role("button", name="Approve post #1").click()
+    first.audit()
+    assert "You approved post 1. It touches suicide" in page.locator(".flash").inner_text()
+    assert "You approved this first." in page.locator("#post-1 .two-approvals").inner_text()
+    assert page.get_by_role("button", name="Approve post #1").count() == 0
+    shots(first, "review-first-approval")
+    first.close()
+    second = Visitor(chromium, site.url)
+    page = second.sign_in(BO, PASSWORD)
+    assert "ada approved this." in page.locator("#post-1 .two-approvals").inner_text()
+    shots(second, "review-waits-for-second")
+    page.get_by_role("button", name="Give post #1 its second approval").click()
+    second.audit()
+    assert "Post 1 is approved and on the timetable." in page.locator(".flash").inner_text()
+    second.close()
+    with sessions() as session:
+        assert session.get(Post, 1).status == "scheduled"
