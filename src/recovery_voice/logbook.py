@@ -59,8 +59,14 @@ def as_ref(session: Session, who: str | None) -> str | None:
     """Turn an email that belongs to a user into "user N", so the log never holds an email; other values as given."""
     if not who or "@" not in who:
         return who
-    user_id = session.scalar(select(User.id).where(User.email == who.strip().lower()))
-    return who if user_id is None else user_ref(user_id)
+    known = session.info.setdefault("rv_log_refs", {})  # a worker's round logs one approver per attempt
+    email = who.strip().lower()
+    if email not in known:  # only found ones are kept: an address may become an account later in the session
+        user_id = session.scalar(select(User.id).where(User.email == email))
+        if user_id is None:
+            return who
+        known[email] = user_ref(user_id)
+    return known[email]
 
 
 def record(session: Session, event: str, **fields) -> None:
