@@ -82,6 +82,8 @@ GOODBYE = [
 ]
 
 PAST_AND_NOW = [
+    "I've wanted to die for months.",
+    'I have felt suicidal since my son died.',
     'I cut myself again last night.',
     'Today I stood on the bridge for an hour.',
     "I tried to kill myself in 2017 and I'm scared I'll try again this week.",
@@ -93,6 +95,8 @@ PAST_AND_NOW = [
 ]
 
 PAST_TOLD_AS_RECOVERY = [
+    'I had felt suicidal for years before I got help.',
+    "I wanted to die for years, but now I'm happy.",
     'I was this close to ending it all. Then I called a helpline, and that call saved me.',
     "I've learned to sit with feelings that once made me want to die.",
     'At 16 I was convinced the world would be better without me.',

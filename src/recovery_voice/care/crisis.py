@@ -39,6 +39,7 @@ DATA = Path(__file__).with_name("crisis.toml")
 QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u02bc", "'"))
 STOPS = ".!?\u2026\n"  # what ends a sentence, when a space or the end of a line follows
 AGAIN = re.compile(r"(?:\s+[a-z']+){0,2}?\s+again\b")  # "I overdosed again": a past crisis now, unless dated
+ONGOING = re.compile(r"(?:\bi'?ve|\bive|\bi have|\bhave) (?:[a-z]+ )?(?:wanted|felt|thought|been|kept thinking)\b")
 NAMES_WHAT = re.compile(r"suicid|dark|death|dying|die\b")
 QUOTE_LIMIT = 240  # characters of a sentence quoted back in a reason
 NEGATION_WINDOW = 40  # characters before a cue searched for a negation
@@ -201,6 +202,8 @@ def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end:
            crisis_before: bool) -> bool | None:
     """Return True for a risk now, False for a crisis that is not now, None when the cue is not one."""
     clause = _clause_words(rules, low, match, start, end)
+    if kind.past and ONGOING.search(low, max(0, match.start() - 12), min(match.end(), match.start() + 40)):
+        kind = rules.kinds["intent"]  # "I've wanted to die for months": a state that goes on now
     if kind.past and not (rules.recent.search(clause) or AGAIN.match(low, match.end())):
         return False  # the usual case, and the cheapest answer: a past crisis, told as past
     if _spoken_otherwise(rules, low, match, start, end):
