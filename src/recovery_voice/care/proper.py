@@ -192,17 +192,39 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     first, start = group[0], group[0].start
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
         return _titled(group)
-    since = max(0, start - 60)  # the cue patterns end with $, which matches at `start`
-    # Most names follow no cue: the word before decides which cue patterns need to run at all.
+    # Most names follow no cue: the word before decides which cue patterns need to run at all, and each
+    # runs only from the starts of the few words before (they end with $, which matches at `start`).
     before = _word_before(text, start)
-    cue = before in ls.work_ends and work.search(text, since, start)
+    starts = _word_starts(text, start) if before in ls.cue_ends else []
+    cue = before in ls.work_ends and _match_before(work, text, starts, start)
     if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
         return _workplace(text, group, cue, ls)
     return (_street(group) or _venue(text, group, ls)
-            or (before in ls.role_ends and _role_person(text, group, role.search(text, since, start)))
-            or (before in _CALLED_ENDS and _called_person(text, group, called.search(text, since, start)))
-            or (before in ls.place_ends and _cued_place(text, group, place.search(text, since, start), ls))
+            or (before in ls.role_ends and _role_person(text, group, _match_before(role, text, starts, start)))
+            or (before in _CALLED_ENDS and _called_person(text, group, _match_before(called, text, starts, start)))
+            or (before in ls.place_ends and _cued_place(text, group, _match_before(place, text, starts, start), ls))
             or _named_person(text, group, ls) or _listed_place(group, ls) or _unlisted_person(text, group, ls))
+
+
+def _word_starts(text: str, start: int, count: int = 7) -> list[int]:
+    """Return where each of the (at most `count`) words before `start` begins, farthest first."""
+    starts, end = [], start - 1
+    while end > 0 and len(starts) < count:
+        at = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end)) + 1
+        starts.append(at + 1 if text[at:at + 1] in "(\"“‘'" else at)
+        if at == 0 or text[at - 2:at - 1] in ".!?\n":
+            break  # a cue does not reach back over a sentence's end
+        end = at - 1
+    return starts[::-1]
+
+
+def _match_before(pattern, text: str, starts: list[int], start: int) -> re.Match | None:
+    """Return the pattern's match that begins at one of `starts` and ends at `start`, farthest first."""
+    for at in starts:
+        m = pattern.match(text, at, start)
+        if m:
+            return m
+    return None
 
 
 def _town(text: str, group: list[Word], ls: Lists) -> bool:
