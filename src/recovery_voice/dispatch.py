@@ -12,6 +12,7 @@ from sqlalchemy import JSON, String, delete, exists, func, insert, literal, sele
 from sqlalchemy.orm import Session
 
 from . import emails, logbook, pausing, ratelimits
+from .care import touches_death
 from .models import (
     CANCELLED,
     CLAIMED,
@@ -97,7 +98,7 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
     rows = session.execute(
         select(Delivery.id, Delivery.post_id, Account.name, Delivery.attempts, Delivery.due_at, Post.approved_by,
                Post.text, Post.content_warning, Delivery.remote_key, Delivery.account_id, Delivery.claimed_at,
-               Post.link_card, Post.voice)
+               Post.link_card, Post.voice, Post.care)
         .join(Post, Post.id == Delivery.post_id)
         .join(Account, Account.id == Delivery.account_id)
         .where(Delivery.id.in_(list(delivery_ids)))
@@ -108,10 +109,10 @@ def load_claimed(session: Session, delivery_ids) -> list[Claimed]:
         Claimed(delivery_id, post_id, name, attempts, due_at, approved_by,
                 Outgoing(delivery_id=delivery_id, post_id=post_id, text=text, content_warning=warning,
                          remote_key=remote_key, images=images.get(post_id, ()), link_card=card,
-                         signed_off=voice == "storyteller"),
+                         signed_off=voice == "storyteller", touches_death=touches_death(care)),
                 account_id, claimed_at)
         for (delivery_id, post_id, name, attempts, due_at, approved_by, text, warning, remote_key, account_id,
-             claimed_at, card, voice) in rows
+             claimed_at, card, voice, care) in rows
     ]
 
 

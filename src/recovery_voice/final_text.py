@@ -1,7 +1,8 @@
 """A story's final text: exactly the parts each consented account will receive, and a digest to sign off.
 
-The parts come from render.py with each account's footer, as the publishers send them, so what the storyteller
-reads is what goes out. The digest changes whenever anything they would see changes: the words, the name, the
+The parts come from render.py with each account's footer (and the support line when the story's saved care touches
+suicide or a death from drugs: footers.py), as the publishers send them, so what the storyteller reads is what goes
+out. The digest changes whenever anything they would see changes: the words, the name, the
 content warning, a footer, the accounts, or a photo or its alt text.
 """
 
@@ -9,7 +10,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .care import touches_death
 from .config import Config
+from .footers import adds_support, footer_for
 from .publishers import OutgoingImage
 from .render import LABELS, render
 
@@ -27,13 +30,16 @@ class NetworkText:
     spoiler_text: str | None = None
     images: tuple[tuple[int, ...], ...] = ()  # per part, the positions of the photos on it
     problem: str | None = None  # why it cannot go out as it is (e.g. a content warning too long)
+    support: bool = False  # its last part ends with the organisation's support line
 
 
 def network_texts(config: Config, text: str, networks: list[str], content_warning: str | None,
-                  photos: list) -> list[NetworkText]:
-    """Render the text for each chosen account; `photos` are rows or Attached with position and part."""
+                  photos: list, care: dict | None = None) -> list[NetworkText]:
+    """Render the text for each chosen account; `photos` are rows or Attached with position and part, `care` the
+    story's saved care result (it decides the support line, as the worker's is decided from the post's)."""
     chosen = [OutgoingImage(p.position, p.digest, p.alt, getattr(p, "part", 1) or 1) for p in photos]
-    return [_one(config, name, text, content_warning, chosen) for name in networks if _known(config, name)]
+    touches = touches_death(care)
+    return [_one(config, name, text, content_warning, chosen, touches) for name in networks if _known(config, name)]
 
 
 def _known(config: Config, name: str) -> bool:
@@ -41,17 +47,20 @@ def _known(config: Config, name: str) -> bool:
     return any(account.name == name for account in config.accounts)
 
 
-def _one(config: Config, name: str, text: str, warning: str | None, photos: list[OutgoingImage]) -> NetworkText:
+def _one(config: Config, name: str, text: str, warning: str | None, photos: list[OutgoingImage],
+         touches: bool) -> NetworkText:
     """Render for one account as its publisher would (Mastodon at its usual 500 characters)."""
-    account = config.account(name)
+    account, support = config.account(name), config.care.support_footer
     label = LABELS.get(account.platform, OUTBOX_LABEL)
     try:
-        rendered = render(text, account.platform, content_warning=warning, footer=account.footer)
+        rendered = render(text, account.platform, content_warning=warning,
+                          footer=footer_for(account.footer, support, touches))
     except ValueError as error:
         return NetworkText(name, account.platform, label, problem=str(error))
     count = len(rendered.parts)
     by_part = tuple(tuple(p.position for p in photos if min(p.part, count) == number) for number in range(1, count + 1))
-    return NetworkText(name, account.platform, label, rendered.parts, rendered.spoiler_text, by_part)
+    return NetworkText(name, account.platform, label, rendered.parts, rendered.spoiler_text, by_part,
+                       support=adds_support(support, touches))
 
 
 def digest(texts: list[NetworkText], warning: str | None, photos: list) -> str:

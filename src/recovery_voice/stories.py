@@ -340,7 +340,8 @@ def _waiting(session: Session, story_id: int, seen_version: int | None) -> Story
 def final_texts(session: Session, config: Config, story: Story) -> list[final_text.NetworkText]:
     """Exactly what each account the storyteller chose would receive now: its parts, footer, warning and photos."""
     photos = attachments.of_story(session, story.id)
-    return final_text.network_texts(config, post_text(story), list(story.networks), story.content_warning, photos)
+    return final_text.network_texts(config, post_text(story), list(story.networks), story.content_warning, photos,
+                                    story.care)  # the saved care decides the support line, as the worker's does
 
 
 def final_digest(session: Session, config: Config, story: Story, texts: list | None = None) -> str:

@@ -62,7 +62,8 @@ class Worker(ImageUploads):
             try:
                 settings = self.config.account(account)
                 self.publishers[account] = make_publisher(settings, self.config.worker.request_timeout,
-                                                          SessionStore(self.engine, account))
+                                                          SessionStore(self.engine, account),
+                                                          self.config.care.support_footer)
             except (ConfigError, PublishError) as error:
                 self.publishers[account] = error
         found = self.publishers[account]

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..footers import footer_for
 from ..media import NETWORK_LIMITS, ImageLimits
 from ..render import LIMITS, Rendered, render
 
@@ -31,6 +32,8 @@ class Outgoing:
     link_card: dict | None = None  # a Bluesky link card fetched when the post was queued (posts.link_card)
     # A storyteller signed off these parts as final_text.py rendered them, at the platform's usual limits.
     signed_off: bool = False
+    # The post's saved care result touches suicide or a death from drugs: it ends with the support line.
+    touches_death: bool = False
 
     @property
     def key(self) -> str:
@@ -166,15 +169,17 @@ class Publisher:
     # (Mastodon keeps an Idempotency-Key for an hour; a Bluesky record key is forever); None: never safe.
     resend_safe_within: timedelta | None = None
     footer: str | None = None
+    support_footer: str | None = None  # [care] support_footer: ends a post that touches suicide or a drug death
     # False for a platform without rate limits (the outbox): its calls are not counted.
     rate_limited = True
     # How long the network keeps an uploaded image no post uses yet; a retry after that uploads it again.
     media_kept_for: timedelta | None = None
 
     def render(self, outgoing: Outgoing) -> Rendered:
-        """Split the delivery into the parts this network takes, with its warning and footer."""
+        """Split the delivery into the parts this network takes, with its warning and footer (footers.py)."""
+        footer = footer_for(self.footer, self.support_footer, outgoing.touches_death)
         return render(outgoing.text, self.platform, content_warning=outgoing.content_warning,
-                      footer=self.footer, max_length=self._limit_for(outgoing))
+                      footer=footer, max_length=self._limit_for(outgoing))
 
     def _limit_for(self, outgoing: Outgoing) -> int | None:
         """The length to split at: a story goes out in the parts its storyteller signed off, where they fit."""
@@ -219,8 +224,16 @@ class Publisher:
 SUPPORTED_PLATFORMS = ("outbox", "x", "mastodon", "bluesky")
 
 
-def make_publisher(account, request_timeout: float = 30.0, session_store=None) -> Publisher:
-    """Build the publisher for a configured account."""
+def make_publisher(account, request_timeout: float = 30.0, session_store=None,
+                   support_footer: str | None = None) -> Publisher:
+    """Build the publisher for a configured account; `support_footer` ends its posts that touch a death."""
+    publisher = _platform_publisher(account, request_timeout, session_store)
+    publisher.support_footer = support_footer
+    return publisher
+
+
+def _platform_publisher(account, request_timeout: float, session_store) -> Publisher:
+    """Build the publisher of the account's platform."""
     if account.platform == "outbox":
         from .outbox import OutboxPublisher
 

@@ -19,6 +19,7 @@ from .common import config, day_start, db, page_number, roles, sentence, shown_d
 from .forms import ActionForm, ApproveForm, RejectForm
 from .images import shown_row
 from .postwords import review_words
+from .preview import saved_previews
 
 blueprint = Blueprint("admin", __name__)
 ADMIN = ("admin",)
@@ -56,7 +57,8 @@ def _review_page(failed: int | None = None, problem: PostProblem | None = None):
         people=history.names_of(session, [p.created_by for p in posts]),
         images={p.id: [shown_row(row) for row in p.images] for p in posts}, stories=stories,
         two={p.id: approvals.standing(session, p, current_user.email) for p in posts},
-        two_stories={s.id: approvals.standing(session, s, current_user.email) for s in stories}), \
+        two_stories={s.id: approvals.standing(session, s, current_user.email) for s in stories},
+        previews={p.id: saved_previews(config(), p.text, p.content_warning, p.care) for p in posts}), \
         422 if failed is not None else 200
 
 

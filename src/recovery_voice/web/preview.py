@@ -1,6 +1,12 @@
-"""Per-network previews: the parts each network would receive, counted its own way, as the publishers send them."""
+"""Per-network previews: the parts each network would receive, counted its own way, as the publishers send them.
+
+A post that touches suicide or a death from drugs ends with the support line (footers.py): a post being written
+is decided with care.assess on the typed words, a saved one with its saved care result, as the worker decides.
+"""
 
 from ..attachments import on_part
+from ..care import TOPIC_WORDS, assess, touches_death
+from ..footers import adds_support, footer_for
 from ..publishers import OutgoingImage
 from ..render import LABELS, LIMITS, length, render
 
@@ -47,10 +53,37 @@ def images_by_part(images: list[dict], count: int) -> list[list[dict]]:
             for number in range(1, count + 1)]
 
 
-def footers_by_platform(config) -> dict:
-    """The footer each network's posts end with: the first configured account of that network that has one."""
-    found = {}
+def footers_by_platform(config, touches_death: bool = False) -> dict:
+    """The footer each network's posts end with: the first configured account of that network that has one, after
+    the support line when the post touches a death (footers.footer_for decides, as for the publishers)."""
+    own = {}
     for account in config.accounts:
-        if account.footer and account.platform not in found:
-            found[account.platform] = account.footer
-    return found
+        if account.footer and account.platform not in own:
+            own[account.platform] = account.footer
+    found = {platform: footer_for(own.get(platform), config.care.support_footer, touches_death)
+             for platform in {*LIMITS, *own}}
+    return {platform: footer for platform, footer in found.items() if footer}
+
+
+def typed_previews(config, text: str, content_warning: str | None, images: list[dict] = ()) -> list[dict]:
+    """The previews of a text being written: care.assess on the typed words decides the support line."""
+    care = assess(text, region=config.region) if text else None
+    return saved_previews(config, text, content_warning, care, images)
+
+
+def saved_previews(config, text: str, content_warning: str | None, care: dict | None,
+                   images: list[dict] = ()) -> list[dict]:
+    """The previews of a post with this care result (a saved post's: the one its approval and the worker read).
+
+    Each network's preview says, in "support", why its count includes the support line (None when it does not).
+    """
+    touches = touches_death(care)
+    note = support_note(care) if adds_support(config.care.support_footer, touches) else None
+    shown = previews(text, content_warning, footers_by_platform(config, touches), images)
+    return [{**preview, "support": note} for preview in shown]
+
+
+def support_note(care: dict | None) -> str:
+    """Say why the support line is there: "added because this post mentions suicide"."""
+    topics = " and ".join(TOPIC_WORDS.get(topic, topic) for topic in (care or {}).get("topics", []))
+    return f"added because this post mentions {topics}"

@@ -39,7 +39,7 @@ from .checking import annotated, fix_from_button, too_long
 from .common import STAFF, config, db, from_local, page_number, roles, sentence, wake_worker
 from .forms import ActionForm, ComposeForm, MarkPublishedForm, RescheduleForm, options
 from .postwords import change_words, compose_field, compose_words, zoned
-from .preview import footers_by_platform, previews
+from .preview import saved_previews, typed_previews
 
 blueprint = Blueprint("volunteer", __name__)
 QUEUE_STATUSES = ("pending", "scheduled", "claimed", "publishing", "paused")
@@ -182,7 +182,7 @@ def _compose_page(template, editing=None):
               for field in _checked_fields(form, template) if field.data}
     shown = [images.shown_slot(slot) for slot in slots if slot.digest]
     return render_template("compose.html", form=form, template=template, checks=checks, text=text,
-                           previews=previews(text, form.content_warning.data, footers_by_platform(config()), shown)
+                           previews=typed_previews(config(), text, form.content_warning.data, shown)
                            if text else [], images=shown, slots=slots, image_problems=images.problems(slots),
                            alt=_alt_limit(form), alt_limits=images.alt_limits(config().accounts),
                            checked_fields=_checked_fields(form, template), next_free=_next_free(form),
@@ -327,7 +327,7 @@ def post(post_id: int):
     return render_template("post.html", settling=_settling(item.deliveries), post=item, deliveries=item.deliveries, names=names, rejected=rejected,
                            action=ActionForm(), reschedule_form=form, images=shown, history=entries, people=people,
                            change=_change_problem(item), zoned=zoned, last_made=_last_made(entries),
-                           previews=previews(item.text, item.content_warning, footers_by_platform(config()), shown)
+                           previews=saved_previews(config(), item.text, item.content_warning, item.care, shown)
                            if item.text else [])  # a withdrawn story's post has its text erased
 
 
