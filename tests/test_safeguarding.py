@@ -256,3 +256,18 @@ def test_a_deactivated_lead_is_not_told_and_with_no_other_lead_every_admin_is(ma
     admin = sign_in(make_app(project, sessions).test_client(), "admin")
     page = admin.get("/users").get_data(as_text=True)
     assert "No safeguarding lead is set." in page and "Safeguarding lead (not told while deactivated)" in page
+
+
+def test_the_support_page_is_there_any_time_and_says_no_more_than_is_true(app):
+    app, _ = app
+    teller = sign_in(app.test_client(), "storyteller")
+    token = csrf_from(teller.get("/stories/new").get_data(as_text=True))
+    story_id = int(teller.post("/stories/new", data={**STORY_FORM, "text": RECOVERY, "csrf_token": token})
+                   .headers["Location"].split("/")[-2])
+    assert f"/stories/{story_id}/support" in teller.get(f"/stories/{story_id}").get_data(as_text=True)
+    page = teller.get(f"/stories/{story_id}/support").get_data(as_text=True)
+    assert "<h1>Where to get support</h1>" in page and "Brighter Days support team" in page
+    assert "may get in touch with you" not in page  # nobody was told: this story did not suggest a risk now
+    teller.post(f"/stories/{story_id}/withdraw", data={"csrf_token": token, "confirm": "yes"})
+    withdrawn = teller.get(f"/stories/{story_id}/support").get_data(as_text=True)
+    assert "Samaritans" in withdrawn and "is saved" not in withdrawn and "its words are erased" in withdrawn

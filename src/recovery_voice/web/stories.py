@@ -234,7 +234,8 @@ def support(story_id: int):
     """Where to get support now, the organisation's own contact first; the story is saved and waits for them."""
     story = _story_or_404(story_id)
     return render_template("stories/support.html", story=story, support=safeguarding.support(config()),
-                           dial=safeguarding.dial)
+                           dial=safeguarding.dial,
+                           in_crisis=story.status != STORY_WITHDRAWN and safeguarding.in_crisis(story))
 
 
 def _identifiers(story) -> dict:
