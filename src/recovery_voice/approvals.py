@@ -80,17 +80,18 @@ def block(session: Session, item: Post | Story, actor: str) -> posts.PostProblem
     first = first_approver(item) if needs_two(item) else None
     if first is None:
         return None
-    what, actor_key = _what(item), person_key(session, actor)
+    what, topics, actor_key = _what(item), topic_words(item), person_key(session, actor)
     if actor_key == person_key(session, first):
-        return posts.PostProblem(f"{what} {item.id}: you approved it first. It touches {topic_words(item)}, so a "
-                           f"different admin needs to approve it too; ask another admin to approve {what} {item.id}",
-                           field="post", kind=SAME_ADMIN, what=what, topics=topic_words(item))
+        return posts.PostProblem(
+            f"{what} {item.id}: you approved it first. It touches {topics}, so a different admin needs to approve "
+            f"it too; ask another admin to approve {what} {item.id}",
+            field="post", kind=SAME_ADMIN, what=what, topics=topics)
     if actor_key == person_key(session, author_ref(item)):
-        return posts.PostProblem(f"{what} {item.id}: you wrote it, and it touches {topic_words(item)}, so the second "
-                           f"approval must come from an admin who is neither its author nor "
-                           f"{display_name(session, first)}, who approved it first; ask another admin",
-                           field="post", kind=OWN_ITEM, what=what, topics=topic_words(item),
-                           first=display_name(session, first))
+        name = display_name(session, first)
+        return posts.PostProblem(
+            f"{what} {item.id}: you wrote it, and it touches {topics}, so the second approval must come from an "
+            f"admin who is neither its author nor {name}, who approved it first; ask another admin",
+            field="post", kind=OWN_ITEM, what=what, topics=topics, first=name)
     return None
 
 
@@ -107,8 +108,8 @@ def record_first(session: Session, item: Post | Story, actor: str, now: datetime
         item.first_approved_version = item.version
     what = _what(item)
     note = f"{what} {item.id}: touches {topic_words(item)}; waits for a second admin"
-    logbook.record(session, "first_approval", post_id=_post_id(item), actor=actor,
-                   at=now, reason=f"{note}. Override reason: {override_reason.strip()}" if override_reason else note)
+    reason = f"{note}. Override reason: {override_reason.strip()}" if override_reason else note
+    logbook.record(session, "first_approval", post_id=_post_id(item), actor=actor, at=now, reason=reason)
     skipped = [_user_id(session, ref) for ref in (actor, author_ref(item)) if ref]
     emails.waiting_for_second_approval(session, what, item.id, item.title if what == "story" else item.text,
                                        display_name(session, actor), topic_words(item), skipped, now)
