@@ -183,3 +183,13 @@ def test_the_your_data_page_downloads_the_archive_as_an_attachment_only_by_a_pos
     assert answer.headers["Content-Disposition"].startswith("attachment; filename=my-data-")
     archive = zipfile.ZipFile(io.BytesIO(answer.data))
     assert read(archive, "account.json")["id"] == shared.people["storyteller"]
+
+
+def test_a_storyteller_gets_the_words_of_their_emails_but_staff_only_what_kind_and_when(project, sessions, clock):
+    shared = shared_life(project, sessions, clock)
+    told = read(archive_of(project, sessions, shared.people["storyteller"], clock), "emails.json")
+    assert {"story_approved", "story_published"} <= {e["kind"] for e in told}
+    assert all("text" in e for e in told) and any(e["text"] and "Frozen river" in e["text"] for e in told)
+    staff = read(archive_of(project, sessions, shared.people["admin"], clock), "emails.json")
+    assert {e["kind"] for e in staff} == {"review_waiting"}
+    assert all("text" not in e and "subject" not in e for e in staff)  # they quote other people's stories

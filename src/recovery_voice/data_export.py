@@ -42,7 +42,8 @@ Each file is plain text in JSON, which any text editor opens; times are in UTC.
 
 account.json         Your account: email address, name, role, when it was made, whether you can sign in.
 email-settings.json  The emails you chose to get, and your quiet hours.
-emails.json          The emails we hold that were written to you (we keep sent ones for 30 days).
+emails.json          The emails we hold that were written to you (we keep sent ones for 30 days); for
+                     volunteers and admins only what kind and when, as their words quote other people.
 stories.json         Your stories: every version as you wrote it, how you chose to be named, where they may
                      be shared and until when, when you signed off the final text, and the photos with
                      their descriptions (the photo files are in the photos folder).
@@ -126,11 +127,13 @@ def email_settings(session: Session, user: User) -> dict:
 
 
 def emails_to(session: Session, user: User) -> list[dict]:
-    """The emails the outbox holds for the person, as they were (or will be) sent."""
+    """The emails the outbox holds for the person; their words only for a storyteller, whose emails are about
+    their own stories (staff's quote other people's stories, which are not theirs to take away)."""
     rows = session.scalars(select(Email).where(or_(Email.user_id == user.id, Email.to_address == user.email))
                            .order_by(Email.id))
+    own = user.role == "storyteller"
     return [{"kind": e.kind, "to": e.to_address, "status": e.status, "queued_at": e.created_at,
-             "sent_at": e.sent_at, "subject": e.subject, "text": e.body_text, "facts": e.facts} for e in rows]
+             "sent_at": e.sent_at, **({"subject": e.subject, "text": e.body_text} if own else {})} for e in rows]
 
 
 def story_record(session: Session, story: Story) -> dict:
