@@ -3,7 +3,7 @@ that still adds up and names people only by "user N"; the log's older emails bec
 
 import json
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 
 from recovery_voice import erasure, logbook
 from recovery_voice.db import session_factory, transaction, upgrade
-from recovery_voice.models import Deactivation, LogEntry, Post, Story, User
-from recovery_voice.users import authenticate
+from recovery_voice.models import Deactivation, LogEntry, Post, PublishingPause, Story, User
+from recovery_voice.timetable import add_slot, make_slot
+from recovery_voice.users import authenticate, deactivate, invite
 from recovery_voice.worker import Worker
 
 from test_data_export import BENCH_ALT, FIRST, GONE, POST_TEXT, SECOND, shared_life
@@ -118,10 +119,16 @@ def test_a_volunteers_posts_stay_for_the_organisation_without_their_email(projec
     assert traces(sessions, [PEOPLE["volunteer"]]) == []
 
 
-def test_an_admins_approvals_name_them_by_id_once_they_erase_their_account(project, sessions, clock):
+def test_an_admins_approvals_and_settings_name_them_by_id_once_they_erase_their_account(project, sessions, clock):
     shared = named_storyteller(project, sessions, clock)
     with transaction(sessions) as session:
         session.execute(update(User).where(User.id == shared.people["volunteer"]).values(role="admin"))
+        admin = session.get(User, shared.people["admin"])
+        invite(session, "newcomer@example.org", "storyteller", admin.email, now=clock.now)
+        deactivate(session, shared.people["other_storyteller"], admin, now=clock.now)
+        add_slot(session, project.config, make_slot(2, time(12, 0)), admin.email)
+        session.add(PublishingPause(reason="We are grieving.", started_by=admin.email, started_at=clock.now,
+                                    ended_by=admin.email, ended_at=clock.now))
     erase(sessions, project, shared.people["admin"], clock)
     assert traces(sessions, [PEOPLE["admin"]]) == []
     with sessions() as session:
