@@ -95,9 +95,14 @@ def numbered(text: str) -> list[Found]:
     """
     found: list[Found] = []
     for digits in _DIGITS.finditer(text):
-        at = digits.start()
-        found += _address_at(text, at) + _postcode_at(text, at)
-        if digits.end() - at == 5:
+        at, end = digits.span()
+        # Cheap looks first: a house number is followed by a space or a comma (or one letter, "12a"), and a
+        # postcode's digit follows its area's capital letter.
+        if text[end:end + 1] in " ,\n" or text[end + 1:end + 2] in (" ", ","):
+            found += _address_at(text, at)
+        if at and text[at - 1].isupper():
+            found += _postcode_at(text, at)
+        if end - at == 5:
             found += _zip_at(text, at)
     return found
 

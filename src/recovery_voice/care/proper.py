@@ -105,10 +105,10 @@ def find(text: str) -> list[Found]:
         words, start = run.group(), run.start()
         if words in never or (start and (text[start - 1].isalnum() or text[start - 1] in "#@_.")):
             continue  # a common word (most capitals), or inside a word, a hashtag, a handle, a web address
-        if " " in words:
-            if all(word in never for word in words.split()):
+        if " " not in words:
+            if _plainly_no_name(text, start, run.end(), words, ls):
                 continue
-        elif _plainly_no_name(text, run, ls):
+        elif _plain_run(text, start, words, ls):
             continue
         for group in _groups(text, _words(run), ls):
             hit = _classify(text, group, ls)
@@ -117,19 +117,36 @@ def find(text: str) -> list[Found]:
     return found + _lower_case_names(text, ls)
 
 
-def _plainly_no_name(text: str, run: re.Match, ls: Lists) -> bool:
+def _plain_run(text: str, start: int, words: str, ls: Lists) -> bool:
+    """Tell quickly whether a run of capitals is common words with at most one plain word among them ("Recovery Walk")."""
+    parts = words.split(" ")
+    left = [(at, part) for at, part in zip(_offsets(start, parts), parts) if part and part not in ls.not_names]
+    if len(left) > 1:
+        return False
+    return not left or (left[0][1] not in ls.titles and left[0][1] not in _STRONG_STREETS and left[0][1].lower() not in
+                        ls.venues and _plainly_no_name(text, left[0][0], left[0][0] + len(left[0][1]), left[0][1], ls))
+
+
+def _offsets(start: int, parts: list[str]) -> list[int]:
+    """Return where each space-separated part of a run starts."""
+    offsets = []
+    for part in parts:
+        offsets.append(start)
+        start += len(part) + 1
+    return offsets
+
+
+def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> bool:
     """Tell quickly whether one capitalised word is no name: most are a sentence's first word or a common word."""
-    word = run.group()
     if word[-1] in "'’s":
         word = _without_possessive(word)
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
-    end = run.end()
     after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(_PUNCTUATION) if text[end:end + 1] == " " else ""
     if after in ls.venue_starts or after in _SPEECH_FIRST or (after in ("'s", "’s") and text[end + 3:end + 4] == " "):
         return False
-    before = _word_before(text, run.start())
+    before = _word_before(text, start)
     return before not in ls.cue_ends and before not in _PERSON_VERBS
 
 
