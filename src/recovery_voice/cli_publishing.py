@@ -76,11 +76,12 @@ def status_command(ctx: Context):
     with ctx.sessions()() as session:
         current = pausing.in_force(session)
         held = pausing.held(session, now) if current else []
+        who = pausing.paused_by(session, current) if current else None
         days = pausing.upcoming_days(session, now)
     if current is None:
         click.echo("Publishing is on.")
     else:
-        click.echo(f"Publishing is paused since {_local(ctx, current.started_at)} by {current.started_by}: "
+        click.echo(f"Publishing is paused since {_local(ctx, current.started_at)} by {who}: "
                    f"{current.reason}")
         for item in held:
             click.echo(f"  {item.account}: {item.count} waiting, the earliest due {_local(ctx, item.earliest)}")

@@ -84,11 +84,17 @@ def pause(session: Session, reason: str | None, actor: str, now: datetime) -> Pu
     if current is not None:
         raise PauseProblem(f"publishing is already paused (since {current.started_at:%Y-%m-%d %H:%M} UTC)",
                            kind="already")
-    row = PublishingPause(reason=reason, started_by=actor, started_at=now)
+    # People are named as the log names them ("user N"), so erasing an account leaves no email here either.
+    row = PublishingPause(reason=reason, started_by=logbook.as_ref(session, actor), started_at=now)
     session.add(row)
     session.flush()
     logbook.record(session, "publishing_paused", actor=actor, at=now, reason=reason)
     return row
+
+
+def paused_by(session: Session, pause: PublishingPause) -> str:
+    """The name of whoever paused, as the log shows people (their display name; "erased" once erased)."""
+    return logbook.names(session, [pause.started_by]).get(pause.started_by, pause.started_by)
 
 
 def held(session: Session, now: datetime) -> list[Held]:
@@ -111,7 +117,7 @@ def resume(session: Session, config: Config, actor: str, now: datetime, send_now
     how = "to go out now" if send_now else "to the next free slot"
     moved = _move(session, config, due, now, None if send_now else now, actor, f"publishing resumed: moved {how}")
     session.execute(update(PublishingPause).where(PublishingPause.ended_at.is_(None))
-                    .values(ended_by=actor, ended_at=now))
+                    .values(ended_by=logbook.as_ref(session, actor), ended_at=now))
     logbook.record(session, "publishing_resumed", actor=actor, at=now,
                    reason=f"{moved} held {_deliveries(moved)} moved {how}")
     return moved
@@ -187,7 +193,8 @@ def add_day(session: Session, config: Config, day, reason: str | None, actor: st
     """
     day, reason = check_day(session, config, day, reason, now)
     start, end = day_span(day, config)
-    session.add(BlackoutDate(day=day, reason=reason, added_by=actor, added_at=now, starts_at=start, ends_at=end))
+    session.add(BlackoutDate(day=day, reason=reason, added_by=logbook.as_ref(session, actor), added_at=now,
+                             starts_at=start, ends_at=end))
     session.flush()
     moved = 0
     if move:

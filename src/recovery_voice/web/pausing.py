@@ -6,12 +6,11 @@ The rules are pausing.py's; this module only chooses the web's words.
 from flask import Blueprint, flash, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from .. import pausing
-from ..models import User, utcnow
+from ..models import utcnow
 from .common import config, db, roles, sentence, wake_worker
 from .forms import options
 
@@ -63,14 +62,8 @@ def _banner() -> dict:
         return {"publishing_pause": None}
     if current_user.role != "admin":  # the reason may name someone who died: admins see it, others the fact
         return {"publishing_pause": {"admin": False}}
-    return {"publishing_pause": {"admin": True, "by": _name(current.started_by), "at": current.started_at,
+    return {"publishing_pause": {"admin": True, "by": pausing.paused_by(db(), current), "at": current.started_at,
                                  "reason": current.reason}}
-
-
-def _name(email: str) -> str:
-    """The name an admin knows a colleague by: their display name, else the address (or the command line's name)."""
-    shown = db().scalar(select(User.display_name).where(User.email == email))
-    return shown or email
 
 
 @blueprint.get("/pause")
@@ -115,7 +108,7 @@ def resume_page():
 
 def _resume_page(current, form: ResumeForm, status: int = 200):
     """Render the resume page."""
-    return render_template("resume.html", current=current, by=_name(current.started_by), form=form,
+    return render_template("resume.html", current=current, by=pausing.paused_by(db(), current), form=form,
                            held=pausing.held(db(), utcnow())), status
 
 
