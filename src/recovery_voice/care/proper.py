@@ -294,6 +294,8 @@ def _street(group: list[Word]) -> Found | None:
     """A street without a house number ("on Elm Street"): offered as "a street nearby"."""
     if len(group) < 2 or group[-1].text not in _STRONG_STREETS or group[-2].text in _NOT_ALONE_STREETS:
         return None
+    if group[-1].text == "Court" and group[-2].text in ("Crown", "Magistrates", "County", "Family", "Youth"):
+        return None  # a court of law: a venue
     return "place", group[0].start, group[-1].end, "a street nearby"
 
 
