@@ -86,6 +86,8 @@ class Rules:
     by_key: dict  # prefix -> the numbers of the other cues whose matches may begin with it
     others: list  # the other cues, each as (kind name, pattern source)
     probes: dict  # numbers of cues -> the pattern trying them all at one place, built on first use
+    by_letter: dict  # the letter after the writer's words -> its probe (or None), as first looked up
+    by_prefix: dict  # a prefix -> its probe (or None), as first looked up
     kinds: dict
     past: re.Pattern
     recent: re.Pattern
@@ -145,10 +147,13 @@ def _cues(rules: Rules, low: str) -> Iterator[re.Match]:
         if place is None or place.end() < covered:
             continue
         start = place.end()
-        match = _writer_cue(rules, low, start) if place.group("head") else None
-        key = place.group("key") or place.group("key2")
+        head, key, key2 = place.groups()
+        match = _writer_cue(rules, low, start) if head else None
+        key = key or key2
         if match is None and key:
-            probe = _probe(rules, rules.by_key[key])
+            probe = rules.by_prefix.get(key, False)
+            if probe is False:
+                probe = _probe(rules, rules.by_key[key], rules.by_prefix, key)
             match = probe.match(low, start) if probe is not None else None
         if match is not None:
             covered = match.end()
@@ -170,21 +175,32 @@ def _writer_cue(rules: Rules, low: str, start: int, by_letter: bool = True) -> r
     # Right after the "i" of "i'm", "ive", "i'd" too: the cues name the verb ("'m", "m", "'ve") themselves.
     places = ([start + 1] if low[start] == "i" and low[start + 1:start + 2] != " " else []) + places
     for place in reversed(places):  # the most softening words first, as a greedy pattern would
-        probe = _probe(rules, ("writer", low[place:place + 1] if by_letter else None))
+        letter = low[place:place + 1] if by_letter else None
+        probe = rules.by_letter.get(letter, False)
+        if probe is False:
+            probe = _probe(rules, ("writer", letter), rules.by_letter, letter)
         match = probe.match(low, place) if probe is not None else None
         if match is not None:
             return match
     return None
 
 
-def _probe(rules: Rules, key: tuple) -> re.Pattern | None:
+def _probe(rules: Rules, key: tuple, names: dict | None = None, name: str | None = None) -> re.Pattern | None:
     """Return the pattern that tries, at one place, the cues filed under a key, a named group per kind.
 
     The key is ("writer", the first character after the writer's words, or None for all of them) or
-    the numbers of other cues.
+    the numbers of other cues. The pattern is kept under the key, and in `names` under the name it is
+    looked up by next time (the letter, or the prefix: the same numbers are filed under many prefixes).
     """
-    if key in rules.probes:
-        return rules.probes[key]
+    if key not in rules.probes:
+        rules.probes[key] = _compiled_probe(rules, key)
+    if names is not None:
+        names[name] = rules.probes[key]
+    return rules.probes[key]
+
+
+def _compiled_probe(rules: Rules, key: tuple) -> re.Pattern | None:
+    """Compile the pattern of a probe's cues (None when no cue is filed under its key)."""
     if key[0] == "writer":
         cues = [(kind, source) for kind, source, firsts in rules.bodies
                 if firsts is None or key[1] is None or key[1] in firsts]
@@ -194,8 +210,7 @@ def _probe(rules: Rules, key: tuple) -> re.Pattern | None:
     for kind, source in cues:
         by_kind.setdefault(kind, []).append(source)
     groups = "|".join(f"(?P<{kind}>{'|'.join(sources)})" for kind, sources in by_kind.items())
-    probe = rules.probes[key] = compile_pattern(f"(?:{groups})(?![a-z])", re.MULTILINE) if groups else None
-    return probe
+    return compile_pattern(f"(?:{groups})(?![a-z])", re.MULTILINE) if groups else None
 
 
 def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end: int,
@@ -313,7 +328,7 @@ def _rules() -> Rules:
     finder, first, by_key = _finder(others)
     writer, adverb = (compile_pattern(f"(?:{words[name]}) ", flags) for name in ("i", "adv"))
     time, context = data["time"], data["context"]
-    return Rules(finder, first, writer, adverb, bodies, by_key, others, {}, kinds,
+    return Rules(finder, first, writer, adverb, bodies, by_key, others, {}, {}, {}, kinds,
                  *(compile_pattern(time[name], flags) for name in ("past", "recent", "comparison")),
                  *(compile_pattern(context[name], flags) for name in ("negation", "other", "self_speaks",
                                                                        "hyperbole", "support", "boundary")))
