@@ -11,7 +11,6 @@ import re
 
 from ..language.lazy import LazyPattern
 
-
 Found = tuple[str, int, int, str]
 
 # An email is found from its "@": scanning for the name part before it would try every word of the text.
@@ -164,12 +163,12 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _ABBR = r"(?:(?<=\b\w{3})(?<!May)\.|(?<=Sept)\.)?"  # the full stop of "Jan.", not a sentence's
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
-_DATE = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r",?(?:\s+(?P<y1>(?:19|20)\d\d))?"
+_DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r",?(?:\s+(?P<y1>(?:19|20)\d\d))?"
          r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
          r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b"
          r"|(?:Christmas Day|Christmas Eve|New Year's Day|New Year’s Day|Valentine's Day|Bonfire Night|Halloween)"
          r"(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
-_DATE = LazyPattern(_DATE, re.IGNORECASE)
+_DATE = LazyPattern(_DATE_WORDS, re.IGNORECASE)
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
 _DOB_CUE = LazyPattern(
     r"(?P<born>born)\s+(?P<on>on\s+)?"

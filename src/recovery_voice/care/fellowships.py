@@ -12,7 +12,6 @@ import re
 from ..language.lazy import LazyPattern
 from .wordlists import occurrences
 
-
 Found = tuple[str, int, int, str]
 
 # Found from the word "anonymous" backwards: a pattern for "any name, then Anonymous" tried at every word is slow.
@@ -34,8 +33,6 @@ _STATE_AFTER_CITY = LazyPattern(r"\b(?!Anonymous,)[A-Z][a-z]+,[ ]*$")
 _FOLLOWED_BY_MEETING = LazyPattern(_MEETING)
 _UPPER_NAMES = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA")
 _LOWER_NAMES = ("aa", "na", "ca")  # only before "meetings" and the like
-
-
 
 
 def fellowships(text: str, lowered: str | None = None) -> list[Found]:
