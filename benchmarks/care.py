@@ -65,7 +65,9 @@ def measure(name: str, check, texts: list[str], runs: int, unit: str) -> str:
         return f"  {name:<12} skipped: not built yet"
     scale = 1e6 if unit == "µs" else 1e3
     best, median, cpu = time_texts(check, texts, runs)
-    return f"  {name:<12} best {best * scale:8.3f} {unit}   median {median * scale:8.3f} {unit}   cpu {cpu * scale:8.3f} {unit}"
+    figures = "   ".join(f"{label} {value * scale:8.3f} {unit}"
+                           for label, value in (("best", best), ("median", median), ("cpu", cpu)))
+    return f"  {name:<12} {figures}"
 
 
 def main(argv: list[str] | None = None) -> int:
