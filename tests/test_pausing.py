@@ -1,5 +1,7 @@
 """The organisation-wide pause and blackout days: nothing goes out, nothing is lost, and resuming moves what waited."""
 
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -86,6 +88,27 @@ def test_a_worker_running_during_the_pause_publishes_nothing_and_everything_goes
     lines = project.outbox_lines()
     assert len(lines) == 3 and len({line["key"] for line in lines}) == 3
     assert statuses(sessions) == {"published": 3}
+
+
+@pytest.mark.slow  # six worker processes start, three during the pause and three after
+def test_several_worker_processes_during_the_pause_publish_nothing_then_each_post_goes_out_once(project, sessions):
+    schedule(project, sessions, 20, utcnow() - timedelta(minutes=1))
+    pause(sessions, utcnow())
+    command = [sys.executable, "-m", "recovery_voice", "worker", "--once", "--config", str(project.config_path)]
+
+    def run_workers():
+        workers = [subprocess.Popen(command, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True) for _ in range(3)]
+        outputs = [w.communicate(timeout=120) for w in workers]
+        assert all(w.returncode == 0 for w in workers), outputs
+
+    run_workers()
+    assert project.outbox_lines() == [] and statuses(sessions) == {"scheduled": 20}
+    resume(project, sessions, utcnow(), send_now=True)
+    run_workers()
+    lines = project.outbox_lines()
+    assert len(lines) == 20 and len({line["key"] for line in lines}) == 20
+    assert statuses(sessions) == {"published": 20}
 
 
 def test_the_worker_only_rechecks_while_paused_instead_of_waking_for_posts_it_may_not_send(project, sessions):
