@@ -240,7 +240,8 @@ def test_a_post_kept_on_a_blackout_day_is_never_published_that_day(project, sess
 
 
 def test_a_blackout_day_is_the_local_day_across_the_autumn_clock_change(project):
-    project.write_config(extra="[worker]\nmissed_after_minutes = 3000\n", slots='["Sun 00:30", "Sun 12:00", "Mon 09:30"]')
+    project.write_config(extra="[worker]\nmissed_after_minutes = 3000\n",
+                         slots='["Sun 00:30", "Sun 12:00", "Mon 09:30"]')
     sessions = project.init_db()
     october = datetime(2027, 10, 1, 12, tzinfo=UTC)
     # Sun 31 Oct 2027 lasts 25 hours in London: 23:00 UTC on the 30th to 00:00 UTC on 1 Nov.

@@ -57,7 +57,8 @@ def test_an_admin_pauses_all_publishing_in_one_step_with_a_reason(app, sessions)
     assert "Pause all publishing" in page and "nothing else starts" in page and "still taken down" in page
     answer = send(admin, "/pause", reason=REASON)
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/resume")
-    assert paused(sessions).reason == REASON and paused(sessions).started_by.startswith("user ")  # as the log names people
+    assert paused(sessions).reason == REASON
+    assert paused(sessions).started_by.startswith("user ")  # named as the log names people
     resume_page = text_of(admin.get("/resume"))
     assert "ada paused all publishing" in resume_page and REASON in resume_page
     assert "Nothing has fallen due during the pause." in resume_page

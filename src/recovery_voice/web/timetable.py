@@ -107,8 +107,10 @@ def add_blackout():
 
 def _added_words(form: BlackoutForm, moved: int) -> str:
     """Say what adding a blackout day did."""
-    moved_words = f" {moved} {'post' if moved == 1 else 'posts'} moved to the next free slots after it." if moved else ""
-    return f"Nothing will go out on {form.day.data:%a %d %b %Y}.{moved_words}"
+    said = f"Nothing will go out on {form.day.data:%a %d %b %Y}."
+    if not moved:
+        return said
+    return f"{said} {moved} {'post' if moved == 1 else 'posts'} moved to the next free slots after it."
 
 
 @blueprint.post("/timetable/blackout/remove")
