@@ -180,7 +180,7 @@ def test_a_past_or_doubled_day_or_long_reason_is_refused_beside_its_field(app, s
     send(admin, "/timetable/blackout", page="/timetable", day=later)
     for data, words, field in (({"day": "2020-01-01"}, "has passed; choose today or a later day", "day"),
                                ({"day": later}, "is already a blackout day", "day"),
-                               ({"day": ""}, "Choose a day", "day"),
+                               ({"day": ""}, "Choose a date", "day"),
                                ({"day": later, "reason": "x" * 301}, "Keep the reason to 300", "reason")):
         answer = send(admin, "/timetable/blackout", page="/timetable", **data)
         html = text_of(answer)
@@ -221,7 +221,7 @@ def test_a_typed_time_on_a_blackout_day_is_refused_beside_the_time_field(project
 # In a browser: the banner and the pages at phone and desktop width -------------------------------------------------
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_pause_pages_and_banner_read_well_at_phone_and_desktop_width(chromium, site):
+def test_the_pause_pages_and_banner_read_well_at_phone_and_desktop_width(chromium, site, project, sessions):
     admin = Visitor(chromium, site.url)
     admin.sign_in(PEOPLE["admin"], PASSWORD)
     admin.goto("/pause")
@@ -243,6 +243,17 @@ def test_the_pause_pages_and_banner_read_well_at_phone_and_desktop_width(chromiu
     admin.page.get_by_role("button", name="Resume publishing").click()
     admin.audit()
     assert "Publishing has resumed" in admin.page.inner_text("main")
+    due = utcnow() + timedelta(days=2)
+    due_post(project, sessions, due)
+    admin.goto("/timetable")
+    admin.page.get_by_label("Date", exact=True).fill(due.astimezone(project.config.timezone).date().isoformat())
+    admin.page.get_by_role("button", name="Add this blackout day").click()
+    admin.audit()
+    assert "Some posts are due that day" in admin.page.inner_text("main")
+    shots(admin, "blackout-ask")
+    admin.page.get_by_role("button", name="Add the blackout day").click()
+    admin.audit()
+    assert "1 post moved to the next free slots after it" in admin.page.inner_text("main")
     admin.close()
     storyteller.close()
 

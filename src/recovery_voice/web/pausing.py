@@ -34,7 +34,7 @@ class ResumeForm(FlaskForm):
 
 
 class BlackoutForm(FlaskForm):
-    day = DateField("Day", validators=[InputRequired("Choose a day, like 24/12/2026")])
+    day = DateField("Date", validators=[InputRequired("Choose a date, like 24/12/2026")])
     reason = StringField("Reason (optional)", description="Shown on this page. At most 300 characters.",
                          validators=[Optional(), Length(max=pausing.MAX_DAY_REASON,
                                                         message="Keep the reason to 300 characters or fewer")])
