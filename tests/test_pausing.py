@@ -12,7 +12,7 @@ from sqlalchemy import select
 from recovery_voice import dispatch, logbook, pausing
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, Post, utcnow
-from recovery_voice.posts import Draft, PostProblem, create_post, reschedule
+from recovery_voice.posts import Draft, PostProblem, cancel, create_post, reschedule
 from recovery_voice.review import approve
 from recovery_voice.slots import slot_instants
 from recovery_voice.timer import make_scheduler, nudge
@@ -193,6 +193,20 @@ def test_a_pause_needs_a_reason_of_at_most_500_characters_and_only_one_is_in_for
     resume(project, sessions, TUESDAY)
     with transaction(sessions) as session, pytest.raises(pausing.PauseProblem, match="not paused"):
         pausing.resume(session, project.config, "admin@example.org", TUESDAY)
+
+
+def test_a_post_cancelled_during_the_pause_is_still_taken_down_from_the_network(project, sessions):
+    clock = Clock(TUESDAY)
+    [post_id] = schedule(project, sessions, 1, TUESDAY)
+    worker = Worker(project.config, sessions, clock)
+    assert worker.run_due() == 1 and len(project.outbox_lines()) == 1
+    pause(sessions, TUESDAY)
+    with transaction(sessions) as session:
+        cancel(session, [post_id], "admin@example.org", now=TUESDAY)
+    worker.run_due()
+    assert project.outbox_lines() == []  # taking down is not publishing
+    with sessions() as session:
+        assert session.scalar(select(Delivery.deletion)) == "deleted"
 
 
 def test_approving_and_scheduling_go_on_while_paused(project, sessions):
