@@ -37,7 +37,8 @@ class Shared:
     digest: str
 
 
-def _draft(title, text, images=None):
+def draft_of(title, text, images=None):
+    """A story as River, on the outbox, until 2099."""
     return StoryDraft(title=title, text=text, naming="pseudonym", shown_name="River", networks=["outbox"],
                       consent_until=date(2099, 1, 1), images=images)
 
@@ -58,12 +59,12 @@ def shared_life(project, sessions, clock) -> Shared:
                                                             people=PEOPLE_NONE)])
     with transaction(sessions) as session:
         author = session.get(User, people["storyteller"])
-        story = submit(session, project.config, author, _draft("Frozen river", FIRST, [photo]), now=clock.now)
-        edit(session, project.config, story, None, _draft("Frozen river", SECOND), now=clock.now)
+        story = submit(session, project.config, author, draft_of("Frozen river", FIRST, [photo]), now=clock.now)
+        edit(session, project.config, story, None, draft_of("Frozen river", SECOND), now=clock.now)
         sign_off(session, project.config, story)
         approve_story(session, project.config, story.id, PEOPLE["admin"], now=clock.now)
         session.add(StoryView(story_id=story.id, viewer_id=people["admin"], at=clock.now, what="read"))
-        other = submit(session, project.config, author, _draft("Winter", GONE), now=clock.now)
+        other = submit(session, project.config, author, draft_of("Winter", GONE), now=clock.now)
         sign_off(session, project.config, other)
         approve_story(session, project.config, other.id, PEOPLE["admin"], now=clock.now)
         create_post(session, project.config, Draft(text=POST_TEXT, accounts=["outbox"]),

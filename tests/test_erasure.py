@@ -11,12 +11,13 @@ from sqlalchemy import select, update
 
 from recovery_voice import erasure, logbook
 from recovery_voice.db import session_factory, transaction, upgrade
-from recovery_voice.models import Deactivation, LogEntry, Post, PublishingPause, Story, User
+from recovery_voice.models import Deactivation, Email, LogEntry, Post, PublishingPause, Story, User
 from recovery_voice.timetable import add_slot, make_slot
+from recovery_voice.stories import submit
 from recovery_voice.users import authenticate, deactivate, invite
 from recovery_voice.worker import Worker
 
-from test_data_export import BENCH_ALT, FIRST, GONE, POST_TEXT, SECOND, shared_life
+from test_data_export import BENCH_ALT, FIRST, GONE, POST_TEXT, SECOND, draft_of, shared_life
 from test_upgrade import build_at_revision
 from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, sign_in
 
@@ -61,9 +62,17 @@ def log_rows(sessions):
         return [(e.id, e.event, e.post_id, e.account, e.remote_id, e.at) for e in logbook.entries(session)]
 
 
+CRISIS = "I can't go on any more. Tonight I am going to end my life."
+
+
 def test_erasing_a_storyteller_leaves_nothing_identifying_in_any_table_or_the_media_folder(project, sessions, clock):
     shared = named_storyteller(project, sessions, clock)
-    needles = [PEOPLE["storyteller"], NAME, FIRST, SECOND, GONE, BENCH_ALT, "Frozen river"]
+    with transaction(sessions) as session:  # a story that tells the safeguarding leads at once, quoting it
+        submit(session, project.config, session.get(User, shared.people["storyteller"]),
+               draft_of("Tonight", CRISIS), now=clock.now)
+    with sessions() as session:
+        assert session.scalar(select(Email.id).where(Email.kind == "safeguarding")) is not None
+    needles = [PEOPLE["storyteller"], NAME, FIRST, SECOND, GONE, BENCH_ALT, "Frozen river", CRISIS]
     assert traces(sessions, needles)  # the search finds them before erasing
     erase(sessions, project, shared.people["storyteller"], clock)
     left = [(t, c, v[:300]) for t, c, v in everything_in(sessions) if any(n in v for n in needles)]
