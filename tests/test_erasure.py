@@ -222,6 +222,9 @@ def test_erasing_from_the_web_signs_the_person_out_and_says_it_is_done(project, 
     assert "/login" in client.get("/stories").headers["Location"]  # signed out
     with sessions() as session:
         assert session.get(User, shared.people["storyteller"]).erased_at is not None
+    log = sign_in(make_app(project, sessions).test_client(), "admin").get("/log").get_data(as_text=True)
+    ref = logbook.user_ref(shared.people["storyteller"])
+    assert f"By a person whose account was erased ({ref})." in log and NAME not in log
 
 
 def test_the_last_admins_erase_page_says_why_they_cannot_and_offers_no_form(project, sessions, clock):
