@@ -257,8 +257,8 @@ def _move(session: Session, config: Config, deliveries: list[Delivery], now: dat
           actor: str, reason: str) -> int:
     """Move deliveries, earliest first, each to its account's next free slot after `after` (None: now); log each post.
 
-    A delivery whose storyteller's consent ends before its new time is left where it is: the worker cancels it
-    when the consent ends, and the claim refuses it meanwhile.
+    A delivery whose storyteller's consent ends before its new time keeps its time: it goes out as soon as it may
+    (within the consent they gave), or is cancelled by the worker when the consent ends first.
     """
     from . import posts  # posts asks this module for blackout days when it picks a slot, so it is imported here
 
