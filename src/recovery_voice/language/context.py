@@ -324,10 +324,10 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
 # Words one of which each pattern above needs: looked for first, because most matches have none near.
 _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
                   "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet", "slur",
-                  "insult", "name", " read ")
+                  "insult", "name", "read")  # "read" bare: "the form read: addict", "the leaflet reads..."
 _NAMING_HINTS = ("call", "label", "brand")
 _NOT_HINTS = ("not", "never", "rather", "instead")
-_PRINT_HINTS = ("appear", " up ", "featur")
+_PRINT_HINTS = ("appear", "up", "featur")  # "up" bare: _IN_PRINT takes any whitespace around it
 _WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma")
 # The word named by the noun after it: "the addict label stuck", "the junkie tag".
 _WORD_NOUN_AFTER = LazyPattern(r"[\s-]+(?:label|tag|word|term|slur|insult|stigma)s?(?!\w)")
@@ -364,10 +364,13 @@ WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT = 1, 2, 4, 8, 16, 32, 64  # w
 
 
 def opens_a_sentence(low: str, start: int) -> bool:
-    """Tell cheaply whether a match is at most one short word into its sentence ("Crackhead is...", "Is addict...")."""
-    if start <= 4:
+    """Tell cheaply whether a match is at most 8 characters into its sentence ("Crackhead is...", "Isn't addict...").
+
+    Exactly where is_unquoted_mention looks for a subject (len(_left_of(low, start)) <= 8), or a colon is near.
+    """
+    if start <= 8:
         return True
-    left = low[start - 6:start]
+    left = low[start - 9:start]
     return "." in left or "!" in left or "?" in left or "\n" in left or ":" in left
 
 
