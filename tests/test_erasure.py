@@ -268,3 +268,32 @@ def test_a_post_page_names_staff_to_a_volunteer_but_never_a_storytellers_account
     assert "Approved by ada" in history and NAME not in history and "a storyteller" in history
     admin = sign_in(make_app(project, sessions).test_client(), "admin")
     assert NAME in admin.get(f"/posts/{post_id}").get_data(as_text=True)
+
+
+def test_an_erased_admin_is_not_on_the_people_page_and_can_never_be_reactivated_counted_emailed_or_made_lead(
+        project, sessions, clock):
+    from recovery_voice import emails, safeguarding
+    from recovery_voice.users import UserProblem, _active_admins, change_role, reactivate
+
+    shared = named_storyteller(project, sessions, clock)
+    gone = shared.people["volunteer"]
+    with transaction(sessions) as session:
+        session.execute(update(User).where(User.id == gone).values(role="admin", safeguarding_lead=True))
+    erase(sessions, project, gone, clock)
+    with transaction(sessions) as session:  # even with its access row gone, a tombstone stays a tombstone
+        session.execute(sa.delete(Deactivation).where(Deactivation.user_id == gone))
+    client = sign_in(make_app(project, sessions).test_client(), "admin")
+    page = client.get("/users").get_data(as_text=True)
+    assert f'id="person-{gone}"' not in page and f"/users/{gone}/reactivate" not in page
+    answer = client.post(f"/users/{gone}/reactivate", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "their account was erased" in answer.get_data(as_text=True)
+    with transaction(sessions) as session:
+        me, tombstone = session.get(User, shared.people["admin"]), session.get(User, gone)
+        assert _active_admins(session) == 1 and [a.id for a in emails.admins(session)] == [me.id]
+        assert emails.queue(session, "review_waiting", {}, user=tombstone, now=clock.now) is None
+        assert [person.id for person in safeguarding.to_tell(session)[0]] == [me.id]
+        for change in (lambda: reactivate(session, gone, me), lambda: change_role(session, gone, "volunteer", me)):
+            with pytest.raises(UserProblem, match="account was erased"):
+                change()
+        with pytest.raises(safeguarding.SafeguardingProblem):
+            safeguarding.set_lead(session, gone, True, me)

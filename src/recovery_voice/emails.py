@@ -123,8 +123,9 @@ def queue(session: Session, kind: str, facts: dict, *, user: User | None = None,
 
 
 def _deactivated(session: Session, user_id: int) -> bool:
-    """Whether this person's access has been ended."""
-    return session.scalar(select(Deactivation.user_id).where(Deactivation.user_id == user_id)) is not None
+    """Whether this person's access has been ended (deactivated, or their account erased)."""
+    return session.scalar(select(Deactivation.user_id).where(Deactivation.user_id == user_id)) is not None or \
+        session.scalar(select(User.erased_at).where(User.id == user_id)) is not None
 
 
 def forget_story(session: Session, story_id: int, post_id: int | None) -> None:
@@ -153,7 +154,8 @@ PERSON = (User.id, User.email, User.display_name, User.role)  # what an email ne
 def admins(session: Session) -> list:
     """Every admin who may still sign in (rows with id, email, display_name and role)."""
     off = select(Deactivation.user_id)
-    return list(session.execute(select(*PERSON).where(User.role == "admin", User.id.not_in(off)).order_by(User.id)))
+    return list(session.execute(select(*PERSON).where(User.role == "admin", User.id.not_in(off), User.erased_at.is_(None))
+                                .order_by(User.id)))
 
 
 def to_admins(session: Session, kind: str, facts: dict, now: datetime | None = None) -> int:

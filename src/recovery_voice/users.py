@@ -215,21 +215,22 @@ def revoke_invitation(session: Session, invitation_id: int, now: datetime | None
 
 
 def is_active(session: Session, user_id: int) -> bool:
-    """Tell whether a person may sign in (no admin has deactivated them)."""
-    return session.get(Deactivation, user_id) is None
+    """Tell whether a person may sign in (no admin has deactivated them, and their account was not erased)."""
+    user = session.get(User, user_id)
+    return user is not None and user.erased_at is None and session.get(Deactivation, user_id) is None
 
 
 def _active_admins(session: Session) -> int:
-    """Count the admins who can still sign in."""
+    """Count the admins who can still sign in (an erased account never counts, whatever its rows say)."""
     return session.scalar(select(func.count(User.id)).where(
-        User.role == "admin", User.id.not_in(select(Deactivation.user_id)))) or 0
+        User.role == "admin", User.erased_at.is_(None), User.id.not_in(select(Deactivation.user_id)))) or 0
 
 
 def _other_person(session: Session, user_id: int, actor: User) -> User:
     """Return the person an admin is changing, refusing the admin themselves."""
     user = session.get(User, user_id)
-    if user is None:
-        raise UserProblem("that person is not here any more")
+    if user is None or user.erased_at is not None:  # an erased account is a tombstone: nothing about it changes
+        raise UserProblem("that person is not here any more: their account was erased")
     if user.id == actor.id:
         raise UserProblem("you cannot change your own role or access; ask another admin")
     return user

@@ -25,7 +25,8 @@ def _role_form(user: User, bound: RoleForm | None = None) -> RoleForm:
 def _page(form: InviteForm | None = None, link: str | None = None, bound: dict | None = None, status: int = 200):
     """Render the people page; `bound` holds a row's sent form so its errors show beside its field."""
     session = db()
-    people = list(session.scalars(select(User).order_by(User.role, User.email)))
+    # An erased account is only a tombstone keeping its id for the log: nobody to show, nothing to change.
+    people = list(session.scalars(select(User).where(User.erased_at.is_(None)).order_by(User.role, User.email)))
     off = deactivated_ids(session)
     rows = [(p, p.id not in off, _role_form(p, (bound or {}).get(p.id))) for p in people]
     invitations = list(session.scalars(select(Invitation).order_by(Invitation.id.desc()).limit(100)))
