@@ -37,6 +37,24 @@ _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate"
 _WORK_EARLIER = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
 _LOWER_WORDS_AFTER = LazyPattern(r"(?:['’]s?)?[ ]+([a-z]+(?:[ ][a-z]+)?)")
 _CALLED_ENDS = frozenset({"called", "named", "of", "the"})
+# Words that say the sentence is about someone's job ("I clean at the Red Lion", "on tills at Tesco").
+_WORK_WORDS = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|jobs|shift|shifts|hired|employed|employer|boss|"
+                          r"manager|supervisor|tills?|desk|labour|labor|drive for|drives for|driving for|teach|"
+                          r"teaches|taught|clean|cleans|cleaning|cook|chef|nurse|porter|carer|mentor|volunteer|"
+                          r"volunteers|volunteering|apprentice|staff|sacked|fired|gaffer|wages|flip burgers|"
+                          r"stack shelves|stacking shelves|line cook|barista|waitress|waiter|bar staff)\b)")
+_THE_END = LazyPattern(r"(?:(?P<the>the)[ ]+)?$", re.IGNORECASE)
+_EMPLOYS_AFTER = LazyPattern(r"[ ]+(?:fired|sacked|hired|employed|took me on|let me go|laid me off|pays me)\b")
+# A club or company named after a town is not the town: "Leeds United", "Calton Athletic".
+_CLUBS = frozenset("United Rovers Wanderers Athletic FC AFC Albion Villa Hotspur Rangers Celtic Argyle Academicals "
+                   "Thistle Harriers".split())
+_REGION_AFTER = LazyPattern(r",[ ]*(?:[A-Z]{2}\b(?![ ]+\d)|[A-Z]{2}[ ]+\d{5}|(?:" + "|".join(
+    "Yorkshire Lancashire Cheshire Cambridgeshire Kent Essex Surrey Sussex Devon Cornwall Norfolk Suffolk Dorset "
+    "Somerset Wiltshire Hampshire Berkshire Derbyshire Staffordshire Lincolnshire Northumberland Cumbria Fife "
+    "Ohio Texas California Florida Arizona Pennsylvania Massachusetts Illinois Michigan Georgia Tennessee "
+    "Kentucky Oregon Colorado Indiana".split()) + r")\b)")
+_CALLED_BEFORE = LazyPattern(r"(?i:\b(?:is|was|'s|’s)[ ]+(?:called|named)|\b(?:called|call|calls|named)[ ]+me)[ ]+$")
+_FROM_AFTER = LazyPattern(r"[ ]+from[ ]+(?:the|our|my)\b")
 _CAPITAL_BEFORE = LazyPattern(r"[A-Z][a-z]*[ ]$")
 # A noun after a name says the name is used of it: "the Bradford hub", "the Grand casino".
 _LOWER_WORD_AFTER = LazyPattern(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
@@ -94,6 +112,13 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     role_lower = re.compile(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
                             r"))[ ]+$")
     return role, work, place, called, lower, role_lower
+
+
+@cache
+def _role_after() -> re.Pattern:
+    """Compile the pattern of who someone is, said after their name: "Bill, my old landlord", "Jade, our coordinator"."""
+    roles = "|".join(sorted(lists().roles, key=len, reverse=True))
+    return re.compile(r",[ ]+(?i:my|our|his|her|their)[ ]+(?:[\w’'-]+[ ]+){0,2}?(?i:" + roles + r")\b")
 
 
 def find(text: str) -> list[Found]:
@@ -179,22 +204,34 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
             current = []
             continue
         current.append(word)
-        if word.possessive and not current[0].text.startswith("St"):  # "Kyle's Mum", not "St Mary's Church"
+        if word.possessive and not current[0].text.startswith("St") and not _venue_next(words, word, ls):
+            # "Kyle's Mum" ends the name; "St Mary's Church" and "Rosie's Diner" go on
             groups.append(current)
             current = []
     if current:
         groups.append(current)
-    if groups and _SENTENCE_START.search(text, max(0, groups[0][0].start - 6), groups[0][0].start) \
-            and not _known(groups[0][0].text, ls) and not _unlisted_speaker(text, words, ls):
+    first = groups[0] if groups else []
+    if first and _SENTENCE_START.search(text, max(0, first[0].start - 6), first[0].start) \
+            and not _known(first[0].text, ls) and not _unlisted_speaker(text, words, ls) \
+            and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in _STRONG_STREETS)):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
+
+
+def _venue_next(words: list[Word], word: Word, ls: Lists) -> bool:
+    """Tell whether the word after this one in the run is a kind of venue ("Rosie's Diner")."""
+    at = words.index(word)
+    return at + 1 < len(words) and words[at + 1].text.lower() in ls.venues
 
 
 def _unlisted_speaker(text: str, words: list[Word], ls: Lists) -> bool:
     """Tell whether a sentence's first word, in no list and no everyday name-word, is followed by what a person does
     ("Kev from the hostel lent me his phone")."""
-    return len(words) == 1 and words[0].text.lower() not in ls.name_words and bool(
-        _SPEECH_AFTER.match(text, words[0].end))
+    if len(words) != 1:
+        return False
+    if words[0].text.lower() in ls.name_words:  # "Dawn from the hostel", not "Grace helped me through"
+        return bool(_FROM_AFTER.match(text, words[0].end))
+    return bool(_SPEECH_AFTER.match(text, words[0].end))
 
 
 def _known(word: str, ls: Lists) -> bool:
@@ -207,20 +244,42 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     """Say what a group of capitalised words names, if anything: a person, a place or a workplace."""
     role, work, place, called, _, _ = _cues()
     first, start = group[0], group[0].start
+    name = text[start:group[-1].end]
+    if name in ls.public or name.split(" ")[0] in ("God", "Jesus"):
+        return None  # a public figure ("Amy Winehouse"), not a private person
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
         return _titled(group)
+    if _role_after().match(text, group[-1].after) or _called_before(text, start):
+        return "person", start, group[-1].end, first.text[0] + "."  # "Bill, my old landlord", "is called Mark"
+    if _REGION_AFTER.match(text, group[-1].end) and first.text.lower() not in ls.names:
+        return "place", start, group[-1].end, "a town"  # "Austin, TX", "March, Cambridgeshire"
     # Most names follow no cue: the word before decides which cue patterns need to run at all, and each
     # runs only from the starts of the few words before (they end with $, which matches at `start`).
     before = _word_before(text, start)
     starts = _word_starts(text, start) if before in ls.cue_ends else []
-    cue = before in ls.work_ends and _match_before(work, text, starts, start)
+    cue = before in ls.work_ends and (_match_before(work, text, starts, start) or _work_in_sentence(text, start))
     if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
         return _workplace(text, group, cue, ls)
+    if _EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
+        return _workplace(text, group, None, ls)
     return (_street(group) or _venue(text, group, ls)
             or (before in ls.role_ends and _role_person(text, group, _match_before(role, text, starts, start)))
             or (before in _CALLED_ENDS and _called_person(text, group, _match_before(called, text, starts, start)))
             or (before in ls.place_ends and _cued_place(text, group, _match_before(place, text, starts, start), ls))
-            or _named_person(text, group, ls) or _listed_place(group, ls) or _unlisted_person(text, group, ls))
+            or _named_person(text, group, ls) or _listed_place(group, ls) or _saints(group)
+            or _unlisted_person(text, group, ls))
+
+
+def _saints(group: list[Word]) -> Found | None:
+    """ "St Vincent's", "St. Anne's": a church, a hospital, a school named after a saint."""
+    if len(group) > 1 and group[0].text in ("St", "St.", "Saint") and group[-1].possessive:
+        return "place", group[0].start, group[-1].after, "a local venue"
+    return None
+
+
+def _called_before(text: str, start: int) -> bool:
+    """Tell whether a person's name is said to follow: "my sponsor is called Mark", "everyone called me Walshy"."""
+    return bool(_CALLED_BEFORE.search(text, max(0, start - 40), start))
 
 
 def _word_starts(text: str, start: int, count: int = 7) -> list[int]:
@@ -272,9 +331,17 @@ def _lone_first_name(group: list[Word], ls: Lists) -> bool:
     return len(group) == 1 and group[0].text.lower() in ls.names
 
 
-def _workplace(text: str, group: list[Word], cue: re.Match, ls: Lists) -> Found:
+def _work_in_sentence(text: str, start: int) -> re.Match | None:
+    """Return a match of "the" before `start` (or of nothing) when the sentence so far speaks of a job."""
+    begin = max([text.rfind(stop, max(0, start - 120), start) for stop in ".!?\n"] + [max(0, start - 120) - 1]) + 1
+    if not _WORK_WORDS.search(text, begin, start):
+        return None
+    return _THE_END.search(text, max(0, start - 5), start)
+
+
+def _workplace(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> Found:
     """A named workplace after "works at", offered as the kind of place it is, else "a local business"."""
-    start = cue.start("the") if cue.group("the") else group[0].start
+    start = cue.start("the") if cue is not None and cue.group("the") else group[0].start
     name = text[group[0].start:group[-1].end]
     last = group[-1].text.lower()
     if name in ls.employers:
@@ -351,14 +418,16 @@ def _cued_place(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -
     first = group[0].text
     if not cue or first.lower() in ls.names or (first.lower() in ls.name_words and first not in ls.place_words):
         return None
+    if cue.group().lower().split()[0] == "to" and not cue.group("the"):
+        return None  # "to the Pier Head" is somewhere; "to Kwame" may be anyone
     name = text[group[0].start:group[-1].end]
     if (first.isupper() and name not in ls.places) or (len(group) == 1 and first.lower() in ls.venues):
         return None  # "in NHS", "at University"
     if all(word.text in _GENERIC for word in group) or (group[-1].text in _STRONG_STREETS
                                                          and group[0].text in _NOT_ALONE_STREETS):
         return None  # "at the Food Bank", "in the Community Centre", "near the High Street": no name in it
-    if group[-1].text in _ORGANISATIONS:
-        return None  # "at the Advisory Council", "from Brighter Days Trust": an organisation, not a place
+    if group[-1].text in _ORGANISATIONS or group[-1].text in _CLUBS or name in ls.employers:
+        return None  # "at the Advisory Council", "Leeds United", "a big shop at Tesco": not a place
     end = group[-1].after if group[-1].possessive and first in ("St", "St.", "Saint") else group[-1].end
     if cue.group("the"):
         return _the_place(text, cue, group, end, name, ls)
@@ -395,8 +464,9 @@ def _unlisted_person(text: str, group: list[Word], ls: Lists) -> Found | None:
         if not (len(group) <= 2 and _SPEECH_AFTER.match(text, group[-1].end)):
             return None
     name = text[group[0].start:group[-1].end]
-    if name in ls.employers or name in ls.places or name in ls.place_words or name.endswith("s"):
-        return None  # "Tesco said", "Leeds said", "Doctors said": not a person's name
+    if name in ls.employers or name in ls.places or name in ls.place_words or name.endswith("s") or \
+            _THE_BEFORE.search(text, max(0, group[0].start - 5), group[0].start):
+        return None  # "Tesco said", "Leeds said", "Doctors said", "the Pier Head and I": not a person's name
     if _word_before(text, group[0].start) in _PERSON_VERBS or _SPEECH_AFTER.match(text, group[-1].end):
         return "person", group[0].start, group[-1].end, group[0].text[0] + "."
     return None
@@ -414,6 +484,8 @@ def _surname_end(group: list[Word], ls: Lists) -> int:
 
 def _listed_place(group: list[Word], ls: Lists) -> Found | None:
     """A town or district from the list, wherever it stands ("Leeds was where I...")."""
+    if group[-1].text in _CLUBS:
+        return None
     for size in range(min(len(group), 4), 0, -1):
         name = " ".join(w.text for w in group[:size])
         if name in ls.places:

@@ -46,6 +46,9 @@ def pairs(lines: list[str]) -> dict[str, str]:
     return {key.strip(): value.strip() for key, _, value in (line.partition("=") for line in lines)}
 
 
+_EVERYDAY = {"target", "boots", "subway", "iceland", "coral", "costa", "next", "uber", "argos", "pret", "co-op"}
+
+
 class Lists:
     """Every list the check needs, as sets and maps ready to look words up in."""
 
@@ -64,6 +67,10 @@ class Lists:
         self.place_before = cues["place-before"]
         self.work_before = cues["work-before"]
         self.employers = pairs(cues["employers"])
+        self.public = set(cues["public-figures"])
+        # Employers written in lower case ("on tills at tesco"): one word, and no everyday word.
+        self.lower_employers = {name.lower(): words for name, words in self.employers.items()
+                                if " " not in name and name.lower() not in _EVERYDAY}
         # Each lower-case first name as a word of text.split() may stand: bare or with punctuation after.
         self.lower_names = {name + end for name in self.names for end in ("", ".", ",", "!", "?", ";", ":", "'s", "’s")}
         self.venue_starts = {venue.split()[0] for venue in self.venues}
