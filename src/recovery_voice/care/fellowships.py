@@ -22,7 +22,7 @@ _NAMED_BEFORE = LazyPattern(
 _ANON = LazyPattern(r"\b(?:Al-?\s?Anon|Alateen|Nar-?\s?Anon|Gam-?\s?Anon|CoDA)\b", re.IGNORECASE)
 _MEETING = r"(?=[ ]+(?:meetings?|groups?|fellowship|sponsor|sponsee|members?|home\s+group|programme|program|literature|rooms)\b)"
 _SHORT = LazyPattern(
-    r"(?<![\w/.&-])(?:(?P<common>AA|NA|CA|GA|CMA)|(?P<rare>HA|MA|SA|OA|SLAA|ACA)" + _MEETING +
+    r"(?<![\w/.&-])(?:(?P<common>AA|NA|CA|GA|CMA|SLAA)|(?P<rare>HA|MA|SA|OA|ACA)" + _MEETING +
     r"|(?P<lower>aa|na|ca)" + _MEETING + r")(?![\w/&]|-rated|\.\w)")
 # The motoring AA, batteries and ratings; a state after a city or before a ZIP code.
 _NOT_AFTER = LazyPattern(r"[ -]*(?:batter|cell|rated|rating|road|breakdown|patrol|membership|cover|van|man\b|"

@@ -107,7 +107,7 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     # "a lad called Kyle" (a person); "a care home called Sunnyside", "a pub called the Swan" (a place).
     called = re.compile(r"(?i:\b(?:(?P<person>" + either(ls.people) + r")|(?P<place>" + either(_CALLED_PLACES) +
                         r"))[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
-    lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|saw|visited|"
+    lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
                        r"hugged|thanked|meet|meeting|love|miss)[ ]+)$")
     role_lower = re.compile(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
                             r"))[ ]+$")
@@ -168,11 +168,15 @@ def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> b
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
+    if text.startswith(",", end) and _role_after().match(text, end):
+        return False  # "Florence, my key worker"
     after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(_PUNCTUATION) if text[end:end + 1] == " " else ""
     if after in ls.venue_starts or after in _SPEECH_FIRST or (after in ("'s", "’s") and text[end + 3:end + 4] == " "):
         return False
     before = _word_before(text, start)
-    return before not in ls.cue_ends and before not in _PERSON_VERBS
+    if before in ("me", "called", "named") and _called_before(text, start):
+        return False  # "everyone called me Walshy"
+    return before not in ls.cue_ends and before not in _PERSON_VERBS and before != "our"
 
 
 def _words(run: re.Match) -> list[Word]:
@@ -213,6 +217,7 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     first = groups[0] if groups else []
     if first and _SENTENCE_START.search(text, max(0, first[0].start - 6), first[0].start) \
             and not _known(first[0].text, ls) and not _unlisted_speaker(text, words, ls) \
+            and not _role_after().match(text, first[-1].after) \
             and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in _STRONG_STREETS)):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
@@ -247,6 +252,10 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     name = text[start:group[-1].end]
     if name in ls.public or name.split(" ")[0] in ("God", "Jesus"):
         return None  # a public figure ("Amy Winehouse"), not a private person
+    if group[-1].possessive and text[start:group[-1].after] in ls.employers:  # "Wendy's", a chain, not a person
+        cue = _work_in_sentence(text, start)
+        return ("workplace", cue.start("the") if cue and cue.group("the") else start, group[-1].after,
+                ls.employers[text[start:group[-1].after]]) if cue else None
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
         return _titled(group)
     if _role_after().match(text, group[-1].after) or _called_before(text, start):
@@ -334,7 +343,8 @@ def _lone_first_name(group: list[Word], ls: Lists) -> bool:
 def _work_in_sentence(text: str, start: int) -> re.Match | None:
     """Return a match of "the" before `start` (or of nothing) when the sentence so far speaks of a job."""
     begin = max([text.rfind(stop, max(0, start - 120), start) for stop in ".!?\n"] + [max(0, start - 120) - 1]) + 1
-    if not _WORK_WORDS.search(text, begin, start):
+    ends = [at for at in (text.find(stop, start, start + 120) for stop in ".!?\n") if at >= 0]
+    if not _WORK_WORDS.search(text, begin, min(ends) if ends else min(len(text), start + 120)):
         return None
     return _THE_END.search(text, max(0, start - 5), start)
 
@@ -451,8 +461,8 @@ def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     first = group[0].text.lower()
     if first in ls.names:
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
-    if first in ls.name_words and (_surname_end(group, ls) > group[0].end
-                                   or _SPEECH_AFTER.match(text, group[-1].end)):
+    if first in ls.name_words and (_surname_end(group, ls) > group[0].end or _SPEECH_AFTER.match(text, group[-1].end)
+                                   or _word_before(text, group[0].start) == "our"):  # "Our Lily was born"
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     return None
 
