@@ -2,8 +2,8 @@
 
 Run: python -m recovery_voice.care.crisis_eval [PATH]
 PATH defaults to tests/care_crisis_eval.jsonl. Each line is one JSON object with the text and whether its
-writer may be at risk now: {"text": "...", "crisis": true | false}; other keys (a kind, a note) are kept
-for the listing. A sentence counts as found when crisis.at_risk says so; precision is the share of those
+writer may be at risk now: {"id": "...", "text": "...", "crisis": true | false, "why": "..."}; the id
+and the reason for the label ("why") are optional and shown in the listing. A sentence counts as found when crisis.at_risk says so; precision is the share of those
 found that are labelled at risk, recall the share of those labelled at risk that are found.
 """
 
@@ -28,7 +28,8 @@ class Case:
     line: int
     text: str
     crisis: bool
-    kind: str = ""
+    id: str = ""
+    why: str = ""
 
 
 @dataclass
@@ -69,7 +70,7 @@ def _case(path: str | Path, number: int, line: str) -> Case:
         text, crisis = data["text"], data["crisis"]
         if not isinstance(text, str) or not isinstance(crisis, bool) or len(text) > MAX_TEXT:
             raise ValueError(f'"text" must be a string of at most {MAX_TEXT:,} characters and "crisis" true or false')
-        return Case(number, text, crisis, str(data.get("kind", "")))
+        return Case(number, text, crisis, str(data.get("id", "")), str(data.get("why", "")))
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path}:{number}: not a valid evaluation entry: {error}") from None
 
@@ -101,7 +102,8 @@ def report(score: Score) -> str:
 
 def _listed(case: Case) -> str:
     """Return one case as a line of the listing."""
-    return f"  line {case.line}{f' ({case.kind})' if case.kind else ''}: {case.text!r}"
+    name = f"{case.id}, line {case.line}" if case.id else f"line {case.line}"
+    return f"  {name}{f' ({case.why})' if case.why else ''}: {case.text!r}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,41 @@
+"""Crisis detection scored against its labelled evaluation set (tests/care_crisis_eval.jsonl)."""
+
+from pathlib import Path
+
+from recovery_voice.care.crisis_eval import evaluate, load_cases, main
+
+EVAL = Path(__file__).parent / "care_crisis_eval.jsonl"
+
+
+def test_the_evaluation_set_is_big_and_holds_both_risks_and_clean_hard_cases():
+    cases = load_cases(EVAL)
+    assert len(cases) >= 150
+    assert sum(1 for c in cases if c.crisis) >= 50
+    assert sum(1 for c in cases if not c.crisis) >= 50
+
+
+def test_recall_is_at_least_095_and_precision_at_least_09():
+    score = evaluate(load_cases(EVAL))
+    assert score.recall >= 0.95, [c.text for c in score.misses]
+    assert score.precision >= 0.9, [c.text for c in score.false_alarms]
+
+
+def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"text": "I want to die.", "crisis": true}\n'
+                    '{"text": "I used to want to die; now I want to help.", "crisis": true}\n'
+                    '{"text": "This rota is killing me.", "crisis": false}\n'
+                    '{"text": "I cannot go on like this.", "crisis": false, "id": "x-4", "why": "labelled wrongly on purpose"}\n',
+                    encoding="utf-8")
+    assert main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "precision 0.500  recall 0.500" in out
+    assert "line 2: 'I used to want to die; now I want to help.'" in out
+    assert "x-4, line 4 (labelled wrongly on purpose): 'I cannot go on like this.'\n    hopelessness now:" in out
+
+
+def test_the_command_names_the_line_of_a_bad_entry(tmp_path, capsys):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "I want to die.", "crisis": true}\n\n{"text": "no label"}\n', encoding="utf-8")
+    assert main([str(path)]) == 2
+    assert f"{path}:3: not a valid evaluation entry" in capsys.readouterr().err
