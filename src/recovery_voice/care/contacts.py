@@ -19,7 +19,11 @@ _EMAIL_DOMAIN = LazyPattern(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za
 # A run that could be a phone number: seven digits or more, with spaces, dots, dashes or brackets between.
 _DIGIT_RUN = LazyPattern(r"[\d+(][\d ().\-]{5,}\d")
 _YEAR_RANGE = LazyPattern(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
+_YEAR_FIRST = LazyPattern(r"(?:19|20)\d\d-\d")
 _REGIONS = {"uk": "GB", "us": "US"}
+# "1-800-662-HELP", and in the US a local number without its area code ("555-0134").
+_VANITY = LazyPattern(r"(?<![\d-])(?:1[ -])?\d{3}[ -]\d{3}[ -][A-Z]{4}\b")
+_US_LOCAL = LazyPattern(r"(?<![\d\-.,])\d{3}-\d{4}(?![\d-])")
 _MOST_PHONES = 100
 _NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}|0\d{2}[ -]?\d{4}[ -]?\d{4}"
                        r"|(?:1[ -])?(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4})(?![\d])")
@@ -54,15 +58,17 @@ def phones(text: str, region: str) -> list[Found]:
         if tried == _MOST_PHONES:
             break  # each match costs phonenumbers about a millisecond; no story holds this many numbers
     # phonenumbers splits two numbers written with only a space between; the usual shapes are found here too.
-    return found + [("phone", m.start(), m.end(), "[phone number]") for m in _NATIONAL.finditer(text)]
+    local = _US_LOCAL.finditer(text) if region == "us" else ()
+    return found + [("phone", m.start(), m.end(), "[phone number]")
+                    for pattern in (_NATIONAL.finditer(text), _VANITY.finditer(text), local) for m in pattern]
 
 
 def _looks_like_a_phone(raw: str, number) -> bool:
     """Tell whether a possible number is a person's phone rather than a year range or a short helpline."""
     import phonenumbers
 
-    if _YEAR_RANGE.fullmatch(raw.strip()):
-        return False
+    if _YEAR_RANGE.fullmatch(raw.strip()) or _YEAR_FIRST.match(raw.strip()):
+        return False  # "2019-2020", "Order 2023-0457-88"
     digits = re.sub(r"\D", "", raw)
     if raw.lstrip().startswith("+"):
         return phonenumbers.is_possible_number(number) and len(digits) >= 8
@@ -75,15 +81,20 @@ _STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Cresce
                  "Court|Ct|Gardens|Gdns|Boulevard|Blvd|Hill|Row|Square|Sq|Mews|Parade|Walk|Rise|Vale|Highway|Hwy|"
                  "Parkway|Pkwy|Circle|Cir|Trail|Broadway|Esplanade|Wharf|Quay|View|Green|Park")
 _DIGITS = LazyPattern(r"\d+")
+_ORDINALS = ("st", "nd", "rd", "th")
 _ADDRESS = LazyPattern(
     r"\d(?<![\w.,£$]\d)\d{0,4}[A-Za-z]?,?\s+(?:(?:North|South|East|West|[NSEW])\.?\s+)?"
-    r"(?:[A-Z][a-z'’]+\s+){1,3}(?:" + _STREET_WORDS + r")\b\.?"
+    r"(?:[A-Z][a-z]+gate\b|(?:(?:[A-Z][a-z'’]+|\d{1,3}(?:st|nd|rd|th))\s+){1,3}(?:" + _STREET_WORDS + r")\b\.?)"
     r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?")
 _FLAT_BEFORE = LazyPattern(r"\b(?:Flat|Apartment|Apt|Unit)\.?\s+\d{1,4}[A-Za-z]?,?\s+$")
 # "i live at 12 elm street": lower case counts only right after words that say an address follows.
 _ADDRESS_LOWER = LazyPattern(r"\d(?<![\w.,£$]\d)\d{0,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,3}"
                             r"(?:street|road|avenue|lane|drive|close|crescent|terrace|grove|way)\b")
-_LIVE_BEFORE = LazyPattern(r"(?i:\b(?:live|lived|living|stay|stayed|staying|address is|address:)\s+(?:at\s+|on\s+)?)$")
+_LIVE_BEFORE = LazyPattern(r"(?i:\b(?:live|lived|living|stay|stayed|staying|address is|address:)\s+(?:at\s+|on\s+)?"
+                           r"(?P<no>(?:no\.?|number)\s+)?)$")
+# A town after an address is a place of its own: "7 Chapel Row, Settle BD24 9HX", "19 Victoria Road, Saltaire,".
+_TOWN_AFTER = LazyPattern(r",[ ]*(?P<town>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)(?=[ ]*(?:,|\.|$|\n|[A-Z]{1,2}\d|\d{5}))")
+_ORDINAL_STREET = LazyPattern(r"\d{1,3}(?:st|nd|rd|th)[ ]+(?:Street|St|Avenue|Ave|Road)\b")
 
 
 def numbered(text: str) -> list[Found]:
@@ -93,16 +104,21 @@ def numbered(text: str) -> list[Found]:
     far less than a scan of the whole text per pattern.
     """
     found: list[Found] = []
+    zip_end = -10  # where the last ZIP code ended: "zip codes 60614 and 60657" are both ZIP codes
     for digits in _DIGITS.finditer(text):
         at, end = digits.span()
         # Cheap looks first: a house number is followed by a space or a comma (or one letter, "12a"), and a
         # postcode's digit follows its area's capital letter.
-        if text[end:end + 1] in " ,\n" or text[end + 1:end + 2] in (" ", ","):
+        if text[end:end + 1] in " ,\n" or text[end + 1:end + 2] in (" ", ",") or text[end:end + 2] in _ORDINALS:
             found += _address_at(text, at)
         if at and text[at - 1].isupper():
             found += _postcode_at(text, at)
+        elif at and text[at - 1].islower():
+            found += _lower_postcode_at(text, at)
         if end - at == 5:
-            found += _zip_at(text, at)
+            zips = _zip_at(text, at, zip_end)
+            zip_end = zips[0][2] if zips else zip_end
+            found += zips
     return found
 
 
@@ -111,11 +127,19 @@ def _address_at(text: str, at: int) -> list[Found]:
     m = _ADDRESS.match(text, at)
     if m:
         flat = _FLAT_BEFORE.search(text, max(0, at - 20), at)
-        return [("address", flat.start() if flat else at, m.end(), "[address]")]
+        return [("address", flat.start() if flat else at, m.end(), "[address]")] + _town_after(text, m.end())
     m = _ADDRESS_LOWER.match(text, at)
-    if m and _LIVE_BEFORE.search(text, max(0, at - 20), at):
-        return [("address", at, m.end(), "[address]")]
-    return []
+    live = m and _LIVE_BEFORE.search(text, max(0, at - 30), at)
+    if live:
+        return [("address", live.start("no") if live.group("no") else at, m.end(), "[address]")]
+    m = _ORDINAL_STREET.match(text, at)  # "on 5th Street": a street without a house number
+    return [("place", at, m.end(), "a street nearby")] if m else []
+
+
+def _town_after(text: str, end: int) -> list[Found]:
+    """Return the town named right after an address, if one is."""
+    m = _TOWN_AFTER.match(text, end)
+    return [("place", m.start("town"), m.end("town"), "a town")] if m else []
 
 
 _AREAS = frozenset(
@@ -127,11 +151,14 @@ _POSTCODE = LazyPattern(r"[A-Z](?<![\w&][A-Z])(?P<area>(?<=[A-Z])[A-Z]?)\d[A-Z\d
 # The outward part alone ("LS6") is also a road, a vitamin or a seat, so it counts only with words that
 # say it is an area: "in LS6", "the LS6 area", "postcode LS6".
 _AREA_BEFORE = LazyPattern(r"(?i:\b(?:in|from|near|around|round|postcode|post code)[ ]+)$")
-_AREA_AFTER = LazyPattern(r"[ ]+(?:area|postcode|district)\b")
+_AREA_AFTER = LazyPattern(r"[ ]+(?:area|postcode|district|born|raised)\b")
+_LOWER_POSTCODE = LazyPattern(r"[a-z]{1,2}\d[a-z\d]?[ ]?\d[a-z]{2}\b")
+_ZIP_AFTER = LazyPattern(r"[ ]+zip\b", re.IGNORECASE)
+_AND = LazyPattern(r"[ ]*(?:,|and|or|&)[ ]*")
 _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
            "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
 _ZIP = LazyPattern(r"\d(?<![\w.,£$]\d)\d{4}(?:-\d{4})?(?![\w-])")
-_ZIP_BEFORE = LazyPattern(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*code)?\b(?:[ ]+(?:is|was))?[\s:#]*))$")
+_ZIP_BEFORE = LazyPattern(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*codes?)?\b(?:[ ]+(?:is|was|are|were))?[\s:#]*))$")
 
 
 def _postcode_at(text: str, at: int) -> list[Found]:
@@ -151,11 +178,21 @@ def _postcode_at(text: str, at: int) -> list[Found]:
     return []
 
 
-def _zip_at(text: str, at: int) -> list[Found]:
-    """Return the ZIP code starting at `at`, where a state or the word "zip" comes before it."""
+def _zip_at(text: str, at: int, last_zip: int) -> list[Found]:
+    """Return the ZIP code starting at `at`, where a state or the word "zip" comes before or after it."""
     m = _ZIP.match(text, at)
-    if m and _ZIP_BEFORE.search(text, max(0, at - 16), at):
+    if m and (_ZIP_BEFORE.search(text, max(0, at - 16), at) or _ZIP_AFTER.match(text, m.end())
+              or (at - last_zip <= 6 and _AND.fullmatch(text, last_zip, at))):
         return [("postcode", at, m.end(), "[ZIP code]")]
+    return []
+
+
+def _lower_postcode_at(text: str, at: int) -> list[Found]:
+    """Return a full UK postcode written in lower case ("ls11 5ep") whose outward digit is at `at`."""
+    for start in (at - 2, at - 1):
+        m = _LOWER_POSTCODE.match(text, start) if start >= 0 else None
+        if m and text[m.start():at].upper() in _AREAS and (m.start() == 0 or not text[m.start() - 1].isalnum()):
+            return [("postcode", m.start(), m.end(), "[postcode]")]
     return []
 
 
@@ -165,21 +202,24 @@ _ABBR = r"(?:(?<=\b\w{3})(?<!May)\.|(?<=Sept)\.)?"  # the full stop of "Jan.", n
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r",?(?:\s+(?P<y1>(?:19|20)\d\d))?"
          r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
-         r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b"
+         r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b|(?P<y5>(?:19|20)\d\d)-\d\d-\d\d\b"
+         r"|\d{1,2}[/.]\d{1,2}(?![/.\d])"
          r"|(?:Christmas Day|Christmas Eve|New Year's Day|New Year’s Day|Valentine's Day|Bonfire Night|Halloween)"
          r"(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
 _DATE = LazyPattern(_DATE_WORDS, re.IGNORECASE)
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
 _DOB_CUE = LazyPattern(
     r"(?P<born>born)\s+(?P<on>on\s+)?"
-    r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s)\s+(?:on\s+)?"
+    r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s|:)\s*(?:on\s+)?"
+    r"|(?:turn|turns|turned|turning|would\s+have\s+been|will\s+be)\s+\d{1,3}\s+on\s+"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
     re.IGNORECASE)
 _ON_LATER = LazyPattern(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
 # A recovery birthday is the day someone's recovery began, not a date of birth.
 _NOT_BIRTH = LazyPattern(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
                         r"first|second|third|fifth|tenth)[ ]+)$")
-_BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day")
+_BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day", "turn", "would have been",
+                "will be")
 
 
 def dates_of_birth(text: str, lowered: str | None = None) -> list[Found]:
@@ -216,7 +256,7 @@ def _date_of_birth_at(text: str, at: int) -> list[Found]:
 
 def _vaguer_date(m: re.Match, born: bool) -> str:
     """Offer the decade of a birth ("in the 1980s"), or its month without the day, in place of the date."""
-    year = m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4")
+    year = m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4") or m.group("y5")
     month = m.group("m1") or m.group("m2")
     if born and year and len(year) == 4:
         return f"in the {year[:3]}0s"
