@@ -16,6 +16,15 @@ Found = tuple[str, int, int, str]
 # An email is found from its "@": scanning for the name part before it would try every word of the text.
 _EMAIL_NAME = LazyPattern(r"[\w.+-]{1,64}$")
 _EMAIL_DOMAIN = LazyPattern(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
+_AT, _DOT = r"(?:[ ]*\[at\][ ]*|[ ]*\(at\)[ ]*|[ ]+at[ ]+)", r"(?:[ ]*\[dot\][ ]*|[ ]*\(dot\)[ ]*|[ ]+dot[ ]+|\.)"
+_SPELLED_EMAIL = LazyPattern(r"(?<![\w.])[A-Za-z0-9_%+-]+(?:(?:[ ]+dot[ ]+|\.)[A-Za-z0-9_-]+)*" + _AT + r"[A-Za-z0-9-]+"
+                             r"(?:" + _DOT + r"[A-Za-z0-9-]+)*" + _DOT + r"(?:com|org|net|uk|edu|gov|io|me|info)\b",
+                             re.IGNORECASE)
+# A spelled-out address needs a mail provider or a name that looks like one ("kevw77", "hope.rising"), so that
+# "we met at the dot com boom" is not taken for one.
+_MAIL_DOMAIN = LazyPattern(r"(?i:(?:at|\[at\]|\(at\))[ ]*(?:gmail|googlemail|hotmail|outlook|yahoo|icloud|btinternet|live|"
+                           r"aol|protonmail|proton|sky|virginmedia|talktalk|msn|nhs|me|mac)\b)")
+_ADDRESS_LIKE_NAME = LazyPattern(r"[A-Za-z]*(?:\d|[._]|[ ]+dot[ ]+)", re.IGNORECASE)
 # A run that could be a phone number: seven digits or more, with spaces, dots, dashes or brackets between.
 _DIGIT_RUN = LazyPattern(r"[\d+(][\d ().\-]{5,}\d")
 _YEAR_RANGE = LazyPattern(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
@@ -27,6 +36,15 @@ _US_LOCAL = LazyPattern(r"(?<![\d\-.,])\d{3}-\d{4}(?![\d-])")
 _MOST_PHONES = 100
 _NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}|0\d{2}[ -]?\d{4}[ -]?\d{4}"
                        r"|(?:1[ -])?(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4})(?![\d])")
+
+
+def spelled_emails(text: str, lowered: str) -> list[Found]:
+    """Find email addresses spelled out for people to read: "kevw77 at gmail dot com", "jo[at]mail[dot]com"."""
+    if not ((" at " in lowered or "[at]" in lowered or "(at)" in lowered)
+            and (" dot " in lowered or "[dot]" in lowered or "(dot)" in lowered)):
+        return []
+    return [("email", m.start(), m.end(), "[email address]") for m in _SPELLED_EMAIL.finditer(text)
+            if _MAIL_DOMAIN.search(m.group()) or _ADDRESS_LIKE_NAME.match(m.group())]
 
 
 def emails(text: str) -> list[Found]:

@@ -49,7 +49,8 @@ def find(text: str, *, naming: str | None = None, own_name: str | None = None,
          region: str = "uk") -> list[Identifier]:
     """Return every identifier in the text, sorted by where it starts."""
     lowered = text.lower()
-    found = contacts.emails(text) + contacts.dates_of_birth(text, lowered) + fellowships.fellowships(text, lowered)
+    found = (contacts.emails(text) + contacts.spelled_emails(text, lowered) + contacts.dates_of_birth(text, lowered)
+             + fellowships.fellowships(text, lowered))
     digits = sum(map(text.count, "0123456789"))  # substring counts: far cheaper than a pattern's scan
     if digits:
         found += contacts.numbered(text)
