@@ -38,6 +38,11 @@ _SHARED: Derived | None = None  # the built-in rules' cache, which also keeps th
 _MAX_COMPILED = 8  # finders kept (one per set of active rules: region, voice, disabled rules, own terms)
 _CODES_FILE = "language-code.marshal"
 _MAX_CODES = 5000  # patterns whose compiled code is kept (the built-in rules have about 1,500 with their probes)
+# A probe's code runs to hundreds of kilobytes, and reading them all (14 MB) took a fifth of a command line
+# check. So long sources are kept apart, in shards by a hash of the source: a check reads the few it needs.
+_LONG_SOURCE = 1000
+_SHARDS = 32
+_MAX_SHARD_CODES = 200  # long patterns kept in each shard
 
 
 class LazyPattern:
@@ -90,18 +95,21 @@ class Derived:
         self.entries: dict = _read(self.path, self.key) if self.path is not None else {}
         self.hit = bool(self.entries)  # everything below was worked out, and compiled, once before
         self.added = False
-        self._codes: Derived | None = None
+        self._codes: dict[int, Derived] = {}
         self.saving_at_exit = False
 
-    def codes(self) -> Derived:
-        """Return the cache of compiled pattern code beside this one, read the first time it is asked for.
+    def codes(self, source: str = "") -> Derived:
+        """Return the cache of compiled pattern code that keeps a source's, read the first time it is asked for.
 
-        A file of its own: it is many times the size of this one, and a short text needs none of it.
+        Files of their own: together they are many times the size of this one, and a short text needs
+        little of them. Short sources share one file; each long one is in one of _SHARDS beside it.
         """
-        if self._codes is None:
-            place = None if self.path is None else (self.path.with_name(_CODES_FILE), self.key)
-            self._codes = Derived(place)
-        return self._codes
+        shard = sum(source.encode()) % _SHARDS + 1 if len(source) > _LONG_SOURCE else 0  # stable across runs, unlike hash()
+        codes = self._codes.get(shard)
+        if codes is None:
+            name = _CODES_FILE if not shard else _CODES_FILE.replace(".marshal", f"-{shard}.marshal")
+            codes = self._codes[shard] = Derived(None if self.path is None else (self.path.with_name(name), self.key))
+        return codes
 
     def remember(self, kind: str, source: str, work, limit: int | None = None):
         """Return the cached answer about a pattern source, or work it out with work() and keep it (at most `limit`)."""
@@ -172,7 +180,7 @@ def compile_pattern(source: str, flags: int = 0) -> re.Pattern:
     """
     if _SHARED is None:
         return re.compile(source, flags)
-    store = _SHARED.codes()
+    store = _SHARED.codes(source)
     key = f"{int(flags)} {source}"
     entry = store.entries.get("code", {}).get(key)
     if entry is not None:
@@ -184,7 +192,8 @@ def compile_pattern(source: str, flags: int = 0) -> re.Pattern:
     if store.path is not None:
         entry = _compiled_entry(source, flags)
         if entry is not None:
-            store.remember("code", key, lambda: (*entry[:2], array("I", entry[2]).tobytes(), *entry[3:]), _MAX_CODES)
+            limit = _MAX_SHARD_CODES if len(source) > _LONG_SOURCE else _MAX_CODES
+            store.remember("code", key, lambda: (*entry[:2], array("I", entry[2]).tobytes(), *entry[3:]), limit)
             _save_at_exit(store)
     return pattern
 
