@@ -23,7 +23,7 @@ _ANON = LazyPattern(r"\b(?:Al-?\s?Anon|Alateen|Nar-?\s?Anon|Gam-?\s?Anon|CoDA)\b
 _MEETING = r"(?=[ ]+(?:meetings?|groups?|fellowship|sponsor|sponsee|members?|home\s+group|programme|program|literature|rooms)\b)"
 _SHORT = LazyPattern(
     r"(?<![\w/.&-])(?:(?P<common>AA|NA|CA|GA|CMA|SLAA)|(?P<rare>HA|MA|SA|OA|ACA)" + _MEETING +
-    r"|(?P<lower>aa|na|ca)" + _MEETING + r")(?![\w/&]|-rated|\.\w)")
+    r"|(?P<lower>aa|na|ca)" + _MEETING + r"|(?<=of |in |at |to )(?:aa|na)(?= \d| meeting|[ ,.!?]|$))(?![\w/&]|-rated|\.\w)")
 # The motoring AA, batteries and ratings; a state after a city or before a ZIP code.
 _NOT_AFTER = LazyPattern(r"[ -]*(?:batter|cell|rated|rating|road|breakdown|patrol|membership|cover|van|man\b|"
                         r"recovery truck|\d{5}|Gill)", re.IGNORECASE)
@@ -31,6 +31,8 @@ _MOTORING = LazyPattern(r"\b(?:car|van|breakdown|roadside|engine|tyre|tire|motor
                        re.IGNORECASE)
 _STATE_AFTER_CITY = LazyPattern(r"\b(?!Anonymous,)[A-Z][a-z]+,[ ]*$")
 _FOLLOWED_BY_MEETING = LazyPattern(_MEETING)
+_TRAVEL_TO = LazyPattern(r"(?i:\b(?:drove|drive|driving|flew|fly|flying|moved|moving|move|travelled|traveled|down|up|"
+                         r"out|back|trip)[ ]+(?:down[ ]+|up[ ]+|out[ ]+|back[ ]+)?to[ ]+)$")
 _UPPER_NAMES = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA")
 _LOWER_NAMES = ("aa", "na", "ca")  # only before "meetings" and the like
 
@@ -43,7 +45,8 @@ def fellowships(text: str, lowered: str | None = None) -> list[Found]:
              for at in occurrences(lowered, word) for m in [_ANON.search(text, max(0, at - 4), at + 8)] if m}
     found += [("fellowship", start, end, _instead(text, start, end)) for start, end in spans | _anonymous(text, lowered)]
     # Each short name is tried only where str.find saw it: a pattern scanning the whole text is slower.
-    names = (_UPPER_NAMES if "A" in text else ()) + (_LOWER_NAMES if _meeting_word(lowered) else ())
+    names = (_UPPER_NAMES if "A" in text else ()) + (_LOWER_NAMES if _meeting_word(lowered) or " na" in text
+                                                      or " aa" in text else ())
     for start in sorted({at for name in names if name in text for at in occurrences(text, name)}):
         m = _SHORT.match(text, start)
         if m and not (m.group("common") and not _is_that_fellowship(text, m)):
@@ -74,8 +77,9 @@ def _is_that_fellowship(text: str, m: re.Match) -> bool:
     if _NOT_AFTER.match(text, m.end()):
         return False
     name = m.group("common")
-    if name in ("CA", "GA") and _STATE_AFTER_CITY.search(text, max(0, m.start() - 30), m.start()):
-        return False
+    if name in ("CA", "GA") and (_STATE_AFTER_CITY.search(text, max(0, m.start() - 30), m.start())
+                                 or _TRAVEL_TO.search(text, max(0, m.start() - 30), m.start())):
+        return False  # "Atlanta, GA", "we drove down to GA": the state
     if name == "AA" and text[max(0, m.start() - 4):m.start()].lower() == "the " and not _FOLLOWED_BY_MEETING.match(
             text, m.end()):
         return not _MOTORING.search(_sentence(text, m.start(), m.end()))

@@ -55,6 +55,7 @@ _REGION_AFTER = LazyPattern(r",[ ]*(?:[A-Z]{2}\b(?![ ]+\d)|[A-Z]{2}[ ]+\d{5}|(?:
     "Kentucky Oregon Colorado Indiana".split()) + r")\b)")
 _CALLED_BEFORE = LazyPattern(r"(?i:\b(?:is|was|'s|’s)[ ]+(?:called|named)|\b(?:called|call|calls|named)[ ]+me)[ ]+$")
 _FROM_AFTER = LazyPattern(r"[ ]+from[ ]+(?:the|our|my)\b")
+_PLACE_NOUN_BEFORE = LazyPattern(r"\b(?:village|town|city|suburb|estate|neighbourhood|neighborhood),[ ]*$")
 _CAPITAL_BEFORE = LazyPattern(r"[A-Z][a-z]*[ ]$")
 # A noun after a name says the name is used of it: "the Bradford hub", "the Grand casino".
 _LOWER_WORD_AFTER = LazyPattern(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
@@ -73,9 +74,11 @@ _STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Cr
                             "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
 _PUNCTUATION = ".,;:!?\"'“”’)…"
 # Words before a name that say a person follows ("I rang Nia"); a place or a shop does not get rung.
-_PERSON_VERBS = frozenset("rang phoned texted messaged told asked thanked hugged met married dated visited".split())
+_PERSON_VERBS = frozenset("rang ring phoned phone texted text messaged told asked thanked hugged met married dated visited"
+                          .split())
 _SPEECH_FIRST = frozenset("said says told tells rang rings texted phoned asked messaged replied smiled laughed hugged "
                           "cried died passed helped came drove picked took gave showed listened and from".split())
+_OUR_OR_VERB = _PERSON_VERBS | {"our"}
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -139,7 +142,7 @@ def find(text: str) -> list[Found]:
             hit = _classify(text, group, ls)
             if hit:
                 found.append(hit)
-    return found + _lower_case_names(text, ls)
+    return found + _lower_case_names(text, ls) + _lower_employers(text, ls)
 
 
 def _plain_run(text: str, start: int, words: str, ls: Lists) -> bool:
@@ -217,7 +220,7 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     first = groups[0] if groups else []
     if first and _SENTENCE_START.search(text, max(0, first[0].start - 6), first[0].start) \
             and not _known(first[0].text, ls) and not _unlisted_speaker(text, words, ls) \
-            and not _role_after().match(text, first[-1].after) \
+            and not _role_after().match(text, first[-1].after) and not _REGION_AFTER.match(text, first[-1].end) \
             and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in _STRONG_STREETS)):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
@@ -253,20 +256,22 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     if name in ls.public or name.split(" ")[0] in ("God", "Jesus"):
         return None  # a public figure ("Amy Winehouse"), not a private person
     if group[-1].possessive and text[start:group[-1].after] in ls.employers:  # "Wendy's", a chain, not a person
-        cue = _work_in_sentence(text, start)
+        cue = _work_in_sentence(text, start, group[-1].after)
         return ("workplace", cue.start("the") if cue and cue.group("the") else start, group[-1].after,
                 ls.employers[text[start:group[-1].after]]) if cue else None
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
         return _titled(group)
     if _role_after().match(text, group[-1].after) or _called_before(text, start):
         return "person", start, group[-1].end, first.text[0] + "."  # "Bill, my old landlord", "is called Mark"
-    if _REGION_AFTER.match(text, group[-1].end) and first.text.lower() not in ls.names:
-        return "place", start, group[-1].end, "a town"  # "Austin, TX", "March, Cambridgeshire"
+    if (_REGION_AFTER.match(text, group[-1].end) and first.text.lower() not in ls.names) or _PLACE_NOUN_BEFORE.search(
+            text, max(0, start - 20), start):
+        return "place", start, group[-1].end, "a town"  # "Austin, TX", "a small village, Llanfair"
     # Most names follow no cue: the word before decides which cue patterns need to run at all, and each
     # runs only from the starts of the few words before (they end with $, which matches at `start`).
     before = _word_before(text, start)
     starts = _word_starts(text, start) if before in ls.cue_ends else []
-    cue = before in ls.work_ends and (_match_before(work, text, starts, start) or _work_in_sentence(text, start))
+    cue = before in ls.work_ends and (_match_before(work, text, starts, start)
+                                      or _work_in_sentence(text, start, group[-1].after))
     if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
         return _workplace(text, group, cue, ls)
     if _EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
@@ -340,11 +345,14 @@ def _lone_first_name(group: list[Word], ls: Lists) -> bool:
     return len(group) == 1 and group[0].text.lower() in ls.names
 
 
-def _work_in_sentence(text: str, start: int) -> re.Match | None:
-    """Return a match of "the" before `start` (or of nothing) when the sentence so far speaks of a job."""
+def _work_in_sentence(text: str, start: int, end: int | None = None) -> re.Match | None:
+    """Return a match of "the" before `start` (or of nothing) when the sentence around the name at start:end
+    speaks of a job (the name itself left out: "the Unity Works" is no job)."""
+    end = start if end is None else end
     begin = max([text.rfind(stop, max(0, start - 120), start) for stop in ".!?\n"] + [max(0, start - 120) - 1]) + 1
-    ends = [at for at in (text.find(stop, start, start + 120) for stop in ".!?\n") if at >= 0]
-    if not _WORK_WORDS.search(text, begin, min(ends) if ends else min(len(text), start + 120)):
+    ends = [at for at in (text.find(stop, end, end + 120) for stop in ".!?\n") if at >= 0]
+    finish = min(ends) if ends else min(len(text), end + 120)
+    if not (_WORK_WORDS.search(text, begin, start) or _WORK_WORDS.search(text, end, finish)):
         return None
     return _THE_END.search(text, max(0, start - 5), start)
 
@@ -458,11 +466,13 @@ def _the_place(text: str, cue: re.Match, group: list[Word], end: int, name: str,
 
 def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     """A first name from the lists, with the surname after it: offered as its initial ("D.")."""
+    if group[0].text.isupper() and len(group[0].text) > 1:
+        return None  # "I rang FRANK": a service's name in capitals, not a person's
     first = group[0].text.lower()
     if first in ls.names:
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     if first in ls.name_words and (_surname_end(group, ls) > group[0].end or _SPEECH_AFTER.match(text, group[-1].end)
-                                   or _word_before(text, group[0].start) == "our"):  # "Our Lily was born"
+                                   or _word_before(text, group[0].start) in _OUR_OR_VERB):  # "Our Lily", "ring Jade"
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     return None
 
@@ -501,6 +511,19 @@ def _listed_place(group: list[Word], ls: Lists) -> Found | None:
         if name in ls.places:
             return "place", group[0].start, group[size - 1].end, "a town"
     return None
+
+
+def _lower_employers(text: str, ls: Lists) -> list[Found]:
+    """Employers written in lower case ("on tills at tesco"), where the sentence speaks of a job."""
+    found = []
+    for word in ls.lower_employers.keys() & {w.rstrip(_PUNCTUATION) for w in text.split() if w.islower()}:
+        for at in occurrences(text, word):
+            end = at + len(word)
+            if (at and text[at - 1].isalnum()) or text[end:end + 1].isalnum():
+                continue
+            if _work_in_sentence(text, at, end):
+                found.append(("workplace", at, end, ls.lower_employers[word]))
+    return found
 
 
 def _lower_case_names(text: str, ls: Lists) -> list[Found]:
