@@ -50,6 +50,8 @@ KINDS = [
     ("Benefit cuts drove him to suicide.", "safe-single-cause"),
     ("He took his own life over debts.", "safe-single-cause"),
     ("Bullying led to her suicide.", "safe-single-cause"),
+    ("Mother of three died by suicide after benefits cut, inquest hears", "safe-single-cause"),
+    ("He took his own life after years of struggle and after his business collapsed.", "safe-single-cause"),
 ]
 
 
@@ -84,7 +86,6 @@ CLEAN = [
     "Suicide is never the answer, and help is there.",
     "Her son killed himself over Christmas, and the family want people to talk.",
     "Rising suicides among young men are a national emergency, the MP said.",
-    "Mother of three died by suicide after benefits cut, inquest hears",
     "He shot himself in the foot with that email.",
     "We're hanging the new banner outside the station on Friday.",
     "We walked over the bridge to the park after the meeting.",
@@ -171,14 +172,18 @@ def test_the_quick_check_finds_what_the_plain_slow_check_finds(voice):
         assert check(text, voice=voice) == check(text, voice=voice, shortcuts=False), text
 
 
-def test_the_language_evaluation_sets_gain_no_safe_finding():
+def test_the_language_evaluation_sets_gain_safe_findings_only_where_a_death_is_put_down_to_one_cause():
+    # Those sets label no safe-messaging rule; "died by suicide after online bullying" is one by the care set's labels.
+    found = {}
     for path in sorted(TESTS.glob("language_eval*.jsonl")):
         for case in load_cases(path):
-            assert safe_findings(case.text, voice=case.voice) == [], (path.name, case.line)
+            for rule, _, _ in safe_findings(case.text, voice=case.voice):
+                found[(path.name, case.line)] = rule
+    assert found == {("language_eval_2.jsonl", 434): "safe-single-cause", ("language_eval_2.jsonl", 435): "safe-single-cause"}
 
 
 def test_check_json_shows_safe_findings_as_ordinary_findings(tmp_path):
-    text = "He hanged himself. Papers called the bridge a suicide hotspot."
+    text = "He hanged himself. Papers called it a suicide hotspot."
     result = subprocess.run([sys.executable, "-m", "recovery_voice", "check", text, "--format", "json"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr

@@ -3,8 +3,8 @@
 Run: python -m recovery_voice.care.safe_eval [PATH] [--details]
 PATH defaults to tests/care_safe_eval.jsonl. Each line is one JSON object with "text", "voice"
 ("organisation" or "storyteller"), "region" ("uk" or "us"), "expect" (the spans a safe-messaging
-finding must cover: {"start", "end"} objects, [start, end] pairs or quoted words of the text) and
-"topics" (the topics the text touches).
+finding must cover: {"span": words of the text, "why": the kind of detail}, {"start", "end"} objects,
+[start, end] pairs or words of the text), "topics" (the topics the text touches) and "kind".
 
 A gold span is found when a safe-messaging finding at error or warning level overlaps it; such a
 finding that overlaps no gold span is a false alarm. Topics are scored per topic, per sentence.
@@ -24,9 +24,10 @@ from .topics import TOPICS, topics
 
 DEFAULT_PATH = Path("tests") / "care_safe_eval.jsonl"
 BLOCKING = ("error", "warning")
-# The one safe-messaging rule that keeps the id it had before safe.toml ("suicide epidemic"): the language
-# evaluation sets name it, so it was not renamed (see safe.toml's header).
-KEPT_ID = frozenset({"suicide-epidemic"})
+# The two sensational-framing rules that keep the ids they had before safe.toml ("suicide epidemic",
+# "suicide pact", in labels.toml and people.toml): the language evaluation sets name them, so they were
+# not renamed (see safe.toml's header).
+KEPT_ID = frozenset({"suicide-epidemic", "suicide-pact"})
 
 
 def is_safe_messaging(rule_id: str) -> bool:
@@ -45,6 +46,7 @@ class Case:
     spans: tuple[tuple[int, int], ...]
     topics: frozenset[str]
     kind: str
+    whys: tuple[str, ...] = ()  # the kind of detail of each gold span ("method", "sensational"...)
 
 
 @dataclass
@@ -77,9 +79,11 @@ def load_cases(path: str | Path = DEFAULT_PATH) -> list[Case]:
         try:
             data = json.loads(line)
             text = data["text"]
+            expect = data.get("expect", ())
             cases.append(Case(number, text, data.get("voice", "organisation"), data.get("region", "uk"),
-                              tuple(_span(text, item) for item in data.get("expect", ())),
-                              frozenset(data.get("topics", ())), str(data.get("kind", ""))))
+                              tuple(_span(text, item) for item in expect), frozenset(data.get("topics", ())),
+                              str(data.get("kind", "")),
+                              tuple(str(item.get("why", "")) if isinstance(item, dict) else "" for item in expect)))
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"{path}:{number}: not a valid evaluation entry: {error}") from None
     return cases
@@ -90,7 +94,7 @@ def _span(text: str, item) -> tuple[int, int]:
     if isinstance(item, dict):
         if "start" in item:
             return int(item["start"]), int(item["end"])
-        item = item["text"]
+        item = item["span"] if "span" in item else item["text"]
     if isinstance(item, list):
         return int(item[0]), int(item[1])
     at = text.lower().find(str(item).lower())
@@ -99,9 +103,9 @@ def _span(text: str, item) -> tuple[int, int]:
     return at, at + len(item)
 
 
-def score(cases: list[Case]) -> tuple[Tally, dict[str, Tally], dict[str, Tally]]:
-    """Return the safe-messaging tally overall and per kind, and a topics tally per topic."""
-    overall, kinds = Tally(), {}
+def score(cases: list[Case]) -> tuple[Tally, dict[str, Tally], dict[str, Tally], Counter]:
+    """Return the safe-messaging tally overall and per kind of text, a topics tally per topic, and misses per why."""
+    overall, kinds, missed_why = Tally(), {}, Counter()
     per_topic = {topic: Tally() for topic in TOPICS}
     settings = {region: LanguageSettings(region=region) for region in {c.region for c in cases}}
     for case in cases:
@@ -110,8 +114,10 @@ def score(cases: list[Case]) -> tuple[Tally, dict[str, Tally], dict[str, Tally]]
                     if f.severity in BLOCKING and is_safe_messaging(f.rule)]
         for tally in (overall, kinds.setdefault(case.kind, Tally())):
             _count_spans(tally, case, findings)
+        for span, why in zip(case.spans, case.whys):
+            missed_why[(why, any(_overlaps(span, f[:2]) for f in findings))] += 1
         _count_topics(per_topic, case, frozenset(topics(case.text)))
-    return overall, kinds, per_topic
+    return overall, kinds, per_topic, missed_why
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -169,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    overall, kinds, per_topic = score(cases)
+    overall, kinds, per_topic, by_why = score(cases)
     print(f"{len(cases)} texts, {sum(1 for c in cases if c.spans)} with a gold span\n\nSafe messaging")
     print(_line("all", overall))
     for kind in sorted(kinds):
         print(_line(f"  {kind or '(no kind)'}", kinds[kind]))
+    for why in sorted({why for why, _ in by_why}):
+        found, total = by_why[(why, True)], by_why[(why, True)] + by_why[(why, False)]
+        print(f"  recall for {why or '(no why)'}: {found} of {total}")
     print("\nTopics")
     for topic, tally in per_topic.items():
         print(_line(topic, tally))

@@ -1,0 +1,73 @@
+"""The safe-messaging findings and care.topics scored against the held-out set care_safe_eval.jsonl."""
+
+import json
+from pathlib import Path
+
+from recovery_voice.care.safe_eval import load_cases, main, score
+
+EVAL = Path(__file__).parent / "care_safe_eval.jsonl"
+
+
+def _write(tmp_path, *cases):
+    """Write cases as an evaluation file and return its path."""
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+    return path
+
+
+def test_a_finding_over_a_gold_span_is_a_hit_and_one_elsewhere_a_false_alarm(tmp_path):
+    path = _write(tmp_path,
+                  {"text": "He hanged himself in 2019.", "expect": [{"start": 3, "end": 17}], "topics": ["suicide"]},
+                  {"text": "She took 40 paracetamol.", "expect": [], "topics": ["suicide"]},
+                  {"text": "It was a suicide hotspot.", "expect": [[9, 24]], "topics": []},  # wrongly labelled
+                  {"text": "We hang out on Fridays.", "expect": [], "topics": []})
+    overall, _, per_topic, _ = score(load_cases(path))
+    assert (overall.hits, overall.missed, overall.found, overall.false_alarms) == (2, 0, 2, 1)
+    assert overall.recall == 1.0 and round(overall.precision, 3) == 0.667
+    assert (per_topic["suicide"].hits, per_topic["suicide"].false_alarms) == (2, 1)
+    assert per_topic["suicide"].missed == 0 and per_topic["drug-death"].recall == 1.0
+
+
+def test_a_gold_span_no_finding_overlaps_is_missed(tmp_path):
+    path = _write(tmp_path, {"text": "He was at peace at last, they said after the funeral.", "expect": [[0, 99]],
+                             "topics": []},
+                  {"text": "She walked into the sea.", "expect": [[4, 23]], "topics": ["suicide"]})
+    overall, _, per_topic, _ = score(load_cases(path))
+    assert overall.missed >= 1 and overall.recall < 1.0
+    assert per_topic["suicide"].missed == 1
+
+
+def test_the_command_prints_precision_and_recall_and_names_a_bad_line(tmp_path, capsys):
+    good = _write(tmp_path, {"text": "He hanged himself.", "expect": ["hanged himself"], "topics": ["suicide"]})
+    assert main([str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "Safe messaging" in out and "precision 1.000  recall 1.000" in out and "suicide" in out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n{"expect": []}\n', encoding="utf-8")
+    assert main([str(bad)]) == 2
+    assert "bad.jsonl:2" in capsys.readouterr().err
+
+
+def test_the_held_out_set_is_big_with_clean_hard_cases_and_both_voices():
+    cases = load_cases(EVAL)
+    assert len(cases) >= 150
+    assert sum(1 for c in cases if not c.spans) >= 60  # clean on-topic texts and look-alikes
+    assert {c.voice for c in cases} == {"organisation", "storyteller"}
+
+
+def test_safe_messaging_precision_meets_095_and_recall_holds_its_floor(record_property):
+    overall, _, _, _ = score(load_cases(EVAL))
+    record_property("safe precision", round(overall.precision, 3))
+    record_property("safe recall", round(overall.recall, 3))
+    assert overall.precision >= 0.95, (overall.precision, overall.wrong)
+    # Issue 14's target is recall 0.95; it is NOT met: 0.923 (96 of 104 spans) after the fixes, 0.365 at the
+    # first run. This floor (the figure reached, rounded down) guards against going back. What is left:
+    # scare-quoted headlines ('Suicide epidemic', read as quoted speech), drugs named without a death in
+    # the sentence, and one storyteller's sentence that the checker reads as her own words.
+    assert overall.recall >= 0.92, (overall.recall, overall.wrong)
+
+
+def test_topics_precision_and_recall_are_at_least_095_for_each_topic():
+    _, _, per_topic, _ = score(load_cases(EVAL))
+    for topic, tally in per_topic.items():
+        assert tally.precision >= 0.95 and tally.recall >= 0.95, (topic, tally.precision, tally.recall, tally.wrong)
