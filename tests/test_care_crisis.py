@@ -7,6 +7,9 @@ from recovery_voice.care import crisis
 from recovery_voice.care.crisis import at_risk, concerns, reasons
 
 THOUGHTS = [
+    'honestly ready to end it all',
+    "Tonight, if I went to sleep and didn't wake up, I wouldn't mind.",
+    'I should have died that night, and some days I think about finishing the job.',
     "Can't stop thinking about ending things.",
     "I'm scared of what I might do to myself tonight.",
     "I've been self-harming again.",
@@ -27,6 +30,8 @@ THOUGHTS = [
 ]
 
 HOPELESS = [
+    "Everyone says things improve. They haven't. They won't.",
+    "There's no way back from here.",
     "I don't think I can keep going much longer.",
     "I'm losing the will to live.",
     'Why should I carry on?',
@@ -46,6 +51,7 @@ HOPELESS = [
 ]
 
 MEANS = [
+    "I'm parked outside the quarry and I can't make myself drive home.",
     "I've been looking up how many tablets it would take.",
     'I bought paracetamol from three different shops today.',
     "It's 4am and I've got a bottle of vodka and all my pills in front of me.",
@@ -71,6 +77,8 @@ UNSAFE = [
 ]
 
 GOODBYE = [
+    "This is the last thing I'll write here.",
+    "Don't worry about me after tonight.",
     "When I'm gone, please don't blame yourselves.",
     "I've made my peace and sorted my affairs.",
     "This is goodbye.",
@@ -95,6 +103,7 @@ PAST_AND_NOW = [
 ]
 
 PAST_TOLD_AS_RECOVERY = [
+    "Back then I started saying it out loud: 'I don't want to be here.' That was the start of getting well.",
     'I had felt suicidal for years before I got help.',
     "I wanted to die for years, but now I'm happy.",
     'I was this close to ending it all. Then I called a helpline, and that call saved me.',
@@ -113,6 +122,8 @@ PAST_TOLD_AS_RECOVERY = [
 ]
 
 SOMEONE_ELSE = [
+    'Men are three times more likely to commit suicide than women.',
+    "Footballer's suicide note revealed: 'I'm sorry, I just can't do this anymore'",
     "My brother said he wanted to die.",
     "My friend told me she wanted to end it all.",
     "My son overdosed and died in 2020.",
@@ -136,6 +147,7 @@ PREVENTION_WORK = [
 ]
 
 WITH_SUPPORT = [
+    "My head still tells me I'm a burden sometimes; I've learned to answer it back.",
     "I relapsed last month, but my sponsor and I are working on it.",
     "Mum died in March and I miss her every day, but the group has held me.",
     "Some days I can't cope, but I call my sponsor and get through it.",
@@ -150,6 +162,8 @@ NEGATED = [
 ]
 
 EVERYDAY = [
+    "I'm hopeless at quizzes but I'll be there on Friday.",
+    'I think about death more than most, since losing friends.',
     "I know how I'm going to do it: one day at a time.",
     "I've got enough energy to do it all again next year.",
     "I'm looking forward to not being at work next week.",
