@@ -39,10 +39,11 @@ _LOWER_WORDS_AFTER = LazyPattern(r"(?:['’]s?)?[ ]+([a-z]+(?:[ ][a-z]+)?)")
 _CALLED_ENDS = frozenset({"called", "named", "of", "the"})
 # Words that say the sentence is about someone's job ("I clean at the Red Lion", "on tills at Tesco").
 _WORK_WORDS = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|jobs|shift|shifts|hired|employed|employer|boss|"
-                          r"manager|supervisor|tills?|desk|labour|labor|drive for|drives for|driving for|teach|"
-                          r"teaches|taught|clean|cleans|cleaning|cook|chef|nurse|porter|carer|mentor|volunteer|"
-                          r"volunteers|volunteering|apprentice|staff|sacked|fired|gaffer|wages|flip burgers|"
+                          r"manager|supervisor|tills?|on the desk|labour|labor|drive for|drives for|driving for|teach|"
+                          r"teaches|taught|cleaner|chef|nurse|porter|carer|mentor|volunteer|"
+                          r"volunteers|volunteering|apprentice|sacked|fired|gaffer|wages|flip burgers|"
                           r"stack shelves|stacking shelves|line cook|barista|waitress|waiter|bar staff)\b)")
+_AT_OR_FOR = LazyPattern(r"(?i:\b(?:at|for|with)[ ]+(?:the[ ]+)?)$")
 _THE_END = LazyPattern(r"(?:(?P<the>the)[ ]+)?$", re.IGNORECASE)
 _EMPLOYS_AFTER = LazyPattern(r"[ ]+(?:fired|sacked|hired|employed|took me on|let me go|laid me off|pays me)\b")
 # A club or company named after a town is not the town: "Leeds United", "Calton Athletic".
@@ -61,6 +62,8 @@ _CAPITAL_BEFORE = LazyPattern(r"[A-Z][a-z]*[ ]$")
 _LOWER_WORD_AFTER = LazyPattern(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
                                r"where|when|which|who|that|because|but|so|then|every|each|last|next|this)\b)[a-z]{3,}")
 _ORGANISATIONS = frozenset("Council Trust Foundation Charity Society Association Board Authority Commission Service "
+                           "Post Gazette Advertiser Echo Herald Telegraph Express Chronicle Argus Courier News Star "
+                           "Mail Observer Independent Standard "
                            "Services Partnership Network Alliance Group Committee Party Company Ltd Limited Inc "
                            "Department Agency Institute".split())
 _THE_BEFORE = LazyPattern(r"(?i:\bthe)[ ]+$")
@@ -253,7 +256,8 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     role, work, place, called, _, _ = _cues()
     first, start = group[0], group[0].start
     name = text[start:group[-1].end]
-    if name in ls.public or name.split(" ")[0] in ("God", "Jesus"):
+    owner = next((w for w in group if w.possessive), group[-1])  # "Amy Winehouse's Rehab" is hers, a song
+    if name in ls.public or text[start:owner.end] in ls.public or name.split(" ")[0] in ("God", "Jesus"):
         return None  # a public figure ("Amy Winehouse"), not a private person
     if group[-1].possessive and text[start:group[-1].after] in ls.employers:  # "Wendy's", a chain, not a person
         cue = _work_in_sentence(text, start, group[-1].after)
@@ -271,7 +275,7 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     before = _word_before(text, start)
     starts = _word_starts(text, start) if before in ls.cue_ends else []
     cue = before in ls.work_ends and (_match_before(work, text, starts, start)
-                                      or _work_in_sentence(text, start, group[-1].after))
+                                      or (_at_or_for(text, start) and _work_in_sentence(text, start, group[-1].after)))
     if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
         return _workplace(text, group, cue, ls)
     if _EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
@@ -343,6 +347,11 @@ def _titled(group: list[Word]) -> Found:
 def _lone_first_name(group: list[Word], ls: Lists) -> bool:
     """Tell whether the group is one first name ("work for Dave"): a person, not a workplace."""
     return len(group) == 1 and group[0].text.lower() in ls.names
+
+
+def _at_or_for(text: str, start: int) -> bool:
+    """Tell whether "at", "for" or "with" (and perhaps "the") stands right before `start`: where a workplace is named."""
+    return bool(_AT_OR_FOR.search(text, max(0, start - 10), start))
 
 
 def _work_in_sentence(text: str, start: int, end: int | None = None) -> re.Match | None:
