@@ -216,6 +216,9 @@ def _compiled_probe(rules: Rules, key: tuple) -> re.Pattern | None:
 def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end: int,
            crisis_before: bool) -> bool | None:
     """Return True for a risk now, False for a crisis that is not now, None when the cue is not one."""
+    if kind.past and not (rules.recent.search(low, start, end) or AGAIN.match(low, match.end())
+                          or ONGOING.search(low, max(0, match.start() - 12), min(match.end(), match.start() + 40))):
+        return False  # the usual case, answered before the clause is worked out: a past crisis, told as past
     clause = _clause_words(rules, low, match, start, end)
     if kind.past and ONGOING.search(low, max(0, match.start() - 12), min(match.end(), match.start() + 40)):
         kind = rules.kinds["intent"]  # "I've wanted to die for months": a state that goes on now
