@@ -13,7 +13,9 @@ import re
 from functools import cache
 
 from ..language.lazy import LazyPattern
+from . import venues
 from .wordlists import Lists, lists, occurrences
+from .words import PUNCTUATION, THE_BEFORE, Word, without_possessive, word_before
 
 Found = tuple[str, int, int, str]
 
@@ -35,20 +37,7 @@ _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate"
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
 _WORK_EARLIER = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
-_LOWER_WORDS_AFTER = LazyPattern(r"(?:['’]s?)?[ ]+([a-z]+(?:[ ][a-z]+)?)")
 _CALLED_ENDS = frozenset({"called", "named", "of", "the"})
-# Words that say the sentence is about someone's job ("I clean at the Red Lion", "on tills at Tesco").
-_WORK_WORDS = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|jobs|shift|shifts|hired|employed|employer|boss|"
-                          r"manager|supervisor|tills?|on the desk|labour|labor|drive for|drives for|driving for|teach|"
-                          r"teaches|taught|cleaner|chef|nurse|porter|carer|mentor|volunteer|"
-                          r"volunteers|volunteering|apprentice|sacked|fired|gaffer|wages|flip burgers|"
-                          r"stack shelves|stacking shelves|line cook|barista|waitress|waiter|bar staff)\b)")
-_AT_OR_FOR = LazyPattern(r"(?i:\b(?:at|for|with)[ ]+(?:the[ ]+)?)$")
-_THE_END = LazyPattern(r"(?:(?P<the>the)[ ]+)?$", re.IGNORECASE)
-_EMPLOYS_AFTER = LazyPattern(r"[ ]+(?:fired|sacked|hired|employed|took me on|let me go|laid me off|pays me)\b")
-# A club or company named after a town is not the town: "Leeds United", "Calton Athletic".
-_CLUBS = frozenset("United Rovers Wanderers Athletic FC AFC Albion Villa Hotspur Rangers Celtic Argyle Academicals "
-                   "Thistle Harriers".split())
 _REGION_AFTER = LazyPattern(r",[ ]*(?:[A-Z]{2}\b(?![ ]+\d)|[A-Z]{2}[ ]+\d{5}|(?:" + "|".join(
     "Yorkshire Lancashire Cheshire Cambridgeshire Kent Essex Surrey Sussex Devon Cornwall Norfolk Suffolk Dorset "
     "Somerset Wiltshire Hampshire Berkshire Derbyshire Staffordshire Lincolnshire Northumberland Cumbria Fife "
@@ -57,25 +46,6 @@ _REGION_AFTER = LazyPattern(r",[ ]*(?:[A-Z]{2}\b(?![ ]+\d)|[A-Z]{2}[ ]+\d{5}|(?:
 _CALLED_BEFORE = LazyPattern(r"(?i:\b(?:is|was|'s|’s)[ ]+(?:called|named)|\b(?:called|call|calls|named)[ ]+me)[ ]+$")
 _FROM_AFTER = LazyPattern(r"[ ]+from[ ]+(?:the|our|my)\b")
 _PLACE_NOUN_BEFORE = LazyPattern(r"\b(?:village|town|city|suburb|estate|neighbourhood|neighborhood),[ ]*$")
-_CAPITAL_BEFORE = LazyPattern(r"[A-Z][a-z]*[ ]$")
-# A noun after a name says the name is used of it: "the Bradford hub", "the Grand casino".
-_LOWER_WORD_AFTER = LazyPattern(r"[ ]+(?!(?:and|or|in|on|at|to|for|from|with|was|is|were|are|had|has|by|of|as|"
-                               r"where|when|which|who|that|because|but|so|then|every|each|last|next|this)\b)[a-z]{3,}")
-_ORGANISATIONS = frozenset("Council Trust Foundation Charity Society Association Board Authority Commission Service "
-                           "Post Gazette Advertiser Echo Herald Telegraph Express Chronicle Argus Courier News Star "
-                           "Mail Observer Independent Standard "
-                           "Services Partnership Network Alliance Group Committee Party Company Ltd Limited Inc "
-                           "Department Agency Institute".split())
-_THE_BEFORE = LazyPattern(r"(?i:\bthe)[ ]+$")
-_GENERIC = frozenset("Community Recovery General Royal District County City Local Central Primary Secondary High "
-                     "Junior Infant Infants Leisure Medical Health Public Parish Methodist Baptist Catholic "
-                     "Anglican Village Town Old New Main Sports Youth Memorial University Women's Men's "
-                     "Children's Mental Day Drop-In Drop-in Food Bank Job Jobcentre Centre Center Plus Hub Project Café Cafe Hall "
-                     "Church Hospital School Borough Market Town Hall".split())
-_NOT_ALONE_STREETS = frozenset({"High", "Main", "Front", "Back"})  # "the High Street" is in every town
-_STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Crescent Terrace Grove Gardens "
-                            "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
-_PUNCTUATION = ".,;:!?\"'“”’)…"
 # Words before a name that say a person follows ("I rang Nia"); a place or a shop does not get rung.
 _PERSON_VERBS = frozenset("rang ring phoned phone texted text messaged told asked thanked hugged met married dated visited"
                           .split())
@@ -85,14 +55,6 @@ _OUR_OR_VERB = _PERSON_VERBS | {"our"}
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
-class Word:
-    """A capitalised word: where it starts and ends (without a possessive 's) and the word itself."""
-
-    __slots__ = ("start", "end", "text", "possessive", "after")
-
-    def __init__(self, start: int, end: int, text: str, after: int) -> None:
-        self.start, self.end, self.text, self.after = start, end, text, after  # after: past the 's
-        self.possessive = after != end
 
 
 @cache
@@ -145,7 +107,7 @@ def find(text: str) -> list[Found]:
             hit = _classify(text, group, ls)
             if hit:
                 found.append(hit)
-    return found + _lower_case_names(text, ls) + _lower_employers(text, ls)
+    return found + _lower_case_names(text, ls) + venues.lower_employers(text, ls)
 
 
 def _plain_run(text: str, start: int, words: str, ls: Lists) -> bool:
@@ -154,7 +116,7 @@ def _plain_run(text: str, start: int, words: str, ls: Lists) -> bool:
     left = [(at, part) for at, part in zip(_offsets(start, parts), parts) if part and part not in ls.not_names]
     if len(left) > 1:
         return False
-    return not left or (left[0][1] not in ls.titles and left[0][1] not in _STRONG_STREETS and left[0][1].lower() not in
+    return not left or (left[0][1] not in ls.titles and left[0][1] not in venues.STRONG_STREETS and left[0][1].lower() not in
                         ls.venues and _plainly_no_name(text, left[0][0], left[0][0] + len(left[0][1]), left[0][1], ls))
 
 
@@ -170,16 +132,16 @@ def _offsets(start: int, parts: list[str]) -> list[int]:
 def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> bool:
     """Tell quickly whether one capitalised word is no name: most are a sentence's first word or a common word."""
     if word[-1] in "'’s":
-        word = _without_possessive(word)
+        word = without_possessive(word)
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
     if text.startswith(",", end) and _role_after().match(text, end):
         return False  # "Florence, my key worker"
-    after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(_PUNCTUATION) if text[end:end + 1] == " " else ""
+    after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(PUNCTUATION) if text[end:end + 1] == " " else ""
     if after in ls.venue_starts or after in _SPEECH_FIRST or (after in ("'s", "’s") and text[end + 3:end + 4] == " "):
         return False
-    before = _word_before(text, start)
+    before = word_before(text, start)
     if before in ("me", "called", "named") and _called_before(text, start):
         return False  # "everyone called me Walshy"
     return before not in ls.cue_ends and before not in _PERSON_VERBS and before != "our"
@@ -190,17 +152,12 @@ def _words(run: re.Match) -> list[Word]:
     words = []
     for m in _WORD_RE.finditer(run.group()):
         text = m.group()
-        bare = _without_possessive(text) if len(text) > 2 else text
+        bare = without_possessive(text) if len(text) > 2 else text
         start = run.start() + m.start()
         words.append(Word(start, start + len(bare), bare, start + len(text)))
     return words
 
 
-def _without_possessive(word: str) -> str:
-    """Return the word without a possessive "'s" or "'" at its end ("Kyle's" -> "Kyle", "Thomas'" -> "Thomas")."""
-    if word.endswith(("'s", "’s")):
-        return word[:-2]
-    return word[:-1] if word.endswith(("'", "’")) else word
 
 
 def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
@@ -224,7 +181,7 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     if first and _SENTENCE_START.search(text, max(0, first[0].start - 6), first[0].start) \
             and not _known(first[0].text, ls) and not _unlisted_speaker(text, words, ls) \
             and not _role_after().match(text, first[-1].after) and not _REGION_AFTER.match(text, first[-1].end) \
-            and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in _STRONG_STREETS)):
+            and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in venues.STRONG_STREETS)):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
 
@@ -260,7 +217,7 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     if name in ls.public or text[start:owner.end] in ls.public or name.split(" ")[0] in ("God", "Jesus"):
         return None  # a public figure ("Amy Winehouse"), not a private person
     if group[-1].possessive and text[start:group[-1].after] in ls.employers:  # "Wendy's", a chain, not a person
-        cue = _work_in_sentence(text, start, group[-1].after)
+        cue = venues.work_in_sentence(text, start, group[-1].after)
         return ("workplace", cue.start("the") if cue and cue.group("the") else start, group[-1].after,
                 ls.employers[text[start:group[-1].after]]) if cue else None
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
@@ -272,27 +229,22 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
         return "place", start, group[-1].end, "a town"  # "Austin, TX", "a small village, Llanfair"
     # Most names follow no cue: the word before decides which cue patterns need to run at all, and each
     # runs only from the starts of the few words before (they end with $, which matches at `start`).
-    before = _word_before(text, start)
+    before = word_before(text, start)
     starts = _word_starts(text, start) if before in ls.cue_ends else []
     cue = before in ls.work_ends and (_match_before(work, text, starts, start)
-                                      or (_at_or_for(text, start) and _work_in_sentence(text, start, group[-1].after)))
-    if cue and not _lone_first_name(group, ls) and not _town(text, group, ls):  # "works in Leeds" is a place
-        return _workplace(text, group, cue, ls)
-    if _EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
-        return _workplace(text, group, None, ls)
-    return (_street(group) or _venue(text, group, ls)
+                                      or (venues.at_or_for(text, start) and venues.work_in_sentence(text, start, group[-1].after)))
+    if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls):  # "works in Leeds" is a place
+        return venues.workplace(text, group, cue, ls)
+    if venues.EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
+        return venues.workplace(text, group, None, ls)
+    return (venues.street(group) or venues.venue(text, group, ls)
             or (before in ls.role_ends and _role_person(text, group, _match_before(role, text, starts, start)))
             or (before in _CALLED_ENDS and _called_person(text, group, _match_before(called, text, starts, start)))
-            or (before in ls.place_ends and _cued_place(text, group, _match_before(place, text, starts, start), ls))
-            or _named_person(text, group, ls) or _listed_place(group, ls) or _saints(group)
+            or (before in ls.place_ends and venues.cued_place(text, group, _match_before(place, text, starts, start), ls))
+            or _named_person(text, group, ls) or venues.listed_place(group, ls) or venues.saints(group)
             or _unlisted_person(text, group, ls))
 
 
-def _saints(group: list[Word]) -> Found | None:
-    """ "St Vincent's", "St. Anne's": a church, a hospital, a school named after a saint."""
-    if len(group) > 1 and group[0].text in ("St", "St.", "Saint") and group[-1].possessive:
-        return "place", group[0].start, group[-1].after, "a local venue"
-    return None
 
 
 def _called_before(text: str, start: int) -> bool:
@@ -321,21 +273,8 @@ def _match_before(pattern, text: str, starts: list[int], start: int) -> re.Match
     return None
 
 
-def _town(text: str, group: list[Word], ls: Lists) -> bool:
-    """Tell whether the group is a town or district from the list, or in no list but after "in" ("work in Hackney")."""
-    name = text[group[0].start:group[-1].end]
-    if name in ls.places or name in ls.place_words:
-        return True
-    return _word_before(text, group[0].start) == "in" and name not in ls.employers and group[-1].text.lower() not in (
-        ls.venues) and group[-1].text not in _ORGANISATIONS
 
 
-def _word_before(text: str, start: int) -> str:
-    """Return the word just before `start`, in lower case, without a comma."""
-    end = start - 1
-    while end > 0 and text[end - 1] in " ,":
-        end -= 1
-    return text[text.rfind(" ", 0, end) + 1:end].lower()
 
 
 def _titled(group: list[Word]) -> Found:
@@ -349,72 +288,14 @@ def _lone_first_name(group: list[Word], ls: Lists) -> bool:
     return len(group) == 1 and group[0].text.lower() in ls.names
 
 
-def _at_or_for(text: str, start: int) -> bool:
-    """Tell whether "at", "for" or "with" (and perhaps "the") stands right before `start`: where a workplace is named."""
-    return bool(_AT_OR_FOR.search(text, max(0, start - 10), start))
 
 
-def _work_in_sentence(text: str, start: int, end: int | None = None) -> re.Match | None:
-    """Return a match of "the" before `start` (or of nothing) when the sentence around the name at start:end
-    speaks of a job (the name itself left out: "the Unity Works" is no job)."""
-    end = start if end is None else end
-    begin = max([text.rfind(stop, max(0, start - 120), start) for stop in ".!?\n"] + [max(0, start - 120) - 1]) + 1
-    ends = [at for at in (text.find(stop, end, end + 120) for stop in ".!?\n") if at >= 0]
-    finish = min(ends) if ends else min(len(text), end + 120)
-    if not (_WORK_WORDS.search(text, begin, start) or _WORK_WORDS.search(text, end, finish)):
-        return None
-    return _THE_END.search(text, max(0, start - 5), start)
 
 
-def _workplace(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> Found:
-    """A named workplace after "works at", offered as the kind of place it is, else "a local business"."""
-    start = cue.start("the") if cue is not None and cue.group("the") else group[0].start
-    name = text[group[0].start:group[-1].end]
-    last = group[-1].text.lower()
-    if name in ls.employers:
-        words = ls.employers[name]
-    elif last in ls.venues or group[0].text == "HMP":
-        words = ls.venues.get(last, "a prison")
-    elif last in ("council", "police"):
-        words = f"the {last}"
-    elif last in ("trust", "charity", "foundation"):
-        words = "a local charity"
-    else:
-        words = "a local business"
-    return "workplace", start, group[-1].end, words
 
 
-def _street(group: list[Word]) -> Found | None:
-    """A street without a house number ("on Elm Street"): offered as "a street nearby"."""
-    if len(group) < 2 or group[-1].text not in _STRONG_STREETS or group[-2].text in _NOT_ALONE_STREETS:
-        return None
-    if group[-1].text == "Court" and group[-2].text in ("Crown", "Magistrates", "County", "Family", "Youth"):
-        return None  # a court of law: a venue
-    return "place", group[0].start, group[-1].end, "a street nearby"
 
 
-def _venue(text: str, group: list[Word], ls: Lists) -> Found | None:
-    """A named venue ("the Red Lion pub", "St Mary's church hall", "HMP Wandsworth"): offered as its kind."""
-    end, kind = group[-1].after, None
-    after = _LOWER_WORDS_AFTER.match(text, end)
-    if after:
-        pair, single = after.group(1), after.group(1).split()[0]
-        kind = pair if pair in ls.venues else single if single in ls.venues else None
-        if kind:
-            end = after.start(1) + len(kind)
-    names = group
-    if kind is None:
-        last_two = " ".join(w.text.lower() for w in group[-2:])
-        kind = last_two if len(group) > 2 and last_two in ls.venues else group[-1].text.lower()
-        names, end = group[:-len(kind.split())], group[-1].end
-        if kind not in ls.venues and group[0].text != "HMP":
-            return None
-    if not [w for w in names if w.text not in _GENERIC and w.text != "HMP"] and group[0].text != "HMP":
-        return None
-    if len(names) == 1 and names[0].possessive and names[0].text.lower() in ls.names:
-        return None  # "Kyle's school" names Kyle, not the school
-    the = _THE_BEFORE.search(text, max(0, group[0].start - 5), group[0].start)
-    return "place", the.start() if the else group[0].start, end, ls.venues.get(kind, "a prison")
 
 
 def _role_person(text: str, group: list[Word], cue: re.Match | None) -> Found | None:
@@ -440,37 +321,8 @@ def _called_person(text: str, group: list[Word], cue: re.Match | None) -> Found 
     return "person", group[0].start, group[-1].end, group[0].text[0] + "."
 
 
-def _cued_place(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> Found | None:
-    """A place after "in", "from", "moved to"...: offered as "a town" (or the kind of shop it is)."""
-    first = group[0].text
-    if not cue or first.lower() in ls.names or (first.lower() in ls.name_words and first not in ls.place_words):
-        return None
-    if cue.group().lower().split()[0] == "to" and not cue.group("the"):
-        return None  # "to the Pier Head" is somewhere; "to Kwame" may be anyone
-    name = text[group[0].start:group[-1].end]
-    if (first.isupper() and name not in ls.places) or (len(group) == 1 and first.lower() in ls.venues):
-        return None  # "in NHS", "at University"
-    if all(word.text in _GENERIC for word in group) or (group[-1].text in _STRONG_STREETS
-                                                         and group[0].text in _NOT_ALONE_STREETS):
-        return None  # "at the Food Bank", "in the Community Centre", "near the High Street": no name in it
-    if group[-1].text in _ORGANISATIONS or group[-1].text in _CLUBS or name in ls.employers:
-        return None  # "at the Advisory Council", "Leeds United", "a big shop at Tesco": not a place
-    end = group[-1].after if group[-1].possessive and first in ("St", "St.", "Saint") else group[-1].end
-    if cue.group("the"):
-        return _the_place(text, cue, group, end, name, ls)
-    if end != group[-1].end:  # "at St Luke's": a church, a hospital, a school...
-        return "place", group[0].start, end, "a local venue"
-    return "place", group[0].start, end, ls.employers.get(name, "a town")
 
 
-def _the_place(text: str, cue: re.Match, group: list[Word], end: int, name: str, ls: Lists) -> Found | None:
-    """A name after "at the", "in the", "on the": a venue ("the Royal Victoria"), or a place's name used of
-    something there ("the Bradford hub"), offered as "local" ("the local hub")."""
-    if cue.group().lower().startswith("on") and _CAPITAL_BEFORE.search(text, max(0, cue.start() - 3), cue.start()):
-        return None  # "the Advisory Council on the Misuse of Drugs": inside an organisation's name
-    if _LOWER_WORD_AFTER.match(text, end):
-        return "place", group[0].start, end, "local"
-    return "place", cue.start("the"), end, "the area" if name in ls.places else "a local venue"
 
 
 def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
@@ -481,7 +333,7 @@ def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     if first in ls.names:
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     if first in ls.name_words and (_surname_end(group, ls) > group[0].end or _SPEECH_AFTER.match(text, group[-1].end)
-                                   or _word_before(text, group[0].start) in _OUR_OR_VERB):  # "Our Lily", "ring Jade"
+                                   or word_before(text, group[0].start) in _OUR_OR_VERB):  # "Our Lily", "ring Jade"
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     return None
 
@@ -494,9 +346,9 @@ def _unlisted_person(text: str, group: list[Word], ls: Lists) -> Found | None:
             return None
     name = text[group[0].start:group[-1].end]
     if name in ls.employers or name in ls.places or name in ls.place_words or name.endswith("s") or \
-            _THE_BEFORE.search(text, max(0, group[0].start - 5), group[0].start):
+            THE_BEFORE.search(text, max(0, group[0].start - 5), group[0].start):
         return None  # "Tesco said", "Leeds said", "Doctors said", "the Pier Head and I": not a person's name
-    if _word_before(text, group[0].start) in _PERSON_VERBS or _SPEECH_AFTER.match(text, group[-1].end):
+    if word_before(text, group[0].start) in _PERSON_VERBS or _SPEECH_AFTER.match(text, group[-1].end):
         return "person", group[0].start, group[-1].end, group[0].text[0] + "."
     return None
 
@@ -505,34 +357,14 @@ def _surname_end(group: list[Word], ls: Lists) -> int:
     """Return where the name ends: after the surname, when a capitalised word that is no place follows."""
     end = group[0].end
     for word in group[1:]:
-        if word.text in ls.places or word.text.lower() in ls.venues or word.text in _STRONG_STREETS:
+        if word.text in ls.places or word.text.lower() in ls.venues or word.text in venues.STRONG_STREETS:
             break
         end = word.end
     return end
 
 
-def _listed_place(group: list[Word], ls: Lists) -> Found | None:
-    """A town or district from the list, wherever it stands ("Leeds was where I...")."""
-    if group[-1].text in _CLUBS:
-        return None
-    for size in range(min(len(group), 4), 0, -1):
-        name = " ".join(w.text for w in group[:size])
-        if name in ls.places:
-            return "place", group[0].start, group[size - 1].end, "a town"
-    return None
 
 
-def _lower_employers(text: str, ls: Lists) -> list[Found]:
-    """Employers written in lower case ("on tills at tesco"), where the sentence speaks of a job."""
-    found = []
-    for word in ls.lower_employers.keys() & {w.rstrip(_PUNCTUATION) for w in text.split() if w.islower()}:
-        for at in occurrences(text, word):
-            end = at + len(word)
-            if (at and text[at - 1].isalnum()) or text[end:end + 1].isalnum():
-                continue
-            if _work_in_sentence(text, at, end):
-                found.append(("workplace", at, end, ls.lower_employers[word]))
-    return found
 
 
 def _lower_case_names(text: str, ls: Lists) -> list[Found]:
@@ -542,7 +374,7 @@ def _lower_case_names(text: str, ls: Lists) -> list[Found]:
         return []  # no lower-case word is a first name: nothing to look at
     _, _, _, _, lower, role_lower = _cues()
     found = []
-    for name in {_without_possessive(word.rstrip(_PUNCTUATION)) for word in words} - _LOWER_NOT_NAMES:
+    for name in {without_possessive(word.rstrip(PUNCTUATION)) for word in words} - _LOWER_NOT_NAMES:
         for at in occurrences(text, name):
             end = at + len(name)
             if (at and text[at - 1].isalnum()) or text[end:end + 1].isalnum():
