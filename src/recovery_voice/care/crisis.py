@@ -10,8 +10,8 @@ before it, someone else speaking, hyperbole, and for the soft kinds support in t
 
     >>> at_risk("Three years ago I tried to end my life; today I run the Tuesday group.")
     False
-    >>> reasons("I can't do this anymore. Nobody would even notice.")
-    ['hopelessness now: "I can\'t do this anymore."', 'hopelessness now: "Nobody would even notice."']
+    >>> reasons("I cannot go on like this. Nobody would even notice.")
+    ['hopelessness now: "I cannot go on like this."', 'hopelessness now: "Nobody would even notice."']
 """
 
 from __future__ import annotations
