@@ -97,12 +97,15 @@ def _match(prepared: Prepared, table: tuple, index: Index) -> list[_Candidate]:
     low = prepared.low
     found: list[_Candidate] = []
     seen: dict = {}
+    gated: dict = {}  # apart from seen, which also holds answers about the text as written (case-sensitive needs)
     if index.finder is not None:
         probes = index.probes
         for place in index.finder.finditer(low):
             at = place.start()
             key = place.group(1)
-            regex, slots, alone = probes.get(key) or probes[key_of(key)]  # "a-bit" is filed under "a bit"
+            regex, slots, alone, gates = probes.get(key) or probes[key_of(key)]  # "a-bit" is filed under "a bit"
+            if gates is not None and not _any_present(gates, low, gated):
+                continue  # each trigger here needs a word nearby that the text lacks ("told" and harm reduction)
             # One call tries every joined trigger filed under this prefix (see probe.py).
             joined = regex.match(low, at)
             if joined.lastindex is None and not alone:
@@ -124,6 +127,14 @@ def _match(prepared: Prepared, table: tuple, index: Index) -> list[_Candidate]:
             if not start or not (target[start - 1].isalnum() or target[start - 1] == "_"):
                 _consider(prepared, table, number, start, match.end(), match, None, found)
     return found
+
+
+def _any_present(gates: tuple, low: str, seen: dict) -> bool:
+    """Tell whether the text holds a word of any of the sets (present() remembers each set's answer)."""
+    for words in gates:
+        if present(words, low, seen):
+            return True
+    return False
 
 
 def _try_alone(prepared: Prepared, table: tuple, number: int, at: int, seen: dict, found: list) -> None:

@@ -113,6 +113,15 @@ def needs(source: str, lowercase: bool = True) -> frozenset[str] | None:
     return frozenset(w.lower() for w in found) if lowercase else frozenset(found)
 
 
+def gate_words(source: str) -> frozenset[str] | None:
+    """Return lower-case words of which every match of a context pattern holds one, however many; None if unknown.
+
+    A trigger whose `near` needs words the text lacks cannot fire anywhere in it (see probe.py).
+    """
+    found = _needs(list(_sre.parse(source)))
+    return None if found is None else frozenset(w.lower() for w in found)
+
+
 def _needs(items: list) -> set[str] | None:
     """Return the best set of words (any one of them appears in every match) for a sequence of items."""
     options: list[set[str]] = []

@@ -25,7 +25,7 @@ _NAMED_GROUP = re.compile(r"\(\?P<([A-Za-z_]\w*)>")
 _UNSAFE = re.compile(r"\\\d|\(\?P=|\(\?\(|\(\?[aiLmsux-]")
 
 
-class Probe(namedtuple("Probe", "regex slots alone")):
+class Probe(namedtuple("Probe", "regex slots alone gates")):
     """The triggers filed under one prefix, joined into one expression where they can be."""
 
     # A named tuple: the checker reads these at every word start a prefix is found at (collections',
@@ -35,6 +35,8 @@ class Probe(namedtuple("Probe", "regex slots alone")):
     # slots: (trigger number, its group in regex or -1 when tried alone, ((name, renamed group), ...)),
     #   in the order of the trigger numbers, which is the order matches were always found in
     # alone: bool: whether any slot is tried alone, so the slots must be looked at even when no group matched
+    # gates: the near_words of each trigger when every one of them has some, else None: a text holding none
+    #   of any trigger's words has no match here that its context allows, so the probe need not run
 
 
 def build_probe(numbers: tuple[int, ...], triggers: dict) -> Probe:
@@ -52,7 +54,8 @@ def build_probe(numbers: tuple[int, ...], triggers: dict) -> Probe:
         pending.append((number, f"_{number}", names))
     regex = compile_pattern("".join(parts))  # from the rules cache's compiled code where it has it (lazy.py)
     slots = tuple((number, regex.groupindex[group] if group else -1, names) for number, group, names in pending)
-    return Probe(regex, slots, any(group < 0 for _, group, _ in slots))
+    gates = tuple(triggers[number].near_words for number in numbers)
+    return Probe(regex, slots, any(group < 0 for _, group, _ in slots), None if None in gates else gates)
 
 
 def _joinable(trigger, number: int) -> str | None:

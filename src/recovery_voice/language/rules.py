@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .index import needs, prefixes
+from .index import gate_words, needs, prefixes
 from .lazy import Derived, LazyPattern, cache_place, share
 from .model import SEVERITIES
 from .record import Record
@@ -46,7 +46,7 @@ class RuleFileError(ValueError):
 class Trigger(Record):
     """One way a rule matches: a compiled pattern plus the context it needs around it."""
 
-    UNCOMPARED = ("before_reversed", "not_before_reversed")
+    UNCOMPARED = ("before_reversed", "not_before_reversed", "near_words")
 
     pattern: re.Pattern  # for the rule files, a LazyPattern (see lazy.py): compiled on first use, read alike
     case_sensitive: bool = False
@@ -64,6 +64,8 @@ class Trigger(Record):
     # instead of a search through it. None where a pattern cannot be reversed.
     before_reversed: re.Pattern | None = None
     not_before_reversed: re.Pattern | None = None
+    # Words of which every match of `near` holds one (index.gate_words): none in a text, and this cannot fire.
+    near_words: frozenset[str] | None = None
     # Set by __post_init__, not a field: `contextual`, whether any context is set.
 
     def __post_init__(self) -> None:
@@ -273,6 +275,8 @@ def _parse_trigger(table: dict, words: dict[str, str], where: str, derived: Deri
         if key in context:
             context[f"{key}_reversed"] = _reversed(context[key], derived)
     keys, needed = _prefixes_and_needs(pattern.pattern, case_sensitive, derived)
+    if "near" in context:
+        context["near_words"] = _gate_words(context["near"].pattern, derived)
     return Trigger(
         pattern=pattern,
         keys=keys,
@@ -344,6 +348,15 @@ def _prefixes_and_needs(source: str, case_sensitive: bool, derived: Derived) -> 
         return [None if words is None else sorted(words) for words in found]
     keys, needed = derived.remember("triggers", f"{int(case_sensitive)} {source}", work)
     return (None if keys is None else frozenset(keys)), (None if needed is None else frozenset(needed))
+
+
+def _gate_words(source: str, derived: Derived) -> frozenset[str] | None:
+    """Return the words one of which every match of a near-context holds (see index.gate_words), cached."""
+    def work() -> list | None:
+        words = gate_words(source)
+        return None if words is None else sorted(words)
+    words = derived.remember("near", source, work)
+    return None if words is None else frozenset(words)
 
 
 def _choice(table: dict, key: str, allowed: tuple[str, ...], default: str | None, where: str) -> str:
