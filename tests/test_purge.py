@@ -80,3 +80,60 @@ def test_a_story_still_being_taken_down_waits_so_its_storyteller_hears_it_is_gon
     with sessions() as session:
         events = [e.event for e in logbook.entries(session)]
     assert events.count("story_purged") == 2
+
+
+def test_a_taken_down_email_held_for_the_storytellers_summary_goes_out_before_the_story_is_purged(
+        project, sessions, clock):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from recovery_voice import emails
+    from recovery_voice.models import Email
+    from recovery_voice.stories import withdraw
+
+    shared = shared_life(project, sessions, clock)
+    config = with_wait(project, 0)
+    london = ZoneInfo("Europe/London")
+    day = clock.now.astimezone(london).date() + timedelta(days=1)
+    clock.now = datetime.combine(day, time(6, 0), london)  # before the day's summary is made
+    with transaction(sessions) as session:
+        emails.save_choices(session, shared.people["storyteller"], emails.Choices("digest"))
+        withdraw(session, session.get(Story, shared.kept), None, clock.now, media_dir=config.media_dir)
+    worker = Worker(config, sessions, clock)
+    worker.run_due()  # takes the copy down; "it has been taken down" waits for the summary
+    worker.sweep()
+    assert counts(sessions, shared.kept)["Story"] == 1
+    with sessions() as session:
+        assert session.scalar(select(Email.status).where(Email.kind == "story_taken_down",
+                                                         Email.user_id == shared.people["storyteller"],
+                                                         Email.status != "sent")) == "held"
+    clock.now = datetime.combine(day, time(8, 5), london)
+    worker.run_due()  # the summary is made and sent, then
+    worker.sweep()  # the story goes
+    assert counts(sessions, shared.kept)["Story"] == 0
+
+
+def test_withdrawing_deletes_the_review_emails_about_its_post_and_the_alt_text_of_its_uploaded_photos(
+        project, sessions, clock):
+    from recovery_voice import emails
+    from recovery_voice.models import Delivery, DeliveryMedia, Email, Post
+    from recovery_voice.stories import withdraw
+
+    from test_data_export import BENCH_ALT, POST_TEXT
+
+    shared = shared_life(project, sessions, clock)
+    with transaction(sessions) as session:
+        post_id = session.get(Story, shared.kept).post_id
+        other_post = session.scalar(select(Post.id).where(Post.text == POST_TEXT))
+        for item in (post_id, other_post):
+            emails.waiting_for_review(session, "post", item, "Frozen river", clock.now)
+        delivery = session.scalar(select(Delivery.id).where(Delivery.post_id == post_id))
+        session.add(DeliveryMedia(delivery_id=delivery, number=1, position=0, digest="0" * 64, remote_id="m1",
+                                  alt=BENCH_ALT, width=10, height=10, uploaded_at=clock.now))
+    with transaction(sessions) as session:
+        withdraw(session, session.get(Story, shared.kept), None, clock.now, media_dir=project.config.media_dir)
+    with sessions() as session:
+        waiting = [email.facts["id"] for email in session.scalars(select(Email).where(Email.kind == "review_waiting"))
+                   if email.facts.get("what") == "post"]
+        assert post_id not in waiting and other_post in waiting
+        assert session.scalar(select(DeliveryMedia.alt).where(DeliveryMedia.remote_id == "m1")) == ""

@@ -12,7 +12,7 @@ from recovery_voice import emails, safeguarding
 from recovery_voice.care import crisis
 from recovery_voice.db import transaction
 from recovery_voice.models import Email, LogEntry, Story, User
-from recovery_voice.stories import StoryDraft, edit, submit
+from recovery_voice.stories import StoryDraft, edit, submit, withdraw
 from recovery_voice.worker import Worker
 from web_fixtures import PEOPLE, csrf_from, make_app, password_hash, sign_in
 
@@ -119,12 +119,53 @@ def test_the_leads_are_told_once_per_version_not_again_when_the_story_is_read(ma
     assert len(safeguarding_emails(smtp.wait_for(3))) == 1
     with transaction(sessions) as session:
         assert safeguarding.after_save(session, project.config, session.get(Story, story_id)) == 0
-        edit(session, project.config, session.get(Story, story_id), None, draft(CRISIS + " I'm sorry."))
+    # Told again only when a version in crisis follows one that was not: a redaction tells them nothing new.
+    for version, text in ((2, CRISIS + " I'm sorry."), (3, RECOVERY), (4, CRISIS)):
+        with transaction(sessions) as session:
+            edit(session, project.config, session.get(Story, story_id), None, draft(text))
     Worker(project.config, sessions).run_due()
     told = safeguarding_emails(smtp.wait_for(4))
-    assert len(told) == 2 and "changed their story (version 2)" in told[1].text
+    assert len(told) == 2 and "changed their story (version 4)" in told[1].text
     with sessions() as session:
         assert session.scalar(select(func.count(LogEntry.id)).where(LogEntry.event == "safeguarding_alert")) == 2
+
+
+def test_accepting_a_redaction_on_a_story_in_crisis_does_not_tell_the_lead_again(mailing, smtp):
+    from recovery_voice import anonymity
+
+    project, sessions, ids = mailing
+    add_admin(sessions)
+    story_id = share(sessions, project.config, ids, CRISIS + " Ring me on 07700 900123.")
+    with transaction(sessions) as session:
+        story = session.get(Story, story_id)
+        found = anonymity.spots(session, project.config, story)
+        [index] = [n for n, spot in enumerate(found) if spot.kind == "phone"]
+        anonymity.redact(session, project.config, story, index, story.version)
+    with sessions() as session:
+        story = session.get(Story, story_id)
+        assert story.version == 2 and "07700 900123" not in story.text and story.care["crisis"]
+    Worker(project.config, sessions).run_due()
+    received = smtp.wait_for(3)  # the lead's one alert, and each admin's "waiting for review"
+    assert len(received) == 3 and len(safeguarding_emails(received)) == 1
+
+
+def test_when_a_storyteller_withdraws_a_story_in_crisis_the_lead_is_still_told_without_its_words(mailing, smtp):
+    project, sessions, ids = mailing
+    add_admin(sessions)
+    story_id = share(sessions, project.config, ids)
+    with transaction(sessions) as session:  # before the worker sent the first alert, which goes with the words
+        withdraw(session, session.get(Story, story_id), None, media_dir=project.config.media_dir)
+    Worker(project.config, sessions).run_due()
+    received = smtp.wait_for(1)
+    [told] = [r for r in received if r.recipients == [LEAD]]
+    assert told.message["Subject"] == "A storyteller who may need support has withdrawn their story"
+    assert "sam has withdrawn a story" in told.text and f"email address: {PEOPLE['storyteller']}" in told.text
+    assert "please still reach out" in told.text and "always sent at once" in told.text
+    assert CRISIS not in told.text and "Where I am" not in told.text
+    for reason in crisis.reasons(CRISIS):
+        assert reason not in told.text
+    with sessions() as session:
+        assert session.get(Story, story_id).care["identifiers"] == []
 
 
 def test_a_story_about_a_past_crisis_told_as_recovery_tells_nobody(mailing, smtp):

@@ -72,7 +72,7 @@ def why_kind(kind: str) -> str:
         return "post"
     if kind in ADMIN_KINDS:
         return "admin"
-    return kind
+    return "safeguarding" if kind.startswith("safeguarding") else kind
 
 
 def body(config: Config, kind: str, facts: dict, name: str) -> Words:

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, cast, delete, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from . import logbook
 from .models import (
@@ -28,6 +28,7 @@ from .models import (
     Story,
     EMAIL_CHOICES,
     EMAIL_DIGEST,
+    EMAIL_DIGESTED,
     EMAIL_EACH,
     EMAIL_HELD,
     EMAIL_OFF,
@@ -40,7 +41,7 @@ from .models import (
     utcnow,
 )
 
-ESSENTIAL = ("invitation", "password_reset", "safeguarding")  # sent whatever a person chose, and at once
+ESSENTIAL = ("invitation", "password_reset", "safeguarding", "safeguarding_withdrawn")  # sent whatever a person chose, and at once
 EXCERPT = 80  # characters of a post or story quoted in an email
 
 
@@ -136,8 +137,22 @@ def forget_story(session: Session, story_id: int, post_id: int | None) -> None:
     """
     facts = cast(Email.facts, Text)  # every event's facts name the story's or post's page by its path
     marks = [f'%/stories/{story_id}"%'] + ([f'%/posts/{post_id}"%'] if post_id is not None else [])
-    session.execute(delete(Email).where(or_(*(facts.like(mark) for mark in marks)), Email.status != EMAIL_SENDING)
+    about = [facts.like(mark) for mark in marks]
+    if post_id is not None:  # "waiting for review" of its post points at /review and names the post by id
+        about.append((Email.kind == "review_waiting") & facts.like(f'%"what": "post", "id": {post_id},%'))
+    session.execute(delete(Email).where(or_(*about), Email.status != EMAIL_SENDING)
                     .execution_options(synchronize_session=False))
+
+
+def telling_storyteller(session: Session, story_id: int, user_id: int) -> bool:
+    """Whether an email to a storyteller about their story is still on its way: queued, held by quiet hours or for
+    a summary, being sent, or carried in a summary not sent yet (a purge waits for it, so they hear it is gone)."""
+    waiting = (EMAIL_QUEUED, EMAIL_HELD, EMAIL_SENDING)
+    summary = aliased(Email)
+    in_summary = select(summary.id).where(summary.id == Email.digest_id, summary.status.in_(waiting)).exists()
+    return session.scalar(select(Email.id).where(
+        Email.user_id == user_id, cast(Email.facts, Text).like(f'%/stories/{story_id}"%'),
+        or_(Email.status.in_(waiting), (Email.status == EMAIL_DIGESTED) & in_summary)).limit(1)) is not None
 
 
 def excerpt(text: str | None) -> str:

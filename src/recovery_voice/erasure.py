@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import attachments, emails, logbook, versions
@@ -21,7 +21,6 @@ from .models import (
     BlackoutDate,
     Deactivation,
     Delivery,
-    DeliveryMedia,
     DeliveryPart,
     Email,
     EmailSettings,
@@ -35,7 +34,7 @@ from .models import (
     User,
     utcnow,
 )
-from .stories import withdraw
+from .stories import forget_photo_words, withdraw
 
 ERASED_DOMAIN = "erased.invalid"  # .invalid never resolves (RFC 2606): no email can reach a tombstone
 UNUSABLE_HASH = "!erased"  # not an argon2 hash, so no password ever matches it
@@ -118,24 +117,13 @@ def erase_story(session: Session, config, story: Story) -> None:
     if post_id is not None:  # withdrawal removed these already; this holds for stories withdrawn before it did
         attachments.remove(session, config.media_dir, post_id=post_id)
     emails.forget_story(session, story_id, post_id)
-    if post_id is not None:
-        _forget_review_emails(session, post_id)
-        session.execute(update(DeliveryMedia).where(DeliveryMedia.delivery_id.in_(  # an uploaded photo's alt text
-            select(Delivery.id).where(Delivery.post_id == post_id))).values(alt="")
-            .execution_options(synchronize_session=False))
+    if post_id is not None:  # withdrawal does this now; a story withdrawn before it did still needs it
+        forget_photo_words(session, post_id)
     versions.forget(session, story_id)
     session.execute(delete(StoryView).where(StoryView.story_id == story_id)
                     .execution_options(synchronize_session=False))
     session.delete(story)  # its sign-off goes with it (cascade)
     session.flush()
-
-
-def _forget_review_emails(session: Session, post_id: int) -> None:
-    """Delete the "waiting for review" emails about a story's post, which quote its start and name it only by id
-    (emails.forget_story finds emails by their page's path, and these point at the review page)."""
-    mark = f'%"what": "post", "id": {post_id},%'
-    session.execute(delete(Email).where(cast(Email.facts, Text).like(mark), Email.kind == "review_waiting")
-                    .execution_options(synchronize_session=False))
 
 
 def _forget_mail(session: Session, user_id: int, email: str) -> None:
@@ -169,17 +157,19 @@ def _tombstone(session: Session, user: User, now: datetime) -> None:
 def purge_withdrawn(session: Session, config, now: datetime) -> int:
     """Erase the stories withdrawn more than [care] purge_withdrawn_after_days ago; return how many went.
 
-    A story whose copies are still being taken down waits until that is done, so its storyteller still hears
-    that they are gone; the log keeps the ids, times and links the taking down needs.
+    A story whose copies are still being taken down waits until that is done, and until the email saying so has
+    gone to its storyteller, so they still hear that they are gone; the log keeps the ids, times and links the taking down needs.
     """
     days = config.care.purge_withdrawn_after_days
     under_way = exists().where(Delivery.post_id == Story.post_id, Delivery.deletion.in_(DELETION_UNDER_WAY))
     due = list(session.scalars(select(Story).where(Story.status == STORY_WITHDRAWN,
                                                    Story.withdrawn_at <= now - timedelta(days=days), ~under_way)
                                .order_by(Story.id).limit(500)))
-    for story in due:
+    # "It has been taken down", held by quiet hours or for a summary, names the story: it goes out first.
+    ready = [story for story in due if not emails.telling_storyteller(session, story.id, story.author_id)]
+    for story in ready:
         story_id, post_id = story.id, story.post_id
         erase_story(session, config, story)
         logbook.record(session, "story_purged", post_id=post_id, at=now,
                        reason=f"story {story_id}: withdrawn more than {days} days ago, so it was erased")
-    return len(due)
+    return len(ready)

@@ -19,6 +19,7 @@ from .config import Config
 from .models import Deactivation, LogEntry, Story, User, utcnow
 
 ALERT = "safeguarding_alert"  # the log's event, one per story version whose storyteller may be at risk
+WITHDRAWN = "safeguarding_withdrawn"  # the email kind telling the leads such a story was withdrawn
 EXCERPT = 1500  # characters of the story the email quotes: enough to read it, bounded for a 10,000-character story
 MAX_REASONS = 5
 # A phone number or short code in a support line ("116 123", "0800 123 4567", "+44 20 7946 0000", "988"), or an
@@ -66,12 +67,16 @@ def in_crisis(story: Story) -> bool:
 
 # The alert ----------------------------------------------------------------------------------------------------
 
-def after_save(session: Session, config: Config, story: Story, now: datetime | None = None) -> int:
-    """After a story is submitted or changed: tell the leads at once if it is in crisis, once per version.
+def after_save(session: Session, config: Config, story: Story, now: datetime | None = None, *,
+               was_in_crisis: bool = False) -> int:
+    """After a story is submitted or changed: tell the leads at once if it is in crisis and they do not know yet.
 
-    Returns how many people were emailed (0 when it is not in crisis or this version was already told).
+    They know when an earlier version was told and the version before this one was in crisis too: a redaction
+    or a small change tells them nothing new. Returns how many people were emailed.
     """
     if not in_crisis(story) or already_told(session, story.id, story.version):
+        return 0
+    if was_in_crisis and told_before(session, story.id):
         return 0
     now = now or utcnow()
     people, fallback = to_tell(session)
@@ -92,6 +97,33 @@ def already_told(session: Session, story_id: int, version: int) -> bool:
     mark = f"story {story_id} version {version}:%"
     return session.scalar(select(LogEntry.id).where(LogEntry.event == ALERT, LogEntry.reason.like(mark))
                           .limit(1)) is not None
+
+
+def told_before(session: Session, story_id: int) -> bool:
+    """Whether the leads were told about any version of the story."""
+    return session.scalar(select(LogEntry.id).where(LogEntry.event == ALERT,
+                                                    LogEntry.reason.like(f"story {story_id} version %"))
+                          .limit(1)) is not None
+
+
+def after_withdraw(session: Session, story: Story, now: datetime | None = None) -> int:
+    """After a story the leads were told about is withdrawn: tell them again, who and how to reach them, without
+    its words (withdrawing erased them, and with them any alert not sent yet). Returns how many were emailed.
+
+    Safety comes first: a storyteller who may be at risk is not safer because they took their words back.
+    """
+    if not told_before(session, story.id):
+        return 0
+    now = now or utcnow()
+    people, fallback = to_tell(session)
+    author = session.get(User, story.author_id)
+    # The path names the story, so erasing the account (erasure.erase_story, emails.forget_story) takes this too.
+    facts = {"teller": (author.display_name or "").strip() or "the storyteller", "teller_email": author.email,
+             "fallback": fallback, "path": f"/review/stories/{story.id}"}
+    told = sum(emails.queue(session, WITHDRAWN, facts, user=person, now=now) is not None for person in people)
+    logbook.record(session, ALERT, actor=None, at=now, reason=f"story {story.id} withdrawn: {told} "
+                   f"{'admins' if fallback else 'safeguarding leads'} told, without its words")
+    return told
 
 
 def _facts(session: Session, story: Story, fallback: bool) -> dict:

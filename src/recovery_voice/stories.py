@@ -25,6 +25,7 @@ from .models import (
     STORY_REJECTED,
     STORY_WITHDRAWN,
     Delivery,
+    DeliveryMedia,
     Post,
     Story,
     StorySignOff,
@@ -175,6 +176,7 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
                          actor, now)
         erase_post_text(session, story.post_id, now)
         attachments.remove(session, config.media_dir, post_id=story.post_id)
+    was_in_crisis = safeguarding.in_crisis(story)  # the leads who know already are not told again of a redaction
     _apply(story, draft, check(draft.text, voice="storyteller", settings=config.language), config, story.author)
     _set_photos(session, config, story, draft.images, now)
     was = story.status
@@ -185,7 +187,7 @@ def edit(session: Session, config: Config, story: Story, actor: str | None, draf
     versions.save(session, story, now)  # every version as written, for the storyteller's download
     if was != STORY_PENDING:  # one already waiting was announced when it began to wait, as posts are
         emails.waiting_for_review(session, "story", story.id, story.title, now)
-    safeguarding.after_save(session, config, story, now)  # the leads are told at once if they may be at risk now
+    safeguarding.after_save(session, config, story, now, was_in_crisis=was_in_crisis)
     return story
 
 
@@ -211,6 +213,7 @@ def withdraw(session: Session, story: Story, actor: str | None = None, now: date
     note = f"story {story.id} withdrawn by its storyteller"
     logbook.record(session, "story_withdrawn", post_id=story.post_id, actor=actor, at=now, reason=note)
     emails.forget_story(session, story.id, story.post_id)
+    safeguarding.after_withdraw(session, story, now)  # the leads still hear, without the withdrawn words
     if story.post_id is not None:
         stop_unsent(session, story.post_id, now)
         deletion.request(session, story.post_id, note, actor, now)
@@ -225,6 +228,8 @@ def _erase_story(story: Story) -> None:
     """Erase a withdrawn story's words; its title stays for its storyteller alone, to recognise it by."""
     story.text, story.shown_name, story.content_warning, story.review_note = "", None, None, None
     story.findings, story.worst_finding = [], None
+    if story.care:  # the identifiers found quote the words; whether they may be at risk stays for the support page
+        story.care = {**story.care, "identifiers": []}
     if story.signoff is not None:  # a digest of the words could confirm a guess of them
         story.signoff.digest = None
 
@@ -239,6 +244,14 @@ def erase_post_text(session: Session, post_id: int, now: datetime) -> None:
                     .values(text="", content_warning=None, findings=[], worst_finding=None, template_vars=None,
                             link_card=None))
     session.execute(update(Delivery).where(Delivery.post_id == post_id).values(consent_ends_at=now))
+    forget_photo_words(session, post_id)
+
+
+def forget_photo_words(session: Session, post_id: int) -> None:
+    """Erase the alt text kept with a post's photos uploaded to the networks (the storyteller's words too)."""
+    session.execute(update(DeliveryMedia).where(DeliveryMedia.delivery_id.in_(
+        select(Delivery.id).where(Delivery.post_id == post_id))).values(alt="")
+        .execution_options(synchronize_session=False))
 
 
 def review_text(story: Story) -> str | None:
