@@ -94,7 +94,8 @@ EXAMPLES = {
 
 
 def test_every_built_in_rule_has_an_example_here():
-    assert {rule.id for rule in load_rules()} == set(EXAMPLES)
+    # The safe-messaging rules (safe.toml) have theirs in test_safe_messaging.py: some are for stories only.
+    assert {rule.id for rule in load_rules() if not rule.id.startswith("safe-")} == set(EXAMPLES)
 
 
 @pytest.mark.parametrize("rule_id", sorted(EXAMPLES))

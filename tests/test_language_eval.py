@@ -24,7 +24,8 @@ def test_the_evaluation_set_is_big_and_covers_every_rule_uk_and_us():
     assert {c.region for c in cases} == {"uk", "us"}
     assert {c.voice for c in cases} == {"organisation", "storyteller"}
     labelled = set().union(*(c.expect | c.info for c in cases + load_cases(EVAL_2)))
-    assert {rule.id for rule in load_rules()} <= labelled  # by one set or the other
+    # by one set or the other; the safe-messaging rules are scored by care_safe_eval (test_safe_messaging_eval.py)
+    assert {rule.id for rule in load_rules() if not rule.id.startswith("safe-")} <= labelled
     assert sum(1 for c in cases if not c.expect) >= 150  # plenty of sentences that must stay clean
 
 
