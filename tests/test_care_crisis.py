@@ -328,3 +328,131 @@ def test_the_prefilter_never_loses_a_cue_that_trying_every_place_finds(text):
     fast = [(m.start(), m.end(), m.lastgroup) for m in crisis._cues(rules, crisis._lower(text))]
     assert fast == _brute_force_cues(text)
     assert len(fast) >= 4  # the texts are full of cues, so the comparison means something
+
+
+# Kinds the held-out set (tests/care_crisis_holdout.jsonl) showed the cues lacked. Each is said here in
+# other words than the held-out set's, so a test passes only when the kind is heard, not one sentence.
+NOTES_AND_GOODBYES = [
+    "Finished writing letters to everyone I love tonight.",
+    "I've already written the letters.",
+    "Said all my goodbyes.",
+    "I'm going to be long gone before anyone sees this.",
+    "What happens to my stuff when I'm gone?",
+]
+GIVING_THINGS_AWAY = [
+    "Gave my guitar to my brother. Won't be needing it.",
+    "Gave my cat to the lady next door, I won't need to feed her now.",
+]
+A_PLAN_OR_THE_MEANS_SAID_INDIRECTLY = [
+    "The plan's all set.",
+    "I've got it all worked out.",
+    "I've got everything I need here to make it stop.",
+    "I keep thinking about my dad's tablets in the bathroom.",
+    "I've been thinking of ways to end it.",
+    "The river keeps calling me.",
+    "I keep thinking about the express train that doesn't stop here.",
+    "I keep thinking about how easy it would be to take the lot all at once.",
+    "I've got the rest of what she was using.",
+]
+BURDEN = [
+    "Everyone is better off without someone like me.",
+    "My family are better off now.",
+    "Honestly they're better off.",
+]
+DISAPPEARING_OR_JOINING_THE_DEAD = [
+    "I just want to vanish.",
+    "I want a bath and to disappear.",
+    "Might as well join her.",
+    "I want to be with my son again, wherever he is.",
+]
+INTRUSIVE_THOUGHTS_NOW = [
+    "My brain keeps telling me just do it.",
+    "The voices keep saying kill yourself.",
+]
+NO_TOMORROW = [
+    "I can't see a future anymore.",
+    "I don't see things ever getting better.",
+    "No point in anything anymore.",
+]
+SELF_HARM_GETTING_WORSE = [
+    "Been self-harming every night.",
+    "I want to cut deeper.",
+    "The cuts are getting deeper.",
+]
+NO_CARE_FOR_THEIR_SAFETY = [
+    "I honestly don't care anymore if something happens to me.",
+    "Walked out into traffic without looking.",
+    "Mixing the vodka with my sleeping tablets again.",
+    "If I don't wake up, I don't wake up.",
+    "Going to get as high as I can and see if I wake up.",
+]
+A_CALM_GOODBYE = [
+    "Thanks for everything you did for me. You were all so kind to me.",
+    "Thank you for everything. Don't worry about me.",
+]
+HELD_OR_SAID_IN_JEST = [
+    "Wrote letters to my kids today for the first time in years.",
+    "I want to disappear into a good book this weekend.",
+    "I can't do this anymore, the commute I mean.",
+    "Some days I feel like I can't go on. Yesterday was one. I rang my sponsor and we went for a walk.",
+    "I don't want to die, I just want it to stop. I'm seeing my GP tomorrow.",
+    "Some nights the thoughts say I'm a waste of space. I know those thoughts now.",
+    "My mate died of an overdose last night. Going round to his mum's.",
+    "It's five years since my overdose today.",
+    "For about a year I lay awake thinking about ways to end it.",
+    "The plan is sorted for Saturday's walk.",
+    "I've got everything planned for Christmas.",
+    "Everything's fine, don't worry about me! Thanks for everything you did on my first day.",
+    "I gave my dog to my sister while I'm in rehab, she'll look after him.",
+    "I want to be with her forever, she's the one.",
+    "I'm going to join my mum at the gym.",
+    "Handing in my notice, can't do this job anymore!",
+]
+
+
+@pytest.mark.parametrize("text", NOTES_AND_GOODBYES + GIVING_THINGS_AWAY + A_CALM_GOODBYE)
+def test_it_hears_a_goodbye_said_without_the_word(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", A_PLAN_OR_THE_MEANS_SAID_INDIRECTLY)
+def test_it_hears_a_plan_or_the_means_said_indirectly(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", BURDEN + NO_TOMORROW)
+def test_it_hears_feeling_a_burden_and_seeing_no_tomorrow(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", DISAPPEARING_OR_JOINING_THE_DEAD + INTRUSIVE_THOUGHTS_NOW + SELF_HARM_GETTING_WORSE)
+def test_it_hears_wanting_to_disappear_thoughts_telling_them_to_end_it_and_self_harm_getting_worse(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", NO_CARE_FOR_THEIR_SAFETY)
+def test_it_hears_indifference_to_their_own_safety(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", HELD_OR_SAID_IN_JEST)
+def test_a_hard_day_held_with_support_a_joke_or_someone_elses_death_is_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+def test_support_two_sentences_after_a_hard_day_still_eases_it_but_not_three():
+    held = "Some days I'm tired of it all. Today was one. I went to group."
+    too_late = "Some days I'm tired of it all. Today was one. It rained. I went to group."
+    assert not at_risk(held)
+    assert at_risk(too_late)
+
+
+@pytest.mark.parametrize("text", [" ".join(NOTES_AND_GOODBYES + GIVING_THINGS_AWAY + A_PLAN_OR_THE_MEANS_SAID_INDIRECTLY
+                                           + BURDEN + DISAPPEARING_OR_JOINING_THE_DEAD + INTRUSIVE_THOUGHTS_NOW),
+                                  " ".join(NO_TOMORROW + SELF_HARM_GETTING_WORSE + NO_CARE_FOR_THEIR_SAFETY + A_CALM_GOODBYE
+                                           + HELD_OR_SAID_IN_JEST)])
+def test_the_prefilter_never_loses_one_of_the_new_cues(text):
+    rules = crisis._rules()
+    fast = [(m.start(), m.end(), m.lastgroup) for m in crisis._cues(rules, crisis._lower(text))]
+    assert fast == _brute_force_cues(text)
+    assert len(fast) >= 10

@@ -1,7 +1,9 @@
 """Crisis detection scored against its labelled evaluation set (tests/care_crisis_eval.jsonl)."""
 
+import json
 from pathlib import Path
 
+from recovery_voice.care.crisis import at_risk
 from recovery_voice.care.crisis_eval import evaluate, load_cases, main
 
 EVAL = Path(__file__).parent / "care_crisis_eval.jsonl"
@@ -43,3 +45,23 @@ def test_the_command_names_the_line_of_a_bad_entry(tmp_path, capsys):
     path.write_text('{"text": "I want to die.", "crisis": true}\n\n{"text": "no label"}\n', encoding="utf-8")
     assert main([str(path)]) == 2
     assert f"{path}:3: not a valid evaluation entry" in capsys.readouterr().err
+
+
+HOLDOUT = Path(__file__).parent / "care_crisis_holdout.jsonl"
+# Written independently and run once unseen (precision 0.898, recall 0.647: /tmp/crisis_holdout_run1.txt
+# listed the kinds it missed); used for development since (care_crisis_holdout.md says from when), so
+# like the set above it is no longer a held-out measure.
+OTHER_SETS = sorted(Path(__file__).parent.glob("language_eval*.jsonl")) + [Path(__file__).parent / "care_safe_eval.jsonl"]
+
+
+def test_the_second_set_scores_recall_at_least_095_and_precision_at_least_09():
+    score = evaluate(load_cases(HOLDOUT))
+    assert score.recall >= 0.95, [c.text for c in score.misses]
+    assert score.precision >= 0.9, [c.text for c in score.false_alarms]
+
+
+def test_no_text_of_the_language_and_safe_messaging_sets_is_taken_for_a_risk():
+    texts = [json.loads(line)["text"] for path in OTHER_SETS
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(texts) >= 300  # the sets are there and were read
+    assert [text for text in texts if at_risk(text)] == []

@@ -44,6 +44,7 @@ NAMES_WHAT = re.compile(r"suicid|dark|death|dying|die\b")
 QUOTE_LIMIT = 240  # characters of a sentence quoted back in a reason
 NEGATION_WINDOW = 40  # characters before a cue searched for a negation
 HEAD = "<i> <a>"  # how a cue about the writer starts in crisis.toml
+EASED_SENTENCES = 2  # sentences after a soft cue searched for support or hope
 ADVERBS = 3  # softening words allowed between the writer and the cue, as <a> in crisis.toml
 
 
@@ -232,7 +233,7 @@ def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end:
         return None
     if not kind.needs_before and rules.past.search(rules.comparison.sub(" ", rules.recent.sub(" ", clause))):
         return False  # a memory ("back then I'd think: I can't go on"); a crisis coming back is never one
-    if kind.eased and _eased(rules, low, match.start(), end):
+    if kind.eased and _eased(rules, low, match.end(), end):  # from its end: "my family are" is no support
         return False
     return True
 
@@ -261,10 +262,12 @@ def _clause_words(rules: Rules, low: str, match: re.Match, start: int, end: int)
     return f"{low[clause_start:match.start()]} \u2026 {low[match.end():clause_end]}"
 
 
-def _eased(rules: Rules, low: str, cue_start: int, end: int) -> bool:
-    """Tell whether support or hope follows a soft cue in its sentence or the next one."""
-    next_end = _sentence_around(low, end + 1)[1] if end + 1 < len(low) else end
-    return rules.support.search(low, cue_start, max(end, next_end)) is not None
+def _eased(rules: Rules, low: str, cue_end: int, end: int) -> bool:
+    """Tell whether support or hope follows a soft cue in its sentence or the next two."""
+    # Two, not one: a hard day is often told and then answered ("Today was one of them. I went to group").
+    for _ in range(EASED_SENTENCES):
+        end = _sentence_around(low, end + 1)[1] if end + 1 < len(low) else end
+    return rules.support.search(low, cue_end, end) is not None
 
 
 def _sentence_around(low: str, offset: int) -> tuple[int, int]:
