@@ -24,6 +24,19 @@ SUICIDE = [
     "You can text SHOUT to 85258, or call Papyrus HOPELINEUK.",
     "The night she left, he swallowed a bottle of sleeping pills.",
     "He jumped from the bridge in 2017; a passer-by pulled him out.",
+    # Said without the word: the act, the way there, the place, the cause, the signs.
+    "The 40-year-old was found hanged at his home.",
+    "She leaped off the viaduct in 2020.",
+    "He overdosed on his antidepressants in May.",
+    "Volunteers patrol the Golden Gate Bridge, where too many have died.",
+    "She stepped in front of the 7.05 express.",
+    "They said the bullying killed her.",
+    "The coroner found no single cause for her death.",
+    "He said he would go to sleep and never wake up.",
+    "Warning signs include talking about being a burden.",
+    "He climbed over the parapet and jumped.",
+    "She chose to stop the pain.",
+    "A helium kit was found in his room.",
 ]
 
 DRUG_DEATH = [
@@ -38,6 +51,18 @@ DRUG_DEATH = [
     "He OD\u2019d in a hostel and a stranger with naloxone saved him.",
     "My mum died of alcohol-related liver disease when I was 15.",
     "Drug poisoning is now the biggest killer of people under 40 here.",
+    # Naloxone is there for overdoses, so a post about it touches them (issue 14: "touches" is wide).
+    "Naloxone kits are free at the front desk.",
+    "Naloxone saves lives: ask us for a kit.",
+    "They found him with a needle still in his arm.",
+    "Families bereaved by drug use meet on Mondays.",
+    "His death is thought to be drug-related.",
+    "She died after taking two unknown pills at a rave.",
+    "The batch which killed him was never traced.",
+    "Friends told the inquest he had taken ketamine and cocaine.",
+    "They found an empty bottle of methadone beside him.",
+    "Heroin hell on the estate",
+    "Addicts are dying in doorways.",
 ]
 
 NEITHER = [
@@ -51,10 +76,13 @@ NEITHER = [
     "The Suicide Squad is on at the cinema on Friday.",
     "I overdosed on chocolate at Christmas.",
     "We killed it at the bake sale!",
-    "Naloxone kits are free at the front desk.",
     "He shot himself in the foot with that tweet.",
     "A good Samaritan handed in the lost keys.",
     "Two years sober today, and the kettle's on.",
+    "Don't take the easy way out of the washing up.",
+    "She jumped off the pier into the sea for charity.",
+    "She overdosed on insulin by mistake.",
+    "The addicts' support group meets on Thursdays.",
     "",
 ]
 

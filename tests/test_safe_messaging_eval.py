@@ -6,6 +6,7 @@ from pathlib import Path
 from recovery_voice.care.safe_eval import load_cases, main, score
 
 EVAL = Path(__file__).parent / "care_safe_eval.jsonl"
+HOLDOUT = Path(__file__).parent / "care_safe_holdout.jsonl"
 
 
 def _write(tmp_path, *cases):
@@ -31,7 +32,7 @@ def test_a_finding_over_a_gold_span_is_a_hit_and_one_elsewhere_a_false_alarm(tmp
 def test_a_gold_span_no_finding_overlaps_is_missed(tmp_path):
     path = _write(tmp_path, {"text": "He was at peace at last, they said after the funeral.", "expect": [[0, 99]],
                              "topics": []},
-                  {"text": "She walked into the sea.", "expect": [[4, 23]], "topics": ["suicide"]})
+                  {"text": "She left us in the spring.", "expect": [[4, 11]], "topics": ["suicide"]})
     overall, _, per_topic, _ = score(load_cases(path))
     assert overall.missed >= 1 and overall.recall < 1.0
     assert per_topic["suicide"].missed == 1
@@ -60,11 +61,23 @@ def test_safe_messaging_precision_meets_095_and_recall_holds_its_floor(record_pr
     record_property("safe precision", round(overall.precision, 3))
     record_property("safe recall", round(overall.recall, 3))
     assert overall.precision >= 0.95, (overall.precision, overall.wrong)
-    # Issue 14's target is recall 0.95; it is NOT met: 0.923 (96 of 104 spans) after the fixes, 0.365 at the
-    # first run. This floor (the figure reached, rounded down) guards against going back. What is left:
-    # scare-quoted headlines ('Suicide epidemic', read as quoted speech), drugs named without a death in
-    # the sentence, and one storyteller's sentence that the checker reads as her own words.
-    assert overall.recall >= 0.92, (overall.recall, overall.wrong)
+    # Issue 14's target is recall 0.95: 0.952 (99 of 104 spans) now; 0.923 before the kinds the held-out set
+    # showed were missing, 0.365 at the first run. This floor (the figure reached, rounded down) guards against
+    # going back. What is left: scare-quoted headlines ('Suicide epidemic', read as quoted speech), a second
+    # finding of one rule in a post, and storytellers' sentences that the checker reads as their own words.
+    assert overall.recall >= 0.95, (overall.recall, overall.wrong)
+
+
+def test_the_former_held_out_set_keeps_precision_095_and_the_recall_its_kinds_reached(record_property):
+    # care_safe_holdout.jsonl scored P 0.886 R 0.417 (topics: suicide R 0.631, drug-death R 0.629) at its one
+    # run; it has been used for development since (its .md says from when), so these are floors, not a test
+    # of generalisation: 0.986 / 0.944, suicide 0.984 / 0.923, drug-death 1.0 / 0.943.
+    overall, _, per_topic, _ = score(load_cases(HOLDOUT))
+    record_property("holdout safe precision", round(overall.precision, 3))
+    record_property("holdout safe recall", round(overall.recall, 3))
+    assert overall.precision >= 0.95 and overall.recall >= 0.94, (overall.precision, overall.recall, overall.wrong)
+    for topic, tally in per_topic.items():
+        assert tally.precision >= 0.95 and tally.recall >= 0.92, (topic, tally.precision, tally.recall, tally.wrong)
 
 
 def test_topics_precision_and_recall_are_at_least_095_for_each_topic():
