@@ -456,3 +456,22 @@ def test_the_prefilter_never_loses_one_of_the_new_cues(text):
     fast = [(m.start(), m.end(), m.lastgroup) for m in crisis._cues(rules, crisis._lower(text))]
     assert fast == _brute_force_cues(text)
     assert len(fast) >= 10
+
+
+def test_what_parsing_the_cues_tells_is_kept_in_the_cache_and_read_back_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert not crisis._derived().hit
+    fresh = crisis._rules.__wrapped__()
+    assert (tmp_path / "recovery-voice" / crisis.CACHE_FILE).stat().st_size > 1000
+    assert crisis._derived().hit
+    again = crisis._rules.__wrapped__()
+    assert (again.bodies, again.by_key, again.finder.pattern) == (fresh.bodies, fresh.by_key, fresh.finder.pattern)
+
+
+def test_a_cache_written_for_other_cues_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    crisis._rules.__wrapped__()
+    kept = tmp_path / "recovery-voice" / crisis.CACHE_FILE
+    kept.write_bytes(b"not a cache")
+    assert not crisis._derived().hit
+    assert crisis._rules.__wrapped__().by_key == crisis._rules().by_key

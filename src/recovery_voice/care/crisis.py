@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..language.index import prefixes
-from ..language.lazy import compile_pattern
+from ..language.lazy import Derived, cache_place, compile_pattern
 
 try:  # Python 3.11+ names these re._parser and re._constants; older ones sre_parse and sre_constants.
     from re import _parser as _sre_parse
@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover
                                MIN_REPEAT, RANGE, SUBPATTERN)
 
 DATA = Path(__file__).with_name("crisis.toml")
+CACHE_FILE = "crisis-rules.marshal"  # beside the language check's cache, under the same key rules
 QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u02bc", "'"))
 STOPS = ".!?\u2026\n"  # what ends a sentence, when a space or the end of a line follows
 AGAIN = re.compile(r"(?:\s+[a-z']+){0,2}?\s+again\b")  # "I overdosed again": a past crisis now, unless dated
@@ -316,6 +317,7 @@ def _lower(text: str) -> str:
 def _rules() -> Rules:
     """Read crisis.toml: the cues about the writer in one pattern, the others filed by how they begin."""
     data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    derived = _derived()
     words = _expand_words(data["words"])
     kinds, bodies, others = {}, [], []
     for entry in data["kind"]:
@@ -325,13 +327,14 @@ def _rules() -> Rules:
         for cue in entry["cues"]:
             if cue.startswith(HEAD):
                 body = _expand(cue[len(HEAD):], words)
-                bodies.append((kind.name, body, _first_characters(body)))
+                bodies.append((kind.name, body, derived.remember("firsts", body, lambda: _first_characters(body))))
             else:
                 others.append((kind.name, _expand(cue, words)))
     flags = re.MULTILINE
     # compile_pattern keeps the compiled code in the language check's cache: compiling all of these
     # takes a third of a second, building them from the kept code microseconds.
-    finder, first, by_key = _finder(others)
+    finder, first, by_key = _finder(others, derived)
+    derived.save()
     writer, adverb = (compile_pattern(f"(?:{words[name]}) ", flags) for name in ("i", "adv"))
     time, context = data["time"], data["context"]
     return Rules(finder, first, writer, adverb, bodies, by_key, others, {}, {}, {}, kinds,
@@ -340,7 +343,18 @@ def _rules() -> Rules:
                                                                        "hyperbole", "support", "boundary")))
 
 
-def _finder(others: list) -> tuple[re.Pattern, re.Pattern, dict]:
+def _derived() -> Derived:
+    """Return the cache of what parsing the cues tells (their prefixes and first characters).
+
+    Parsing them took most of the third of a second the cues cost on first use in every process; the
+    answers are kept as the language check keeps its own (language/lazy.py), in a file whose key holds
+    crisis.toml, this module and the code that parses, so a change to any of them works them out again.
+    """
+    place = cache_place([DATA, Path(__file__)])
+    return Derived(None if place is None else (place[0].with_name(CACHE_FILE), place[1]))
+
+
+def _finder(others: list, derived: Derived) -> tuple[re.Pattern, re.Pattern, dict]:
     """Return the pattern that finds where cues may begin, and the cues filed under each prefix.
 
     re tries every alternative of a pattern at every place; most places begin no cue. So, as the
@@ -350,7 +364,7 @@ def _finder(others: list) -> tuple[re.Pattern, re.Pattern, dict]:
     """
     own: dict[str, list[int]] = {}
     for number, (_, source) in enumerate(others):
-        keys = prefixes(source)
+        keys = derived.remember("prefixes", source, lambda: prefixes(source))
         if keys is None:
             raise ValueError(f"crisis.toml: a cue must begin with known words: {source[:80]}")
         for key in keys:
