@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..language.lazy import LazyPattern
+from .words import BIRTH_WORDS, spells_an_email
 
 Found = tuple[str, int, int, str]
 
@@ -40,8 +41,7 @@ _NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d
 
 def spelled_emails(text: str, lowered: str) -> list[Found]:
     """Find email addresses spelled out for people to read: "kevw77 at gmail dot com", "jo[at]mail[dot]com"."""
-    if not ((" at " in lowered or "[at]" in lowered or "(at)" in lowered)
-            and (" dot " in lowered or "[dot]" in lowered or "(dot)" in lowered)):
+    if not spells_an_email(lowered):
         return []
     return [("email", m.start(), m.end(), "[email address]") for m in _SPELLED_EMAIL.finditer(text)
             if _MAIL_DOMAIN.search(m.group()) or _ADDRESS_LIKE_NAME.match(m.group())]
@@ -236,17 +236,15 @@ _ON_LATER = LazyPattern(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
 # A recovery birthday is the day someone's recovery began, not a date of birth.
 _NOT_BIRTH = LazyPattern(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
                         r"first|second|third|fifth|tenth)[ ]+)$")
-_BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day", "turn", "would have been",
-                "will be")
 
 
 def dates_of_birth(text: str, lowered: str | None = None) -> list[Found]:
     """Find a date of birth with its day: "born on 3 March 1985", "my birthday is 12/04/1990", "DOB"."""
     lowered = text.lower() if lowered is None else lowered
-    if not any(word in lowered for word in _BIRTH_WORDS):
+    if not any(word in lowered for word in BIRTH_WORDS):
         return []
     found = []
-    for word in _BIRTH_WORDS:
+    for word in BIRTH_WORDS:
         at = lowered.find(word)
         while at >= 0:
             found += _date_of_birth_at(text, at)

@@ -11,6 +11,7 @@ import re
 
 from ..language.lazy import LazyPattern
 from .wordlists import occurrences
+from .words import fellowship_names
 
 Found = tuple[str, int, int, str]
 
@@ -33,8 +34,6 @@ _STATE_AFTER_CITY = LazyPattern(r"\b(?!Anonymous,)[A-Z][a-z]+,[ ]*$")
 _FOLLOWED_BY_MEETING = LazyPattern(_MEETING)
 _TRAVEL_TO = LazyPattern(r"(?i:\b(?:drove|drive|driving|flew|fly|flying|moved|moving|move|travelled|traveled|down|up|"
                          r"out|back|trip)[ ]+(?:down[ ]+|up[ ]+|out[ ]+|back[ ]+)?to[ ]+)$")
-_UPPER_NAMES = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA")
-_LOWER_NAMES = ("aa", "na", "ca")  # only before "meetings" and the like
 
 
 def fellowships(text: str, lowered: str | None = None) -> list[Found]:
@@ -45,19 +44,12 @@ def fellowships(text: str, lowered: str | None = None) -> list[Found]:
              for at in occurrences(lowered, word) for m in [_ANON.search(text, max(0, at - 4), at + 8)] if m}
     found += [("fellowship", start, end, _instead(text, start, end)) for start, end in spans | _anonymous(text, lowered)]
     # Each short name is tried only where str.find saw it: a pattern scanning the whole text is slower.
-    names = (_UPPER_NAMES if "A" in text else ()) + (_LOWER_NAMES if _meeting_word(lowered) or " na" in text
-                                                      or " aa" in text else ())
+    names = fellowship_names(text, lowered)
     for start in sorted({at for name in names if name in text for at in occurrences(text, name)}):
         m = _SHORT.match(text, start)
         if m and not (m.group("common") and not _is_that_fellowship(text, m)):
             found.append(("fellowship", m.start(), m.end(), _instead(text, m.start(), m.end())))
     return found
-
-
-def _meeting_word(lowered: str) -> bool:
-    """Tell whether a word that may follow a fellowship's short name in lower case is in the text."""
-    return ("meeting" in lowered or "group" in lowered or "sponsor" in lowered or "fellowship" in lowered
-            or "program" in lowered or "rooms" in lowered or "member" in lowered or "literature" in lowered)
 
 
 def _anonymous(text: str, lowered: str) -> set[tuple[int, int]]:

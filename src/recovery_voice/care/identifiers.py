@@ -17,8 +17,9 @@ import re
 from collections.abc import Iterable
 
 from ..language.lazy import LazyPattern
-from . import contacts, fellowships, proper
+from . import proper
 from .wordlists import lists
+from .words import may_hold_contacts, may_name_fellowship
 
 
 KINDS = ("phone", "email", "address", "postcode", "date-of-birth", "person", "place", "workplace", "fellowship")
@@ -49,17 +50,34 @@ def find(text: str, *, naming: str | None = None, own_name: str | None = None,
          region: str = "uk") -> list[Identifier]:
     """Return every identifier in the text, sorted by where it starts."""
     lowered = text.lower()
-    found = (contacts.emails(text) + contacts.spelled_emails(text, lowered) + contacts.dates_of_birth(text, lowered)
-             + fellowships.fellowships(text, lowered))
     digits = sum(map(text.count, "0123456789"))  # substring counts: far cheaper than a pattern's scan
+    found = _contacts(text, lowered, digits, region) + _fellowships(text, lowered) + proper.find(text)
+    if naming and own_name:
+        found = _as_named(text, found, naming, own_name)
+    return [Identifier(kind, start, end, text[start:end], words) for kind, start, end, words in _untangled(found)]
+
+
+def _contacts(text: str, lowered: str, digits: int, region: str) -> list[tuple]:
+    """Return the phones, emails, addresses, postcodes and dates of birth (contacts.py, loaded only if it could find one)."""
+    if not may_hold_contacts(text, lowered, digits):
+        return []
+    from . import contacts
+
+    found = contacts.emails(text) + contacts.spelled_emails(text, lowered) + contacts.dates_of_birth(text, lowered)
     if digits:
         found += contacts.numbered(text)
     if digits >= 7:
         found += contacts.phones(text, region)
-    found += proper.find(text)
-    if naming and own_name:
-        found = _as_named(text, found, naming, own_name)
-    return [Identifier(kind, start, end, text[start:end], words) for kind, start, end, words in _untangled(found)]
+    return found
+
+
+def _fellowships(text: str, lowered: str) -> list[tuple]:
+    """Return the fellowships named (fellowships.py, loaded only when the text could name one)."""
+    if not may_name_fellowship(text, lowered):
+        return []
+    from . import fellowships
+
+    return fellowships.fellowships(text, lowered)
 
 
 def _untangled(found: list[tuple]) -> list[tuple]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from ..language.lazy import LazyPattern
+from ..language.lazy import LazyPattern, compile_pattern
 from . import venues
 from .wordlists import Lists, lists, occurrences
 from .words import PUNCTUATION, THE_BEFORE, Word, without_possessive, word_before
@@ -63,30 +63,36 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     ls = lists()
 
     def either(items) -> str:
-        return "|".join(re.escape(item).replace(r"\ ", r"\s+") for item in sorted(items, key=len, reverse=True))
+        # Longest first; ties in a fixed order, so each start's source (the cache key of its code) is the same.
+        return "|".join(re.escape(item).replace(r"\ ", r"\s+") for item in sorted(items, key=_longest_first))
 
     roles = either(ls.roles)
-    role = re.compile(r"(?i:\b(?:my|our|his|her|their|your|me|the|a)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
-                      r"))(?:[ ]*,)?[ ]+$")
+    role = compile_pattern(r"(?i:\b(?:my|our|his|her|their|your|me|the|a)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
+                           r"))(?:[ ]*,)?[ ]+$")
     # "works at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
-    work = re.compile(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:job|jobs|worked|working|employed|shifts?)"
-                      r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
-    place = re.compile(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
+    work = compile_pattern(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:job|jobs|worked|working|employed|shifts?)"
+                           r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
+    place = compile_pattern(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
     # "a lad called Kyle" (a person); "a care home called Sunnyside", "a pub called the Swan" (a place).
-    called = re.compile(r"(?i:\b(?:(?P<person>" + either(ls.people) + r")|(?P<place>" + either(_CALLED_PLACES) +
-                        r"))[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
-    lower = re.compile(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
-                       r"hugged|thanked|meet|meeting|love|miss)[ ]+)$")
-    role_lower = re.compile(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
-                            r"))[ ]+$")
+    called = compile_pattern(r"(?i:\b(?:(?P<person>" + either(ls.people) + r")|(?P<place>" + either(_CALLED_PLACES) +
+                             r"))[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
+    lower = compile_pattern(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
+                            r"hugged|thanked|meet|meeting|love|miss)[ ]+)$")
+    role_lower = compile_pattern(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
+                                 r"))[ ]+$")
     return role, work, place, called, lower, role_lower
+
+
+def _longest_first(item: str) -> tuple[int, str]:
+    """Sort key: longer items first (so an alternation tries "key worker" before "worker"), then alphabetical."""
+    return -len(item), item
 
 
 @cache
 def _role_after() -> re.Pattern:
     """Compile the pattern of who someone is, said after their name: "Bill, my old landlord", "Jade, our coordinator"."""
-    roles = "|".join(sorted(lists().roles, key=len, reverse=True))
-    return re.compile(r",[ ]+(?i:my|our|his|her|their)[ ]+(?:[\w’'-]+[ ]+){0,2}?(?i:" + roles + r")\b")
+    roles = "|".join(sorted(lists().roles, key=_longest_first))
+    return compile_pattern(r",[ ]+(?i:my|our|his|her|their)[ ]+(?:[\w’'-]+[ ]+){0,2}?(?i:" + roles + r")\b")
 
 
 def find(text: str) -> list[Found]:

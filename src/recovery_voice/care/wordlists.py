@@ -1,5 +1,8 @@
 """The word lists the identifier check reads (first names, places, cue words), loaded once when first needed.
 
+Made once and kept, as made, in the user's cache folder (care-lists.marshal, beside the language rules'
+cache) while the lists and this module are unchanged: parsing them again took a few milliseconds of every check.
+
 The lists are plain text beside this module, in sections headed "[name]"; a line is either words
 separated by spaces, or one entry that may hold spaces (places, cue phrases), or "entry = words"
 (venues and employers with what is offered in their place). Lines starting with "#" are comments.
@@ -7,6 +10,9 @@ separated by spaces, or one entry that may hold spaces (places, cue phrases), or
 
 from __future__ import annotations
 
+import marshal
+import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -82,7 +88,68 @@ class Lists:
         self.cue_ends = self.work_ends | self.place_ends | self.role_ends | {"called", "named", "of"}
 
 
+_FILES = ("first_names.txt", "places.txt", "cues.txt", "wordlists.py")  # what the lists are made from
+
+
 @cache
 def lists() -> Lists:
-    """Return the lists, read from their files the first time."""
-    return Lists()
+    """Return the lists, from the cache file while their files are unchanged, else read and kept there."""
+    key = _cache_key()
+    tables = _cached(key) if key is not None else None
+    if tables is not None:
+        ready = Lists.__new__(Lists)  # the sets and maps as they were made: no file to parse
+        ready.__dict__.update(tables)
+        return ready
+    made = Lists()
+    if key is not None:
+        _keep(key, vars(made))
+    return made
+
+
+def _cache_key() -> bytes | None:
+    """Return the key a cached copy must carry: the Python version and every file the lists are made from."""
+    try:
+        return b"\0".join([sys.version.encode(), *(_HERE.joinpath(name).read_bytes() for name in _FILES)])
+    except OSError:
+        return None
+
+
+def _cache_file() -> Path | None:
+    """Return where the made lists are kept: the user's cache folder, beside the language rules' cache."""
+    folder = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache" if _has_home() else None)
+    return Path(folder) / "recovery-voice" / "care-lists.marshal" if folder else None
+
+
+def _has_home() -> bool:
+    """Tell whether this user has a home folder to keep a cache in."""
+    try:
+        return Path.home().is_dir()
+    except (RuntimeError, KeyError, OSError):
+        return False
+
+
+def _cached(key: bytes) -> dict | None:
+    """Return the cached lists when the cache file carries this key, else None."""
+    path = _cache_file()
+    try:
+        cached_key, tables = marshal.loads(path.read_bytes()) if path else (None, None)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return tables if cached_key == key and isinstance(tables, dict) else None
+
+
+def _keep(key: bytes, tables: dict) -> None:
+    """Write the lists to the cache file atomically; a folder that cannot be written is skipped (same answers)."""
+    path = _cache_file()
+    if path is None:
+        return
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(marshal.dumps((key, tables)))
+        os.replace(temporary, path)
+    except (OSError, ValueError):  # a cache is a saving, never a requirement
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -31,3 +31,40 @@ def without_possessive(word: str) -> str:
     if word.endswith(("'s", "’s")):
         return word[:-2]
     return word[:-1] if word.endswith(("'", "’")) else word
+
+
+# What must be in a text for the finders of contacts.py and fellowships.py to find anything: kept here, below
+# both, so that identifiers.find loads neither for a text without them (each took milliseconds to import).
+BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day", "turn", "would have been",
+               "will be")
+UPPER_FELLOWSHIPS = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA")
+LOWER_FELLOWSHIPS = ("aa", "na", "ca")  # only before "meetings" and the like
+
+
+def spells_an_email(lowered: str) -> bool:
+    """Tell whether a lower-cased text has the words of an email spelled out ("jo at mail dot com")."""
+    return ((" at " in lowered or "[at]" in lowered or "(at)" in lowered)
+            and (" dot " in lowered or "[dot]" in lowered or "(dot)" in lowered))
+
+
+def meeting_word(lowered: str) -> bool:
+    """Tell whether a word that may follow a fellowship's short name in lower case is in the text."""
+    return ("meeting" in lowered or "group" in lowered or "sponsor" in lowered or "fellowship" in lowered
+            or "program" in lowered or "rooms" in lowered or "member" in lowered or "literature" in lowered)
+
+
+def fellowship_names(text: str, lowered: str) -> tuple[str, ...]:
+    """Return the short fellowship names worth looking for in the text (upper case if it has an "A")."""
+    return (UPPER_FELLOWSHIPS if "A" in text else ()) + (LOWER_FELLOWSHIPS if meeting_word(lowered) or " na" in text
+                                                         or " aa" in text else ())
+
+
+def may_hold_contacts(text: str, lowered: str, digits: int) -> bool:
+    """Tell whether contacts.py's finders could find anything: digits, an "@", a spelled email or a birth word."""
+    return bool(digits) or "@" in text or spells_an_email(lowered) or any(word in lowered for word in BIRTH_WORDS)
+
+
+def may_name_fellowship(text: str, lowered: str) -> bool:
+    """Tell whether fellowships.py's finder could find anything: "anon", "alateen", "coda" or a short name."""
+    return ("anon" in lowered or "alateen" in lowered or "coda" in lowered
+            or any(name in text for name in fellowship_names(text, lowered)))
