@@ -125,7 +125,7 @@ def _apply(story: Story, draft: StoryDraft, report, config: Config, author: User
     story.findings, story.worst_finding = [f.to_dict() for f in report.findings], report.worst()
     # The one care answer every later reader uses: the title is published too, so it is checked with the text.
     story.care = care.assess_story(draft.title, draft.text, naming=draft.naming, own_name=author.display_name,
-                                   region=config.region)
+                                   region=config.region, shown_name=draft.shown_name)
 
 
 def submit(session: Session, config: Config, author: User, draft: StoryDraft, now: datetime | None = None) -> Story:

@@ -30,12 +30,13 @@ NAMINGS = (None, "own_name", "first_name", "pseudonym", "anonymous")
 
 
 def assess(text: str, *, voice: str = "organisation", naming: str | None = None,
-           own_name: str | None = None, region: str = "uk") -> dict:
+           own_name: str | None = None, region: str = "uk", shown_name: str | None = None) -> dict:
     """Return {"topics", "crisis", "identifiers"} for one text: the `care` of `check --format json`.
 
     `crisis` is only ever true for the storyteller voice; `naming` (how the storyteller chose to be named)
     and `own_name` (their name as the organisation knows it) make the identifier check stricter; `region`
-    ("uk" or "us") is where phone numbers without a country code and postcodes are read as from.
+    ("uk" or "us") is where phone numbers without a country code and postcodes are read as from;
+    `shown_name`, the name a story goes out under, is never an identifier when they chose a first name or pseudonym.
     """
     if not isinstance(text, str):
         raise TypeError(f"assess() needs text as a str, not {type(text).__name__}")
@@ -51,7 +52,7 @@ def assess(text: str, *, voice: str = "organisation", naming: str | None = None,
         "topics": topics.topics(text),
         "crisis": voice == "storyteller" and _at_risk(text),
         "identifiers": [found.to_dict() for found in identifiers.find(text, naming=naming, own_name=own_name,
-                                                                                region=region)],
+                                                                                region=region, shown_name=shown_name)],
     }
 
 
@@ -85,12 +86,13 @@ def region_of(settings) -> str:
 
 
 def assess_story(title: str, text: str, *, naming: str | None = None, own_name: str | None = None,
-                 region: str = "uk") -> dict:
+                 region: str = "uk", shown_name: str | None = None) -> dict:
     """Return one care result for a story's title and text, in the storyteller's voice.
 
     Topics are those of either, crisis is either's, and each identifier says with "in" which of the two it is in.
     """
-    parts = {part: assess(words, voice="storyteller", naming=naming, own_name=own_name, region=region)
+    parts = {part: assess(words, voice="storyteller", naming=naming, own_name=own_name, region=region,
+                          shown_name=shown_name)
              for part, words in zip(_STORY_PARTS, (title, text))}
     found = set(parts["title"]["topics"]) | set(parts["text"]["topics"])
     return {

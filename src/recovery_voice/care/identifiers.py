@@ -46,14 +46,16 @@ class Identifier:
         return f"Identifier({self.kind!r}, {self.start}, {self.end}, {self.text!r}, {self.redaction!r})"
 
 
-def find(text: str, *, naming: str | None = None, own_name: str | None = None,
-         region: str = "uk") -> list[Identifier]:
-    """Return every identifier in the text, sorted by where it starts."""
+def find(text: str, *, naming: str | None = None, own_name: str | None = None, region: str = "uk",
+         shown_name: str | None = None) -> list[Identifier]:
+    """Return every identifier in the text, sorted by where it starts (`shown_name`: the name the story goes out under)."""
     lowered = text.lower()
     digits = sum(map(text.count, "0123456789"))  # substring counts: far cheaper than a pattern's scan
     found = _contacts(text, lowered, digits, region) + _fellowships(text, lowered) + proper.find(text)
     if naming and own_name:
         found = _as_named(text, found, naming, own_name)
+    if shown_name and naming in ("first_name", "pseudonym"):
+        found = _without_shown_name(text, found, shown_name)
     return [Identifier(kind, start, end, text[start:end], words) for kind, start, end, words in _untangled(found)]
 
 
@@ -107,6 +109,12 @@ def _as_named(text: str, found: list[tuple], naming: str, own_name: str) -> list
     mine = _own_name_found(text, parts, allowed, naming)
     kept = [f for f in found if not (f[0] == "person" and (_names_in(text, f) <= allowed or _overlaps(f, mine)))]
     return kept + mine
+
+
+def _without_shown_name(text: str, found: list[tuple], shown_name: str) -> list[tuple]:
+    """Leave out the people whose names are the name the story goes out under: the storyteller chose it."""
+    shown = {word.lower() for word in re.findall(r"[^\W\d_][\w'’-]*", shown_name)}
+    return [f for f in found if not (f[0] == "person" and (named := _names_in(text, f)) and named <= shown)]
 
 
 def _names_in(text: str, item: tuple) -> set[str]:
