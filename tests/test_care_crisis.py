@@ -338,10 +338,15 @@ NOTES_AND_GOODBYES = [
     "Said all my goodbyes.",
     "I'm going to be long gone before anyone sees this.",
     "What happens to my stuff when I'm gone?",
+    "I've written everyone a letter.",
+    "Left a note for my mum.",
+    "Everything is sorted for after.",
+    "Ready to go now.",
 ]
 GIVING_THINGS_AWAY = [
     "Gave my guitar to my brother. Won't be needing it.",
     "Gave my cat to the lady next door, I won't need to feed her now.",
+    "I've given away most of my stuff.",
 ]
 A_PLAN_OR_THE_MEANS_SAID_INDIRECTLY = [
     "The plan's all set.",
@@ -353,11 +358,15 @@ A_PLAN_OR_THE_MEANS_SAID_INDIRECTLY = [
     "I keep thinking about the express train that doesn't stop here.",
     "I keep thinking about how easy it would be to take the lot all at once.",
     "I've got the rest of what she was using.",
+    "I know which day.",
+    "There's enough in the cabinet to finish it.",
+    "Nan's old tablets are still in the drawer and I keep looking at them.",
 ]
 BURDEN = [
     "Everyone is better off without someone like me.",
     "My family are better off now.",
     "Honestly they're better off.",
+    "They'd all be better off.",
 ]
 DISAPPEARING_OR_JOINING_THE_DEAD = [
     "I just want to vanish.",
@@ -373,6 +382,7 @@ NO_TOMORROW = [
     "I can't see a future anymore.",
     "I don't see things ever getting better.",
     "No point in anything anymore.",
+    "No tomorrow for me.",
 ]
 SELF_HARM_GETTING_WORSE = [
     "Been self-harming every night.",
@@ -385,10 +395,12 @@ NO_CARE_FOR_THEIR_SAFETY = [
     "Mixing the vodka with my sleeping tablets again.",
     "If I don't wake up, I don't wake up.",
     "Going to get as high as I can and see if I wake up.",
+    "I don't care if I crash the car tonight.",
 ]
 A_CALM_GOODBYE = [
     "Thanks for everything you did for me. You were all so kind to me.",
     "Thank you for everything. Don't worry about me.",
+    "Thanks for everything guys, you've been good to me. Take care of each other.",
 ]
 HELD_OR_SAID_IN_JEST = [
     "Wrote letters to my kids today for the first time in years.",
@@ -407,6 +419,13 @@ HELD_OR_SAID_IN_JEST = [
     "I want to be with her forever, she's the one.",
     "I'm going to join my mum at the gym.",
     "Handing in my notice, can't do this job anymore!",
+    "Ready to go! 10k tomorrow.",
+    "Left a note for my mum to say I'd be late.",
+    "We've picked a date for the wedding.",
+    "There's enough food to feed everyone.",
+    "I know which day the bins go out.",
+    "Thanks for everything, see you all next week.",
+    "I didn't care whether I woke up, back when I was using. Now I do.",
 ]
 
 
