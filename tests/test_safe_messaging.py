@@ -72,7 +72,7 @@ KINDS = [
     ("Night of carnage as four overdose in the city centre", "safe-sensational"),
     ("The estate has claimed another victim as drugs tear it apart.", "safe-sensational"),
     ("Nitazene epidemic grips the north", "safe-sensational"),
-    ("The road of death: locals fear more overdoses", "safe-sensational"),
+    ("Estate of death: locals fear more overdoses", "safe-sensational"),
     ("Crack zombies on every corner, says shopkeeper", "safe-sensational"),
     ("Our angel is dancing with the angels now.", "safe-romanticising"),
     ("He died last spring, at rest after years of torment.", "safe-romanticising"),
