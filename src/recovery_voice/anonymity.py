@@ -60,10 +60,8 @@ def _assess(session: Session, config: Config, story: Story, words: str | None) -
     asks (only that part of the check: topics and crisis are not needed here)."""
     if not words:
         return []
-    try:
-        found = identifiers.find(words, naming=story.naming, own_name=_own_name(session, story), region=config.region)
-    except NotImplementedError:  # the identifier check is not built in this version
-        return []
+    found = identifiers.find(words, naming=story.naming, own_name=_own_name(session, story),
+                             shown_name=story.shown_name, region=config.region)
     return [item.to_dict() for item in found]
 
 

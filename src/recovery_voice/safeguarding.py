@@ -59,10 +59,7 @@ def in_crisis(story: Story) -> bool:
         return bool(story.care.get("crisis"))
     from .care import crisis  # loaded only for a story without a saved result
 
-    try:
-        return any(crisis.at_risk(words or "") for words in (story.title, story.text))
-    except NotImplementedError:
-        return False
+    return any(crisis.at_risk(words or "") for words in (story.title, story.text))
 
 
 # The alert ----------------------------------------------------------------------------------------------------
@@ -144,14 +141,7 @@ def reasons(text: str) -> list[str]:
     """The parts of the text that suggested a risk now, when the crisis check can say (care.crisis.reasons)."""
     from .care import crisis  # the check's own module: loaded only when there is a story in crisis
 
-    explain = getattr(crisis, "reasons", None)
-    if explain is None:
-        return []
-    try:
-        found = explain(text or "")
-    except NotImplementedError:
-        return []
-    return [str(reason) for reason in found][:MAX_REASONS]
+    return [str(reason) for reason in crisis.reasons(text or "")][:MAX_REASONS]
 
 
 # The lead mark ------------------------------------------------------------------------------------------------
