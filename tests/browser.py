@@ -81,6 +81,14 @@ class Visitor:
         self.context.close()
 
 
+def says(page, *texts: str) -> None:
+    """Wait until the page holds each text: a page read straight after a click may still be the one being left."""
+    from playwright.sync_api import expect
+
+    for text in texts:
+        expect(page.locator("html")).to_contain_text(text)
+
+
 def shots(visitor: Visitor, name: str) -> None:
     """Check the page with axe at each width, saving a full-page screenshot of each when RV_SCREENSHOTS is set."""
     was = visitor.page.viewport_size["width"]

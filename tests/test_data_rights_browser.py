@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from browser import Visitor, shots
+from browser import Visitor, shots, says
 from recovery_voice.models import User
 from recovery_voice.worker import Worker
 from test_data_export import BENCH_ALT, FIRST, SECOND, shared_life
@@ -43,9 +43,9 @@ def test_a_storyteller_downloads_their_data_and_then_erases_their_account(chromi
 
     page.get_by_role("link", name="Erase my account…").click()
     shots(visitor, "erase-confirm")
-    assert "Your 2 stories, every version of them, your photo" in page.content()
+    says(page, "Your 2 stories, every version of them, your photo")
     page.get_by_role("button", name="Yes, erase my account").click()
-    assert "Type your password to confirm it is you" in page.content()
+    says(page, "Type your password to confirm it is you")
     shots(visitor, "erase-no-password")
     page.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
     page.get_by_role("button", name="Yes, erase my account").click()

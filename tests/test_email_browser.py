@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import Visitor
+from browser import Visitor, says
 from recovery_voice import email_outbox
 from recovery_voice.db import engine_of
 from recovery_voice.models import utcnow
@@ -72,10 +72,10 @@ def test_a_person_resets_a_forgotten_password_through_the_email_they_received(ch
     page.get_by_label("New password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set my new password").click()
     visitor.audit()
-    assert "Your password is changed" in page.content()
+    says(page, "Your password is changed")
 
     page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)
-    assert "do not match" in page.content()  # the old password no longer works
+    says(page, "do not match")  # the old password no longer works
     page = visitor.sign_in(PEOPLE["volunteer"], NEW_PASSWORD)
     page.get_by_role("link", name="Email settings").click()
     look(visitor, "settings", width)
@@ -87,6 +87,6 @@ def test_a_person_resets_a_forgotten_password_through_the_email_they_received(ch
     page.get_by_label("Quiet until").fill("07:00")
     page.get_by_role("button", name="Save email settings").click()
     look(visitor, "settings-saved", width)
-    assert "Your email settings are saved" in page.content()
+    says(page, "Your email settings are saved")
     assert page.get_by_label("One summary email a day").is_checked()
     visitor.close()

@@ -5,7 +5,7 @@ who has seen their story, and the admin's side: the review page and the safeguar
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor, shots
+from browser import Visitor, shots, says
 from recovery_voice.models import Story, User
 from test_web_images_browser import give_consent
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
@@ -66,7 +66,8 @@ def test_a_storyteller_in_crisis_sees_the_support_page_at_once_and_an_admin_sees
     assert people.locator("#no-lead").is_visible()
     people.get_by_role("button", name=f"Make safeguarding lead for {PEOPLE['admin']}").click()
     admin.audit()
-    assert "is now a safeguarding lead" in people.content() and people.locator("#no-lead").count() == 0
+    says(people, "is now a safeguarding lead")
+    assert people.locator("#no-lead").count() == 0
     shots(admin, "support-people")
     admin.close()
     with sessions() as session:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor
+from browser import Visitor, says
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post, Story
 from recovery_voice.posts import Draft, create_post, refresh_status
@@ -70,9 +70,9 @@ def test_a_storyteller_submits_edits_and_withdraws_a_story(chromium, site, sessi
     visitor.audit()
     page.get_by_role("button", name="Yes, withdraw my story").click()
     visitor.audit()
-    assert "You withdrew this story" in page.content()
+    says(page, "You withdrew this story")
     visitor.goto("/stories")
-    assert "Withdrawn: it will not be shared" in page.content()
+    says(page, "Withdrawn: it will not be shared")
     with sessions() as session:
         story = session.scalar(select(Story))
         assert (story.status, story.version) == ("withdrawn", 2)
@@ -96,7 +96,7 @@ def test_a_volunteer_composes_from_a_template_applies_a_suggestion_and_schedules
     assert page.get_by_label("Time in recovery").input_value() == "two years in recovery"
     page.get_by_role("button", name="Check and preview").click()
     visitor.audit()
-    assert "No language concerns found." in page.content() and "On X:" in page.content()
+    says(page, "No language concerns found.", "On X:")
     page.get_by_label("The next free slot in the timetable").check()
     page.get_by_role("button", name="Queue this post").click()
     visitor.audit()
@@ -109,7 +109,7 @@ def test_a_volunteer_composes_from_a_template_applies_a_suggestion_and_schedules
     assert delivery.due_at == next(slots)
     for path in ("/queue", "/calendar", "/calendar?view=month", f"/posts/{post.id}"):
         visitor.goto(path)
-    assert "Sam" in page.content()
+    says(page, "Sam")
     visitor.close()
 
 
@@ -139,7 +139,7 @@ def test_an_admin_approves_a_post_with_an_override_reason_and_sees_it_published_
     row = page.locator("tbody tr").first
     assert "published" in row.inner_text() and "#1" in row.inner_text()
     visitor.goto("/log")
-    assert "It quotes the slur to explain why we never use it." in page.content()
+    says(page, "It quotes the slur to explain why we never use it.")
     for path in ("/accounts", "/users", "/timetable", "/account/password"):
         visitor.goto(path)
     visitor.close()

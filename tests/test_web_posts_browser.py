@@ -5,7 +5,7 @@ Screenshots go to the folder RV_SCREENSHOTS names, for a person to look at."""
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor, shots
+from browser import Visitor, shots, says
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, Post
 from recovery_voice.posts import Draft, create_post
@@ -38,7 +38,7 @@ def test_a_volunteers_post_is_sent_back_changed_and_approved(chromium, site, ses
     shots(admin, "review-after-send-back")
 
     page.get_by_role("link", name="My posts").click()
-    assert f"Sent back with this note: {NOTE}" in page.content()
+    says(page, f"Sent back with this note: {NOTE}")
     shots(volunteer, "my-posts")
     page.get_by_role("link", name="Change post #1").click()
     page.get_by_label("Your post").fill("Come to our open day on Saturday from 11am: all welcome.")
@@ -55,7 +55,7 @@ def test_a_volunteers_post_is_sent_back_changed_and_approved(chromium, site, ses
         assert step in history
     shots(volunteer, "post-history")
     page.get_by_role("link", name="Cancel this post").click()
-    assert "It will not go out on outbox" in page.content()
+    says(page, "It will not go out on outbox")
     shots(volunteer, "post-cancel")
     volunteer.close()
     admin.close()

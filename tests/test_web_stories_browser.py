@@ -4,7 +4,7 @@ with axe at phone and desktop width (screenshots in RV_SCREENSHOTS when set)."""
 import pytest
 from sqlalchemy import select
 
-from browser import Visitor, shots
+from browser import Visitor, shots, says
 from recovery_voice.models import LogEntry, Story
 from test_web_images_browser import give_consent
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
@@ -48,7 +48,7 @@ def test_a_storyteller_signs_off_the_final_text_and_then_withdraws_with_confirma
     assert FOOTER in page.locator("section.final-text", has_text="outbox file").inner_text()
     page.get_by_role("button", name="I agree: publish exactly this").click()
     shots(visitor, "story-signed-off")
-    assert "You signed off the final text on" in page.content() and "Waiting for approval" in page.content()
+    says(page, "You signed off the final text on", "Waiting for approval")
 
     admin = Visitor(chromium, server.url)
     admin.sign_in(PEOPLE["admin"], PASSWORD)
@@ -69,7 +69,7 @@ def test_a_storyteller_signs_off_the_final_text_and_then_withdraws_with_confirma
     page.get_by_role("link", name="Withdraw my story").click()
     page.get_by_role("button", name="Yes, withdraw my story").click()
     visitor.audit()
-    assert "You withdrew this story" in page.content()
+    says(page, "You withdrew this story")
     with sessions() as session:
         assert session.get(Story, story_id).status == "withdrawn"
         assert session.scalar(select(LogEntry.event).where(LogEntry.event == "story_signed_off"))
