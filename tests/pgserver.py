@@ -35,6 +35,7 @@ class PostgresServer:
         self.port = free_port()
         self._names = itertools.count(1)
         self._template: str | None = None  # a database migrated once, cloned for each test that asks
+        self._empty_size: int | None = None  # the size on disk of a database just created
         # PostgreSQL refuses to run as root, so as root we run it as the postgres user.
         self._as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as_user:
@@ -94,27 +95,38 @@ class PostgresServer:
     def create_database(self) -> str:
         """Create an empty database and return its SQLAlchemy URL."""
         name = f"rv_test_{next(self._names)}"
-        self.admin(f"CREATE DATABASE {name}")
+        # FILE_COPY copies template1's folder: about 20 ms, where the default WAL_LOG copy takes over 100.
+        self.admin(f"CREATE DATABASE {name} STRATEGY FILE_COPY")
+        if self._empty_size is None:
+            self._empty_size = self._size(name)
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _size(self, name: str) -> int:
+        """The bytes a database takes on disk, read from the maintenance database."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as connection:
+            return connection.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
 
     def drop_database(self, url: str) -> None:
         """Drop a test database, closing any connections left on it."""
         self.admin(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
     def refill_migrated(self, url: str, migrate) -> bool:
-        """Replace an empty database with a clone of a migrated template (made once with `migrate(url)`).
+        """Replace an untouched new database with a clone of a migrated template (made once with `migrate(url)`).
 
         CREATE DATABASE ... TEMPLATE copies the migrated schema, which on an idle machine takes a third of the
         time of running every migration again for each test. Returns False, leaving the database as it was,
-        when it already holds tables or someone is connected to it.
+        when it is not exactly as created (a table, or even one connection, changes its size on disk) or
+        someone is connected to it. Its size is read from outside, because a connection to it would make the
+        DROP wait for that backend to exit.
         """
         import psycopg
 
         name = url.rsplit("/", 1)[1]
-        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
-            if connection.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-                                  ).fetchone()[0]:
-                return False
+        if self._empty_size is None or self._size(name) != self._empty_size:
+            return False
         if self._template is None:
             template_url = self.create_database()
             migrate(template_url)
@@ -123,7 +135,7 @@ class PostgresServer:
             self.admin(f"DROP DATABASE {name}")
         except psycopg.errors.ObjectInUse:
             return False
-        self.admin(f"CREATE DATABASE {name} TEMPLATE {self._template}")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {self._template} STRATEGY FILE_COPY")
         return True
 
 
