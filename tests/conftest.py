@@ -188,6 +188,11 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
+# For a test whose subject is not the database (a page's layout, words, a network's answers), where another
+# test runs the same queries on both: it runs on SQLite only.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """An empty database of each kind: a SQLite file, or a fresh PostgreSQL database."""

@@ -13,6 +13,7 @@ from recovery_voice.review import approve
 from recovery_voice.stories import StoryDraft, approve_story, edit, sign_off, submit
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from web_fixtures import PASSWORD, csrf_from, make_app, make_people, password_hash, sign_in
 
 SUICIDE = "He died by suicide in March. We walk for him on Saturday."
@@ -145,7 +146,7 @@ def test_an_error_finding_still_needs_its_reason_at_the_first_and_the_second_app
     assert reason in first.reason
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_the_other_admins_are_emailed_that_it_waits_for_a_second_approval(mailing, smtp):
     project, sessions, _ids = mailing
     with transaction(sessions) as session:
@@ -312,6 +313,7 @@ def _seen(page: str, post_id: int) -> str:
     return form.split('name="seen" value="', 1)[1].split('"', 1)[0]
 
 
+@sqlite_only  # pages; the rules above run on both
 def test_two_admins_approve_a_post_about_a_suicide_in_the_browser_and_each_page_reads_well_on_a_phone(
         chromium, site, project, sessions):
     from browser import Visitor, shots

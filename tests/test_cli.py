@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from conftest import sqlite_only
+
 
 @pytest.fixture
 def ready(project):
@@ -108,6 +110,7 @@ def test_accounts_list_and_check_cover_the_outbox(ready):
     assert "outbox: ok: writes to" in ready.cli("accounts", "check", check=True).stdout
 
 
+@sqlite_only  # never opens the database
 def test_check_prints_json_with_the_stable_fields_and_exits_1_on_a_warning(project):
     result = project.cli("check", "Addicts are welcome here.", "--format", "json")
     assert result.returncode == 1
@@ -119,11 +122,13 @@ def test_check_prints_json_with_the_stable_fields_and_exits_1_on_a_warning(proje
     assert "Addicts are welcome here."[finding["start"]:finding["end"]] == finding["text"] == "Addicts"
 
 
+@sqlite_only  # never opens the database
 def test_check_exits_0_when_nothing_reaches_fail_on(project):
     assert project.cli("check", "People in recovery are welcome here.").returncode == 0
     assert project.cli("check", "Addicts are welcome here.", "--fail-on", "error").returncode == 0
 
 
+@sqlite_only  # never opens the database
 def test_check_lines_gives_one_json_result_per_line(project):
     result = project.cli("check", "-", "--lines", "--format", "json", input="Hello friends\nJunkies welcome\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -131,6 +136,7 @@ def test_check_lines_gives_one_json_result_per_line(project):
     assert result.returncode == 1
 
 
+@sqlite_only  # never opens the database
 def test_check_reads_a_file_and_refuses_bad_usage(project, tmp_path):
     path = tmp_path / "post.txt"
     path.write_text("Our members are welcome.", encoding="utf-8")
@@ -140,11 +146,13 @@ def test_check_reads_a_file_and_refuses_bad_usage(project, tmp_path):
     assert project.cli("check", "x", "--fail-on", "fatal").returncode == 2
 
 
+@sqlite_only  # never opens the database
 def test_templates_list_shows_each_template_and_its_fields(project):
     listed = project.cli("templates", "list", check=True).stdout
     assert "milestone (hope)" in listed and "fields: name, time, link?" in listed
 
 
+@sqlite_only  # never opens the database
 def test_python_dash_m_is_the_same_command(project):
     assert "Usage" in project.cli("--help").stdout
 

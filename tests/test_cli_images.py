@@ -4,10 +4,11 @@ import json
 
 import pytest
 
+from conftest import sqlite_only
 from imagekit import SECRET_WORDS, bad_image_files, encoded, phone_photo, screenshot
 
 # The command line is the same door on either database; SQLite keeps these many runs of it light.
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = sqlite_only
 
 WALK = "Five people on a hill path in the sun, two of them laughing."
 X_AND_OUTBOX = ('[[accounts]]\nname = "x-main"\nplatform = "x"\nconsumer_key_env = "A"\nconsumer_secret_env = "B"\n'

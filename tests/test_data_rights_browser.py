@@ -11,10 +11,11 @@ import pytest
 from browser import Visitor, shots, says
 from recovery_voice.models import User
 from recovery_voice.worker import Worker
+from conftest import sqlite_only
 from test_data_export import BENCH_ALT, FIRST, SECOND, shared_life
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the other tests have both
+pytestmark = sqlite_only  # the other tests have both
 
 
 @pytest.fixture

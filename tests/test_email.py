@@ -8,9 +8,10 @@ import pytest
 from recovery_voice import emails
 from recovery_voice.config import ConfigError, parse_config
 
+from conftest import sqlite_only
 from smtpserver import SMTPServer, free_port
 
-pytestmark = [pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+pytestmark = [sqlite_only,
               pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
 
 

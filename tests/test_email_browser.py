@@ -12,10 +12,11 @@ from browser import Visitor, says
 from recovery_voice import email_outbox
 from recovery_voice.db import engine_of
 from recovery_voice.models import utcnow
+from conftest import sqlite_only
 from smtpserver import SMTPServer
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = sqlite_only
 SHOTS = Path(os.environ["RV_SCREENSHOTS"]) if os.environ.get("RV_SCREENSHOTS") else None
 LINK = re.compile(r"http://rv\.test(/reset/\S+)")
 NEW_PASSWORD = "seven green kettles singing"

@@ -15,6 +15,7 @@ from recovery_voice.db import engine_of, transaction
 from recovery_voice.models import EMAIL_FAILED, EMAIL_QUEUED, EMAIL_SENT, Email, User
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from web_fixtures import PEOPLE, make_people
 
 
@@ -126,7 +127,7 @@ def test_an_email_is_held_through_quiet_hours_and_sent_when_they_end(mailing, sm
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_a_worker_killed_mid_send_sends_each_email_at_most_once_more(project, smtp):
     project.write_config(smtp.config(timeout_seconds=0.5) + "[worker]\nclaim_timeout_seconds = 3\n"
                          "request_timeout_seconds = 1\nrecheck_seconds = 0.2\n")
@@ -176,7 +177,7 @@ def test_sent_emails_are_forgotten_after_thirty_days_and_failed_ones_are_kept(ma
         assert set(session.scalars(select(Email.id))) == {refused}  # a failure stays for a person to see
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_a_fresh_install_writes_each_email_to_the_workers_log_and_counts_it_sent(project):
     sessions = project.init_db()  # no [email] table: console mode
     make_people(sessions)
@@ -188,7 +189,7 @@ def test_a_fresh_install_writes_each_email_to_the_workers_log_and_counts_it_sent
     assert statuses(sessions) == [(EMAIL_SENT, 1)]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_an_email_whose_words_cannot_be_written_fails_alone_and_the_others_still_go(mailing, smtp, clock):
     project, sessions, _ = mailing
     broken = queue_for(sessions, project.config, "volunteer", now=clock.now, title="No note given")

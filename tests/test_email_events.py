@@ -15,9 +15,10 @@ from recovery_voice.review import approve, reject
 from recovery_voice.stories import StoryDraft, approve_story, reject_story, sign_off, submit, withdraw
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from web_fixtures import PEOPLE, csrf_from, make_app, make_people, sign_in
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = sqlite_only
 LINK = re.compile(r"http://rv\.test(/\S*)")
 
 

@@ -6,15 +6,14 @@ import sqlite3
 import time
 from datetime import timedelta
 
-import pytest
 
 from recovery_voice import health
 from recovery_voice.models import utcnow
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from web_fixtures import PEOPLE, make_app, make_people, sign_in
 
-SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def get_health(app):
@@ -49,7 +48,7 @@ def test_health_answers_503_when_no_worker_has_had_a_good_round_lately(project, 
     assert status == 503 and body["status"] == "publishing stopped" and not body["publishing"]["alive"]
 
 
-@SQLITE
+@sqlite_only
 def test_health_answers_within_two_seconds_with_503_while_sqlite_is_locked(project, sessions):
     Worker(project.config, sessions).run_round()
     app = make_app(project, sessions)  # the app's engine waits 30 s for a lock; /health must not
@@ -68,7 +67,7 @@ def test_health_answers_within_two_seconds_with_503_while_sqlite_is_locked(proje
     assert get_health(app)[0] == 200, "the app's connections wait their usual time again afterwards"
 
 
-@SQLITE
+@sqlite_only
 def test_health_says_the_database_file_is_missing_after_it_was_deleted(project, sessions):
     Worker(project.config, sessions).run_round()
     app = make_app(project, sessions)

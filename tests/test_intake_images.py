@@ -11,9 +11,9 @@ from recovery_voice.intake import import_queue
 from recovery_voice.models import Attachment, Delivery, Post
 from recovery_voice.posts import list_posts
 
+from conftest import sqlite_only
 from imagekit import SECRET_WORDS, bad_image_files, encoded, phone_photo, screenshot
 
-SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 WALK = "Five people on a hill path in the sun, two of them laughing."
 FLYER = "Flyer: Recovery Café, Tuesdays at 7pm, peer support, all welcome."
 X_AND_OUTBOX = ('[[accounts]]\nname = "x-main"\nplatform = "x"\nconsumer_key_env = "A"\nconsumer_secret_env = "B"\n'
@@ -206,7 +206,7 @@ def test_a_bad_template_after_the_images_were_stored_leaves_only_images_other_po
     assert count(sessions, Attachment.id) == 1
 
 
-@SQLITE
+@sqlite_only
 def test_a_database_that_cannot_be_written_leaves_the_file_queued_and_no_image_stored(project, photos):
     text = project.config_path.read_text().replace("[database]\n", "[database]\nbusy_timeout_seconds = 0.2\n")
     project.config_path.write_text(text)

@@ -3,11 +3,12 @@
 import pytest
 
 from browser import Visitor
+from conftest import sqlite_only
 from web_fixtures import PASSWORD, PEOPLE
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the page's script does not depend on it
+@sqlite_only  # the page's script does not depend on it
 def test_a_volunteer_takes_a_fix_that_rephrases_a_possessive_and_gets_none_for_a_false_claim(chromium, site):
     visitor = Visitor(chromium, site.url)
     page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)

@@ -19,7 +19,7 @@ from recovery_voice.timer import make_scheduler, nudge
 from recovery_voice.timetable import current_slots
 from recovery_voice.worker import Worker
 
-from conftest import Clock
+from conftest import Clock, sqlite_only
 
 UTC = timezone.utc
 TUESDAY = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # the test timetable's slots are Mon 09:30 and Thu 18:00
@@ -321,7 +321,7 @@ def test_removing_a_blackout_day_lets_it_take_posts_again(project, sessions):
 
 # The command line --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only
 def test_the_command_line_pauses_resumes_and_keeps_blackout_days_in_plain_words(project, sessions):
     assert project.cli("publishing", "pause").returncode == 2  # --reason is required
     paused = project.cli("publishing", "pause", "--reason", "A death in our community", check=True)

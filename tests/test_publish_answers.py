@@ -9,6 +9,7 @@ import pytest
 from recovery_voice.publishers import remote_text
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from faultproxy import FaultProxy, route
 from mastodonserver import MastodonServer
 from pdsserver import start_or_skip
@@ -17,7 +18,6 @@ from test_mastodon_publisher import STORY, mastodon_config, queue, run, the_deli
 from test_x_publisher import CREDENTIALS, X_ACCOUNT
 from xapi import XApiServer
 
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about answers, not databases
 STATUSES = route("POST", "/api/v1/statuses")
 
 

@@ -16,6 +16,7 @@ from recovery_voice.models import Account, Delivery, LogEntry, RateLimit
 from recovery_voice.publishers import Uploaded
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from faultproxy import FaultProxy, route
 from imagekit import SECRET_WORDS
 from mastodonserver import MastodonServer
@@ -26,7 +27,6 @@ from test_bluesky_publisher import new_account, records
 from test_publish_faults import X_KEYS, accounts
 from xapi import XApiServer
 
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about networks, not databases
 pytestmark = sqlite_only
 TEXT = "Our café is open on Tuesday, all welcome. Here is this week's flyer."
 # Two parts on Mastodon (500 characters each), so an image chosen for part 3 has to go on the last.

@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from browser import Visitor, shots, says
 from recovery_voice.models import Story, User
+from conftest import sqlite_only
 from test_web_images_browser import give_consent
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # test_safeguarding has both
+pytestmark = sqlite_only  # test_safeguarding has both
 CONTACT = "Brighter Days support team: call 0800 123 4567, weekdays 9 to 5"
 WORDS = ("I have tried so hard this year. I don't want to be here anymore. Tonight I'm going to end it. "
          "My sponsor Dave doesn't know.")

@@ -21,12 +21,12 @@ from recovery_voice.web.preview import typed_previews
 from recovery_voice.worker import Worker
 
 from browser import Visitor, shots
+from conftest import sqlite_only
 from test_bluesky_publisher import bluesky_config, new_account, pds, records  # noqa: F401 (pds: a fixture)
 from test_mastodon_publisher import account, mastodon, mastodon_config  # noqa: F401 (fixtures)
 from test_x_publisher import CREDENTIALS, X_ACCOUNT, x_api  # noqa: F401 (x_api: a fixture)
 from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, make_people, sign_in
 
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 UK, US = SUPPORT_FOOTERS["uk"], SUPPORT_FOOTERS["us"]
 ADMINS = ("ada@example.org", "bea@example.org")  # a post touching a death needs two admins
 OWN = "Brighter Days: brighterdays.example"  # an account's own footer
@@ -94,7 +94,7 @@ def test_an_organisation_can_write_its_own_support_line_or_switch_it_off_with_an
 # What each network receives ---------------------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_x_gets_the_support_line_on_the_last_part_so_a_post_that_fitted_becomes_a_thread(project, x_api, clock,
                                                                                          monkeypatch):
     for name, value in CREDENTIALS.items():
@@ -110,7 +110,7 @@ def test_x_gets_the_support_line_on_the_last_part_so_a_post_that_fitted_becomes_
     assert [t.get("in_reply_to_tweet_id") for t in x_api.created] == [None, x_api.created[0]["id"]]
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_mastodon_gets_the_support_line_before_the_accounts_own_footer(project, mastodon, account, clock,
                                                                        monkeypatch):
     monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
@@ -120,7 +120,7 @@ def test_mastodon_gets_the_support_line_before_the_accounts_own_footer(project, 
     assert mastodon.texts(token=account[1]) == [f"{DRUGS}\n\n{UK}\n\n{OWN}"]
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_bluesky_gets_the_support_line_on_the_last_part_of_a_thread_with_a_content_warning(project, pds, clock,
                                                                                            monkeypatch):
     bluesky_account = new_account(pds)
@@ -140,7 +140,7 @@ def test_the_outbox_line_ends_with_the_support_line_on_either_database(project, 
     assert [line["text"] for line in project.outbox_lines()] == [f"{SUICIDE}\n\n{UK}"]
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_post_that_touches_no_death_goes_out_without_the_support_line(project, clock):
     project.init_db()
     queue(project, clock, PLAIN)
@@ -148,7 +148,7 @@ def test_a_post_that_touches_no_death_goes_out_without_the_support_line(project,
     assert [line["text"] for line in project.outbox_lines()] == [PLAIN]
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_us_organisation_points_to_988(project, clock):
     with_region(project, "us", "America/New_York").init_db()
     queue(project, clock, DRUGS)
@@ -156,7 +156,7 @@ def test_a_us_organisation_points_to_988(project, clock):
     assert [line["text"] for line in project.outbox_lines()] == [f"{DRUGS}\n\n{US}"]
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_organisations_own_support_line_replaces_the_default_and_an_empty_one_adds_nothing(project, clock):
     own = "Brighter Days is here for you: call 01234 567890, any day."
     project.write_config(extra=f'[care]\nsupport_footer = "{own}"\n').init_db()
@@ -171,7 +171,7 @@ def test_an_organisations_own_support_line_replaces_the_default_and_an_empty_one
 # What people see before it goes out -------------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_preview_counts_the_support_line_against_each_networks_limit_and_says_why(project):
     shown = typed_previews(project.config, FITS_ALONE, None)
     x = next(preview for preview in shown if preview["key"] == "x")
@@ -192,7 +192,7 @@ def visible(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&#34;", '"').replace("&#39;", "'")
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_compose_preview_shows_the_support_line_and_counts_it(project, sessions):
     make_people(sessions)
     client, token = compose_client(project, sessions)
@@ -206,7 +206,7 @@ def test_the_compose_preview_shows_the_support_line_and_counts_it(project, sessi
     assert "support line" not in plain and f"On X: {len(PLAIN)} of 280 characters" in plain
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_review_and_post_pages_show_the_support_line_the_saved_post_will_end_with(project, sessions):
     make_people(sessions)
     with transaction(sessions) as session:
@@ -225,7 +225,7 @@ def test_the_review_and_post_pages_show_the_support_line_the_saved_post_will_end
     assert "with the support line, added because this post mentions a death from drugs" in post_page
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_live_preview_shows_the_support_line_as_the_volunteer_types(chromium, site):
     volunteer = Visitor(chromium, site.url)
     page = volunteer.sign_in(PEOPLE["volunteer"], PASSWORD)
@@ -251,7 +251,7 @@ def story_accounts(project) -> str:
             'access_token_env = "C"\naccess_token_secret_env = "D"\n')
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_storyteller_signs_off_their_story_with_the_support_line_exactly_as_it_goes_out(project, clock):
     project.write_config(accounts=story_accounts(project))
     sessions = project.init_db()

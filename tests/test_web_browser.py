@@ -15,6 +15,7 @@ from recovery_voice.review import approve
 from recovery_voice.slots import Slot, slot_instants
 from recovery_voice.timer import make_scheduler
 from recovery_voice.worker import Worker
+from conftest import sqlite_only
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
 
@@ -36,6 +37,7 @@ def site(project, sessions):
     scheduler.shutdown(wait=True)
 
 
+@sqlite_only  # pages; test_web_*.py runs their routes on both databases
 def test_a_storyteller_submits_edits_and_withdraws_a_story(chromium, site, sessions):
     visitor = Visitor(chromium, site.url)
     page = visitor.sign_in(PEOPLE["storyteller"], PASSWORD)
@@ -80,6 +82,7 @@ def test_a_storyteller_submits_edits_and_withdraws_a_story(chromium, site, sessi
     visitor.close()
 
 
+@sqlite_only  # pages; test_web_*.py runs their routes on both databases
 def test_a_volunteer_composes_from_a_template_applies_a_suggestion_and_schedules_into_a_slot(
         chromium, site, project, sessions):
     visitor = Visitor(chromium, site.url)
@@ -145,6 +148,7 @@ def test_an_admin_approves_a_post_with_an_override_reason_and_sees_it_published_
     visitor.close()
 
 
+@sqlite_only  # pages; test_web_*.py runs their routes on both databases
 def test_an_admin_adds_a_slot_sees_compose_use_it_and_removes_it(chromium, site, project, sessions):
     tz = project.config.timezone
     soon = (datetime.now(tz) + timedelta(hours=3)).replace(second=0, microsecond=0)
@@ -180,6 +184,7 @@ def test_an_admin_adds_a_slot_sees_compose_use_it_and_removes_it(chromium, site,
     visitor.close()
 
 
+@sqlite_only  # pages; test_web_*.py runs their routes on both databases
 def test_the_preview_follows_the_text_as_a_volunteer_types(chromium, site):
     visitor = Visitor(chromium, site.url)
     page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)
@@ -194,6 +199,7 @@ def test_the_preview_follows_the_text_as_a_volunteer_types(chromium, site):
     visitor.close()
 
 
+@sqlite_only  # pages; test_web_*.py runs their routes on both databases
 def test_the_people_page_lets_an_admin_deactivate_someone(chromium, site, sessions):
     visitor = Visitor(chromium, site.url)
     page = visitor.sign_in(PEOPLE["admin"], PASSWORD)
@@ -209,6 +215,7 @@ def test_the_people_page_lets_an_admin_deactivate_someone(chromium, site, sessio
     visitor.close()
 
 
+@sqlite_only  # pages; test_web_*.py runs their routes on both databases
 def test_an_admin_checks_publishing_and_settles_a_post_that_needs_checking(chromium, site, project, sessions):
     with transaction(sessions) as session:
         post = create_post(session, project.config, Draft(

@@ -13,9 +13,9 @@ from recovery_voice import logbook
 from recovery_voice.db import engine_of, transaction
 from recovery_voice.models import Delivery, Post
 from recovery_voice.web import web_sessions
+from conftest import sqlite_only
 from web_fixtures import csrf_from, make_app, make_people, sign_in
 
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _log_entries(sessions, count: int) -> None:
@@ -62,7 +62,7 @@ def _story_form(client, consent_until: str) -> str:
     ).get_data(as_text=True)
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_story_consent_date_at_the_ends_of_time_is_refused_with_a_message(project, sessions):
     make_people(sessions)
     client = sign_in(make_app(project, sessions).test_client(), "storyteller")
@@ -80,7 +80,7 @@ def _compose(client, at: str):
         "at": at, "action": "queue"})
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_compose_time_at_the_ends_of_time_is_refused_with_a_message(project, sessions):
     make_people(sessions)
     client = sign_in(make_app(project, sessions).test_client(), "volunteer")
@@ -97,7 +97,7 @@ def _last_sunday(year: int, month: int) -> date:
     return last - timedelta(days=(last.weekday() + 1) % 7)
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_time_typed_in_the_spring_gap_is_refused_saying_the_clocks_go_forward(project, sessions):
     make_people(sessions)
     client = sign_in(make_app(project, sessions).test_client(), "volunteer")
@@ -107,7 +107,7 @@ def test_a_time_typed_in_the_spring_gap_is_refused_saying_the_clocks_go_forward(
         assert session.scalars(select(Post)).all() == []
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_time_typed_in_the_autumn_overlap_is_the_first_one_and_shows_its_zone(project, sessions):
     make_people(sessions)
     client = sign_in(make_app(project, sessions).test_client(), "volunteer")
@@ -130,7 +130,7 @@ def _failing_app(project, sessions):
     return app
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_bug_shows_the_styled_500_page_and_is_logged_not_shown(project, sessions, caplog):
     make_people(sessions)
     client = sign_in(_failing_app(project, sessions).test_client(), "admin")
@@ -144,7 +144,7 @@ def test_a_bug_shows_the_styled_500_page_and_is_logged_not_shown(project, sessio
     assert "a bug with a secret detail" in caplog.text
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_missing_pages_wrong_methods_and_bad_forms_get_styled_pages(project, sessions):
     client = make_app(project, sessions).test_client()
     for answer, code, words in ((client.get("/no-such-page"), 404, "We could not find that page"),
@@ -160,7 +160,7 @@ def _web_client(project):
     return sign_in(make_app(project, sessions).test_client(), "admin"), engine_of(sessions)
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_locked_database_answers_quickly_that_it_is_busy_and_to_try_again(project, sessions):
     make_people(sessions)
     client, engine = _web_client(project)
@@ -181,7 +181,7 @@ def test_a_locked_database_answers_quickly_that_it_is_busy_and_to_try_again(proj
     engine.dispose()
 
 
-@SQLITE_ONLY
+@sqlite_only
 @pytest.mark.parametrize("damage", ["garbage", "deleted"])
 def test_a_corrupt_or_missing_database_says_to_tell_the_admin_who_restores_a_backup(project, sessions, damage):
     make_people(sessions)
@@ -201,7 +201,7 @@ def test_a_corrupt_or_missing_database_says_to_tell_the_admin_who_restores_a_bac
     engine.dispose()
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_error_pages_say_their_code_and_offer_a_way_back_to_the_start_or_the_page_before(project, sessions):
     make_people(sessions)
     visitor = make_app(project, sessions).test_client()

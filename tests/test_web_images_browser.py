@@ -2,10 +2,10 @@
 a storyteller attaches a photo to a story. Axe checks every page; screenshots at phone and desktop width go to
 the folder RV_SCREENSHOTS names, for a person to look at."""
 
-import pytest
 from sqlalchemy import select
 
 from browser import Visitor, shots
+from conftest import sqlite_only
 from imagekit import encoded, phone_photo, screenshot
 from recovery_voice.models import Attachment, Story
 from web_fixtures import PASSWORD, PEOPLE
@@ -18,7 +18,7 @@ def give_consent(page) -> None:
 
 
 # The browser flow is the same on either database; test_web_images covers both.
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = sqlite_only
 
 
 def images_loaded(page) -> list[int]:

@@ -16,10 +16,10 @@ from recovery_voice.posts import Draft, create_post
 from recovery_voice.ratelimits import POST, exhaust
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker
+from conftest import sqlite_only
 from web_fixtures import csrf_from, make_app, make_people, sign_in
 
 # The pages are the same on either database; the account state's queries are tried on both.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 T0 = datetime(2099, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday, in GMT
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a5e80000000049454e44ae426082")
@@ -41,7 +41,7 @@ def _publish(project, sessions, texts, minutes: int = 1) -> None:
     Worker(project.config, sessions, clock=lambda: T0 + timedelta(minutes=minutes)).run_round()
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_header_names_the_organisation_and_who_is_signed_in_and_marks_the_current_page(project, sessions):
     make_people(sessions)
     client = sign_in(make_app(project, sessions).test_client(), "volunteer")
@@ -54,7 +54,7 @@ def test_the_header_names_the_organisation_and_who_is_signed_in_and_marks_the_cu
     assert 'rel="icon" href="/static/favicon.svg"' in html and 'class="logo"' not in html
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_favicon_is_served_and_the_old_address_browsers_ask_for_leads_to_it(project, sessions):
     client = make_app(project, sessions).test_client()
     icon = client.get("/static/favicon.svg")
@@ -63,7 +63,7 @@ def test_the_favicon_is_served_and_the_old_address_browsers_ask_for_leads_to_it(
     assert old.status_code == 301 and old.headers["Location"].endswith("/static/favicon.svg")
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_organisations_logo_from_the_config_is_shown_in_the_header_and_served(project, sessions):
     make_people(sessions)
     (project.root / "logo.png").write_bytes(PNG)
@@ -78,7 +78,7 @@ def test_an_organisations_logo_from_the_config_is_shown_in_the_header_and_served
     assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
 
 
-@SQLITE_ONLY
+@sqlite_only
 @pytest.mark.parametrize("logo, words", [("missing.png", "is not a file"), ("logo.exe", "must be an image file")])
 def test_a_logo_that_is_missing_or_not_an_image_is_refused_with_what_to_do(project, logo, words):
     (project.root / "logo.exe").write_bytes(b"MZ")
@@ -89,7 +89,7 @@ def test_a_logo_that_is_missing_or_not_an_image_is_refused_with_what_to_do(proje
         load_config(str(project.config_path))
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_times_on_pages_always_carry_the_organisations_zone(project, sessions):
     make_people(sessions)
     with transaction(sessions) as session:
@@ -99,7 +99,7 @@ def test_times_on_pages_always_carry_the_organisations_zone(project, sessions):
     assert "Mon 2 Nov 2099, 09:30 GMT" in html and "Mon 6 Jul 2099, 10:30 BST" in html
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_findings_say_their_severity_in_words_and_a_finding_with_nothing_to_change_is_a_gentle_note(project, sessions):
     make_people(sessions)
     with transaction(sessions) as session:
@@ -146,7 +146,7 @@ def test_an_account_recovers_once_its_posts_go_out_again_and_keeps_its_last_fail
         assert health.state == "failing" and health.problem == "a timeout"  # the latest two of three failed
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_account_waiting_for_its_allowance_says_until_when(project, sessions):
     make_people(sessions)
     reset = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=2)
@@ -159,7 +159,7 @@ def test_an_account_waiting_for_its_allowance_says_until_when(project, sessions)
     assert "An account needs your attention" not in html  # waiting is normal, not a failure
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_every_admin_page_names_a_failing_account_at_the_top_with_a_link_to_the_accounts_page(project, sessions):
     make_people(sessions)
     app = make_app(project, sessions)
@@ -180,7 +180,7 @@ def test_every_admin_page_names_a_failing_account_at_the_top_with_a_link_to_the_
     assert "need your attention" not in volunteer  # the Accounts page is for admins
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_account_with_missing_credentials_needs_attention_after_its_check(project, sessions, monkeypatch):
     make_people(sessions)
     monkeypatch.delenv("RV_TEST_NO_SUCH_TOKEN", raising=False)  # the environment, not the code under test
@@ -195,7 +195,7 @@ def test_an_account_with_missing_credentials_needs_attention_after_its_check(pro
     assert "<strong>m</strong> (mastodon): it needs attention before it can post" in review
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_the_log_names_approvers_and_actors_by_display_name_not_email(project, sessions):
     ids = make_people(sessions)
     with transaction(sessions) as session:

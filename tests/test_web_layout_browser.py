@@ -12,11 +12,12 @@ from recovery_voice.db import transaction
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker
+from conftest import sqlite_only
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
 PHONE, DESKTOP = 360, 1280
 T0 = datetime(2099, 3, 2, 9, 0, tzinfo=timezone.utc)  # Monday 2 March 2099: the 1st is a Sunday, six weeks
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # layouts, not the database
+pytestmark = sqlite_only  # layouts, not the database
 
 # Cells whose words do not fit: the text is wider than the cell (a word broken or spilling out).
 SQUEEZED = """selector => Array.from(document.querySelectorAll(selector))

@@ -12,6 +12,7 @@ from recovery_voice.models import BlackoutDate, Delivery, LogEntry, utcnow
 from recovery_voice.posts import Draft, create_post
 from recovery_voice.review import approve
 from browser import Visitor, shots
+from conftest import sqlite_only
 from web_fixtures import PASSWORD, PEOPLE, csrf_from, make_app, make_people, sign_in
 
 REASON = "Our friend Dee died this morning; we are taking a quiet week."
@@ -220,7 +221,7 @@ def test_a_typed_time_on_a_blackout_day_is_refused_beside_the_time_field(project
 
 # In a browser: the banner and the pages at phone and desktop width -------------------------------------------------
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@sqlite_only  # layouts, not the database
 def test_the_pause_pages_and_banner_read_well_at_phone_and_desktop_width(chromium, site, project, sessions):
     admin = Visitor(chromium, site.url)
     admin.sign_in(PEOPLE["admin"], PASSWORD)

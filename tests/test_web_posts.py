@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from conftest import Clock
+from conftest import Clock, sqlite_only
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post
 from recovery_voice.posts import Draft, create_post
@@ -16,7 +16,6 @@ from recovery_voice.review import approve, reject
 from recovery_voice.worker import Worker
 from web_fixtures import PEOPLE, csrf_from, make_app, make_people, sign_in
 
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 VAL, ADA = PEOPLE["volunteer"], PEOPLE["admin"]
 LONDON = ZoneInfo("Europe/London")
 NOTE = "Please say which day the café opens, so people know when to come."
@@ -64,7 +63,7 @@ def textarea(html: str, name: str) -> str:
     return found.group(1).replace("&#39;", "'").replace("&amp;", "&").replace("&#34;", '"').strip() if found else None
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_my_posts_lists_every_post_of_its_author_with_status_in_words_and_the_note_of_one_sent_back(project, sessions):
     make_people(sessions)
     waiting = make_post(project, sessions, "We meet on Thursdays at the café.")
@@ -115,7 +114,7 @@ def test_the_post_page_tells_its_whole_history_with_names_zones_and_each_network
     assert f"Published on outbox. Its link: <span class=\"link-text\">{url}</span>" in history
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_post_sent_back_is_changed_and_goes_for_approval_again_at_the_time_typed(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions, "Come to our open day.")
@@ -138,7 +137,7 @@ def test_a_post_sent_back_is_changed_and_goes_for_approval_again_at_the_time_typ
         as_text=True)
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_post_sent_back_and_changed_tells_the_admins_again_that_it_waits_but_a_waiting_one_does_not(project,
                                                                                                      sessions):
     from recovery_voice.models import Email
@@ -183,7 +182,7 @@ def test_changing_an_approved_post_takes_it_off_the_timetable_until_it_is_approv
     assert "waiting for approval again" in note
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_published_post_cannot_be_changed_and_its_page_says_why(project, sessions, clock):
     make_people(sessions)
     post_id = make_post(project, sessions, when=(clock.now + timedelta(minutes=5)).isoformat())
@@ -205,7 +204,7 @@ def test_a_published_post_cannot_be_changed_and_its_page_says_why(project, sessi
         assert session.get(Post, post_id).text == "Our café is open: come as you are."
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_another_volunteers_post_cannot_be_changed_by_a_volunteer(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions, by=ADA)
@@ -214,7 +213,7 @@ def test_another_volunteers_post_cannot_be_changed_by_a_volunteer(project, sessi
     assert "Change this post" not in client.get(f"/posts/{post_id}").get_data(as_text=True)
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_draft_is_kept_out_of_review_and_off_the_timetable_until_it_is_sent_for_approval(project, sessions):
     make_people(sessions)
     client = client_for(project, sessions)
@@ -237,7 +236,7 @@ def test_a_draft_is_kept_out_of_review_and_off_the_timetable_until_it_is_sent_fo
         assert list(session.scalars(select(Delivery.status).where(Delivery.post_id == post_id))) == ["pending"]
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_half_filled_template_is_saved_as_a_draft_and_its_fields_come_back(project, sessions):
     make_people(sessions)
     client = client_for(project, sessions)
@@ -250,7 +249,7 @@ def test_a_half_filled_template_is_saved_as_a_draft_and_its_fields_come_back(pro
     assert textarea(page, "v_name") == "Sam" and textarea(page, "v_time") == ""
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_missing_template_field_is_named_by_its_label_beside_that_field(project, sessions):
     make_people(sessions)
     client = client_for(project, sessions)
@@ -263,7 +262,7 @@ def test_a_missing_template_field_is_named_by_its_label_beside_that_field(projec
     assert "[vars]" not in html and f'href="#{missing}"' in html
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_typed_time_in_the_past_is_refused_beside_the_time_field(project, sessions):
     make_people(sessions)
     client = client_for(project, sessions)
@@ -276,7 +275,7 @@ def test_a_typed_time_in_the_past_is_refused_beside_the_time_field(project, sess
         assert session.scalar(select(Post.id)) is None
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_long_pasted_text_comes_back_whole_with_the_limit_and_no_maxlength(project, sessions):
     make_people(sessions)
     client = client_for(project, sessions)
@@ -292,7 +291,7 @@ def test_a_long_pasted_text_comes_back_whole_with_the_limit_and_no_maxlength(pro
         assert session.scalar(select(Post.id)) is None
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_approval_without_a_reason_comes_back_beside_the_reason_with_both_typed_texts_kept(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions, "Sam committed suicide last year.")
@@ -310,7 +309,7 @@ def test_an_approval_without_a_reason_comes_back_beside_the_reason_with_both_typ
         assert session.get(Post, post_id).status == "pending"
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_send_back_without_a_note_comes_back_beside_the_note_with_focus_there(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions)
@@ -324,7 +323,7 @@ def test_a_send_back_without_a_note_comes_back_beside_the_note_with_focus_there(
         assert session.get(Post, post_id).status == "pending"
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_note_or_reason_over_the_limit_is_refused_beside_its_box_and_kept(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions, "Sam committed suicide last year.")
@@ -340,7 +339,7 @@ def test_a_note_or_reason_over_the_limit_is_refused_beside_its_box_and_kept(proj
         assert session.scalar(select(LogEntry.id).where(LogEntry.event.in_(("rejected", "approved_override")))) is None
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_post_changed_after_the_admin_opened_the_review_page_is_not_approved_unseen(project, sessions):
     from recovery_voice.posts import edit_post
 
@@ -363,7 +362,7 @@ def test_a_post_changed_after_the_admin_opened_the_review_page_is_not_approved_u
         assert session.get(Post, post_id).status == "scheduled"
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_cancel_first_says_what_will_happen_and_only_the_confirmation_cancels(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions)
@@ -381,7 +380,7 @@ def test_cancel_first_says_what_will_happen_and_only_the_confirmation_cancels(pr
         assert session.get(Post, post_id).status == "cancelled"
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_moving_a_post_takes_the_typed_time_over_the_next_free_slot_and_refuses_a_past_one_in_plain_words(
         project, sessions):
     make_people(sessions)
@@ -403,7 +402,7 @@ def test_moving_a_post_takes_the_typed_time_over_the_next_free_slot_and_refuses_
         assert session.get(Post, post_id).deliveries[0].due_at == when.astimezone(timezone.utc)
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_post_whose_outcome_is_unknown_can_be_taken_down_after_saying_it_may_be_there(project, sessions):
     make_people(sessions)
     post_id = make_post(project, sessions)
@@ -421,7 +420,7 @@ def test_a_post_whose_outcome_is_unknown_can_be_taken_down_after_saying_it_may_b
         assert session.get(Post, post_id).deliveries[0].deletion == "requested"
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_edit_is_refused_and_changes_nothing_once_a_worker_has_claimed_the_post(project, sessions):
     from recovery_voice.posts import PostProblem, edit_post
 
@@ -441,7 +440,7 @@ def test_an_edit_is_refused_and_changes_nothing_once_a_worker_has_claimed_the_po
             "Our café is open: come as you are.", "scheduled", "claimed")
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_an_approved_post_changed_for_the_next_free_slot_gets_its_own_slot_back_with_a_new_key(project, sessions):
     from recovery_voice.posts import edit_post
 
@@ -458,7 +457,7 @@ def test_an_approved_post_changed_for_the_next_free_slot_gets_its_own_slot_back_
         assert (after.status, after.due_at) == ("pending", slot) and after.remote_key != key
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_time_that_is_not_a_date_is_refused_beside_the_time_field_in_plain_words(project, sessions):
     make_people(sessions)
     client = client_for(project, sessions)
@@ -469,7 +468,7 @@ def test_a_time_that_is_not_a_date_is_refused_beside_the_time_field_in_plain_wor
     assert "Not a valid" not in html
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_changing_only_the_words_of_a_post_keeps_its_image_and_alt_text(project, sessions):
     import io
 
@@ -497,7 +496,7 @@ def test_changing_only_the_words_of_a_post_keeps_its_image_and_alt_text(project,
         assert session.get(Post, 1).text == "Our café is open on Thursdays."
 
 
-@SQLITE_ONLY
+@sqlite_only
 def test_a_drafts_page_says_where_and_when_it_would_go_instead_of_an_empty_table(project, sessions):
     make_people(sessions)
     with transaction(sessions) as session:

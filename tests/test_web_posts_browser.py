@@ -2,17 +2,17 @@
 and approved; an admin whose approval without a reason is told so beside the box, with both typed notes kept.
 Screenshots go to the folder RV_SCREENSHOTS names, for a person to look at."""
 
-import pytest
 from sqlalchemy import select
 
 from browser import Visitor, shots, says
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, Post
 from recovery_voice.posts import Draft, create_post
+from conftest import sqlite_only
 from web_fixtures import PASSWORD, PEOPLE
 
 # The browser flow is the same on either database; test_web_posts covers both.
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+pytestmark = sqlite_only
 NOTE = "Please say which day the open day is, so people know when to come."
 
 

@@ -6,10 +6,11 @@ from sqlalchemy import select
 
 from browser import Visitor, shots, says
 from recovery_voice.models import LogEntry, Story
+from conftest import sqlite_only
 from test_web_images_browser import give_consent
 from web_fixtures import PASSWORD, PEOPLE, LiveServer, make_app, make_people
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # test_web_stories has both
+pytestmark = sqlite_only  # test_web_stories has both
 FOOTER = "Need to talk? Call 0800 123 4567"
 WORDS = " ".join(["The first winter I came to the café I said nothing for a month, and nobody minded."] * 7)
 

@@ -6,8 +6,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from recovery_voice import dispatch, logbook
 from recovery_voice.db import transaction
@@ -17,6 +16,8 @@ from recovery_voice.publishers import Part
 from recovery_voice.review import approve
 from recovery_voice.timer import make_scheduler
 from recovery_voice.worker import Worker
+
+from conftest import sqlite_only
 
 
 def schedule(project, sessions, count, due, text="Day {n}: our café is open, all welcome."):
@@ -184,7 +185,9 @@ def test_the_apscheduler_timer_wakes_for_the_next_due_post_without_polling(proje
     from datetime import datetime
 
     lateness = (datetime.fromisoformat(published) - due).total_seconds()
-    assert 0 <= lateness < 1.0
+    # Woken for it, not by the recheck ten minutes away; how late is measured by benchmarks/dispatch.py, since a
+    # loaded test machine can hold the timer's thread back a second or more.
+    assert 0 <= lateness < 5.0
 
 
 def test_four_worker_processes_publish_500_posts_with_none_twice_and_none_missed(project, sessions):
@@ -219,7 +222,7 @@ def test_a_part_recorded_by_two_workers_is_kept_once(project, sessions, clock):
         assert session.scalar(select(func.count()).select_from(DeliveryPart)) == 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # re-created here as a new file
+@sqlite_only  # re-created here as a new file
 def test_a_new_database_next_to_an_old_outbox_never_takes_its_lines_for_new_posts(project, sessions, clock):
     schedule(project, sessions, 1, clock.now)
     Worker(project.config, sessions, clock).run_due()  # the old database's delivery 1 is in the outbox

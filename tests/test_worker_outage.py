@@ -20,12 +20,11 @@ from recovery_voice.models import Delivery, WorkerHeartbeat, utcnow
 from recovery_voice.timer import Watchdog, make_scheduler, nudge
 from recovery_voice.worker import Worker
 
-from conftest import Project
+from conftest import Project, sqlite_only
 from pgserver import PostgresServer, find_bindir
 from test_worker import schedule
 
 FAST = "[worker]\nrecheck_seconds = 0.2\nrequest_timeout_seconds = 1\nclaim_timeout_seconds = 3\n"
-SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def with_busy_timeout(project: Project, seconds: float) -> Project:
@@ -84,7 +83,7 @@ def ride_out(project: Project, sessions, outage, count: int = 5) -> str:
 
 
 @pytest.mark.slow
-@SQLITE
+@sqlite_only
 def test_the_worker_command_rides_out_a_sqlite_lock_held_past_its_busy_timeout(project):
     with_busy_timeout(project.write_config(extra=FAST), 0.3)
     project.cli("init", check=True)
@@ -149,7 +148,7 @@ class FailsOnce(BaseTrigger):
         return now if self.readings == 1 else None
 
 
-@SQLITE
+@sqlite_only
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_dead_timer_thread_is_restarted_and_publishing_carries_on(project, sessions, caplog):
     project.write_config(extra="[worker]\nrecheck_seconds = 600\n")
@@ -169,7 +168,7 @@ def test_a_dead_timer_thread_is_restarted_and_publishing_carries_on(project, ses
     assert "the publishing timer stopped unexpectedly; restarting it" in caplog.text
 
 
-@SQLITE
+@sqlite_only
 def test_a_deleted_database_file_stops_publishing_with_a_clear_log_line(project, sessions, clock, caplog):
     schedule(project, sessions, 2, clock.now + timedelta(minutes=1))
     worker = Worker(project.config, sessions, clock)
@@ -189,7 +188,7 @@ def test_a_deleted_database_file_stops_publishing_with_a_clear_log_line(project,
     assert health.check(worker.engine, project.config.worker).status == "database file missing"
 
 
-@SQLITE
+@sqlite_only
 def test_a_failed_round_backs_off_and_the_outage_is_recorded_when_the_database_answers(project, sessions):
     config = with_busy_timeout(project.write_config(extra=FAST), 0.1).config
     engine = make_engine(config.database_url, config.busy_timeout)
