@@ -13,6 +13,7 @@ from recovery_voice.users import (
     UserProblem,
     check_password_strength,
     deactivate,
+    hash_password,
     invite,
     reactivate,
     verify_password,
@@ -242,6 +243,17 @@ def test_signing_in_starts_a_fresh_session_so_a_token_from_before_no_longer_work
 def _change_password_with_token(client, token, new="an even longer new password"):
     return client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new,
                                                   "csrf_token": token})
+
+
+def test_passwords_the_app_stores_are_argon2id_at_full_cost_and_the_cheap_test_hash_still_checks(project, sessions):
+    stored = hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # argon2-cffi's defaults, RFC 9106's second choice
+    make_people(sessions)
+    with sessions() as session:
+        person = session.scalar(select(User).where(User.email == PEOPLE["admin"]))
+        assert verify_password(person, PASSWORD) and not verify_password(person, PASSWORD + "!")
+        person.password_hash = stored
+        assert verify_password(person, PASSWORD) and not verify_password(person, PASSWORD + "!")
 
 
 def test_common_or_repetitive_passwords_are_refused():
