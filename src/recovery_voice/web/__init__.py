@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, has_request_context, redirect, render_t
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import BytecodeCache
 
 from ..accounts import troubled_accounts
 from ..config import Config
@@ -45,9 +46,30 @@ class _SessionInterface(SecureCookieSessionInterface):
         return request.is_secure or app.config["SESSION_COOKIE_SECURE"]
 
 
+class _CompiledInProcess(BytecodeCache):
+    """Each page template's compiled code, kept for the process: an app made again does not compile its pages again.
+
+    A page whose source has changed since is compiled afresh (Jinja compares the source's checksum).
+    """
+
+    def __init__(self):
+        self._codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._codes:
+            bucket.bytecode_from_string(self._codes[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._codes[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_PAGES = _CompiledInProcess()
+
+
 def create_app(config: Config, sessions, scheduler=None, *, secret_key: str | None = None) -> Flask:
     """Build the Flask app around a config, a database session maker and (optionally) the worker's timer."""
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _COMPILED_PAGES}
     secret_key = secret_key or _secret_key()
     app.config.update(
         RV_CONFIG=config, RV_SESSIONS=sessions, RV_SCHEDULER=scheduler, RV_THROTTLE=Throttle(secret_key),
