@@ -278,3 +278,20 @@ def test_the_storyteller_signs_off_their_story_with_the_support_line_exactly_as_
         assert session.get(Story, story_id).status == "approved"
     Worker(project.config, sessions, clock).run_due()
     assert [line["text"] for line in project.outbox_lines() if line["account"] == "outbox"] == list(outbox.parts)
+
+
+@sqlite_only
+def test_the_story_review_page_says_the_story_ends_with_the_support_line_only_when_it_touches_a_death(project):
+    project.write_config(accounts=story_accounts(project))
+    sessions = project.init_db()
+    author = make_people(sessions)["storyteller"]
+    touching = "My brother died by suicide when I was drinking every day. I walk for him every year now."
+    plain = "The café and the people who listened there are how I found my way back, one day at a time."
+    with transaction(sessions) as session:
+        ids = [submit(session, project.config, session.get(User, author), StoryDraft(
+            title=title, text=text, naming="pseudonym", shown_name="River", networks=["outbox"],
+            consent_until=date(2099, 1, 1))).id for title, text in (("For my brother", touching), ("The café", plain))]
+    client = sign_in(make_app(project, sessions).test_client(), "admin")
+    pages = [visible(client.get(f"/review/stories/{story_id}").get_data(as_text=True)) for story_id in ids]
+    assert f"It ends with the support line, added because this story mentions suicide: “{UK}”" in pages[0]
+    assert "support line" not in pages[1]

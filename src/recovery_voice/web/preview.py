@@ -83,7 +83,12 @@ def saved_previews(config, text: str, content_warning: str | None, care: dict | 
     return [{**preview, "support": note} for preview in shown]
 
 
-def support_note(care: dict | None) -> str:
+def support_note(care: dict | None, what: str = "post") -> str:
     """Say why the support line is there: "added because this post mentions suicide"."""
     topics = " and ".join(TOPIC_WORDS.get(topic, topic) for topic in (care or {}).get("topics", []))
-    return f"added because this post mentions {topics}"
+    return f"added because this {what} mentions {topics}"
+
+
+def story_support_note(config, care: dict | None) -> str | None:
+    """Why a story ends with the support line ("added because this story mentions suicide"); None when it does not."""
+    return support_note(care, "story") if adds_support(config.care.support_footer, touches_death(care)) else None
