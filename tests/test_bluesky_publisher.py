@@ -16,6 +16,7 @@ from recovery_voice.publishers.bluesky import find_facets
 from recovery_voice.publishers.tid import part_rkey
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from faultproxy import FaultProxy, route
 from pdsserver import start_or_skip
 from test_mastodon_publisher import STORY, queue, run, the_delivery
@@ -91,6 +92,7 @@ def test_a_post_goes_out_under_the_record_key_chosen_when_it_was_scheduled(proje
     assert delivery.remote_url == f"https://bsky.app/profile/{account['handle']}/post/{delivery_before.remote_key}"
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_links_mentions_and_hashtags_become_facets_with_byte_offsets(project, pds, monkeypatch, clock):
     account, friend = new_account(pds), new_account(pds, "friend")
     bluesky_config(project, pds.url, account, monkeypatch)
@@ -112,6 +114,7 @@ def test_handles_are_found_for_resolving_and_numbers_are_not_hashtags():
     assert [kind for kind, *_ in find_facets("ask @nobody.example about #42 and #hope")] == ["mention", "tag"]
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_handle_the_server_does_not_know_stays_plain_text(project, pds, monkeypatch, clock):
     account = new_account(pds)
     bluesky_config(project, pds.url, account, monkeypatch)
@@ -121,6 +124,7 @@ def test_a_handle_the_server_does_not_know_stays_plain_text(project, pds, monkey
     assert [f["features"][0]["$type"] for f in record["value"]["facets"]] == ["app.bsky.richtext.facet#link"]
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_long_story_becomes_a_thread_replying_to_its_root_and_parent(project, pds, monkeypatch, clock):
     account = new_account(pds)
     bluesky_config(project, pds.url, account, monkeypatch, 'footer = "Need support? Call 0300 123 4567"')
@@ -198,6 +202,7 @@ def test_sending_a_record_key_again_is_found_not_duplicated(project, pds, monkey
     assert len(records(pds, account["did"])) == 1
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_cancelling_a_published_thread_deletes_every_record(project, pds, monkeypatch, clock):
     account = new_account(pds)
     bluesky_config(project, pds.url, account, monkeypatch)
@@ -240,6 +245,7 @@ def test_the_rate_limit_headers_are_kept_for_the_account(project, pds, monkeypat
     assert allowance.action == "post" and allowance.remaining > 0 and allowance.reset_at > clock.now
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_accounts_check_on_the_command_line_verifies_every_network_without_posting(project, pds, clock):
     from mastodonserver import MastodonServer
 

@@ -13,6 +13,7 @@ from recovery_voice.posts import Draft, cancel, create_post
 from recovery_voice.review import approve
 from recovery_voice.worker import Worker
 
+from conftest import sqlite_only
 from faultproxy import FaultProxy, route
 from mastodonserver import MastodonServer
 
@@ -78,6 +79,7 @@ def the_delivery(project):
         return found, [(p.number, p.remote_id, p.deleted_at) for p in found.parts]
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_post_goes_to_mastodon_with_its_language_visibility_and_link(masto_project, mastodon, account, clock):
     queue(masto_project, clock)
     run(masto_project, clock)
@@ -89,6 +91,7 @@ def test_a_post_goes_to_mastodon_with_its_language_visibility_and_link(masto_pro
     assert parts == [(1, status["id"], None)]
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_long_story_becomes_a_thread_with_the_warning_on_every_part(masto_project, mastodon, account, clock):
     queue(masto_project, clock, text=STORY, warning="mentions of overdose")
     run(masto_project, clock)
@@ -103,6 +106,7 @@ def test_a_long_story_becomes_a_thread_with_the_warning_on_every_part(masto_proj
     assert delivery.status == "published" and [p[1] for p in parts] == [s["id"] for s in statuses]
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_the_footer_ends_the_last_part(project, mastodon, account, clock, monkeypatch):
     monkeypatch.setenv("RV_MASTODON_TOKEN", account[1])
     mastodon_config(project, mastodon.base_url, 'footer = "Need support? Call 0300 123 4567"')
@@ -122,6 +126,7 @@ def test_the_instances_own_limit_is_used(project, clock, monkeypatch):
         assert big.texts(token=token) == [STORY[:1500].strip()]
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_story_goes_out_in_the_parts_its_storyteller_signed_off_even_where_the_instance_takes_more(
         project, clock, monkeypatch):
     from datetime import date
@@ -214,12 +219,14 @@ def test_a_refused_token_holds_the_posts_and_marks_the_account(project, mastodon
     assert len(mastodon.statuses(token=account[1])) == 1
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_accounts_check_posts_nothing(masto_project, mastodon, account):
     with transaction(masto_project.sessions) as session:
         assert check_account(session, masto_project.config, "mastodon", 2)[0]
     assert mastodon.statuses(token=account[1]) == []
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_cancelling_a_published_thread_deletes_every_part_and_logs_each(masto_project, mastodon, account, clock):
     post_id = queue(masto_project, clock, text=STORY)
     run(masto_project, clock)

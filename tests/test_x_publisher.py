@@ -14,12 +14,13 @@ from recovery_voice.config import load_config
 from recovery_voice.db import transaction
 from recovery_voice.models import Account, Delivery, Post
 from recovery_voice.publishers import FinalError, RetryableError, UnknownOutcome
-from recovery_voice.publishers.x import XPublisher, classify_network_error, classify_tweepy_error
+from recovery_voice.publishers.x import classify_network_error, classify_tweepy_error
 from recovery_voice.worker import Worker
 
-from test_worker import schedule
+from conftest import sqlite_only
 from faultproxy import FaultProxy
 from test_mastodon_publisher import nth_post
+from test_worker import schedule
 from xapi import XApiServer
 
 CREDENTIALS = {"RV_X_CK": "consumer-key", "RV_X_CS": "consumer-secret", "RV_X_AT": "access-token",
@@ -59,6 +60,7 @@ def delivery(sessions):
         return session.query(Delivery).one()
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_due_post_is_created_on_x_with_a_signed_request_and_its_link_logged(x_project, x_api, clock):
     [post_id] = schedule(x_project, x_project.sessions, 1, clock.now)
     Worker(x_project.config, x_project.sessions, clock).run_due()
@@ -72,6 +74,7 @@ def test_a_due_post_is_created_on_x_with_a_signed_request_and_its_link_logged(x_
         assert session.get(Post, post_id).status == "published"
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_content_warning_leads_the_text_on_x(x_project, x_api, clock):
     with transaction(x_project.sessions) as session:
         from recovery_voice.posts import Draft, create_post
@@ -112,6 +115,7 @@ def test_a_server_error_is_retried_with_backoff(x_project, x_api, clock):
     assert delivery(x_project.sessions).status == "published"
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_duplicate_content_is_a_final_failure_with_xs_reason(x_project, x_api, clock):
     schedule(x_project, x_project.sessions, 2, clock.now, text="Same words every time.")
     Worker(x_project.config, x_project.sessions, clock).run_due()
@@ -151,6 +155,7 @@ def test_a_timeout_after_x_created_the_post_goes_to_review_and_is_not_resent(x_p
     assert len(x_api.created) == 1
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_accounts_check_reports_bad_credentials_without_posting(x_project, x_api, monkeypatch):
     monkeypatch.setenv("RV_X_CS", "wrong-secret")
     config = load_config(str(x_project.config_path))
@@ -160,6 +165,7 @@ def test_accounts_check_reports_bad_credentials_without_posting(x_project, x_api
     assert x_api.created == []
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_missing_credential_variable_is_named(x_project, monkeypatch):
     monkeypatch.delenv("RV_X_AT")
     with transaction(x_project.sessions) as session:
@@ -211,6 +217,7 @@ def queue_text(project, clock, text):
     return post.id
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_a_long_story_goes_to_x_as_a_chain_of_replies(x_project, x_api, clock):
     queue_text(x_project, clock, STORY)
     Worker(x_project.config, x_project.sessions, clock).run_due()
@@ -237,6 +244,7 @@ def test_a_timeout_in_the_middle_of_a_thread_asks_a_person_with_the_facts(x_proj
     assert len(x_api.created) == 2  # the first part, and the second whose answer was lost: never resent
 
 
+@sqlite_only  # the network's answers and words; stored states run on both in the tests left unmarked
 def test_cancelling_a_published_thread_deletes_every_tweet(x_project, x_api, clock):
     post_id = queue_text(x_project, clock, STORY)
     worker = Worker(x_project.config, x_project.sessions, clock)
