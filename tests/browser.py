@@ -86,7 +86,7 @@ def says(page, *texts: str) -> None:
     from playwright.sync_api import expect
 
     for text in texts:
-        expect(page.locator("html")).to_contain_text(text)
+        expect(page.locator("html")).to_contain_text(text, timeout=15_000)  # a loaded machine may take seconds
 
 
 def shots(visitor: Visitor, name: str) -> None:
