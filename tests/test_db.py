@@ -7,7 +7,16 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from recovery_voice import logbook
-from recovery_voice.db import DatabaseError, check_schema, make_engine, session_factory, transaction, upgrade
+from recovery_voice.db import (
+    HEAD_REVISION,
+    MIGRATIONS,
+    DatabaseError,
+    check_schema,
+    make_engine,
+    session_factory,
+    transaction,
+    upgrade,
+)
 
 
 def test_migrations_create_every_table_on_an_empty_database(tmp_path):
@@ -65,6 +74,20 @@ def test_a_database_behind_this_version_is_reported(tmp_path):
         connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
     with pytest.raises(DatabaseError, match="schema is at 0000 but this version needs"):
         check_schema(engine)
+
+
+def test_the_revision_every_command_checks_for_is_alembics_head(tmp_path):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    with pytest.raises(DatabaseError, match="the database is empty: run `recovery-voice init`"):
+        check_schema(engine)
+    upgrade(engine)
+    check_schema(engine)
 
 
 def test_an_unreachable_database_is_reported_plainly(tmp_path):
