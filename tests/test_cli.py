@@ -22,6 +22,7 @@ def test_init_creates_the_database_and_an_admin_without_echoing_the_password(pro
     assert "a long enough password" not in result.stdout + result.stderr
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_init_refuses_a_short_admin_password(project):
     result = project.cli("init", "--admin", "a@example.org", env={"RECOVERY_VOICE_ADMIN_PASSWORD": "short"})
     assert result.returncode == 1 and "at least 10 characters" in result.stderr
@@ -32,6 +33,7 @@ def test_commands_before_init_say_to_run_init(project):
     assert result.returncode == 1 and "run `recovery-voice init`" in result.stderr
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_a_bad_config_is_reported_with_the_file_and_key(project):
     project.config_path.write_text('[organisation]\ntimezone = "Mars/Olympus"\n')
     result = project.cli("posts", "list")
@@ -72,6 +74,7 @@ def test_approving_a_post_with_an_error_needs_an_override_reason(ready):
     assert log[-1]["reason"] == "A member's own words, quoted with consent."
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_the_log_comes_as_a_table_csv_and_json(ready):
     ready.queue_file("a.toml", 'text = "=HYPERLINK(\\"x\\") Welcome, friends."\n')
     ready.cli("queue", "import", check=True)
@@ -88,6 +91,7 @@ def test_the_log_comes_as_a_table_csv_and_json(ready):
     assert bad.returncode == 2 and "like 2026-05-01" in bad.stderr
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_the_log_csv_defuses_spreadsheet_formulas(ready):
     ready.queue_file("a.toml", 'text = "Welcome."\n')
     ready.cli("queue", "import", check=True)
@@ -96,6 +100,7 @@ def test_the_log_csv_defuses_spreadsheet_formulas(ready):
     assert rows[-1]["reason"].startswith("'=cmd")
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_cancel_reports_what_happened(ready):
     ready.queue_file("a.toml", 'text = "Welcome."\n')
     ready.cli("queue", "import", check=True)
@@ -104,6 +109,7 @@ def test_cancel_reports_what_happened(ready):
     assert again.returncode == 1 and "nothing left to cancel" in again.stderr
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_accounts_list_and_check_cover_the_outbox(ready):
     listed = ready.cli("accounts", "list", check=True).stdout
     assert "outbox" in listed and "ok" in listed
@@ -157,6 +163,7 @@ def test_python_dash_m_is_the_same_command(project):
     assert "Usage" in project.cli("--help").stdout
 
 
+@sqlite_only  # the command's words; the pipeline and approval tests run it on both
 def test_init_says_how_to_create_the_first_admin_until_there_is_one(project):
     assert "run `recovery-voice init --admin YOUR-EMAIL`" in project.cli("init", check=True).stdout
     project.cli("init", "--admin", "a@example.org", env={"RECOVERY_VOICE_ADMIN_PASSWORD": "a long enough password"},
