@@ -121,7 +121,6 @@ def upgrade(engine: Engine, timezone=None) -> None:
 
 def check_schema(engine: Engine) -> None:
     """Raise DatabaseError unless the schema is at the revision this version needs."""
-    head = HEAD_REVISION
     try:
         with engine.connect() as connection:
             current = _current_revision(connection)
@@ -129,9 +128,9 @@ def check_schema(engine: Engine) -> None:
         raise DatabaseError(f"cannot reach the database at {where(engine)}: {error.orig}") from None
     if current is None:
         raise DatabaseError("the database is empty: run `recovery-voice init` to create it")
-    if current != head:
+    if current != HEAD_REVISION:
         raise DatabaseError(
-            f"the database schema is at {current} but this version needs {head}: "
+            f"the database schema is at {current} but this version needs {HEAD_REVISION}: "
             "run `recovery-voice init` to upgrade it (queued posts are kept)"
         )
 

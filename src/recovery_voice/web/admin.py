@@ -19,7 +19,7 @@ from .common import config, day_start, db, page_number, roles, sentence, shown_d
 from .forms import ActionForm, ApproveForm, RejectForm
 from .images import shown_row
 from .postwords import review_words
-from .preview import saved_previews, story_support_note
+from .preview import saved_previews, support_note
 
 blueprint = Blueprint("admin", __name__)
 ADMIN = ("admin",)
@@ -157,7 +157,7 @@ def _story_page(story_id: int, problem: PostProblem | None = None, approve_form=
                            views=viewing.record_of(db(), story_id),
                            spots=anonymity.grouped(anonymity.spots(db(), config(), item)) if text else [],
                            in_crisis=bool(text) and safeguarding.in_crisis(item),
-                           support=story_support_note(config(), item.care) if text else None), \
+                           support=support_note(config(), item.care, "story") if text else None), \
         422 if problem is not None else 200
 
 

@@ -77,18 +77,14 @@ def saved_previews(config, text: str, content_warning: str | None, care: dict | 
 
     Each network's preview says, in "support", why its count includes the support line (None when it does not).
     """
-    touches = touches_death(care)
-    note = support_note(care) if adds_support(config.care.support_footer, touches) else None
-    shown = previews(text, content_warning, footers_by_platform(config, touches), images)
+    note = support_note(config, care)
+    shown = previews(text, content_warning, footers_by_platform(config, touches_death(care)), images)
     return [{**preview, "support": note} for preview in shown]
 
 
-def support_note(care: dict | None, what: str = "post") -> str:
-    """Say why the support line is there: "added because this post mentions suicide"."""
+def support_note(config, care: dict | None, what: str = "post") -> str | None:
+    """Say why the support line is there ("added because this post mentions suicide"); None when it is not added."""
+    if not adds_support(config.care.support_footer, touches_death(care)):
+        return None
     topics = " and ".join(TOPIC_WORDS.get(topic, topic) for topic in (care or {}).get("topics", []))
     return f"added because this {what} mentions {topics}"
-
-
-def story_support_note(config, care: dict | None) -> str | None:
-    """Why a story ends with the support line ("added because this story mentions suicide"); None when it does not."""
-    return support_note(care, "story") if adds_support(config.care.support_footer, touches_death(care)) else None
