@@ -84,13 +84,14 @@ class PostgresServer:
             RUNNING.pop(self.port, None)
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def admin(self, sql: str) -> None:
-        """Run one statement on the maintenance database, outside a transaction."""
+    def admin(self, sql: str, *params):
+        """Run one statement on the maintenance database, outside a transaction; return its first row, if any."""
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
                              autocommit=True) as connection:
-            connection.execute(sql)
+            cursor = connection.execute(sql, params or None)
+            return cursor.fetchone() if cursor.description else None
 
     def create_database(self) -> str:
         """Create an empty database and return its SQLAlchemy URL."""
@@ -104,11 +105,7 @@ class PostgresServer:
 
     def _size(self, name: str) -> int:
         """The bytes a database takes on disk, read from the maintenance database."""
-        import psycopg
-
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
-                             autocommit=True) as connection:
-            return connection.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
+        return self.admin("SELECT pg_database_size(%s)", name)[0]
 
     def drop_database(self, url: str) -> None:
         """Drop a test database, closing any connections left on it."""

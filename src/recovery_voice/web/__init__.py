@@ -56,10 +56,12 @@ class _CompiledInProcess(BytecodeCache):
         self._codes: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket) -> None:
+        """Give Jinja the code kept for this page, which it drops if the source has changed."""
         if bucket.key in self._codes:
             bucket.bytecode_from_string(self._codes[bucket.key])
 
     def dump_bytecode(self, bucket) -> None:
+        """Keep the code Jinja has just compiled for this page."""
         self._codes[bucket.key] = bucket.bytecode_to_string()
 
 
