@@ -1,8 +1,10 @@
 """care.topics: whether a text touches suicide or a death from drugs or alcohol."""
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,16 +118,36 @@ def test_it_reads_any_case_curly_apostrophes_and_line_breaks():
 def test_the_topics_data_loads_once_and_names_the_two_topics():
     assert load_topics() is load_topics()
     assert tuple(topic.name for topic in load_topics()) == TOPICS
-    for topic in load_topics():
-        assert topic.keywords and all(word == word.lower() for word in topic.keywords)
 
 
-def test_every_pattern_match_in_the_examples_shares_a_keyword_so_the_prefilter_loses_nothing():
-    for text in SUICIDE + DRUG_DEATH:
+def _plainly_touches(topic, low):
+    """The answer without the word-start finder: every match of the pattern, anywhere."""
+    return any(not topics_module._excepted(topic, low, found) for found in topic.pattern.finditer(low))
+
+
+def _eval_texts():
+    folder = Path(__file__).parent
+    for name in ("language_eval_2.jsonl", "care_safe_eval.jsonl", "care_crisis_eval.jsonl"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            yield json.loads(line)["text"]
+
+
+def test_trying_matches_only_where_a_prefix_begins_loses_none_of_them():
+    texts = [*SUICIDE, *DRUG_DEATH, *NEITHER, *_eval_texts()]
+    touched = 0
+    for text in texts:
         low = text.lower().translate(topics_module._APOSTROPHES)
         for topic in load_topics():
-            if topic.pattern.search(low):
-                assert any(word in low for word in topic.keywords), (topic.name, text)
+            answer = topics_module.touches(topic, low)
+            assert answer == _plainly_touches(topic, low), (topic.name, text)
+            touched += answer
+    assert touched > 200  # the texts touch the topics often, so the comparison means something
+
+
+def test_a_pattern_that_could_begin_anywhere_is_refused_with_its_name():
+    table = {"name": "suicide", "patterns": ["suicid\\w*", ".*ended"]}
+    with pytest.raises(ValueError, match=r"begin with known letters.*\.\*ended"):
+        topics_module._prefixes(table)
 
 
 def test_it_refuses_what_is_not_text_and_text_over_the_limit():

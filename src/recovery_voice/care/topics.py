@@ -7,18 +7,27 @@ import os
 import re
 import sys
 from collections import namedtuple
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from ..language.lazy import compile_pattern
+
 TOPICS = ("suicide", "drug-death")
 DATA = Path(__file__).with_name("topics.toml")
+PREFIX_CODE = Path(__file__).parent.parent / "language" / "index.py"  # what works out the prefixes, in the cache's key
 MAX_INPUT = 1_000_000  # characters, as the language check takes
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _CONTEXT = 80  # characters either side of a match in which an exception is looked for
 
 
-class Topic(namedtuple("Topic", "name keywords pattern exceptions")):
-    """One topic: the words that let a text in (keywords), what touches it (pattern), the senses that do not."""
+class Topic(namedtuple("Topic", "name pattern exceptions first later")):
+    """One topic: what touches it (pattern), the senses that do not, and where its matches can begin.
+
+    re tries every alternative of a pattern at every word start, and most word starts begin none, so
+    (as the language check does, language/index.py) the pattern is reduced to the prefixes its matches
+    begin with: `first` tells whether the text opens with one, `later` finds each later word start with one.
+    """
 
     # collections' namedtuple, not typing's: importing typing costs every `check` command's start.
     __slots__ = ()
@@ -35,10 +44,25 @@ def topics(text: str) -> list[str]:
 
 
 def touches(topic: Topic, low: str) -> bool:
-    """Tell whether a lower-cased text touches a topic: a keyword first (most texts stop there), then a match."""
-    if not any(word in low for word in topic.keywords):
-        return False
-    return any(not _excepted(topic, low, found) for found in topic.pattern.finditer(low))
+    """Tell whether a lower-cased text touches a topic: a match, tried only where a match can begin, in no other sense."""
+    end = 0  # as finditer, a match is not looked for inside the one before it
+    for at in _word_starts(topic, low):
+        if at < end:
+            continue
+        found = topic.pattern.match(low, at)
+        if found is not None:
+            if not _excepted(topic, low, found):
+                return True
+            end = found.end()
+    return False
+
+
+def _word_starts(topic: Topic, low: str) -> Iterator[int]:
+    """Yield, in order, the word starts of the text that begin with one of the topic's prefixes."""
+    if topic.first.match(low):
+        yield 0
+    for place in topic.later.finditer(low):
+        yield place.start() + 1  # after the character that ends the word before
 
 
 def _excepted(topic: Topic, low: str, found: re.Match) -> bool:
@@ -63,9 +87,12 @@ def load_topics() -> tuple[Topic, ...]:
 
 
 def _document() -> dict:
-    """Return topics.toml parsed, from a cache of it where the file is unchanged (no TOML parser to import)."""
+    """Return topics.toml parsed, with each topic's prefixes, from a cache where the file and code are unchanged.
+
+    Working out the prefixes parses every pattern; the cache spares each process that, and the TOML parser.
+    """
     source = DATA.read_bytes()
-    key = sys.version.encode() + b"\0" + source
+    key = b"\0".join((sys.version.encode(), source, Path(__file__).read_bytes(), PREFIX_CODE.read_bytes()))
     cache = _cache_file()
     try:
         cached_key, data = marshal.loads(cache.read_bytes()) if cache else (None, None)
@@ -76,6 +103,8 @@ def _document() -> dict:
     import tomllib  # here: only a changed file or a first run needs the parser
 
     data = tomllib.loads(source.decode("utf-8"))
+    for table in data.get("topic", []):
+        table["prefixes"] = _prefixes(table)
     if cache:
         _write(cache, marshal.dumps((key, data)))
     return data
@@ -98,23 +127,44 @@ def _write(path: Path, data: bytes) -> None:
         pass
 
 
+def _prefixes(table: dict) -> list[str]:
+    """Return the sorted prefixes that every match of a topic's patterns begins with, naming a pattern that has none."""
+    from ..language.index import prefixes  # only when topics.toml or the code changed: parsing is the slow part
+
+    found: set[str] = set()
+    for pattern in table.get("patterns") or []:
+        try:
+            keys = prefixes(_source([pattern]))
+        except re.error as error:
+            raise ValueError(f"{DATA}: topic {table.get('name')!r}: {error} in {pattern!r}") from None
+        if keys is None:
+            raise ValueError(f"{DATA}: topic {table.get('name')!r}: a pattern must begin with known letters, "
+                             f"not with any character: {pattern!r}")
+        found |= keys
+    return sorted(found)
+
+
 def _topic(table: dict) -> Topic:
     """Compile one [[topic]] table."""
+    from ..language.index import trie  # a greedy pattern for many prefixes, one character at a time
+
     name = table.get("name")
-    keywords = table.get("keywords")
-    if not keywords or not all(isinstance(k, str) and k == k.lower() for k in keywords):
-        raise ValueError(f"{DATA}: topic {name!r} needs lower-case keywords")
     try:
         pattern = _compile(table["patterns"])
         exceptions = _compile(table["except"]) if table.get("except") else None
     except (KeyError, re.error) as error:
         raise ValueError(f"{DATA}: topic {name!r}: {error}") from None
-    return Topic(name, tuple(keywords), pattern, exceptions)
+    heads = trie(table["prefixes"])
+    # A character that ends a word first, not a lookbehind: re then skips to such characters without trying each letter.
+    return Topic(name, pattern, exceptions, compile_pattern(heads), compile_pattern(rf"\W(?={heads})"))
+
+
+def _source(patterns: list[str]) -> str:
+    """Join patterns into the source of one that matches whole words, a space standing for any run of white space."""
+    body = "|".join(p.replace(" ?", r"\s*").replace(" ", r"\s+") for p in patterns)
+    return rf"(?<!\w)(?:{body})(?!\w)"
 
 
 def _compile(patterns: list[str]) -> re.Pattern:
-    """Join patterns into one that matches whole words, a space standing for any run of white space."""
-    from ..language.lazy import compile_pattern  # built from the rules cache's code: re.compile took 16 ms a start
-
-    body = "|".join(p.replace(" ?", r"\s*").replace(" ", r"\s+") for p in patterns)
-    return compile_pattern(rf"(?<!\w)(?:{body})(?!\w)")
+    """Compile the joined patterns (from the rules cache's code: re.compile took 16 ms a start)."""
+    return compile_pattern(_source(patterns))

@@ -180,7 +180,7 @@ def build(triggers: list[tuple[int, object]]) -> Index:
         by_key[key] = tuple(sorted(numbers))
     # Zero width (a lookahead), as a prefix with a gap ("the h") must not hide the next word start.
     keys = sorted(own)
-    finder = remembered_pattern("\n".join(keys), lambda: r"(?<!\w)(?=(" + _trie(keys) + "))") if own else None
+    finder = remembered_pattern("\n".join(keys), lambda: r"(?<!\w)(?=(" + trie(keys) + "))") if own else None
     return Index(finder, by_key, tuple(everywhere), Probes(by_key, dict(triggers)), {})
 
 
@@ -206,7 +206,7 @@ class Probes(dict):
         return probe
 
 
-def _trie(keys: list[str]) -> str:
+def trie(keys: list[str]) -> str:
     """Return a greedy regular expression matching any of the keys, branching one character at a time."""
     heads: dict[str, list[str]] = {}
     ends = False
@@ -217,7 +217,7 @@ def _trie(keys: list[str]) -> str:
             ends = True
     if not heads:
         return ""
-    parts = [(r"[\s\-_]+" if head == GAP else re.escape(head)) + _trie(rest) for head, rest in heads.items()]
+    parts = [(r"[\s\-_]+" if head == GAP else re.escape(head)) + trie(rest) for head, rest in heads.items()]
     body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
     # A key that ends here makes the rest optional: "ad" and "add" both start at "ad". (Marking each
     # key with an empty group, to read it from lastindex, made every match copy hundreds of groups.)
