@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from .lazy import LazyPattern
+from .lazy import LazyPattern, compile_pattern, remembered
 from .reverse import reversed_pattern
 from .text import occurrences
 
@@ -241,6 +241,14 @@ class _EndPattern:
         self.forward = LazyPattern(source)
         self._backward = None
 
+    def _reversed(self) -> re.Pattern | bool:
+        """Return the reversed pattern (False where it cannot be), its source kept in the shared cache."""
+        def work() -> str | None:
+            found = reversed_pattern(self.forward.compiled())
+            return None if found is None else found.pattern
+        source = remembered("reversed", self.forward.pattern, work)
+        return False if source is None else compile_pattern(source)
+
     def start_in(self, text: str, backwards: str | None = None) -> int:
         """Return where a match that ends at the end of the text starts, or -1 when there is none.
 
@@ -248,7 +256,7 @@ class _EndPattern:
         """
         backward = self._backward
         if backward is None:
-            backward = self._backward = reversed_pattern(self.forward.compiled()) or False
+            backward = self._backward = self._reversed()
         if backward is False:  # pragma: no cover - every pattern here can be reversed
             found = self.forward.search(text)
             return found.start() if found else -1

@@ -170,6 +170,21 @@ def remembered_pattern(key: str, source) -> re.Pattern:
         return re.compile(source())
 
 
+def remembered(kind: str, source: str, work):
+    """Return what the shared cache keeps about a pattern source under `kind`, or work() it out and keep it.
+
+    For what is worked out from the code's own patterns (context.py's reversed ones), which parsing took
+    a tenth of a short check; without a shared cache (no folder to keep it in), work() is asked each time.
+    """
+    store = _SHARED
+    if store is None:
+        return work()
+    answer = store.remember(kind, source, work)
+    if store.added:
+        _save_at_exit(store)
+    return answer
+
+
 def compile_pattern(source: str, flags: int = 0) -> re.Pattern:
     """Return re.compile(source, flags), built from compiled code the shared cache keeps, and kept there if new.
 
