@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from check_startup import as_installed  # benchmarks/check_startup.py: bytecode kept, as installed
 from recovery_voice.language import LanguageSettings, check
 from recovery_voice.language.evaluate import BLOCKING, evaluate, load_cases
 
@@ -125,7 +126,7 @@ def our_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "recovery_voice"]
 
 
-def whole_process(command: list[str], runs: int, warm_up: bool = True) -> list[tuple[float, float]]:
+def whole_process(command: list[str], runs: int, warm_up: bool = True, env: dict | None = None) -> list[tuple[float, float]]:
     """Run a command to its end `runs` times (after one untimed run if warm_up); return each run's wall and CPU seconds.
 
     CPU time (user + sys, of the process and what it waits for) is what a busy machine changes least.
@@ -135,7 +136,7 @@ def whole_process(command: list[str], runs: int, warm_up: bool = True) -> list[t
         # Its report goes to a file, not a pipe: alex writes megabytes to stderr, which would fill a pipe and stop it.
         with tempfile.TemporaryFile() as report:
             started = time.perf_counter()
-            child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=report)
+            child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=report, env=env)
             _, status, usage = os.wait4(child.pid, 0)
             wall = time.perf_counter() - started
             if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: something was flagged, for both; not a crash
@@ -177,7 +178,10 @@ def compare_whole_process(sentences: list[str], runs: int, with_alex: bool) -> d
     alex = [node, str(ALEX_CLI), "--text"] if node else None
     ours = our_command()
     medians = {}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as bytecode:
+        # Like an installed program, ours keeps its bytecode (.pyc) from the warm-up run on, even where the
+        # environment says not to write it (PYTHONDONTWRITEBYTECODE: then every run compiled every module).
+        env = as_installed(dict(os.environ), bytecode)
         one = os.path.join(folder, "one.txt")
         with open(one, "w", encoding="utf-8") as out:
             out.write(ONE_TEXT + "\n")
@@ -189,7 +193,7 @@ def compare_whole_process(sentences: list[str], runs: int, with_alex: bool) -> d
             jobs[("alex", "lines")] = (alex + [many], 1)
         for key, (command, count) in jobs.items():
             # alex's long run takes tens of seconds, and its one-text runs have warmed its files already
-            runs_of = whole_process(command, count, warm_up=key != ("alex", "lines"))
+            runs_of = whole_process(command, count, warm_up=key != ("alex", "lines"), env=env)
             medians[key] = statistics.median(wall for wall, _ in runs_of)
             medians[(*key, "cpu")] = statistics.median(cpu for _, cpu in runs_of)
     print(f"\nwhole process, start to exit ({' '.join(Path(part).name for part in ours)} check; "
