@@ -53,28 +53,39 @@ KIND_WORDS = {"phone": "a phone number", "email": "an email address", "address":
               "place": "a named place", "workplace": "a workplace", "fellowship": "a fellowship, with a name"}
 
 
-def check_texts(source: str, lines: bool, fmt: str, fail_on: str, voice: str, settings, write) -> bool:
+def check_texts(source: str, lines: bool, fmt: str, fail_on: str, voice: str, settings, write,
+                in_parts: bool = True) -> bool:
     """Check the source (each line on its own with `lines`), write(...) each result; tell whether any reached fail_on.
 
     Each result carries its care (care.assess): JSON as its "care" object, text as plain sentences after the findings.
+    A long file's lines are checked on every core (parts.py) unless in_parts is False; the output is the same.
     """
     from . import care  # imported with the first check, not at start-up: --help and mistakes need none of it
     from .language import check  # the package is loaded already (MAX_INPUT); check is what runs
 
-    failed = False
-    for number, item in enumerate(source.splitlines() if lines else [source], start=1):
-        if fmt == "json":
-            import json  # here: a plain-text check needs no JSON
+    if fmt == "json":
+        import json  # here: a plain-text check needs no JSON
 
-            result = care.check_text(item, voice=voice, settings=settings, fail_on=fail_on)
-            failed = failed or not result["ok"]
-            write(json.dumps({"line": number, **result} if lines else result, ensure_ascii=False))
-            continue
-        report = check(item, voice=voice, settings=settings)
-        failed = failed or report.reaches(fail_on)
-        concern = care.assess(item, voice=voice, region=care.region_of(settings))
-        write(describe_report(report, number if lines else None, concern, care.TOPIC_WORDS))
-    return failed
+    def check_some(items: list[str], first: int, write_one) -> bool:
+        failed = False
+        for number, item in enumerate(items, start=first):
+            if fmt == "json":
+                result = care.check_text(item, voice=voice, settings=settings, fail_on=fail_on)
+                failed = failed or not result["ok"]
+                write_one(json.dumps({"line": number, **result} if lines else result, ensure_ascii=False))
+                continue
+            report = check(item, voice=voice, settings=settings)
+            failed = failed or report.reaches(fail_on)
+            concern = care.assess(item, voice=voice, region=care.region_of(settings))
+            write_one(describe_report(report, number if lines else None, concern, care.TOPIC_WORDS))
+        return failed
+
+    if not lines:
+        return check_some([source], 1, write)
+    from . import parts
+
+    items = source.splitlines()
+    return parts.check_in_parts(items, check_some, write, parts.part_count(len(items)) if in_parts else 1)
 
 
 def describe_report(report, line: int | None, concern: dict | None = None, topic_words: dict | None = None) -> str:
