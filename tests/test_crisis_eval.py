@@ -11,6 +11,9 @@ EVAL = Path(__file__).parent / "care_crisis_eval.jsonl"
 # any fix learnt from it: precision 0.936, recall 0.537 (44 of 82 found, 3 false alarms). The kinds of
 # failure it showed were then fixed (never one sentence, and the set unchanged), so the score asserted
 # here is no longer a held-out measure; tests/test_care_crisis.py holds the detector's own examples.
+# Since then the word model (crisis_model.py) was learnt from it, the second and third sets too: on them
+# recall is still all, while precision is what the model's threshold gives up for recall on unseen text
+# (the fourth set, below, is the measure of that).
 
 
 def test_the_evaluation_set_is_big_and_holds_both_risks_and_clean_hard_cases():
@@ -24,6 +27,23 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
     score = evaluate(load_cases(EVAL))
     assert score.recall >= 0.95, [c.text for c in score.misses]
     assert score.precision >= 0.9, [c.text for c in score.false_alarms]
+
+
+FOURTH = Path(__file__).parent / "care_crisis_fourth.jsonl"
+# Written by a helper who never saw the detector or the other sets (care_crisis_fourth.md), never learnt
+# from, but used to choose how the word model joins the cues. Its runs: after the cue fixes of 2026-12-02,
+# cues alone (precision 0.782, recall 0.473); then with the word model beside them (0.771, 0.923; then
+# 0.729, 0.945 with the clean sets learnt); both false-alarmed on the detector's own everyday examples, so
+# the model now speaks only where no cue was met, on six words or more, at the threshold the training's
+# cross-validation sets (0.817, 0.637). The held-out measure is the fifth set, below.
+FIFTH = Path(__file__).parent / "care_crisis_fifth.jsonl"
+
+
+def test_on_the_fourth_set_the_model_beside_the_cues_keeps_recall_at_least_062_and_precision_080():
+    score = evaluate(load_cases(FOURTH))
+    assert len(score.hits) + len(score.misses) >= 90 and len(score.false_alarms) + score.clean >= 120
+    assert score.recall >= 0.62, [c.text for c in score.misses]
+    assert score.precision >= 0.8, [c.text for c in score.false_alarms]
 
 
 def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
@@ -51,17 +71,21 @@ HOLDOUT = Path(__file__).parent / "care_crisis_holdout.jsonl"
 # Written independently and run once unseen (precision 0.898, recall 0.647: /tmp/crisis_holdout_run1.txt
 # listed the kinds it missed); used for development since (care_crisis_holdout.md says from when), so
 # like the set above it is no longer a held-out measure.
-OTHER_SETS = sorted(Path(__file__).parent.glob("language_eval*.jsonl")) + [Path(__file__).parent / "care_safe_eval.jsonl"]
+# Texts written for the other checks that the word model was not learnt from: none is a risk now.
+CLEAN_HELD_OUT = [Path(__file__).parent / name for name in (
+    "language_eval_4.jsonl", "care_safe_holdout.jsonl", "care_safe_third.jsonl", "care_identifiers_holdout.jsonl",
+    "language_suggest_holdout.jsonl")]
 
 
-def test_the_second_set_scores_recall_at_least_095_and_precision_at_least_09():
+def test_the_second_set_scores_recall_at_least_095_and_precision_at_least_085():
     score = evaluate(load_cases(HOLDOUT))
     assert score.recall >= 0.95, [c.text for c in score.misses]
-    assert score.precision >= 0.9, [c.text for c in score.false_alarms]
+    assert score.precision >= 0.85, [c.text for c in score.false_alarms]
 
 
-def test_no_text_of_the_language_and_safe_messaging_sets_is_taken_for_a_risk():
-    texts = [json.loads(line)["text"] for path in OTHER_SETS
+def test_at_most_one_in_fifty_texts_of_the_other_checks_held_out_sets_is_taken_for_a_risk():
+    texts = [json.loads(line)["text"] for path in CLEAN_HELD_OUT
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert len(texts) >= 300  # the sets are there and were read
-    assert [text for text in texts if at_risk(text)] == []
+    assert len(texts) >= 700  # the sets are there and were read
+    flagged = [text for text in texts if at_risk(text)]
+    assert len(flagged) <= len(texts) / 50, flagged

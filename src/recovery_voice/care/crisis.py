@@ -1,5 +1,7 @@
 """Whether a storyteller's words suggest they may be at risk now (not a past crisis told as recovery).
 
+Two readers, either of which is enough: the cues, and a word model learnt from labelled stories
+(crisis_model.py), which hears what no cue foresaw; the cues say why, the model quotes its likeliest sentence.
 The cues live in crisis.toml, by kind: thoughts of ending their life, hopelessness now, a plan or the
 means, using with no care for their own safety, saying goodbye, a past crisis coming back, and a past
 crisis (never a risk alone). One scan finds the word starts where a cue may begin ("I", "nobody",
@@ -26,6 +28,7 @@ from typing import Iterator
 
 from ..language.index import prefixes
 from ..language.lazy import Derived, cache_place, compile_pattern
+from . import crisis_model
 
 try:  # Python 3.11+ names these re._parser and re._constants; older ones sre_parse and sre_constants.
     from re import _parser as _sre_parse
@@ -102,19 +105,36 @@ class Rules:
     boundary: re.Pattern
 
 
+MODEL_KIND, MODEL_LABEL = "words", "words like those of someone at risk now"
+
+
 def at_risk(text: str) -> bool:
-    """Tell whether the text suggests its writer may be at risk now."""
-    return next(_concerns(text), None) is not None
+    """Tell whether the text suggests its writer may be at risk now: a cue says so, or, where no cue was met, the word model."""
+    heard: list[bool] = []
+    return next(_concerns(text, heard), None) is not None or (not heard and _model_says(text))
 
 
 def concerns(text: str) -> list[Concern]:
-    """Return each sentence that suggests the writer may be at risk now, once, in order."""
-    seen, found = set(), []
-    for concern in _concerns(text):
+    """Return each sentence that suggests the writer may be at risk now, once, in order.
+
+    Where no cue was met at all but the word model (crisis_model.py) finds a risk, the sentence it finds
+    likeliest stands for the text. Where a cue was met and weighed away (told as past, denied, someone
+    else's, a joke, held with support), the cues' reading stands: that is what they are precise about.
+    """
+    seen, found, heard = set(), [], []
+    for concern in _concerns(text, heard):
         if concern.start not in seen:
             seen.add(concern.start)
             found.append(concern)
+    if not found and not heard and _model_says(text):
+        start, end = crisis_model.load_model().likeliest_sentence(text)
+        found.append(Concern(MODEL_KIND, MODEL_LABEL, start, end, text[start:end].strip()))
     return found
+
+
+def _model_says(text: str) -> bool:
+    """Tell whether the word model finds the text at risk."""
+    return crisis_model.load_model().at_risk(text)
 
 
 def reasons(text: str) -> list[str]:
@@ -122,8 +142,11 @@ def reasons(text: str) -> list[str]:
     return [concern.reason() for concern in concerns(text)]
 
 
-def _concerns(text: str) -> Iterator[Concern]:
-    """Yield a Concern for each cue that, weighed against its sentence, suggests a risk now."""
+def _concerns(text: str, heard: list | None = None) -> Iterator[Concern]:
+    """Yield a Concern for each cue that, weighed against its sentence, suggests a risk now.
+
+    `heard`, if given, gets True appended when any cue is met, whatever its weighing says.
+    """
     if not isinstance(text, str):
         raise TypeError(f"at_risk() needs text as a str, not {type(text).__name__}")
     rules = _rules()
@@ -132,6 +155,8 @@ def _concerns(text: str) -> Iterator[Concern]:
     first = next(matches, None)
     if first is None:
         return
+    if heard is not None:
+        heard.append(True)
     crisis_before = False
     for match in chain((first,), matches):
         kind = rules.kinds[match.lastgroup]
