@@ -46,6 +46,15 @@ def test_on_the_fourth_set_the_model_beside_the_cues_keeps_recall_at_least_062_a
     assert score.precision >= 0.8, [c.text for c in score.false_alarms]
 
 
+def test_on_the_fifth_set_held_out_recall_is_at_least_050_and_precision_at_least_080():
+    # Run once, unseen, after the joining above was chosen: precision 0.814, recall 0.507 (cues alone there:
+    # 0.893, 0.362). Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
+    score = evaluate(load_cases(FIFTH))
+    assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
+    assert score.recall >= 0.5, [c.text for c in score.misses]
+    assert score.precision >= 0.8, [c.text for c in score.false_alarms]
+
+
 def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
     path = tmp_path / "set.jsonl"
     path.write_text('{"text": "I want to die.", "crisis": true}\n'

@@ -105,7 +105,7 @@ class Rules:
     boundary: re.Pattern
 
 
-MODEL_KIND, MODEL_LABEL = "words", "words like those of someone at risk now"
+MODEL_KIND, MODEL_LABEL = "words", "the words as a whole read like someone at risk now, most of all"
 
 
 def at_risk(text: str) -> bool:
