@@ -46,25 +46,22 @@ def terms(low: str) -> dict[str, int]:
 
     Punctuation ends a pair and a negation; a word under a negation is counted as "not_" and the word.
     """
-    words: list[str] = []
-    negated = False
+    counts: dict[str, int] = {}
+    get = counts.get
+    previous, negated = "", False
     for token in TOKEN.findall(low):
         if token in _PUNCTUATION:
-            negated = False
-            words.append("")  # no pair across punctuation
-        elif token in NEGATORS:
-            negated = True
-            words.append(token)
+            previous, negated = "", False
+            continue
+        if token in NEGATORS:
+            negated, word = True, token
         else:
-            words.append("not_" + token if negated else token)
-    counts: dict[str, int] = {}
-    for word in words:
-        if word:
-            counts[word] = counts.get(word, 0) + 1
-    for first, second in zip(words, words[1:]):
-        if first and second:
-            pair = f"{first} {second}"
-            counts[pair] = counts.get(pair, 0) + 1
+            word = "not_" + token if negated else token
+        counts[word] = get(word, 0) + 1
+        if previous:
+            pair = f"{previous} {word}"
+            counts[pair] = get(pair, 0) + 1
+        previous = word
     return counts
 
 
