@@ -84,3 +84,23 @@ def test_topics_precision_and_recall_are_at_least_095_for_each_topic():
     _, _, per_topic, _ = score(load_cases(EVAL))
     for topic, tally in per_topic.items():
         assert tally.precision >= 0.95 and tally.recall >= 0.95, (topic, tally.precision, tally.recall, tally.wrong)
+
+
+THIRD = Path(__file__).parent / "care_safe_third.jsonl"
+FOURTH = Path(__file__).parent / "care_safe_fourth.jsonl"
+
+
+def test_the_third_set_used_for_development_keeps_its_floor():
+    # Run once unseen on 2026-12-01 (P 0.921 R 0.550); developed on since 2026-12-02: 0.935 / 0.667.
+    overall, _, _, _ = score(load_cases(THIRD))
+    assert overall.precision >= 0.93 and overall.recall >= 0.66, (overall.precision, overall.recall, overall.wrong)
+
+
+def test_on_the_fourth_set_held_out_the_rules_keep_what_they_reach():
+    # Written by a helper who never saw the rules or the other sets (care_safe_fourth.md) and run once,
+    # unseen, on 2026-12-02: precision 0.862, recall 0.255 (25 of 98 spans; 0.852 / 0.235 with the rules as
+    # they were that morning). Issue 14 asks for 0.95 and 0.95: phrase rules do not reach text nobody
+    # wrote for them. These bounds only guard what is reached.
+    overall, _, per_topic, _ = score(load_cases(FOURTH))
+    assert overall.precision >= 0.85 and overall.recall >= 0.25, (overall.precision, overall.recall)
+    assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
