@@ -33,6 +33,11 @@ _SENTENCE_START = LazyPattern(r"(?:^|[.!?:;\n\"“‘(\-–—]|\.\.\.)[\s\"“�
 _SPEECH_AFTER = LazyPattern(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings|texted|phoned|asked|messaged|replied|"
                            r"smiled|laughed|hugged|cried|died|passed away|helped me|came round|drove me|picked me|"
                            r"took me|gave me|showed me|listened|and I|and me|from (?:the|our|my))\b")
+# Said to someone by name: "Summer, if you're reading this", "Mo, thank you".
+_VOCATIVE_AFTER = LazyPattern(r",[ ]+(?i:if (?:you(?:'re|’re| are)? )?(?:reading|read|see|seeing) this|i(?:'m|’m| am) (?:so )?"
+                              r"sorry|i love you|i miss you|thank you|thanks for|you (?:were|are|know|kept|saved))")
+# Asked for, or thanked, by name: "ask for Bernie", "big thanks to Shazza".
+_ASKED_FOR_BEFORE = LazyPattern(r"(?i:\b(?:ask|asked|asking|thanks|thank you|cheers|shout ?out|big up|props|love)[ ]+(?:for|to)[ ]+)$")
 _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate", "hostel", "school", "rehab", "place",
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
@@ -74,8 +79,8 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
                            r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
     place = compile_pattern(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
     # "a lad called Kyle" (a person); "a care home called Sunnyside", "a pub called the Swan" (a place).
-    called = compile_pattern(r"(?i:\b(?:(?P<person>" + either(ls.people) + r")|(?P<place>" + either(_CALLED_PLACES) +
-                             r"))[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
+    called = compile_pattern(r"(?i:\b(?:(?P<person>" + either(ls.people | ls.roles) + r")|(?P<place>" + either(_CALLED_PLACES) +
+                             r"))(?:[ ]+(?:there|here|then))?[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
     lower = compile_pattern(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
                             r"hugged|thanked|meet|meeting|love|miss)[ ]+)$")
     role_lower = compile_pattern(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
@@ -90,9 +95,11 @@ def _longest_first(item: str) -> tuple[int, str]:
 
 @cache
 def _role_after() -> re.Pattern:
-    """Compile the pattern of who someone is, said after their name: "Bill, my old landlord", "Jade, our coordinator"."""
+    """Compile the pattern of who someone is, said after their name: "Bill, my old landlord", "Jade was our coordinator"."""
     roles = "|".join(sorted(lists().roles, key=_longest_first))
-    return compile_pattern(r",[ ]+(?i:my|our|his|her|their)[ ]+(?:[\w’'-]+[ ]+){0,2}?(?i:" + roles + r")\b")
+    # Also said with a verb: "Jack was my dealer", "Sue is our coordinator", "Mo used to be my sponsor".
+    return compile_pattern(r"(?:,|[ ]+(?:was|is|has been|became|used to be|is still|was still))[ ]+(?i:my|our|his|her|their)"
+                           r"[ ]+(?:[\w’'-]+[ ]+){0,2}?(?i:" + roles + r")\b")
 
 
 def find(text: str) -> list[Found]:
@@ -142,8 +149,8 @@ def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> b
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
-    if text.startswith(",", end) and _role_after().match(text, end):
-        return False  # "Florence, my key worker"
+    if text[end:end + 1] in ", " and _role_after().match(text, end):
+        return False  # "Florence, my key worker", "Jack was my dealer"
     after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(PUNCTUATION) if text[end:end + 1] == " " else ""
     if after in ls.venue_starts or after in _SPEECH_FIRST or (after in ("'s", "’s") and text[end + 3:end + 4] == " "):
         return False
@@ -339,6 +346,7 @@ def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     if first in ls.names:
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     if first in ls.name_words and (_surname_end(group, ls) > group[0].end or _SPEECH_AFTER.match(text, group[-1].end)
+                                   or _VOCATIVE_AFTER.match(text, group[-1].end)
                                    or word_before(text, group[0].start) in _OUR_OR_VERB):  # "Our Lily", "ring Jade"
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     return None
@@ -346,15 +354,17 @@ def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
 
 def _unlisted_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     """A name in no list, where a person's doings surround it ("I rang Nia", "Kwame said"): offered as its initial."""
+    said_to = len(group) <= 2 and (_SPEECH_AFTER.match(text, group[-1].end) or _VOCATIVE_AFTER.match(text, group[-1].end))
     if len(group) > 2 or group[0].text.isupper() or _SENTENCE_START.search(text, max(0, group[0].start - 6),
                                                                             group[0].start):
-        if not (len(group) <= 2 and _SPEECH_AFTER.match(text, group[-1].end)):
+        if not said_to:
             return None
     name = text[group[0].start:group[-1].end]
     if name in ls.employers or name in ls.places or name in ls.place_words or name.endswith("s") or \
             THE_BEFORE.search(text, max(0, group[0].start - 5), group[0].start):
         return None  # "Tesco said", "Leeds said", "Doctors said", "the Pier Head and I": not a person's name
-    if word_before(text, group[0].start) in _PERSON_VERBS or _SPEECH_AFTER.match(text, group[-1].end):
+    if word_before(text, group[0].start) in _PERSON_VERBS or said_to or _ASKED_FOR_BEFORE.search(
+            text, max(0, group[0].start - 20), group[0].start):
         return "person", group[0].start, group[-1].end, group[0].text[0] + "."
     return None
 
