@@ -59,3 +59,27 @@ def test_the_command_names_the_line_of_a_bad_entry(tmp_path, capsys):
                     encoding="utf-8")
     assert main([str(path)]) == 2
     assert f"{path}:3: not a valid evaluation entry" in capsys.readouterr().err
+
+
+THIRD = Path(__file__).parent / "care_identifiers_third.jsonl"
+# Written by a helper who never saw the detector or the other sets (care_identifiers_third.md), and run once,
+# unseen, on 2026-12-02: all precision 0.889, recall 0.779 (with the lists and cues as they were that
+# morning, 0.884 / 0.764). Per kind, precision / recall: phone 1.000/0.971, email 1.000/0.833, address
+# 1.000/0.750, postcode 1.000/1.000, date-of-birth 1.000/0.500, person 0.822/0.761, place 0.863/0.802,
+# workplace 0.939/0.575, fellowship 0.914/0.981. Issue 14 asks for 0.9 each (0.99 for phones and emails);
+# these floors only keep what is reached.
+THIRD_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.99),
+               "date-of-birth": (0.99, 0.5), "person": (0.8, 0.75), "place": (0.85, 0.8), "workplace": (0.9, 0.55),
+               "fellowship": (0.9, 0.95)}
+
+
+@pytest.fixture(scope="module")
+def third_score():
+    return evaluate(load_cases(THIRD))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_on_the_third_set_held_out_each_kind_keeps_what_it_reached(third_score, kind):
+    least_precision, least_recall = THIRD_FLOOR[kind]
+    assert third_score.precision(kind) >= least_precision, [(c.id, w) for c, k, w in third_score.alarms if k == kind]
+    assert third_score.recall(kind) >= least_recall, [(c.id, w) for c, k, w in third_score.misses if k == kind]
