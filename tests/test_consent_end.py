@@ -1,6 +1,6 @@
 """A storyteller's consent end holds wherever a delivery is claimed, however the post was moved or retried."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 

@@ -4,7 +4,6 @@ import sqlite3
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from recovery_voice import logbook
 from recovery_voice.db import (

@@ -2,7 +2,7 @@
 link opens the right page for the person it was sent to."""
 
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select

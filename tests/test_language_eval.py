@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from recovery_voice.language import LanguageSettings, check, load_rules
+from recovery_voice.language import LanguageSettings, load_rules
 from recovery_voice.language.evaluate import evaluate, load_cases, main, table
 from recovery_voice.language.index import candidates, needs, prefixes, present
 from recovery_voice.language.text import prepare

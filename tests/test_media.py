@@ -3,12 +3,10 @@
 import hashlib
 import io
 import stat
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw
 
 from recovery_voice.config import ConfigError, parse_config
 from recovery_voice.attachments import part_image
@@ -18,7 +16,7 @@ from recovery_voice.media import (
 from recovery_voice.publishers import PartImage
 
 from imagekit import (
-    GPS_LATITUDE, SECRET_WORDS, encoded, exif_with_gps, gradient_noise, phone_photo, png_header, screenshot, with_iptc,
+    SECRET_WORDS, encoded, gradient_noise, phone_photo, png_header, screenshot,
 )
 
 MASTODON_SOCIAL = {"configuration": {"media_attachments": {

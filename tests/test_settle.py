@@ -1,6 +1,5 @@
 """Settling by hand a post the worker could not: marking it as out with its link, sending it again, moving it."""
 
-import json
 from datetime import timedelta
 
 import pytest

@@ -1,6 +1,6 @@
 """Storytellers' privacy: approval of the version seen, erasing withdrawn and replaced words, no emails in the log."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from alembic import command

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from conftest import Clock, sqlite_only
+from conftest import sqlite_only
 from recovery_voice.db import transaction
 from recovery_voice.models import Delivery, LogEntry, Post
 from recovery_voice.posts import Draft, create_post

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, event, inspect, make_url, text
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The last migration in versions/: every command checks the database is at it without importing Alembic
