@@ -350,7 +350,9 @@ def test_killing_the_database_during_publishing_never_doubles_or_loses_a_post(tm
             approve(session, project.config, ids, "admin@example.org", now=now - timedelta(minutes=1))
         serve = start_serve(project, port, {"RV_MASTODON_TOKEN": token})
         try:
-            wait_until(lambda: published(project) >= 5, 60)
+            # Readiness, not speed: on two busy cores (the scale test beside it) serve's start has taken over a minute.
+            wait_until(lambda: published(project) >= 5 or serve.poll() is not None, 180)
+            assert serve.poll() is None, f"serve exited before publishing (exit {serve.poll()}): its log is below"
             before = published(project)
             if server is None:
                 holder = sqlite3.connect(project.database_url.removeprefix("sqlite:///"), isolation_level=None)
@@ -368,6 +370,7 @@ def test_killing_the_database_during_publishing_never_doubles_or_loses_a_post(tm
         finally:
             serve.terminate()
             log = serve.communicate(timeout=30)[1]
+            sys.stderr.write(log[-4000:])  # captured: pytest shows it only when the test fails
         statuses = [s["id"] for s in mastodon.statuses(token=token)]
         mastodon_texts = mastodon.texts(token=token)
     outbox_keys = [line["key"] for line in project.outbox_lines()]
