@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left
 
 from .lazy import LazyPattern, compile_pattern, remembered
-from .reverse import reversed_pattern
+from .reverse import reversed_source
 from .text import occurrences
 
 _QUOTE_CHARS = LazyPattern("[\"\u201c\u201d\u201e\u00ab\u00bb'\u2018\u2019]")
@@ -243,10 +243,7 @@ class _EndPattern:
 
     def _reversed(self) -> re.Pattern | bool:
         """Return the reversed pattern (False where it cannot be), its source kept in the shared cache."""
-        def work() -> str | None:
-            found = reversed_pattern(self.forward.compiled())
-            return None if found is None else found.pattern
-        source = remembered("reversed", self.forward.pattern, work)
+        source = remembered("reversed", self.forward.pattern, lambda: reversed_source(self.forward.compiled()))
         return False if source is None else compile_pattern(source)
 
     def start_in(self, text: str, backwards: str | None = None) -> int:

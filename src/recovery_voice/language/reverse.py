@@ -45,6 +45,12 @@ def reversed_pattern(pattern: re.Pattern) -> re.Pattern | None:
         return None
 
 
+def reversed_source(pattern: re.Pattern) -> str | None:
+    """Return the source of reversed_pattern(pattern), or None: what the rules cache keeps."""
+    found = reversed_pattern(pattern)
+    return None if found is None else found.pattern
+
+
 def _sequence(items: list) -> str:
     """Return the reversed source of a sequence: its items, each reversed, in the opposite order."""
     return "".join(_item(op, arg) for op, arg in reversed(items))

@@ -10,7 +10,7 @@ from .index import gate_words, needs, prefixes
 from .lazy import Derived, LazyPattern, cache_place, share
 from .model import SEVERITIES
 from .record import Record
-from .reverse import reversed_pattern
+from .reverse import reversed_source
 
 RULES_DIR = Path(__file__).resolve().parent
 # The built-in rule files, named: the folder also holds other data in TOML (suggest.py's rewrites.toml).
@@ -334,10 +334,7 @@ def _compile(source: str, where: str, derived: Derived) -> LazyPattern:
 
 def _reversed(pattern: LazyPattern, derived: Derived) -> LazyPattern | None:
     """Return a before-context reversed (see reverse.py), or None where it cannot be."""
-    def work() -> str | None:
-        reverse = reversed_pattern(pattern.compiled())
-        return None if reverse is None else reverse.pattern
-    source = derived.remember("reversed", pattern.pattern, work)
+    source = derived.remember("reversed", pattern.pattern, lambda: reversed_source(pattern.compiled()))
     return None if source is None else LazyPattern(source)
 
 
