@@ -1,7 +1,7 @@
 """Contact details and dates in a text: phone numbers, emails, street addresses, postcodes, dates of birth.
 
 Each finder returns (kind, start, end, redaction) tuples; identifiers.find turns them into Identifiers.
-Their redactions are a bracketed placeholder ("[phone number]"): a detail like this has no vaguer form
+Their redactions are a bracketed label in its place ("[phone number]"): a detail like this has no vaguer form
 that still reads as one, and the brackets show the reader that something was left out on purpose.
 """
 
