@@ -109,6 +109,31 @@ def test_it_finds_a_date_of_birth_with_its_day(text, date):
     assert ("date-of-birth", date) in found(text)
 
 
+@pytest.mark.parametrize("text, date", [
+    ("Gary Flint, b. 14/2/79, Wrexham.", "14/2/79"),
+    ("b. Oct 3 '71 in Toledo and raised on the east side.", "Oct 3 '71"),
+    ("I was born on Burns Night 1988, so haggis every birthday.", "on Burns Night 1988"),
+    ("born Christmas Eve 1992 and my mam never let me forget it", "Christmas Eve 1992"),
+    ("Our Leah is 7 today!! 11th August, best day of my life", "11th August"),
+    ("Dad, you'd be 70 today, 2 November. Still sober for you.", "2 November"),
+    ("My nan is 90 years young on June 5th and she's coming to the cafe.", "June 5th"),
+    ("Halloween is my actual birthday, which explains a lot.", "Halloween"),
+    ("bday 14th feb, yes really", "14th feb"),
+])
+def test_it_finds_a_birth_date_said_with_an_age_a_named_day_or_a_short_form(text, date):
+    assert ("date-of-birth", date) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "We meet at 10 on 5 May in the hall.",
+    "Day 40 today, 3/4 of the way to my goal.",
+    "Born on the Fourth of July is on telly tonight.",
+    "There were 12 on 3 June and 20 last week.",
+])
+def test_it_does_not_take_a_time_a_count_or_a_film_for_a_birth_date(text):
+    assert "date-of-birth" not in kinds(text)
+
+
 @pytest.mark.parametrize("text", [
     "My recovery birthday is 3 March and I will have a cake.",
     "I was born in 1985 and got sober in 2015.",
@@ -193,6 +218,22 @@ def test_months_recovery_countries_and_the_high_street_are_not_places(text):
 ])
 def test_it_finds_a_named_workplace_said_about_someone_working_there(text, words):
     assert ("workplace", words) in found(text)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("I'm a pharmacist at Pinderfields and nobody there knows.", "Pinderfields"),
+    ("She was a paramedic with Medivac for ten years.", "Medivac"),
+    ("My dad was a brickie for Persimmon and drank every night.", "Persimmon"),
+    ("Got sacked from Currys for turning up drunk.", "Currys"),
+    ("He did 30 years at Vickers.", "Vickers"),
+    ("I pulled pints at the Golden Lion for years.", "the Golden Lion"),
+])
+def test_it_finds_a_workplace_after_a_job_or_the_words_of_working_life(text, words):
+    assert ("workplace", words) in found(text)
+
+
+def test_shopping_somewhere_is_not_working_there():
+    assert "workplace" not in kinds("We did a big shop at Aldi for the food bank.")
 
 
 def test_a_place_called_by_its_name_is_offered_as_nearby_and_a_workplace_when_someone_works_there():

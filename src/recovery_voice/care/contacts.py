@@ -218,20 +218,34 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _ABBR = r"(?:(?<=\b\w{3})(?<!May)\.|(?<=Sept)\.)?"  # the full stop of "Jan.", not a sentence's
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
-_DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r",?(?:\s+(?P<y1>(?:19|20)\d\d))?"
-         r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d))?"
+# Days with a name that fall on one date, or that a birth "on" names as well as a date would.
+_HOLIDAYS = ("Christmas Day|Christmas Eve|New Year['’]s Day|New Year['’]s Eve|Valentine['’]s Day|Bonfire Night|"
+             "Guy Fawkes Night|Halloween|Boxing Day|Hogmanay|St\\.? Patrick['’]s Day|Paddy['’]s Day|"
+             "St\\.? (?:Andrew|David|George|Stephen)['’]s Day|Burns Night|Pearl Harbor Day|Independence Day|"
+             "Thanksgiving(?: Day)?|Armistice Day|Remembrance Day|Remembrance Sunday|"
+             "Anzac Day|Australia Day|Canada Day|Easter Sunday|Easter Monday|Good Friday|Leap Day|May Day")
+_DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
+         r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d|['’]\d\d\b))?"
          r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b|(?P<y5>(?:19|20)\d\d)-\d\d-\d\d\b"
          r"|\d{1,2}[/.]\d{1,2}(?![/.\d])"
-         r"|(?:Christmas Day|Christmas Eve|New Year's Day|New Year’s Day|Valentine's Day|Bonfire Night|Halloween)"
-         r"(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
+         r"|(?:" + _HOLIDAYS + r")(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
 _DATE = LazyPattern(_DATE_WORDS, re.IGNORECASE)
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
 _DOB_CUE = LazyPattern(
     r"(?P<born>born)\s+(?P<on>on\s+)?"
-    r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s|:)\s*(?:on\s+)?"
+    r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s|:)?\s*(?:on\s+)?"
+    r"|b\.\s*"
     r"|(?:turn|turns|turned|turning|would\s+have\s+been|will\s+be)\s+\d{1,3}\s+on\s+"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
     re.IGNORECASE)
+# An age with its day: "who's 6 today, 20th June", "you'd be 35 today, July 22", "88 years young on March 3rd".
+_YEARS_OLD = r"(?:\s+years?(?:\s+(?:old|young))?)?"
+_AGED = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?)|['’]s)\s+\d{1,3}" + _YEARS_OLD + r"\s+on\s+"
+                    r"|(?<![\w/.:,-])(?<!day )(?<!days )\d{1,3}" + _YEARS_OLD + r"\s+today\b[\s,(!.:–-]*(?:on\s+)?"
+                    r"|\b\d{1,3}\s+years?\s+(?:old|young)\s+on\s+", re.IGNORECASE)
+# A date said to be a birthday: "St Patrick's Day is me actual birthday".
+_IS_BIRTHDAY = LazyPattern(r"\s+(?:is|was)\s+(?:my|me|his|her|their|our)\s+(?:actual\s+|real\s+|own\s+)?"
+                           r"(?:birthday|bday|b-day)\b", re.IGNORECASE)
 _ON_LATER = LazyPattern(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
 # A recovery birthday is the day someone's recovery began, not a date of birth.
 _NOT_BIRTH = LazyPattern(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
@@ -241,14 +255,27 @@ _NOT_BIRTH = LazyPattern(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|
 def dates_of_birth(text: str, lowered: str | None = None) -> list[Found]:
     """Find a date of birth with its day: "born on 3 March 1985", "my birthday is 12/04/1990", "DOB"."""
     lowered = text.lower() if lowered is None else lowered
-    if not any(word in lowered for word in BIRTH_WORDS):
-        return []
-    found = []
-    for word in BIRTH_WORDS:
+    found = _aged_dates(text, lowered)
+    for word in BIRTH_WORDS if any(word in lowered for word in BIRTH_WORDS) else ():
         at = lowered.find(word)
         while at >= 0:
             found += _date_of_birth_at(text, at)
             at = lowered.find(word, at + 1)
+    return found
+
+
+def _aged_dates(text: str, lowered: str) -> list[Found]:
+    """Find the dates said with an age ("40 today (10/10)") or called a birthday ("Hogmanay is my birthday")."""
+    found = []
+    if "today" in lowered or " on " in lowered:
+        for aged in _AGED.finditer(text):
+            date = _DATE.match(text, aged.end())
+            if date:
+                found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
+    if "birthday" in lowered or "bday" in lowered:
+        for date in _DATE.finditer(text):
+            if _IS_BIRTHDAY.match(text, date.end()) and (not date.start() or not text[date.start() - 1].isalnum()):
+                found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
     return found
 
 

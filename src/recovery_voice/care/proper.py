@@ -74,8 +74,9 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     roles = either(ls.roles)
     role = compile_pattern(r"(?i:\b(?:my|our|his|her|their|your|me|the|a)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
                            r"))(?:[ ]*,)?[ ]+$")
-    # "works at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
-    work = compile_pattern(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:job|jobs|worked|working|employed|shifts?)"
+    # "works at", "a pharmacist at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
+    work = compile_pattern(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:" + either(ls.jobs) + r")[ ]+(?:at|for|with)"
+                           r"|(?:job|jobs|worked|working|employed|shifts?)"
                            r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
     place = compile_pattern(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
     # "a lad called Kyle" (a person); "a care home called Sunnyside", "a pub called the Swan" (a place).

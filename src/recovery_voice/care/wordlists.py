@@ -72,6 +72,7 @@ class Lists:
         self.streets = words(cues["streets"])
         self.place_before = cues["place-before"]
         self.work_before = cues["work-before"]
+        self.jobs = set(cues["jobs"])  # "a pharmacist at", "driver for", "paramedic with": a workplace follows
         self.employers = pairs(cues["employers"])
         self.public = set(cues["public-figures"])
         # Employers written in lower case ("on tills at tesco"): one word, and no everyday word.
