@@ -67,9 +67,11 @@ THIRD = Path(__file__).parent / "care_identifiers_third.jsonl"
 # morning, 0.884 / 0.764). Per kind, precision / recall: phone 1.000/0.971, email 1.000/0.833, address
 # 1.000/0.750, postcode 1.000/1.000, date-of-birth 1.000/0.500, person 0.822/0.761, place 0.863/0.802,
 # workplace 0.939/0.575, fellowship 0.914/0.981. Issue 14 asks for 0.9 each (0.99 for phones and emails);
-# these floors only keep what is reached.
+# these floors only keep what is reached. Its misses then taught two kinds (birth dates said with an age or
+# a named day, workplaces after a job noun), so it is a development set now: date-of-birth 0.900, workplace
+# 0.775 on it since; the fourth set, below, is the held-out measure.
 THIRD_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.99),
-               "date-of-birth": (0.99, 0.5), "person": (0.8, 0.75), "place": (0.85, 0.8), "workplace": (0.9, 0.55),
+               "date-of-birth": (0.99, 0.85), "person": (0.8, 0.75), "place": (0.85, 0.8), "workplace": (0.9, 0.75),
                "fellowship": (0.9, 0.95)}
 
 
@@ -83,3 +85,26 @@ def test_on_the_third_set_held_out_each_kind_keeps_what_it_reached(third_score, 
     least_precision, least_recall = THIRD_FLOOR[kind]
     assert third_score.precision(kind) >= least_precision, [(c.id, w) for c, k, w in third_score.alarms if k == kind]
     assert third_score.recall(kind) >= least_recall, [(c.id, w) for c, k, w in third_score.misses if k == kind]
+
+
+FOURTH = Path(__file__).parent / "care_identifiers_fourth.jsonl"
+# Written by a helper who never saw the detector or the other sets' data (care_identifiers_fourth.md), and
+# run once, unseen, on 2026-12-02 after the third set's fixes: all precision 0.901, recall 0.774 (the code of
+# that morning, run beside it for comparison: 0.891 / 0.754). Per kind, precision / recall: phone 1.000/0.913,
+# email 1.000/0.818, address 1.000/0.750, postcode 1.000/0.714, date-of-birth 1.000/0.667, person 0.855/0.726,
+# place 0.873/0.868, workplace 0.929/0.500, fellowship 0.897/0.867. These floors keep what is reached.
+FOURTH_FLOOR = {"phone": (0.99, 0.9), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.7),
+                "date-of-birth": (0.99, 0.65), "person": (0.85, 0.72), "place": (0.87, 0.86), "workplace": (0.92, 0.5),
+                "fellowship": (0.89, 0.86)}
+
+
+@pytest.fixture(scope="module")
+def fourth_score():
+    return evaluate(load_cases(FOURTH))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_on_the_fourth_set_held_out_each_kind_keeps_what_it_reached(fourth_score, kind):
+    least_precision, least_recall = FOURTH_FLOOR[kind]
+    assert fourth_score.precision(kind) >= least_precision, [(c.id, w) for c, k, w in fourth_score.alarms if k == kind]
+    assert fourth_score.recall(kind) >= least_recall, [(c.id, w) for c, k, w in fourth_score.misses if k == kind]
