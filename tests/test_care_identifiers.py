@@ -258,6 +258,21 @@ def test_working_for_a_person_names_the_person():
     assert found("I work for Dave now.") == [("person", "Dave")]
 
 
+@pytest.mark.parametrize("text, people", [
+    ("Thanks to my sponsor Dave and big Pete for the lifts.", [("person", "sponsor Dave"), ("person", "big Pete")]),
+    ("Ring Sharon or Bev at the cafe.", [("person", "Sharon"), ("person", "Bev")]),
+    ("My mate Kayleigh came round. kayleigh, you are a star.", [("person", "mate Kayleigh"), ("person", "kayleigh")]),
+])
+def test_a_name_listed_beside_a_person_or_said_again_is_a_person_too(text, people):
+    assert found(text) == people
+
+
+@pytest.mark.parametrize("text", ["My sponsor Dave and I went to the cafe.", "My sponsor Dave and Recovery Month were the best.",
+                                  "I rang Grace. By the grace of God I am sober."])
+def test_a_listed_word_that_is_no_name_and_a_name_that_is_also_a_word_stay_as_they_are(text):
+    assert [words for kind, words in found(text) if kind == "person"] in (["sponsor Dave"], ["Grace"])
+
+
 # Fellowships
 
 @pytest.mark.parametrize("text, words", [

@@ -71,7 +71,7 @@ THIRD = Path(__file__).parent / "care_identifiers_third.jsonl"
 # a named day, workplaces after a job noun), so it is a development set now: date-of-birth 0.900, workplace
 # 0.775 on it since; the fourth set, below, is the held-out measure.
 THIRD_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.99),
-               "date-of-birth": (0.99, 0.85), "person": (0.8, 0.75), "place": (0.85, 0.8), "workplace": (0.9, 0.75),
+               "date-of-birth": (0.99, 0.85), "person": (0.83, 0.78), "place": (0.85, 0.8), "workplace": (0.9, 0.75),
                "fellowship": (0.9, 0.95)}
 
 
@@ -81,8 +81,11 @@ FOURTH = Path(__file__).parent / "care_identifiers_fourth.jsonl"
 # that morning, run beside it for comparison: 0.891 / 0.754). Per kind, precision / recall: phone 1.000/0.913,
 # email 1.000/0.818, address 1.000/0.750, postcode 1.000/0.714, date-of-birth 1.000/0.667, person 0.855/0.726,
 # place 0.873/0.868, workplace 0.929/0.500, fellowship 0.897/0.867. These floors keep what is reached.
+# Its second run, after names listed beside a person or said again were taught on the third set: person
+# 0.829 / 0.781 (three more false alarms, four more names found), all 0.895 / 0.784; the person floor
+# follows that trade, which a storyteller's anonymity prefers (an offered redaction can be declined).
 FOURTH_FLOOR = {"phone": (0.99, 0.9), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.7),
-                "date-of-birth": (0.99, 0.65), "person": (0.85, 0.72), "place": (0.87, 0.86), "workplace": (0.92, 0.5),
+                "date-of-birth": (0.99, 0.65), "person": (0.82, 0.77), "place": (0.87, 0.86), "workplace": (0.92, 0.5),
                 "fellowship": (0.89, 0.86)}
 
 

@@ -57,6 +57,9 @@ _PERSON_VERBS = frozenset("rang ring phoned phone texted text messaged told aske
 _SPEECH_FIRST = frozenset("said says told tells rang rings texted phoned asked messaged replied smiled laughed hugged "
                           "cried died passed helped came drove picked took gave showed listened and from".split())
 _OUR_OR_VERB = _PERSON_VERBS | {"our"}
+# A name listed after a person's: "Tash and little Cody", "Femi or Grace", "jamal and big tony".
+_AND_NAME = LazyPattern(r"(?:,?[ ]+(?:and|&|n|or)[ ]+)(?P<size>(?i:big|wee|little|lil|young|auntie|"
+                        r"aunty|uncle|tita|tito)[ ]+)?(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -121,7 +124,47 @@ def find(text: str) -> list[Found]:
             hit = _classify(text, group, ls)
             if hit:
                 found.append(hit)
-    return found + _lower_case_names(text, ls) + venues.lower_employers(text, ls)
+    found += _lower_case_names(text, ls)
+    return found + _people_around(text, found, ls) + venues.lower_employers(text, ls)
+
+
+def _people_around(text: str, found: list[Found], ls: Lists) -> list[Found]:
+    """The people a text lists beside a person ("Stevo and Big Dunc") or names again ("Lowri ... lowri does")."""
+    people = [f for f in found if f[0] == "person"]
+    if not people:
+        return []
+    more = [m for m in (_listed_after(text, end, ls) for _, _, end, _ in people) if m]
+    names = {text[start:end].split()[-1] for _, start, end, _ in people + more}
+    return more + [said for name in names if _could_repeat(name, ls) for said in _said_again(text, name, ls)]
+
+
+def _listed_after(text: str, end: int, ls: Lists) -> Found | None:
+    """A name right after a person's and "and", "&", "n" or "or", with "big" or "wee" kept before it."""
+    m = _AND_NAME.match(text, end)
+    if not m:
+        return None
+    name = m.group("name")
+    if name[0].isupper() and _could_repeat(name, ls) or name in ls.names and name not in ls.name_words:
+        return "person", m.start("size") if m.group("size") else m.start("name"), m.end("name"), name[0].upper() + "."
+    return None
+
+
+def _could_repeat(name: str, ls: Lists) -> bool:
+    """Tell whether a capitalised word found as a person's name is one on its own, not a word or a place too."""
+    return (len(name) > 2 and name[0].isupper() and name not in ls.not_names and name not in ls.places
+            and name not in ls.place_words and name.lower() not in ls.name_words and name.rstrip(".") not in ls.titles)
+
+
+def _said_again(text: str, name: str, ls: Lists) -> list[Found]:
+    """Every other place the name stands: as written, or in lower case when it is only ever a first name."""
+    lower = name.lower() in ls.names
+    found = []
+    for at in occurrences(text.lower() if lower else text, name.lower() if lower else name):
+        end = at + len(name)
+        if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum() and (
+                lower or text[at:end] == name):
+            found.append(("person", at, end, name[0] + "."))
+    return found
 
 
 def _plain_run(text: str, start: int, words: str, ls: Lists) -> bool:
