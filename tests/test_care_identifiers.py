@@ -267,6 +267,15 @@ def test_a_name_listed_beside_a_person_or_said_again_is_a_person_too(text, peopl
     assert found(text) == people
 
 
+@pytest.mark.parametrize("text, people", [
+    ("thank u Shannon for everything", [("person", "Shannon")]),
+    ("Ring Pauline if you want a chat.", [("person", "Pauline")]),
+    ("cheers Kev x", [("person", "Kev")]),
+])
+def test_a_name_thanked_or_rung_is_a_person(text, people):
+    assert found(text) == people
+
+
 @pytest.mark.parametrize("text", ["My sponsor Dave and I went to the cafe.", "My sponsor Dave and Recovery Month were the best.",
                                   "I rang Grace. By the grace of God I am sober."])
 def test_a_listed_word_that_is_no_name_and_a_name_that_is_also_a_word_stay_as_they_are(text):

@@ -36,8 +36,9 @@ _SPEECH_AFTER = LazyPattern(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings
 # Said to someone by name: "Summer, if you're reading this", "Mo, thank you".
 _VOCATIVE_AFTER = LazyPattern(r",[ ]+(?i:if (?:you(?:'re|’re| are)? )?(?:reading|read|see|seeing) this|i(?:'m|’m| am) (?:so )?"
                               r"sorry|i love you|i miss you|thank you|thanks for|you (?:were|are|know|kept|saved))")
-# Asked for, or thanked, by name: "ask for Bernie", "big thanks to Shazza".
-_ASKED_FOR_BEFORE = LazyPattern(r"(?i:\b(?:ask|asked|asking|thanks|thank you|cheers|shout ?out|big up|props|love)[ ]+(?:for|to)[ ]+)$")
+# Asked for, thanked or rung by name: "ask for Bernie", "big thanks to Shazza", "thank u Farhana", "call Deb".
+_ASKED_FOR_BEFORE = LazyPattern(r"(?i:\b(?:(?:ask|asked|asking|thanks|thank you|cheers|shout ?out|big up|props|love)[ ]+"
+                                r"(?:for|to)|thank (?:you|u|ya)|thanks|cheers|ta|call|ring|text)[ ]+)$")
 _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate", "hostel", "school", "rehab", "place",
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
