@@ -9,7 +9,7 @@ precision stays at least MIN_PRECISION: the cues are the first reader, and a fal
 (CLEAN_SETS, texts written for the other checks, none a risk, are learnt from as well). Then the
 model is learnt from every text and written to crisis_model.json, with the figures. Plain Python, no
 libraries: the same texts always give the same file. --check says whether the file is what it makes now.
-Sets held out for measuring (care_crisis_fourth.jsonl) must never be added to TRAINING_SETS.
+The sets held out for measuring (care_crisis_fourth, _fifth and _sixth) must never be added to TRAINING_SETS.
 """
 
 from __future__ import annotations
@@ -25,17 +25,23 @@ from pathlib import Path
 from .crisis_model import MODEL_FILE, Model, normalise, parts, terms, weighted
 
 ROOT = Path(__file__).resolve().parents[3]
-TRAINING_SETS = ("tests/care_crisis_eval.jsonl", "tests/care_crisis_holdout.jsonl", "tests/care_crisis_third.jsonl")
+# The first three sets written to measure the check (each learnt from after its run), and eight written to
+# teach it (care_crisis_train_*.jsonl: more ways of saying it, near pairs, and the everyday senses of its
+# words, by writers who never saw the detector). The fourth and fifth sets chose C and MIN_PRECISION below.
+TRAINING_SETS = ("tests/care_crisis_eval.jsonl", "tests/care_crisis_holdout.jsonl", "tests/care_crisis_third.jsonl",
+                 *(f"tests/care_crisis_train_{part}.jsonl" for part in "abcdefgh"))
 # Posts, headlines and storytellers' paragraphs written for the language and safe-messaging checks: none is
 # a risk now, and they teach the model the everyday words of a LERO's texts, about drugs and deaths too.
 CLEAN_SETS = ("tests/language_eval.jsonl", "tests/language_eval_2.jsonl", "tests/language_eval_3.jsonl",
               "tests/care_safe_eval.jsonl", "tests/care_identifiers_eval.jsonl", "tests/language_suggest_eval.jsonl")
-C = 4.0
+C = 16.0  # weaker regularisation than 4 found more of the fourth and fifth sets at the same precision
 FOLDS = 5
 SEED = 0
 # On the labelled sets, whose clean texts are the hard ones (past crises, other people's, idioms): where
-# no cue spoke, a lead is told on the model's word alone, so it must be right nearly nine times in ten.
-MIN_PRECISION = 0.88
+# no cue spoke, a lead is told on the model's word alone. On text it never saw (the fourth and fifth sets)
+# its precision came out about 0.09 below the cross-validated one, so this is set where unseen text would
+# be right more than eight times in ten.
+MIN_PRECISION = 0.93
 ITERATIONS = 500
 
 
