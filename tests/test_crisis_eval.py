@@ -13,7 +13,7 @@ EVAL = Path(__file__).parent / "care_crisis_eval.jsonl"
 # here is no longer a held-out measure; tests/test_care_crisis.py holds the detector's own examples.
 # Since then the word model (crisis_model.py) was learnt from it, the second and third sets too: on them
 # recall is still all, while precision is what the model's threshold gives up for recall on unseen text
-# (the fourth set, below, is the measure of that).
+# (the sixth set, below, is the measure of that).
 
 
 def test_the_evaluation_set_is_big_and_holds_both_risks_and_clean_hard_cases():
@@ -30,29 +30,37 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 
 
 FOURTH = Path(__file__).parent / "care_crisis_fourth.jsonl"
-# Written by a helper who never saw the detector or the other sets (care_crisis_fourth.md), never learnt
-# from, but used to choose how the word model joins the cues. Its runs: after the cue fixes of 2026-12-02,
-# cues alone (precision 0.782, recall 0.473); then with the word model beside them (0.771, 0.923; then
-# 0.729, 0.945 with the clean sets learnt); both false-alarmed on the detector's own everyday examples, so
-# the model now speaks only where no cue was met, on six words or more, at the threshold the training's
-# cross-validation sets (0.817, 0.637). The held-out measure is the fifth set, below.
 FIFTH = Path(__file__).parent / "care_crisis_fifth.jsonl"
+SIXTH = Path(__file__).parent / "care_crisis_sixth.jsonl"
+# The fourth and fifth sets were written by helpers who never saw the detector or the other sets, and are
+# never learnt from. The fourth chose how the word model joins the cues (it speaks only where no cue was
+# met, on six words or more); both chose the model's C and MIN_PRECISION once eight training sets were
+# written (2026-12-02). Their figures: fourth 0.817/0.637 with the model learnt from three sets, then
+# 0.837/0.846; fifth, run once unseen at 0.814/0.507 (cues alone 0.893/0.362), then 0.831/0.710.
 
 
-def test_on_the_fourth_set_the_model_beside_the_cues_keeps_recall_at_least_062_and_precision_080():
+def test_on_the_fourth_set_recall_is_at_least_084_and_precision_at_least_083():
     score = evaluate(load_cases(FOURTH))
     assert len(score.hits) + len(score.misses) >= 90 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.62, [c.text for c in score.misses]
-    assert score.precision >= 0.8, [c.text for c in score.false_alarms]
+    assert score.recall >= 0.84, [c.text for c in score.misses]
+    assert score.precision >= 0.83, [c.text for c in score.false_alarms]
 
 
-def test_on_the_fifth_set_held_out_recall_is_at_least_050_and_precision_at_least_080():
-    # Run once, unseen, after the joining above was chosen: precision 0.814, recall 0.507 (cues alone there:
-    # 0.893, 0.362). Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
+def test_on_the_fifth_set_recall_is_at_least_070_and_precision_at_least_083():
     score = evaluate(load_cases(FIFTH))
     assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.5, [c.text for c in score.misses]
-    assert score.precision >= 0.8, [c.text for c in score.false_alarms]
+    assert score.recall >= 0.7, [c.text for c in score.misses]
+    assert score.precision >= 0.83, [c.text for c in score.false_alarms]
+
+
+def test_on_the_sixth_set_held_out_recall_is_at_least_087_and_precision_at_least_09():
+    # Written unseen (care_crisis_sixth.md) and never used to choose anything. Run with the detector of the
+    # morning of 2026-12-02: 0.860/0.529; then once with the model learnt from the training sets: 0.910/0.871.
+    # Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
+    score = evaluate(load_cases(SIXTH))
+    assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
+    assert score.recall >= 0.87, [c.text for c in score.misses]
+    assert score.precision >= 0.9, [c.text for c in score.false_alarms]
 
 
 def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
