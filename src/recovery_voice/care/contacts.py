@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..language.lazy import LazyPattern
+from .wordlists import occurrences
 from .words import BIRTH_WORDS, spells_an_email
 
 Found = tuple[str, int, int, str]
@@ -239,10 +240,11 @@ _DOB_CUE = LazyPattern(
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
     re.IGNORECASE)
 # An age with its day: "who's 6 today, 20th June", "you'd be 35 today, July 22", "88 years young on March 3rd".
-_YEARS_OLD = r"(?:\s+years?(?:\s+(?:old|young))?)?"
-_AGED = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?)|['’]s)\s+\d{1,3}" + _YEARS_OLD + r"\s+on\s+"
-                    r"|(?<![\w/.:,-])(?<!day )(?<!days )\d{1,3}" + _YEARS_OLD + r"\s+today\b[\s,(!.:–-]*(?:on\s+)?"
-                    r"|\b\d{1,3}\s+years?\s+(?:old|young)\s+on\s+", re.IGNORECASE)
+_YEARS_OLD = r"(?:\s+years?(?:\s+(?P<old>old|young))?)?"
+# Found from its digits (a quick scan), then the words before are looked at: "been 60 on", "'s 6 today".
+_AGED = LazyPattern(r"\d{1,3}" + _YEARS_OLD + r"\s+(?:(?P<today>today)\b[\s,(!.:–-]*(?:on\s+)?|on\s+)", re.IGNORECASE)
+_AGE_LEAD = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?)|['’]s)\s+$", re.IGNORECASE)
+_DAY_BEFORE = LazyPattern(r"\bdays?\s+$", re.IGNORECASE)
 # A date said to be a birthday: "St Patrick's Day is me actual birthday".
 _IS_BIRTHDAY = LazyPattern(r"\s+(?:is|was)\s+(?:my|me|his|her|their|our)\s+(?:actual\s+|real\s+|own\s+)?"
                            r"(?:birthday|bday|b-day)\b", re.IGNORECASE)
@@ -267,16 +269,28 @@ def dates_of_birth(text: str, lowered: str | None = None) -> list[Found]:
 def _aged_dates(text: str, lowered: str) -> list[Found]:
     """Find the dates said with an age ("40 today (10/10)") or called a birthday ("Hogmanay is my birthday")."""
     found = []
-    if "today" in lowered or " on " in lowered:
+    if ("today" in lowered or " on " in lowered) and any(digit in text for digit in "0123456789"):
         for aged in _AGED.finditer(text):
-            date = _DATE.match(text, aged.end())
-            if date:
+            if _said_with_an_age(text, aged) and (date := _DATE.match(text, aged.end())):
                 found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
-    if "birthday" in lowered or "bday" in lowered:
-        for date in _DATE.finditer(text):
-            if _IS_BIRTHDAY.match(text, date.end()) and (not date.start() or not text[date.start() - 1].isalnum()):
-                found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
+    for word in ("birthday", "bday") if "bday" in lowered or "birthday" in lowered else ():
+        for at in occurrences(lowered, word):
+            window = max(0, at - 60)
+            for date in _DATE.finditer(text, window, at):
+                said = _IS_BIRTHDAY.match(text, date.end())
+                if said and said.end() == at + len(word) and (not date.start() or not text[date.start() - 1].isalnum()):
+                    found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
     return found
+
+
+def _said_with_an_age(text: str, aged: re.Match) -> bool:
+    """Tell whether the number is someone's age: "6 today" (not "day 40 today"), "been 60 on", "88 years young on"."""
+    at = aged.start()
+    if at and (text[at - 1].isalnum() or text[at - 1] in "/.:,-"):
+        return False  # inside a number or a date
+    if aged.group("today"):
+        return not _DAY_BEFORE.search(text, max(0, at - 6), at)
+    return bool(aged.group("old")) or bool(_AGE_LEAD.search(text, max(0, at - 12), at))
 
 
 def _date_of_birth_at(text: str, at: int) -> list[Found]:

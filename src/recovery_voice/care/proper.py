@@ -136,7 +136,8 @@ def _people_around(text: str, found: list[Found], ls: Lists) -> list[Found]:
         return []
     more = [m for m in (_listed_after(text, end, ls) for _, _, end, _ in people) if m]
     names = {text[start:end].split()[-1] for _, start, end, _ in people + more}
-    return more + [said for name in names if _could_repeat(name, ls) for said in _said_again(text, name, ls)]
+    lowered = text.lower()
+    return more + [said for name in names if _could_repeat(name, ls) for said in _said_again(text, lowered, name, ls)]
 
 
 def _listed_after(text: str, end: int, ls: Lists) -> Found | None:
@@ -156,11 +157,11 @@ def _could_repeat(name: str, ls: Lists) -> bool:
             and name not in ls.place_words and name.lower() not in ls.name_words and name.rstrip(".") not in ls.titles)
 
 
-def _said_again(text: str, name: str, ls: Lists) -> list[Found]:
+def _said_again(text: str, lowered: str, name: str, ls: Lists) -> list[Found]:
     """Every other place the name stands: as written, or in lower case when it is only ever a first name."""
     lower = name.lower() in ls.names
     found = []
-    for at in occurrences(text.lower() if lower else text, name.lower() if lower else name):
+    for at in occurrences(lowered if lower else text, name.lower() if lower else name):
         end = at + len(name)
         if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum() and (
                 lower or text[at:end] == name):
