@@ -81,6 +81,19 @@ KINDS = [
     ("Pupil ended it all after cruel messages, inquest hears", "safe-single-cause"),
     ("He swallowed 30 tablets after losing his flat.", "safe-single-cause"),
     ("Is social media to blame for the rise in teen suicides?", "safe-single-cause"),
+    # Kinds learnt from the fourth set's misses (2026-12-02), said in new words.
+    ("She died after mixing methadone, pregabalin and cider.", "safe-method"),
+    ("He was found dead after taking cocaine cut with fentanyl.", "safe-method"),
+    ("Police said he died by suicide using a shotgun belonging to his uncle.", "safe-method"),
+    ("He ended his life with a handful of diazepam and a bottle of vodka.", "safe-method"),
+    ("The inquest heard she took thirty-six tablets.", "safe-method"),
+    ("Drug deaths: Glasgow is drowning in overdoses.", "safe-sensational"),
+    ("Another body bag on the estate as the overdose toll climbs.", "safe-sensational"),
+    ("Connor died by suicide last week, and now he's free of all that noise.", "safe-romanticising"),
+    ("He took his own life in May: no more voices, no more hiding.", "safe-romanticising"),
+    ("Veteran who died by suicide 'went out on his own terms'", "safe-romanticising"),
+    ("Mechanic took own life after losing his licence, inquest told", "safe-single-cause"),
+    ("Her suicide was blamed squarely on the exam board.", "safe-single-cause"),
 ]
 
 
@@ -129,6 +142,12 @@ CLEAN = [
     "There were needles in the park again, so we called the council.",
     "Is the weather to blame for the late buses?",
     "Dad takes two bottles of wine a week to the quiz, to share.",
+    # Look-alikes of the kinds above.
+    "Two years sober: no more hangovers, no more lies.",
+    "She was brave to ask for help, and she is doing well.",
+    "The delay to the new ward was blamed on the weather.",
+    "Drug checking alert: pills sold as MDMA have been found cut with nitazenes. Test before you take.",
+    "War photographers saw body bags every day.",
 ]
 
 

@@ -96,11 +96,12 @@ def test_the_third_set_used_for_development_keeps_its_floor():
     assert overall.precision >= 0.93 and overall.recall >= 0.66, (overall.precision, overall.recall, overall.wrong)
 
 
-def test_on_the_fourth_set_held_out_the_rules_keep_what_they_reach():
+def test_on_the_fourth_set_the_rules_keep_what_they_reach():
     # Written by a helper who never saw the rules or the other sets (care_safe_fourth.md) and run once,
     # unseen, on 2026-12-02: precision 0.862, recall 0.255 (25 of 98 spans; 0.852 / 0.235 with the rules as
-    # they were that morning). Issue 14 asks for 0.95 and 0.95: phrase rules do not reach text nobody
-    # wrote for them. These bounds only guard what is reached.
+    # they were that morning). Its misses then taught new kinds of rule (mixtures and cuts, guns, exhaust
+    # and charcoal, disaster words, death as freedom or escape, one thing that "killed him"), so it is a
+    # development set since: 0.891 / 0.418. The held-out measure is the fifth set. These bounds guard it.
     overall, _, per_topic, _ = score(load_cases(FOURTH))
-    assert overall.precision >= 0.85 and overall.recall >= 0.25, (overall.precision, overall.recall)
+    assert overall.precision >= 0.89 and overall.recall >= 0.41, (overall.precision, overall.recall)
     assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
