@@ -105,3 +105,14 @@ def test_on_the_fourth_set_the_rules_keep_what_they_reach():
     overall, _, per_topic, _ = score(load_cases(FOURTH))
     assert overall.precision >= 0.89 and overall.recall >= 0.41, (overall.precision, overall.recall)
     assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
+
+
+FIFTH = Path(__file__).parent / "care_safe_fifth.jsonl"
+
+
+def test_on_the_fifth_set_held_out_the_rules_keep_what_they_reach():
+    # Written unseen (care_safe_fifth.md) and run once, on 2026-12-02, after the fourth set's fixes: precision
+    # 0.921, recall 0.343 (the rules before those fixes: 0.919 / 0.333). Issue 14 asks for 0.95 and 0.95.
+    overall, _, per_topic, _ = score(load_cases(FIFTH))
+    assert overall.precision >= 0.92 and overall.recall >= 0.34, (overall.precision, overall.recall)
+    assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
