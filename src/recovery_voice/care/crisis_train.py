@@ -9,7 +9,7 @@ precision stays at least MIN_PRECISION: the cues are the first reader, and a fal
 (CLEAN_SETS, texts written for the other checks, none a risk, are learnt from as well). Then the
 model is learnt from every text and written to crisis_model.json, with the figures. Plain Python, no
 libraries: the same texts always give the same file. --check says whether the file is what it makes now.
-The sets held out for measuring (care_crisis_fourth, _fifth and _sixth) must never be added to TRAINING_SETS.
+The sets held out for measuring (care_crisis_fourth to _seventh) must never be added to TRAINING_SETS.
 """
 
 from __future__ import annotations
