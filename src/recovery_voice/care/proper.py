@@ -146,7 +146,7 @@ def _listed_after(text: str, end: int, ls: Lists) -> Found | None:
     if not m:
         return None
     name = m.group("name")
-    if name[0].isupper() and _could_repeat(name, ls) or name in ls.names and name not in ls.name_words:
+    if _could_repeat(name, ls) or (name in ls.names and name not in ls.name_words):
         return "person", m.start("size") if m.group("size") else m.start("name"), m.end("name"), name[0].upper() + "."
     return None
 
@@ -163,8 +163,7 @@ def _said_again(text: str, lowered: str, name: str, ls: Lists) -> list[Found]:
     found = []
     for at in occurrences(lowered if lower else text, name.lower() if lower else name):
         end = at + len(name)
-        if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum() and (
-                lower or text[at:end] == name):
+        if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum():
             found.append(("person", at, end, name[0] + "."))
     return found
 
