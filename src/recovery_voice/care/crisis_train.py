@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import random
 import sys
-from collections import Counter
 from pathlib import Path
 
-from .crisis_model import MODEL_FILE, Model, normalise, parts, terms, weighted
+from ..language import wordmodel_learn
+from ..language.wordmodel_learn import FOLDS, choose_threshold, figures
+from .crisis_model import MODEL_FILE, Model, parts
 
 ROOT = Path(__file__).resolve().parents[3]
 # The first three sets written to measure the check (each learnt from after its run), and eight written to
@@ -35,8 +34,6 @@ TRAINING_SETS = ("tests/care_crisis_eval.jsonl", "tests/care_crisis_holdout.json
 CLEAN_SETS = ("tests/language_eval.jsonl", "tests/language_eval_2.jsonl", "tests/language_eval_3.jsonl",
               "tests/care_safe_eval.jsonl", "tests/care_identifiers_eval.jsonl", "tests/language_suggest_eval.jsonl")
 C = 16.0  # weaker regularisation than 4 found more of the fourth and fifth sets at the same precision
-FOLDS = 5
-SEED = 0
 # On the labelled sets, whose clean texts are the hard ones (past crises, other people's, idioms): where
 # no cue spoke, a lead is told on the model's word alone. On text it never saw (the fourth and fifth sets)
 # its precision came out about 0.09 below the cross-validated one, so this is set where unseen text would
@@ -57,86 +54,15 @@ def load(paths=TRAINING_SETS, clean=CLEAN_SETS) -> tuple[list[str], list[bool]]:
     return texts, labels
 
 
-def idf_of(counts: list[dict[str, int]]) -> dict[str, float]:
-    """Return each term's smoothed inverse document frequency: ln((1 + n) / (1 + texts with it)) + 1."""
-    found = Counter(term for text in counts for term in text)
-    return {term: math.log((1 + len(counts)) / (1 + number)) + 1 for term, number in found.items()}
-
-
 def learn(texts: list[str], labels: list[bool], threshold: float = 0.5) -> Model:
-    """Learn the logistic regression over the texts' TF-IDF terms, by Nesterov's accelerated gradient descent."""
-    counts = [terms(normalise(text)) for text in texts]
-    idf = idf_of(counts)
-    names = sorted(idf)
-    index = {term: number for number, term in enumerate(names)}
-    rows = [[(index[term], value) for term, value in weighted(text, idf).items()] for text in counts]
-    positives = sum(labels)
-    share = [len(labels) / (2 * (positives if label else len(labels) - positives)) for label in labels]
-    weights, bias = _descend(rows, [float(label) for label in labels], share, len(names))
-    return Model(idf, {names[n]: w for n, w in enumerate(weights) if abs(w) > 1e-9}, bias, threshold)
-
-
-def _descend(rows: list, targets: list[float], share: list[float], size: int) -> tuple[list[float], float]:
-    """Minimise ½|w|² + C Σ shareᵢ · logloss(targetᵢ, w·xᵢ + b); the rows are unit length, so 1 + C·Σshare/4 bounds the curve."""
-    step = 1.0 / (1.0 + C * sum(share) / 4.0)
-    weights, before = [0.0] * size, [0.0] * size
-    bias = bias_before = 0.0
-    for number in range(1, ITERATIONS + 1):
-        pull = (number - 1) / (number + 2)
-        ahead = [w + pull * (w - b) for w, b in zip(weights, before)]
-        ahead_bias = bias + pull * (bias - bias_before)
-        gradient, gradient_bias = ahead[:], 0.0
-        for row, target, weight in zip(rows, targets, share):
-            margin = ahead_bias + sum(ahead[i] * value for i, value in row)
-            error = C * weight * (1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin)))) - target)
-            gradient_bias += error
-            for i, value in row:
-                gradient[i] += error * value
-        before, bias_before = weights, bias
-        weights = [a - step * g for a, g in zip(ahead, gradient)]
-        bias = ahead_bias - step * gradient_bias
-    return weights, bias
-
-
-def folds(labels: list[bool]) -> list[int]:
-    """Return each text's fold: the texts of each label shuffled (fixed seed) and dealt out in turn."""
-    chosen = [0] * len(labels)
-    shuffler = random.Random(SEED)
-    for label in (True, False):
-        members = [n for n, value in enumerate(labels) if value is label]
-        shuffler.shuffle(members)
-        for turn, member in enumerate(members):
-            chosen[member] = turn % FOLDS
-    return chosen
+    """Learn the crisis model's logistic regression from the texts, with this file's settings."""
+    return wordmodel_learn.learn(texts, labels, C, threshold, Model, ITERATIONS)
 
 
 def cross_validated(texts: list[str], labels: list[bool]) -> list[float]:
     """Return each text's highest piece score from a model learnt without its fold."""
-    fold_of = folds(labels)
-    scores = [0.0] * len(texts)
-    for fold in range(FOLDS):
-        model = learn([t for t, f in zip(texts, fold_of) if f != fold], [y for y, f in zip(labels, fold_of) if f != fold])
-        for number in (n for n, f in enumerate(fold_of) if f == fold):
-            scores[number] = max(model.probability(piece) for piece in parts(texts[number]))
-    return scores
-
-
-def figures(scores: list[float], labels: list[bool], threshold: float) -> tuple[float, float]:
-    """Return precision and recall when texts scoring at least the threshold are found."""
-    found = [score >= threshold for score in scores]
-    hits = sum(1 for f, y in zip(found, labels) if f and y)
-    flagged, at_risk = sum(found), sum(labels)
-    return (hits / flagged if flagged else 1.0), (hits / at_risk if at_risk else 1.0)
-
-
-def choose_threshold(scores: list[float], labels: list[bool]) -> float:
-    """Return the threshold (in steps of 0.01) with the best recall whose precision is at least MIN_PRECISION."""
-    best = (0.0, 0.99)
-    for step in range(99, 0, -1):
-        precision, recall = figures(scores, labels, step / 100)
-        if precision >= MIN_PRECISION and recall > best[0]:
-            best = (recall, step / 100)
-    return best[1]
+    return wordmodel_learn.cross_validated(
+        texts, labels, learn, lambda model, text: max(model.probability(piece) for piece in parts(text)))
 
 
 def build() -> str:
@@ -144,7 +70,7 @@ def build() -> str:
     texts, labels = load()
     labelled = len(load(clean=())[0])  # the labelled sets come first
     scores = cross_validated(texts, labels)
-    threshold = choose_threshold(scores[:labelled], labels[:labelled])
+    threshold = choose_threshold(scores[:labelled], labels[:labelled], MIN_PRECISION)
     precision, recall = figures(scores[:labelled], labels[:labelled], threshold)
     false_alarms = sum(1 for score in scores[labelled:] if score >= threshold)
     model = learn(texts, labels, threshold)

@@ -1,0 +1,107 @@
+"""A small word model: TF-IDF over words and pairs of words, and a logistic regression over them.
+
+The crisis check (care/crisis_model.py) and the safe-messaging check (safe_model.py) each learn one
+from texts that people labelled (wordmodel_learn.py). A text is read as the words and pairs of
+neighbouring words in it, each counted as 1 + log count, times how rare the word was among the
+labelled texts, the whole made unit length; words after "don't", "never"... up to the next punctuation
+are marked as negated, since the words alone cannot tell "i want to die" from "i don't want to die".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+TOKEN = re.compile(r"[a-z0-9']+|[.!?,;:\n]")
+NEGATORS = frozenset("""not no never nor without don't dont didn't didnt won't wont isn't isnt wasn't wasnt
+    aren't arent weren't werent haven't havent hasn't hasnt wouldn't wouldnt shouldn't shouldnt couldnt couldn't
+    ain't aint""".split())
+_PUNCTUATION = frozenset(".!?,;:\n")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def normalise(text: str) -> str:
+    """Return the text as a model reads it: lower case, with straight apostrophes."""
+    return text.lower().translate(_QUOTES)
+
+
+def terms(low: str) -> dict[str, int]:
+    """Count the words and the pairs of neighbouring words ("want die", "better off") of a normalised text.
+
+    Punctuation ends a pair and a negation; a word under a negation is counted as "not_" and the word.
+    """
+    counts: dict[str, int] = {}
+    get = counts.get
+    previous, negated = "", False
+    for token in TOKEN.findall(low):
+        if token in _PUNCTUATION:
+            previous, negated = "", False
+            continue
+        if token in NEGATORS:
+            negated, word = True, token
+        else:
+            word = "not_" + token if negated else token
+        counts[word] = get(word, 0) + 1
+        if previous:
+            pair = f"{previous} {word}"
+            counts[pair] = get(pair, 0) + 1
+        previous = word
+    return counts
+
+
+def weighted(counts: dict[str, int], idf: dict[str, float]) -> dict[str, float]:
+    """Return the TF-IDF vector of a text's counts, unit length, over the terms the model knows."""
+    vector = {term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items() if term in idf}
+    length = math.sqrt(sum(value * value for value in vector.values()))
+    return {term: value / length for term, value in vector.items()} if length else {}
+
+
+class Model:
+    """The learnt weights: for each known term its idf and weight, the bias, and the threshold at which a text counts."""
+
+    def __init__(self, idf: dict[str, float], weights: dict[str, float], bias: float, threshold: float) -> None:
+        self.idf, self.weights, self.bias, self.threshold = idf, weights, bias, threshold
+        # One lookup a term when scoring: its idf, and its idf times its weight.
+        self.known = {term: (rarity, rarity * weights.get(term, 0.0)) for term, rarity in idf.items()}
+
+    def probability(self, text: str) -> float:
+        """Return the model's probability for one piece of text."""
+        return self.probability_of(terms(normalise(text)))
+
+    def probability_of(self, counts: dict[str, int]) -> float:
+        """Return the model's probability for a piece of text's terms (terms() of normalise()), counted once for many models."""
+        dot = length = 0.0
+        known = self.known
+        for term, count in counts.items():
+            entry = known.get(term)
+            if entry is not None:
+                tf = 1.0 if count == 1 else 1.0 + math.log(count)  # as weighted() counts it
+                length += (tf * entry[0]) ** 2
+                dot += tf * entry[1]
+        margin = self.bias + (dot / math.sqrt(length) if length else 0.0)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin))))
+
+    def to_json(self, about: dict) -> str:
+        """Write the model and what it was learnt from as JSON, one term a line (diffs stay readable)."""
+        rows = ",\n".join(f"  {json.dumps(term)}: [{self.idf[term]:.6g}, {self.weights.get(term, 0.0):.6g}]"
+                          for term in sorted(self.idf))
+        head = json.dumps({**about, "bias": round(self.bias, 6), "threshold": self.threshold}, indent=2)[:-2]
+        return f'{head},\n "terms": {{\n{rows}\n }}\n}}\n'
+
+
+def model_from(data: dict, kind: type = Model) -> Model:
+    """Build a model of the given class from its JSON object: {"bias", "threshold", "terms": {term: [idf, weight]}}."""
+    known = data["terms"]
+    return kind({term: float(pair[0]) for term, pair in known.items()},
+                {term: float(pair[1]) for term, pair in known.items() if pair[1]},
+                float(data["bias"]), float(data["threshold"]))
+
+
+def read_model(path: Path, kind: type, what: str, maker: str) -> Model:
+    """Read a learnt model of the given class from its JSON file, naming the file and the command that makes it in any mistake."""
+    try:
+        return model_from(json.loads(path.read_text(encoding="utf-8")), kind)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        raise ValueError(f"{path}: not a {what} ({error}); make it with python -m {maker}") from None
