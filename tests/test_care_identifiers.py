@@ -202,6 +202,21 @@ def test_it_finds_named_places_below_the_country(text, words):
     assert ("place", words) in found(text)
 
 
+@pytest.mark.parametrize("text, words", [
+    ("Andy, Irvine. My brother is still out there.", "Irvine"),
+    ("Lisa K, Cumnock. Happy to talk to any mums.", "Cumnock"),
+    ("Stacey, 36, Seacroft. My kids are at school.", "Seacroft"),
+    ("Thanks for reading.\nCraig Lennox, Castlemilk", "Castlemilk"),
+])
+def test_the_town_a_storyteller_signs_off_with_is_a_place(text, words):
+    assert ("place", words) in found(text)
+
+
+@pytest.mark.parametrize("text", ["Thanks, Everyone.", "Sam, Mum and Dad came too.", "Honestly, Recovery is hard."])
+def test_a_comma_after_a_word_that_is_no_first_name_signs_nothing_off(text):
+    assert "place" not in kinds(text)
+
+
 @pytest.mark.parametrize("text", [
     "In March I went back.", "I found hope in Recovery.", "I live near the High Street.", "I was in England then.",
     "We were in Step 4 together.", "I had a bath and went to bed.",

@@ -196,6 +196,8 @@ def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> b
         return False
     if text[end:end + 1] in ", " and _role_after().match(text, end):
         return False  # "Florence, my key worker", "Jack was my dealer"
+    if venues.after_a_sign_off(text, start, ls):
+        return False  # "Andy, Irvine.": where the storyteller is from
     after = text[end + 1:end + 16].split(" ", 1)[0].rstrip(PUNCTUATION) if text[end:end + 1] == " " else ""
     if after in ls.venue_starts or after in _SPEECH_FIRST or (after in ("'s", "’s") and text[end + 3:end + 4] == " "):
         return False
@@ -280,6 +282,9 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
                 ls.employers[text[start:group[-1].after]]) if cue else None
     if first.text.rstrip(".") in ls.titles and len(group) > 1:
         return _titled(group)
+    signed = venues.signed_off(text, group, ls)
+    if signed:
+        return signed
     if _role_after().match(text, group[-1].after) or _called_before(text, start):
         return "person", start, group[-1].end, first.text[0] + "."  # "Bill, my old landlord", "is called Mark"
     if (_REGION_AFTER.match(text, group[-1].end) and first.text.lower() not in ls.names) or _PLACE_NOUN_BEFORE.search(

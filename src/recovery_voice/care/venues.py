@@ -45,6 +45,11 @@ _NOT_ALONE_STREETS = frozenset({"High", "Main", "Front", "Back"})  # "the High S
 STRONG_STREETS = frozenset("Street St Road Rd Avenue Ave Lane Ln Drive Close Crescent Terrace Grove Gardens "
                             "Boulevard Blvd Mews Square Hill Row Court Place Highway".split())
 _LOWER_WORDS_AFTER = LazyPattern(r"(?:['’]s?)?[ ]+([a-z]+(?:[ ][a-z]+)?)")
+# A storyteller signing off with where they are from, as charities print stories: "Andy, Irvine.",
+# "Lisa K, Cumnock.", "Stacey, 36, Seacroft." A first name (and an initial or surname), maybe an age, then the town.
+_SIGN_OFF_BEFORE = LazyPattern(r"(?:^|[\n.!?])[ ]*(?P<name>[A-Za-z][\w'’-]+)(?:[ ]+(?:[A-Z]\.?|[A-Z][\w'’-]+))?,[ ]+"
+                               r"(?:\d{1,3},[ ]+)?$")
+_SIGN_OFF_AFTER = LazyPattern(r"(?:,?[ ]+[A-Z]{2}\b)?[ ]*(?:[.,!;:\n—–-]|$)")
 
 
 def saints(group: list[Word]) -> Found | None:
@@ -52,6 +57,21 @@ def saints(group: list[Word]) -> Found | None:
     if len(group) > 1 and group[0].text in ("St", "St.", "Saint") and group[-1].possessive:
         return "place", group[0].start, group[-1].after, "a local venue"
     return None
+
+
+def after_a_sign_off(text: str, start: int, ls: Lists) -> bool:
+    """Tell whether `start` follows a storyteller's first name (and initial or surname, and age) and a comma, as a sentence."""
+    if text[max(0, start - 2):start] != ", ":
+        return False  # most words: a quick look first
+    found = _SIGN_OFF_BEFORE.search(text, max(0, start - 40), start)
+    return found is not None and found.group("name").lower() in ls.names
+
+
+def signed_off(text: str, group: list[Word], ls: Lists) -> Found | None:
+    """ "Andy, Irvine.": the town a storyteller signs off with, after their first name (and age), ending its sentence."""
+    if not (after_a_sign_off(text, group[0].start, ls) and _SIGN_OFF_AFTER.match(text, group[-1].end)):
+        return None
+    return "place", group[0].start, group[-1].end, "a town"
 
 
 def town(text: str, group: list[Word], ls: Lists) -> bool:
