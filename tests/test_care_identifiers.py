@@ -286,9 +286,17 @@ def test_a_name_listed_beside_a_person_or_said_again_is_a_person_too(text, peopl
     ("thank u Shannon for everything", [("person", "Shannon")]),
     ("Ring Pauline if you want a chat.", [("person", "Pauline")]),
     ("cheers Kev x", [("person", "Kev")]),
+    ("big shout to Stevo for the lifts", [("person", "Stevo")]),
+    ("Thanks to big Marty for the lifts", [("person", "Marty")]),
+    ("thanks to jamal at the kitchen", [("person", "jamal")]),
 ])
 def test_a_name_thanked_or_rung_is_a_person(text, people):
     assert found(text) == people
+
+
+@pytest.mark.parametrize("text", ["Thanks to Tesco for the food.", "Shout out to Recovery Month!", "Big thanks to everyone."])
+def test_thanking_a_shop_an_event_or_everyone_names_no_person(text):
+    assert "person" not in kinds(text)
 
 
 @pytest.mark.parametrize("text", ["My sponsor Dave and I went to the cafe.", "My sponsor Dave and Recovery Month were the best.",

@@ -37,8 +37,11 @@ _SPEECH_AFTER = LazyPattern(r"(?:['’]s)?[ ]+(?:said|says|told|tells|rang|rings
 _VOCATIVE_AFTER = LazyPattern(r",[ ]+(?i:if (?:you(?:'re|’re| are)? )?(?:reading|read|see|seeing) this|i(?:'m|’m| am) (?:so )?"
                               r"sorry|i love you|i miss you|thank you|thanks for|you (?:were|are|know|kept|saved))")
 # Asked for, thanked or rung by name: "ask for Bernie", "big thanks to Shazza", "thank u Farhana", "call Deb".
-_ASKED_FOR_BEFORE = LazyPattern(r"(?i:\b(?:(?:ask|asked|asking|thanks|thank you|cheers|shout ?out|big up|props|love)[ ]+"
-                                r"(?:for|to)|thank (?:you|u|ya)|thanks|cheers|ta|call|ring|text)[ ]+)$")
+_ASKED_FOR_BEFORE = LazyPattern(r"(?i:\b(?:(?:ask|asked|asking|thanks|thank you|cheers|shout ?out|shout|big up|props|love)[ ]+"
+                                r"(?:for|to)|thank (?:you|u|ya)|thanks|cheers|ta|call|ring|text)[ ]+"
+                                r"(?:(?:big|wee|little|lil|young|auntie|aunty|uncle)[ ]+)?)$")
+# The word before a name that _ASKED_FOR_BEFORE can end with: only after one of these is it asked.
+_ASKED_ENDS = frozenset("for to you u ya thanks cheers ta call ring text big wee little lil young auntie aunty uncle".split())
 _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate", "hostel", "school", "rehab", "place",
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
@@ -87,7 +90,8 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     called = compile_pattern(r"(?i:\b(?:(?P<person>" + either(ls.people | ls.roles) + r")|(?P<place>" + either(_CALLED_PLACES) +
                              r"))(?:[ ]+(?:there|here|then))?[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
     lower = compile_pattern(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
-                            r"hugged|thanked|meet|meeting|love|miss)[ ]+)$")
+                            r"hugged|thanked|meet|meeting|love|miss|thanks to|thank you|thank u|cheers|shout ?out to|"
+                            r"shout to|big up|ask for)[ ]+(?:(?:big|wee|little|lil|young)[ ]+)?)$")
     role_lower = compile_pattern(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
                                  r"))[ ]+$")
     return role, work, place, called, lower, role_lower
@@ -204,6 +208,8 @@ def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> b
     before = word_before(text, start)
     if before in ("me", "called", "named") and _called_before(text, start):
         return False  # "everyone called me Walshy"
+    if before in _ASKED_ENDS and _ASKED_FOR_BEFORE.search(text, max(0, start - 30), start):
+        return False  # "big shout to Stevo", "thanks to big Marty"
     return before not in ls.cue_ends and before not in _PERSON_VERBS and before != "our"
 
 
