@@ -242,6 +242,8 @@ def test_it_finds_a_named_workplace_said_about_someone_working_there(text, words
     ("Got sacked from Currys for turning up drunk.", "Currys"),
     ("He did 30 years at Vickers.", "Vickers"),
     ("I pulled pints at the Golden Lion for years.", "the Golden Lion"),
+    ("I'm a paramedic with the Welsh Ambulance Service out of Cardiff.", "the Welsh Ambulance Service"),
+    ("Got sacked from JD Sports for nicking.", "JD Sports"),
 ])
 def test_it_finds_a_workplace_after_a_job_or_the_words_of_working_life(text, words):
     assert ("workplace", words) in found(text)

@@ -123,6 +123,9 @@ def find(text: str) -> list[Found]:
         if " " not in words:
             if _plainly_no_name(text, start, run.end(), words, ls):
                 continue
+        elif (named := _employer_after_a_job(text, run, ls)) is not None:
+            found.append(named)  # "a paramedic with the Welsh Ambulance Service": all of it, common words too
+            continue
         elif _plain_run(text, start, words, ls):
             continue
         for group in _groups(text, _words(run), ls):
@@ -170,6 +173,18 @@ def _said_again(text: str, lowered: str, name: str, ls: Lists) -> list[Found]:
         if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum():
             found.append(("person", at, end, name[0] + "."))
     return found
+
+
+def _employer_after_a_job(text: str, run: re.Match, ls: Lists) -> Found | None:
+    """Return a run of capitalised words named as where someone works ("sacked from JD Sports") as one workplace."""
+    start = run.start()
+    if word_before(text, start) not in ls.work_ends:
+        return None  # most runs: no word of working life right before
+    cue = _match_before(_cues()[1], text, _word_starts(text, start), start)
+    words = _words(run)
+    if cue is None or venues.town(text, words, ls) or words[0].text in ls.titles:
+        return None
+    return venues.workplace(text, words, cue, ls)
 
 
 def _plain_run(text: str, start: int, words: str, ls: Lists) -> bool:
