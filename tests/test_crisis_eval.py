@@ -36,31 +36,44 @@ SIXTH = Path(__file__).parent / "care_crisis_sixth.jsonl"
 # never learnt from. The fourth chose how the word model joins the cues (it speaks only where no cue was
 # met, on six words or more); both chose the model's C and MIN_PRECISION once eight training sets were
 # written (2026-12-02). Their figures: fourth 0.817/0.637 with the model learnt from three sets, then
-# 0.837/0.846; fifth, run once unseen at 0.814/0.507 (cues alone 0.893/0.362), then 0.831/0.710.
+# 0.837/0.846; fifth, run once unseen at 0.814/0.507 (cues alone 0.893/0.362), then 0.831/0.710. With twelve
+# training sets (the afternoon of 2026-12-02): fourth 0.838/0.912, fifth 0.841/0.841.
 
 
-def test_on_the_fourth_set_recall_is_at_least_084_and_precision_at_least_083():
+def test_on_the_fourth_set_recall_is_at_least_091_and_precision_at_least_083():
     score = evaluate(load_cases(FOURTH))
     assert len(score.hits) + len(score.misses) >= 90 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.84, [c.text for c in score.misses]
+    assert score.recall >= 0.91, [c.text for c in score.misses]
     assert score.precision >= 0.83, [c.text for c in score.false_alarms]
 
 
-def test_on_the_fifth_set_recall_is_at_least_070_and_precision_at_least_083():
+def test_on_the_fifth_set_recall_is_at_least_084_and_precision_at_least_084():
     score = evaluate(load_cases(FIFTH))
     assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.7, [c.text for c in score.misses]
-    assert score.precision >= 0.83, [c.text for c in score.false_alarms]
+    assert score.recall >= 0.84, [c.text for c in score.misses]
+    assert score.precision >= 0.84, [c.text for c in score.false_alarms]
 
 
-def test_on_the_sixth_set_held_out_recall_is_at_least_087_and_precision_at_least_09():
+def test_on_the_sixth_set_recall_is_at_least_091_and_precision_at_least_09():
     # Written unseen (care_crisis_sixth.md) and never used to choose anything. Run with the detector of the
-    # morning of 2026-12-02: 0.860/0.529; then once with the model learnt from the training sets: 0.910/0.871.
-    # Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
+    # morning of 2026-12-02: 0.860/0.529; then with the model learnt from eight training sets: 0.910/0.871;
+    # then from twelve: 0.901/0.914. Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
     score = evaluate(load_cases(SIXTH))
     assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.87, [c.text for c in score.misses]
+    assert score.recall >= 0.91, [c.text for c in score.misses]
     assert score.precision >= 0.9, [c.text for c in score.false_alarms]
+
+
+SEVENTH = Path(__file__).parent / "care_crisis_seventh.jsonl"
+
+
+def test_on_the_seventh_set_held_out_recall_is_at_least_083_and_precision_at_least_092():
+    # Written unseen (care_crisis_seventh.md) and run once, after the model learnt from twelve training sets
+    # (2026-12-02): 0.923/0.833; the model of that morning scored 0.915/0.750 on it. Issue 14 asks for 0.9/0.95.
+    score = evaluate(load_cases(SEVENTH))
+    assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
+    assert score.recall >= 0.83, [c.text for c in score.misses]
+    assert score.precision >= 0.92, [c.text for c in score.false_alarms]
 
 
 def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
