@@ -20,21 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..language import LanguageSettings, check
+from ..language.safe_model import is_safe_messaging
 from .topics import TOPICS, topics
 
 DEFAULT_PATH = Path("tests") / "care_safe_eval.jsonl"
 BLOCKING = ("error", "warning")
-# The two sensational-framing rules that keep the ids they had before safe.toml ("suicide epidemic",
-# "suicide pact", in labels.toml and people.toml): the language evaluation sets name them, so they were
-# not renamed (see safe.toml's header).
-KEPT_ID = frozenset({"suicide-epidemic", "suicide-pact"})
-
-
-def is_safe_messaging(rule_id: str) -> bool:
-    """Tell whether a finding's rule is a safe-messaging rule."""
-    return rule_id.startswith("safe-") or rule_id in KEPT_ID
-
-
 @dataclass(frozen=True)
 class Case:
     """One labelled text."""

@@ -12,6 +12,7 @@ from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
 from .settings import LanguageSettings
 from .suggest import suggestions
+from .safe_model import touches_a_death, with_the_model
 from .text import Prepared, prepare
 
 MAX_INPUT = 1_000_000  # characters in one text: findings grow with the text, so a limit comes before the work
@@ -54,10 +55,19 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
 
         return check_plainly(text, voice, settings)
     prepared = prepare(text)
+    findings = _findings(prepared, voice, settings)
+    if touches_a_death(prepared.low):  # most texts touch none, and the model need not look at them
+        findings = with_the_model(text, voice, settings, findings)
+    return new_report(text, tuple(findings))
+
+
+def _findings(prepared: Prepared, voice: str, settings: LanguageSettings) -> list[Finding]:
+    """Return the findings of the rules, sorted by where they start."""
     table, index = settings.index(voice)
     candidates = _match(prepared, table, index)
     if not candidates:
-        return new_report(text, ())
+        return []
+    text = prepared.original
     quotes = Quotes(quote_spans(text)) if _has_quotes(text) else _NO_QUOTES
     cues = named_cues(prepared.low)  # once per text, so most matches skip the search for "the word ..."
     hints = mention_hints(prepared.low)  # once per text, so most matches skip the unquoted mention patterns
@@ -78,10 +88,10 @@ def check(text: str, *, voice: str = "organisation", settings: LanguageSettings 
         # findings are sorted by where they start already, unless normalising made two starts equal.
         findings = [_finding(prepared, quotes, voice, index.memo, c) for c in kept]
         if prepared.index is None or all(a.start < b.start for a, b in zip(findings, findings[1:])):
-            return new_report(text, tuple(findings))
+            return findings
     findings = [_finding(prepared, quotes, voice, index.memo, c) for c in _without_overlaps(kept)]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
-    return new_report(text, tuple(findings))
+    return findings
 
 
 def _default_settings() -> LanguageSettings:

@@ -6,7 +6,8 @@ shortcuts and shares none of its code: every trigger is tried at every word star
 probes or needed words), before-contexts are searched forwards (no reversed patterns), quotations
 and "the word ..." are always looked for, overlaps are always weighed and findings always sorted,
 and suggestions are rendered afresh. It shares what decides the answer: the rules and their
-contexts, prepare(), the expressions in context.py and the rendering of suggestions.
+contexts, prepare(), the expressions in context.py, the rendering of suggestions and the
+safe-messaging model (safe_model.py), asked of every text.
 
 It is slow (tens of times slower than the fast way) and meant for tests and for checking a doubt,
 not for production.
@@ -21,6 +22,7 @@ from functools import lru_cache
 from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_self_description, is_unquoted_mention, quote_spans
 from .model import RANK, Finding, Report
 from .rules import DEFAULT_WINDOW, Rule, Trigger, _sentence
+from .safe_model import with_the_model
 from .settings import LanguageSettings
 from .suggest import render
 from .text import Prepared, prepare
@@ -55,7 +57,7 @@ def check_plainly(text: str, voice: str, settings: LanguageSettings) -> Report:
             _take_article(prepared, match)
     findings = [_finding(prepared, quotes, voice, m) for m in _without_overlaps(kept)]
     findings.sort(key=lambda f: (f.start, f.end, f.rule))
-    return Report(text, tuple(findings))
+    return Report(text, tuple(with_the_model(text, voice, settings, findings)))
 
 
 def _matches(prepared: Prepared, table: tuple) -> list[_Match]:

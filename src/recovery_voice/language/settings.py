@@ -55,6 +55,14 @@ class LanguageSettings(Record):
             self._active[voice] = cached
         return cached
 
+    def rules_by_id(self, voice: str) -> dict[str, tuple[Rule, str]]:
+        """Return the active rules of a voice by id, each with its severity (as active_rules)."""
+        cached = self._active.get(("by id", voice))
+        if cached is None:
+            cached = self._active[("by id", voice)] = {rule.id: (rule, severity)
+                                                       for rule, severity in self.active_rules(voice)}
+        return cached
+
     def index(self, voice: str) -> tuple[tuple, Index]:
         """Return every active trigger as (rule, severity, trigger, order) and the prefilter over them."""
         cached = self._indexes.get(voice)

@@ -1,0 +1,119 @@
+"""safe_model and safe_train: the word model that weighs each sentence near a death, beside safe.toml's rules."""
+
+import json
+import math
+
+import pytest
+
+from recovery_voice.care import safe_train
+from recovery_voice.language import LanguageSettings, check, safe_model, wordmodel_learn
+from recovery_voice.language.safe_model import KINDS, SafeModel, model_findings, near_a_death, sentences
+from recovery_voice.language.wordmodel import Model, normalise, terms
+
+RULES = LanguageSettings().rules_by_id("organisation")
+STORY_RULES = LanguageSettings().rules_by_id("storyteller")
+
+
+def word_model(word: str, threshold: float = 0.5) -> Model:
+    """A model that scores a sentence high exactly when it holds `word` (and low otherwise)."""
+    return Model({word: 1.0, "the": 1.0}, {word: 20.0}, -5.0, threshold)
+
+
+def hand_made(flag: str = "peace", kind: str = "romanticising") -> SafeModel:
+    """A model that flags sentences with `flag` in them and calls them `kind`."""
+    kinds = {name: word_model(flag if name == kind else "zzz") for name in KINDS}
+    return SafeModel(word_model(flag), kinds)
+
+
+def test_it_cuts_a_text_into_sentences_without_the_spaces_around_them():
+    text = "RIP Jamie.  You're at peace now!\nNo more pain"
+    assert [text[a:b] for a, b in sentences(text)] == ["RIP Jamie.", "You're at peace now!", "No more pain"]
+
+
+def test_it_reads_the_sentence_before_and_the_two_after_a_death_and_no_others():
+    text = "Our cafe opens at ten. Lunch is soup. Jamie died last week. He was kind. He loved dogs. He sang. We meet on Friday."
+    chosen = [text[a:b] for a, b in near_a_death(text, sentences(text))]
+    assert chosen == ["Lunch is soup.", "Jamie died last week.", "He was kind.", "He loved dogs."]
+
+
+def test_a_sentence_the_model_flags_after_a_death_becomes_a_warning_with_its_kinds_rule():
+    text = "RIP Jamie, lost to suicide last spring. He is at peace now."
+    found = model_findings(text, "organisation", RULES, [], hand_made())
+    assert [(f.rule, f.severity, f.text) for f in found] == [("safe-romanticising", "warning", "He is at peace now.")]
+    rule = RULES["safe-romanticising"][0]
+    assert found[0].message.endswith(rule.message) and found[0].source == rule.source
+    assert found[0].suggestions == () and found[0].to_dict()["fix"] is None
+
+
+def test_method_found_by_the_model_is_a_warning_not_an_error_and_a_storytellers_own_rule():
+    text = "He died of an overdose in 2019. The peace lily was on the table."
+    model = hand_made(kind="method")
+    assert [(f.rule, f.severity) for f in model_findings(text, "organisation", RULES, [], model)] == [
+        ("safe-method", "warning")]
+    assert [(f.rule, f.severity) for f in model_findings(text, "storyteller", STORY_RULES, [], model)] == [
+        ("safe-method-story", "warning")]
+
+
+def test_a_text_that_touches_no_death_is_never_read_by_the_model():
+    assert model_findings("The garden is at peace now. No more pain in my knee.", "organisation", RULES, [],
+                          hand_made()) == []
+
+
+def test_a_death_that_is_no_suicide_and_not_from_drugs_is_not_read_by_the_model():
+    assert model_findings("Nan passed away at 96 last week. She is at peace now.", "organisation", RULES, [],
+                          hand_made()) == []
+
+
+def test_the_model_leaves_alone_a_sentence_a_rule_has_flagged():
+    text = "He died by suicide last year. He is at peace now."
+    at = text.index("at peace")
+    assert model_findings(text, "organisation", RULES, [(at, at + 8)], hand_made()) == []
+
+
+def test_disabling_a_rule_disables_the_models_findings_of_its_kind():
+    settings = LanguageSettings(disabled=["safe-romanticising"])
+    text = "He died by suicide last year. He is at peace now."
+    assert model_findings(text, "organisation", settings.rules_by_id("organisation"), [], hand_made()) == []
+
+
+def test_the_learnt_model_warns_about_a_tribute_that_makes_death_a_release():
+    text = "Rest in peace Danny, who took his own life on Sunday. No more struggling now, you're finally free."
+    found = [f for f in check(text).findings if f.rule.startswith("safe-")]
+    assert found and all(f.severity in ("warning", "error") for f in found)
+    assert any("free" in f.text for f in found)
+
+
+def test_the_learnt_model_leaves_a_safe_report_with_help_alone():
+    text = ("Our thoughts are with Danny's family after his death by suicide on Sunday. If you are struggling, "
+            "you can call Samaritans any time on 116 123.")
+    assert [f for f in check(text).findings if f.rule.startswith("safe-")] == []
+
+
+def test_the_quick_check_and_the_plain_check_agree_on_the_models_findings():
+    for text in ("Rest in peace Danny, who took his own life on Sunday. No more struggling now, you're finally free.",
+                 "Three people died of overdoses in Leith this month. The supply is cut with nitazenes."):
+        assert check(text) == check(text, shortcuts=False)
+
+
+def test_the_shipped_model_was_learnt_from_the_sets_as_they_are_now():
+    texts, labels, _ = safe_train.labelled_sentences()
+    everything = texts + safe_train.clean_sentences()
+    idf = wordmodel_learn.idf_of([terms(normalise(text)) for text in everything])
+    model = safe_model.load_model().any_kind
+    assert set(model.idf) == set(idf), "a set changed: run python -m recovery_voice.care.safe_train"
+    assert all(math.isclose(model.idf[term], value, rel_tol=1e-5) for term, value in idf.items())
+    data = json.loads(safe_model.MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["trained_on"] == list(safe_train.TRAINING_SETS) and data["breaking"] == sum(labels)
+    assert data["cross_validated"]["precision"] >= safe_train.MIN_PRECISION
+
+
+def test_the_sets_held_out_for_measuring_are_never_learnt_from():
+    learnt = " ".join(safe_train.TRAINING_SETS + safe_train.LANGUAGE_SETS)
+    assert "care_safe_fifth" not in learnt and "care_safe_sixth" not in learnt
+
+
+def test_a_broken_model_file_names_itself_and_the_command_that_makes_it(tmp_path):
+    path = tmp_path / "safe_model.json"
+    path.write_text('{"models": {"any": {}}}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"safe_model.json: not a safe-messaging model .*safe_train"):
+        safe_model.load_model.__wrapped__(path)
