@@ -71,7 +71,7 @@ THIRD = Path(__file__).parent / "care_identifiers_third.jsonl"
 # a named day, workplaces after a job noun), so it is a development set now: date-of-birth 0.900, workplace
 # 0.775 on it since; the fourth set, below, is the held-out measure.
 THIRD_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.99),
-               "date-of-birth": (0.99, 0.85), "person": (0.83, 0.78), "place": (0.85, 0.8), "workplace": (0.9, 0.75),
+               "date-of-birth": (0.99, 0.85), "person": (0.85, 0.85), "place": (0.91, 0.84), "workplace": (0.95, 0.81),
                "fellowship": (0.9, 0.95)}
 
 
@@ -89,11 +89,23 @@ FOURTH_FLOOR = {"phone": (0.99, 0.9), "email": (0.99, 0.8), "address": (0.99, 0.
                 "fellowship": (0.89, 0.86)}
 
 
+FIFTH = Path(__file__).parent / "care_identifiers_fifth.jsonl"
+# Written unseen (care_identifiers_fifth.md) and run once, on 2026-12-02 after the afternoon's fixes (towns in
+# sign-offs, names after "shout to" and "thanks to big...", whole employers after a job): all precision 0.929,
+# recall 0.802 (the code of that morning, run beside it: 0.934 / 0.795). Per kind: phone 1.000/0.923, email
+# 1.000/0.923, address 1.000/0.857, postcode 1.000/0.857, date-of-birth 1.000/0.679, person 0.859/0.785,
+# place 0.929/0.774, workplace 0.923/0.818, fellowship 0.957/0.917. These floors keep what is reached.
+FIFTH_FLOOR = {"phone": (0.99, 0.92), "email": (0.99, 0.92), "address": (0.99, 0.85), "postcode": (0.99, 0.85),
+               "date-of-birth": (0.99, 0.67), "person": (0.85, 0.78), "place": (0.92, 0.77), "workplace": (0.92, 0.81),
+               "fellowship": (0.95, 0.91)}
+
+
 SCORES: dict = {}  # each set scored once per run
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR)], ids=["third", "fourth"])
+@pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR)],
+                         ids=["third", "fourth", "fifth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
