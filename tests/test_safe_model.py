@@ -117,3 +117,13 @@ def test_a_broken_model_file_names_itself_and_the_command_that_makes_it(tmp_path
     path.write_text('{"models": {"any": {}}}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"safe_model.json: not a safe-messaging model .*safe_train"):
         safe_model.load_model.__wrapped__(path)
+
+
+def test_a_learning_command_writes_its_model_and_then_says_it_is_up_to_date(tmp_path, capsys):
+    path = tmp_path / "model.json"
+    made = lambda: '{\n "about": "x",\n "terms": {}\n}\n'  # noqa: E731
+    assert wordmodel_learn.write_or_check(["--check"], "d", made, path, "some.command", '"terms"') == 1
+    assert "out of date: run python -m some.command" in capsys.readouterr().out
+    assert wordmodel_learn.write_or_check([], "d", made, path, "some.command", '"terms"') == 0
+    assert path.read_text(encoding="utf-8") == made() and '"about": "x"' in capsys.readouterr().out
+    assert wordmodel_learn.write_or_check(["--check"], "d", made, path, "some.command", '"terms"') == 0

@@ -14,7 +14,6 @@ are held out for measuring and must never be added to TRAINING_SETS.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -93,17 +92,7 @@ def build() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write safe_model.json (or, with --check, say whether it is what learning makes now)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="Only say whether the file is up to date.")
-    args = parser.parse_args(argv)
-    made = build()
-    if args.check:
-        same = MODEL_FILE.exists() and MODEL_FILE.read_text(encoding="utf-8") == made
-        print(f"{MODEL_FILE.name}: {'up to date' if same else 'out of date: run python -m recovery_voice.care.safe_train'}")
-        return 0 if same else 1
-    MODEL_FILE.write_text(made, encoding="utf-8")
-    print(made[:made.index('"models"')].rstrip().rstrip(","))
-    return 0
+    return wordmodel_learn.write_or_check(argv, __doc__.split("\n")[0], build, MODEL_FILE, "recovery_voice.care.safe_train", '"models"')
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ and care/safe_train.py, which choose the texts and the settings.
 
 from __future__ import annotations
 
+import argparse
 import math
 import random
 from collections import Counter
+from pathlib import Path
 from typing import Callable
 
 from .wordmodel import Model, normalise, terms, weighted
@@ -103,3 +105,20 @@ def choose_threshold(scores: list[float], labels: list[bool], min_precision: flo
         if precision >= min_precision and recall > best[0]:
             best = (recall, step / 100)
     return best[1]
+
+
+def write_or_check(argv: list[str] | None, description: str, build: Callable[[], str], path: Path, command: str,
+                   head_ends: str) -> int:
+    """Run a learning command: write the model file that build() makes, printing its head (the text before
+    `head_ends`), or with --check say whether the file is what learning makes now (exit 1 if not)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--check", action="store_true", help="Only say whether the file is up to date.")
+    args = parser.parse_args(argv)
+    made = build()
+    if args.check:
+        same = path.exists() and path.read_text(encoding="utf-8") == made
+        print(f"{path.name}: {'up to date' if same else f'out of date: run python -m {command}'}")
+        return 0 if same else 1
+    path.write_text(made, encoding="utf-8")
+    print(made[:made.index(head_ends)].rstrip().rstrip(","))
+    return 0
