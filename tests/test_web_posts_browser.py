@@ -24,7 +24,11 @@ def test_a_volunteers_post_is_sent_back_changed_and_approved(chromium, site, ses
     page.get_by_role("button", name="Save as draft").click()
     assert "Draft" in page.get_by_role("heading", level=1).inner_text()
     page.get_by_role("link", name="Change this post").click()
-    assert "Up to 20,000 characters: 1" in page.locator("#text-count").inner_text()  # counted down as they type
+    # Counted down as they type: the page's script replaces the count the server wrote ("21 used"), on a
+    # loaded machine a moment after the page is read.
+    from playwright.sync_api import expect
+
+    expect(page.locator("#text-count")).to_contain_text("Up to 20,000 characters: 1", timeout=15_000)
     shots(volunteer, "compose-draft")
     page.get_by_role("button", name="Send for approval").click()
     assert "Waiting for approval" in page.get_by_role("heading", level=1).inner_text()
