@@ -16,7 +16,6 @@ what they were learnt from.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -159,6 +158,8 @@ def model_findings(text: str, voice: str, rules: dict, taken: list[tuple[int, in
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_FILE) -> SafeModel:
     """Read the learnt models (safe_model.json), naming the file in any mistake."""
+    import json  # here: `check` starts without it, and most texts need no model
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         models = {name: model_from(part) for name, part in data["models"].items()}

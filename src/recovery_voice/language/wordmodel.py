@@ -9,7 +9,6 @@ are marked as negated, since the words alone cannot tell "i want to die" from "i
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -85,6 +84,7 @@ class Model:
 
     def to_json(self, about: dict) -> str:
         """Write the model and what it was learnt from as JSON, one term a line (diffs stay readable)."""
+        import json  # here: checking a text never writes a model
         rows = ",\n".join(f"  {json.dumps(term)}: [{self.idf[term]:.6g}, {self.weights.get(term, 0.0):.6g}]"
                           for term in sorted(self.idf))
         head = json.dumps({**about, "bias": round(self.bias, 6), "threshold": self.threshold}, indent=2)[:-2]
@@ -101,6 +101,8 @@ def model_from(data: dict, kind: type = Model) -> Model:
 
 def read_model(path: Path, kind: type, what: str, maker: str) -> Model:
     """Read a learnt model of the given class from its JSON file, naming the file and the command that makes it in any mistake."""
+    import json  # here: `check` starts without it, and most texts need no model
+
     try:
         return model_from(json.loads(path.read_text(encoding="utf-8")), kind)
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
