@@ -77,8 +77,9 @@ def test_disabling_a_rule_disables_the_models_findings_of_its_kind():
 
 
 def test_the_learnt_model_warns_about_a_tribute_that_makes_death_a_release():
-    text = "Rest in peace Danny, who took his own life on Sunday. No more struggling now, you're finally free."
-    found = [f for f in check(text).findings if f.rule.startswith("safe-")]
+    # No rule of safe.toml matches these words: the warning can only be the model's.
+    text = "RIP Connor, lost to suicide last week. You're free of it all now, no more pain."
+    found = [f for f in check(text).findings if f.rule.startswith("safe-") and f.message.startswith(safe_model.MODEL_NOTE)]
     assert found and all(f.severity in ("warning", "error") for f in found)
     assert any("free" in f.text for f in found)
 
@@ -90,7 +91,7 @@ def test_the_learnt_model_leaves_a_safe_report_with_help_alone():
 
 
 def test_the_quick_check_and_the_plain_check_agree_on_the_models_findings():
-    for text in ("Rest in peace Danny, who took his own life on Sunday. No more struggling now, you're finally free.",
+    for text in ("RIP Connor, lost to suicide last week. You're free of it all now, no more pain.",
                  "Three people died of overdoses in Leith this month. The supply is cut with nitazenes."):
         assert check(text) == check(text, shortcuts=False)
 

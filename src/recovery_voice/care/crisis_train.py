@@ -84,7 +84,8 @@ def build() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write crisis_model.json (or, with --check, say whether it is what learning makes now)."""
-    return wordmodel_learn.write_or_check(argv, __doc__.split("\n")[0], build, MODEL_FILE, "recovery_voice.care.crisis_train", '"terms"')
+    return wordmodel_learn.write_or_check(argv, __doc__.split("\n")[0], build, MODEL_FILE,
+                                          "recovery_voice.care.crisis_train", '"terms"')
 
 
 if __name__ == "__main__":

@@ -10,9 +10,9 @@ from .context import (ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
+from .safe_model import touches_a_death, with_the_model
 from .settings import LanguageSettings
 from .suggest import suggestions
-from .safe_model import touches_a_death, with_the_model
 from .text import Prepared, prepare
 
 MAX_INPUT = 1_000_000  # characters in one text: findings grow with the text, so a limit comes before the work

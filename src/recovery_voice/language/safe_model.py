@@ -36,8 +36,9 @@ DEATH = LazyPattern(
     r"end(?:ed|ing)? (?:it all|(?:his|her|their|my) own life)|attempt\w*|took an? od)"
     r"(?:[ ](?:himself|herself|themselves|themself|myself))?(?![\w'])")
 # Every match of DEATH holds one of these: a text with none of them touches no death, and is not read.
-GATE = ("suicid", "overdos", "od'd", "die", "dying", "death", "dead", "kill", "fatal", "hanged", "drown", "rip", "r.i.p",
-        "passed away", "funeral", "inquest", "coroner", "lost ", "own life", "end it", "ended it", "ending it", "attempt", "took an od", "took a od")
+GATE = ("suicid", "overdos", "od'd", "die", "dying", "death", "dead", "kill", "fatal", "hanged", "drown", "rip",
+        "r.i.p", "passed away", "funeral", "inquest", "coroner", "lost ", "own life", "end it", "ended it", "ending it",
+        "attempt", "took an od", "took a od")
 # Safe-messaging guidance is about suicide and deaths from drugs or drink: a text with none of these words
 # ("Nan passed away peacefully at 96, she's at rest now") is not read, however it speaks of a death.
 TOPIC_WORDS = ("suicid", "overdos", "od'd", "own life", "killed him", "killed her", "killed them", "kill him",
@@ -150,8 +151,8 @@ def model_findings(text: str, voice: str, rules: dict, taken: list[tuple[int, in
         rule, severity = rules[rule_id]
         if RANK[severity] > WARNING:
             severity = "warning"  # a model's word asks a reviewer to look; it never blocks on its own
-        found.append(new_finding(rule_id, severity, start, end, sentence, f"{MODEL_NOTE} {rule.message}", (), rule.source,
-                                 False))
+        found.append(new_finding(rule_id, severity, start, end, sentence, f"{MODEL_NOTE} {rule.message}", (),
+                                 rule.source, False))
     return found
 
 
@@ -166,5 +167,4 @@ def load_model(path: Path = MODEL_FILE) -> SafeModel:
         return SafeModel(models["any"], {kind: models[kind] for kind in KINDS})
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise ValueError(f"{path}: not a safe-messaging model ({error}); make it with python -m "
-                         "recovery_voice.language.safe_train") from None
-
+                         "recovery_voice.care.safe_train") from None
