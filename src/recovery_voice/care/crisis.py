@@ -26,7 +26,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
-from ..language.index import prefixes
+from ..language.index import Filed, prefixes
 from ..language.lazy import Derived, cache_place, compile_pattern
 from . import crisis_model
 
@@ -394,8 +394,7 @@ def _finder(others: list, derived: Derived) -> tuple[re.Pattern, re.Pattern, dic
             raise ValueError(f"crisis.toml: a cue must begin with known words: {source[:80]}")
         for key in keys:
             own.setdefault(key, []).append(number)
-    by_key = {key: tuple(sorted({n for size in range(1, len(key) + 1) for n in own.get(key[:size], ())}))
-              for key in own}
+    by_key = Filed(own)
     trie = _trie(sorted(own))
     head = r"i(?:ve|m|d|k)?(?![a-z])|me(?![a-z])"
     place = f"(?:(?=(?P<head>{head}))(?=(?P<key>{trie}))?|(?=(?P<key2>{trie})))"

@@ -37,6 +37,8 @@ _MATCH_KEYS = {"patterns", "case_sensitive", "window", "suggestions", *_CONTEXT_
 _RULE_KEYS = {"id", "severity", "message", "suggestions", "source", "region", "voices",
               "self_description", "article", "claim", "match", *_MATCH_KEYS}
 _FILE_KEYS = {"words", "rule"}
+# A trigger's fields that hold patterns (LazyPatterns without flags, or None).
+_PATTERN_FIELDS = frozenset({"pattern", *_CONTEXT_KEYS, "before_reversed", "not_before_reversed"})
 
 
 class RuleFileError(ValueError):
@@ -147,6 +149,17 @@ def _load(location: str) -> tuple[Rule, ...]:
         raise RuleFileError(f"{place}: no rules files (*.toml) found")
     # Only the built-in rules are cached: other files come and go (tests, an organisation's own).
     derived = Derived(cache_place(files) if place == RULES_DIR else None)
+    # The rules as plain values, kept whole: turning the files' tables into rules (word lists
+    # filled in, prefixes looked up) took a third of a short `recovery-voice check`.
+    kept = derived.remember("built", "rules", lambda: [_rule_data(rule) for rule in _parse_files(files, derived)])
+    derived.save()  # only now: every pattern compiled, and the files are fine
+    if place == RULES_DIR:
+        share(derived)  # where index.py keeps the finder's compiled code
+    return tuple(_rule_from(data) for data in kept)
+
+
+def _parse_files(files: list[Path], derived: Derived) -> list[Rule]:
+    """Parse and compile every rule of the files, refusing mistakes (a rule id twice among them)."""
     documents = [(file, derived.remember("documents", file.name, lambda file=file: _read(file))) for file in files]
     words = _gather_words(documents)
     rules: list[Rule] = []
@@ -154,10 +167,27 @@ def _load(location: str) -> tuple[Rule, ...]:
         for index, table in enumerate(data.get("rule", [])):
             rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}", derived))
     _check_unique(rules, files)
-    derived.save()  # only now: every pattern compiled, and the files are fine
-    if place == RULES_DIR:
-        share(derived)  # where index.py keeps the finder's compiled code
-    return tuple(rules)
+    return rules
+
+
+def _rule_data(rule: Rule) -> dict:
+    """Return a rule as values marshal can keep: its fields, with each trigger's patterns as their sources."""
+    data = {name: getattr(rule, name) for name in Rule._fields}
+    data["triggers"] = tuple({name: _source(getattr(trigger, name)) if name in _PATTERN_FIELDS
+                              else getattr(trigger, name) for name in Trigger._fields} for trigger in rule.triggers)
+    return data
+
+
+def _rule_from(data: dict) -> Rule:
+    """Return the rule that _rule_data() gave these values for."""
+    triggers = tuple(Trigger(**{name: (LazyPattern(value) if value is not None and name in _PATTERN_FIELDS else value)
+                                for name, value in fields.items()}) for fields in data["triggers"])
+    return Rule(**{**data, "triggers": triggers})
+
+
+def _source(pattern: LazyPattern | None) -> str | None:
+    """Return the source of a rule file's pattern (every one is a LazyPattern, see _compile), or None."""
+    return None if pattern is None else pattern.pattern
 
 
 def _read(file: Path) -> dict:
