@@ -16,6 +16,7 @@ import pytest
 from recovery_voice.cli import COMMANDS
 from recovery_voice.language import LanguageSettings
 from recovery_voice.language.evaluate import load_cases
+from recovery_voice.language import lazy, rules
 from recovery_voice.language.lazy import Derived, LazyPattern, cache_place
 
 HEAVY = {"sqlalchemy", "twitter_text", "atproto", "tweepy", "mastodon", "flask", "PIL", "waitress", "apscheduler"}
@@ -120,6 +121,23 @@ def test_a_cache_is_used_only_while_the_rule_files_are_byte_for_byte_the_same(tm
     assert again.hit and again.remember("triggers", "addict", lambda: ["other"]) == ["add"]
     rules.write_text("[[rule]]\n# changed\n", encoding="utf-8")
     assert not Derived(cache_place([rules], folder)).hit
+
+
+def test_the_rules_kept_whole_in_the_cache_equal_the_rules_parsed_from_their_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    shared = lazy._SHARED
+    try:
+        written = rules._load.__wrapped__(str(rules.RULES_DIR))  # no cache yet: parsed, then kept
+        files = [rules.RULES_DIR / name for name in rules.BUILTIN_FILES]
+        assert Derived(cache_place(files)).hit
+        kept = rules._load.__wrapped__(str(rules.RULES_DIR))  # read back whole
+    finally:
+        lazy.share(shared)
+    parsed = tuple(rules._parse_files(files, Derived(None)))  # the files alone, no cache at all
+    assert kept == written == parsed and len(kept) > 50
+    left_out = rules.Trigger.UNCOMPARED  # by ==, so compared here
+    assert [[getattr(t, name) for t in rule.triggers for name in left_out] for rule in kept] == [
+        [getattr(t, name) for t in rule.triggers for name in left_out] for rule in parsed]
 
 
 def test_the_word_start_finder_built_from_its_kept_code_is_the_pattern_re_compile_makes():
