@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .lazy import LazyPattern
 from .model import RANK, Finding, new_finding
-from .wordmodel import Model, model_from, normalise, terms
+from .wordmodel import Model, normalise, read_models, terms
 
 MODEL_FILE = Path(__file__).with_name("safe_model.json")
 KINDS = ("method", "location", "sensational", "romanticising", "solution", "single-cause")
@@ -159,12 +159,9 @@ def model_findings(text: str, voice: str, rules: dict, taken: list[tuple[int, in
 @lru_cache(maxsize=1)
 def load_model(path: Path = MODEL_FILE) -> SafeModel:
     """Read the learnt models (safe_model.json), naming the file in any mistake."""
-    import json  # here: `check` starts without it, and most texts need no model
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        models = {name: model_from(part) for name, part in data["models"].items()}
-        return SafeModel(models["any"], {kind: models[kind] for kind in KINDS})
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
-        raise ValueError(f"{path}: not a safe-messaging model ({error}); make it with python -m "
-                         "recovery_voice.care.safe_train") from None
+    models = read_models(path, "safe-messaging model", "recovery_voice.care.safe_train")
+    missing = [name for name in ("any", *KINDS) if name not in models]
+    if missing:
+        raise ValueError(f"{path}: not a safe-messaging model (no {', '.join(missing)}); make it with python -m "
+                         "recovery_voice.care.safe_train")
+    return SafeModel(models["any"], {kind: models[kind] for kind in KINDS})

@@ -13,11 +13,14 @@ import math
 import re
 from pathlib import Path
 
+from .lazy import Derived, cache_place
+
 TOKEN = re.compile(r"[a-z0-9']+|[.!?,;:\n]")
 NEGATORS = frozenset("""not no never nor without don't dont didn't didnt won't wont isn't isnt wasn't wasnt
     aren't arent weren't werent haven't havent hasn't hasnt wouldn't wouldnt shouldn't shouldnt couldnt couldn't
     ain't aint""".split())
 _PUNCTUATION = frozenset(".!?,;:\n")
+ONE = "model"  # the name read_models gives the model of a file that holds one
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
@@ -61,9 +64,26 @@ class Model:
     """The learnt weights: for each known term its idf and weight, the bias, and the threshold at which a text counts."""
 
     def __init__(self, idf: dict[str, float], weights: dict[str, float], bias: float, threshold: float) -> None:
-        self.idf, self.weights, self.bias, self.threshold = idf, weights, bias, threshold
         # One lookup a term when scoring: its idf, and its idf times its weight.
         self.known = {term: (rarity, rarity * weights.get(term, 0.0)) for term, rarity in idf.items()}
+        self.bias, self.threshold = bias, threshold
+
+    @classmethod
+    def of_known(cls, known: dict[str, tuple[float, float]], bias: float, threshold: float) -> Model:
+        """Return the model whose `known` table (term: (idf, idf times weight)) is given, as read from the cache."""
+        model = cls.__new__(cls)
+        model.known, model.bias, model.threshold = known, bias, threshold
+        return model
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """Each known term's idf."""
+        return {term: entry[0] for term, entry in self.known.items()}
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Each known term's weight, where it is not zero."""
+        return {term: entry[1] / entry[0] for term, entry in self.known.items() if entry[1]}
 
     def probability(self, text: str) -> float:
         """Return the model's probability for one piece of text."""
@@ -85,8 +105,9 @@ class Model:
     def to_json(self, about: dict) -> str:
         """Write the model and what it was learnt from as JSON, one term a line (diffs stay readable)."""
         import json  # here: checking a text never writes a model
-        rows = ",\n".join(f"  {json.dumps(term)}: [{self.idf[term]:.6g}, {self.weights.get(term, 0.0):.6g}]"
-                          for term in sorted(self.idf))
+        idf, weights = self.idf, self.weights
+        rows = ",\n".join(f"  {json.dumps(term)}: [{idf[term]:.6g}, {weights.get(term, 0.0):.6g}]"
+                          for term in sorted(idf))
         head = json.dumps({**about, "bias": round(self.bias, 6), "threshold": self.threshold}, indent=2)[:-2]
         return f'{head},\n "terms": {{\n{rows}\n }}\n}}\n'
 
@@ -101,9 +122,31 @@ def model_from(data: dict, kind: type = Model) -> Model:
 
 def read_model(path: Path, kind: type, what: str, maker: str) -> Model:
     """Read a learnt model of the given class from its JSON file, naming the file and the command that makes it in any mistake."""
-    import json  # here: `check` starts without it, and most texts need no model
+    return read_models(path, what, maker, kind)[ONE]
 
+
+def read_models(path: Path, what: str, maker: str, kind: type = Model) -> dict[str, Model]:
+    """Read the learnt models of a JSON file, {"models": {name: model}} or one model (named ONE), from a cache while it is unchanged.
+
+    Parsing the safe-messaging models' JSON took a quarter of a second in every process that met a
+    death; they are kept parsed, with marshal, beside the language rules' cache (lazy.py), under a key
+    holding the file and this code.
+    """
+    place = cache_place([path, Path(__file__)])
+    derived = Derived(None if place is None else (place[0].with_name(f"{path.stem}.marshal"), place[1]))
     try:
-        return model_from(json.loads(path.read_text(encoding="utf-8")), kind)
+        parts = derived.remember("models", path.name, lambda: _parts_of(path))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
         raise ValueError(f"{path}: not a {what} ({error}); make it with python -m {maker}") from None
+    derived.save()
+    return {name: kind.of_known(*part) for name, part in parts.items()}
+
+
+def _parts_of(path: Path) -> dict[str, tuple]:
+    """Parse a model file into each model's (known, bias, threshold), as marshal can keep them."""
+    import json  # here: `check` starts without it, and most runs read the cache
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    models = data["models"] if "models" in data else {ONE: data}
+    return {name: (model.known, model.bias, model.threshold) for name, model in
+            ((name, model_from(part)) for name, part in models.items())}
