@@ -76,6 +76,18 @@ def test_on_the_seventh_set_held_out_recall_is_at_least_083_and_precision_at_lea
     assert score.precision >= 0.92, [c.text for c in score.false_alarms]
 
 
+EIGHTH = Path(__file__).parent / "care_crisis_eighth.jsonl"
+
+
+def test_on_the_eighth_set_held_out_recall_is_at_least_085_and_precision_at_least_092():
+    # Written unseen (care_crisis_eighth.md) and run once (2026-12-03) with the shipped model: 0.930/0.857;
+    # a model learnt from one more training set and the sixth and seventh scored the same. Issue 14 asks for 0.9/0.95.
+    score = evaluate(load_cases(EIGHTH))
+    assert len(score.hits) + len(score.misses) >= 70 and len(score.false_alarms) + score.clean >= 120
+    assert score.recall >= 0.85, [c.text for c in score.misses]
+    assert score.precision >= 0.92, [c.text for c in score.false_alarms]
+
+
 def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
     path = tmp_path / "set.jsonl"
     path.write_text('{"text": "I want to die.", "crisis": true}\n'
