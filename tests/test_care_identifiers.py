@@ -124,6 +124,44 @@ def test_it_finds_a_birth_date_said_with_an_age_a_named_day_or_a_short_form(text
     assert ("date-of-birth", date) in found(text)
 
 
+@pytest.mark.parametrize("text, date", [
+    ("Ah wis born in Paisley on the 9th o May 1972, an ah worked the yards.", "on the 9th o May 1972"),
+    ("I was born on the hottest day of 1983, August 4th, in a caravan.", "August 4th"),
+    ("It was my brother's birthday, 21st June, when the police came.", "21st June"),
+    ("Our Kayleigh turns 16 on Friday the 3rd of May and wants a party.", "the 3rd of May"),
+    ("My nephew was born on Mardi Gras day 2001, right in the parade.", "on Mardi Gras day 2001"),
+])
+def test_it_finds_a_birth_date_later_in_the_cues_clause(text, date):
+    assert ("date-of-birth", date) in found(text)
+
+
+@pytest.mark.parametrize("text, date", [
+    ("We were born on St Patrick's Day, the 17th of March, twins.", "17th of March"),
+    ("Mam's birthday was the 8th of December, the Feast of the Immaculate Conception.", "Feast of the Immaculate Conception"),
+])
+def test_it_finds_a_birth_date_said_twice_over(text, date):
+    assert ("date-of-birth", date) in found(text)
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Ges i fy ngeni yng Nghaerdydd ar 12 Hydref 1979.", "12 Hydref 1979"),
+    ("Mi hija nació el 3 de agosto de 2015 and she is my reason.", "3 de agosto de 2015"),
+    ("Born 6 de junio 2014, my boy is my whole world.", "6 de junio 2014"),
+])
+def test_it_finds_a_birth_date_in_welsh_and_spanish(text, date):
+    assert ("date-of-birth", date) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I was born in Leeds, got sober on 4 May 2010.",
+    "I was born in Wigan and on 2 June 1999 I walked into my first meeting.",
+    "Born and raised in Hull. Clean since 14 February 2019.",
+    "I spent my birthday in a cell; on 3 March I was released.",
+])
+def test_it_does_not_take_a_date_after_the_birth_clause_for_a_birth_date(text):
+    assert "date-of-birth" not in kinds(text)
+
+
 @pytest.mark.parametrize("text", [
     "We meet at 10 on 5 May in the hall.",
     "Day 40 today, 3/4 of the way to my goal.",

@@ -224,17 +224,28 @@ _HOLIDAYS = ("Christmas Day|Christmas Eve|New Year['’]s Day|New Year['’]s Ev
              "Guy Fawkes Night|Halloween|Boxing Day|Hogmanay|St\\.? Patrick['’]s Day|Paddy['’]s Day|"
              "St\\.? (?:Andrew|David|George|Stephen)['’]s Day|Burns Night|Pearl Harbor Day|Independence Day|"
              "Thanksgiving(?: Day)?|Armistice Day|Remembrance Day|Remembrance Sunday|"
-             "Anzac Day|Australia Day|Canada Day|Easter Sunday|Easter Monday|Good Friday|Leap Day|May Day")
-_DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+of)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
+             "Anzac Day|Australia Day|Canada Day|Easter Sunday|Easter Monday|Good Friday|Leap Day|May Day|"
+             "Fourth of July|Juneteenth|Cinco de Mayo|Mardi Gras(?: day)?|Groundhog Day|April Fools['’]? Day|"
+             "Hallowe['’]en|All Saints['’]? Day|Veterans['’]? Day|Memorial Day|Labou?r Day|Waitangi Day|Bastille Day|"
+             "St\\.? Swithin['’]s Day|Midsummer['’]?s? Day|Twelfth Night|"
+             # A saint's or a feast's day by its name ("the Feast of the Immaculate Conception", "Día de la Virgen").
+             "Feast of (?:the |St\\.? |Saint )?(?-i:[A-Z]\\w+(?: [A-Z]\\w+){0,2})|"
+             "D[ií]a de (?:la |los |las |el )?(?-i:[A-Z]\\w+(?: [A-Z]\\w+){0,2})")
+# Months in Spanish and Welsh, after the day ("6 de junio 2014", "2 Mawrth 1988"): birth dates in the languages
+# storytellers in the US and Wales write in too.
+_OTHER_MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+                 "Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr")
+_DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+o[f']?)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
          r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d|['’]\d\d\b))?"
          r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b|(?P<y5>(?:19|20)\d\d)-\d\d-\d\d\b"
-         r"|\d{1,2}[/.]\d{1,2}(?![/.\d])"
+         r"|\d{1,2}[/.]\d{1,2}(?![/\d]|\.\d)"
+         r"|\d{1,2}\s+(?:de\s+)?(?:" + _OTHER_MONTHS + r")\b(?:,?\s+(?:de\s+)?(?P<y6>(?:19|20)\d\d))?"
          r"|(?:" + _HOLIDAYS + r")(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
 _DATE = LazyPattern(_DATE_WORDS, re.IGNORECASE)
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
 _DOB_CUE = LazyPattern(
-    r"(?P<born>born)\s+(?P<on>on\s+)?"
-    r"|(?:birthday|bday|b-day)(?:\s+(?:is|was|falls on|on)|['’]s|:)?\s*(?:on\s+)?"
+    r"(?P<born>born)\s+(?:on\s+)?|(?:n?geni|nac[ií](?:d[oa])?|naci[oó])\s+"
+    r"|(?:birthday|bday|b-day|cumpleaños|pen-?blwydd)(?:\s+(?:is|was|falls on|on)|['’]s|:)?\s*(?:on\s+)?"
     r"|b\.\s*"
     r"|(?:turn|turns|turned|turning|would\s+have\s+been|will\s+be)\s+\d{1,3}\s+on\s+"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
@@ -248,7 +259,17 @@ _DAY_BEFORE = LazyPattern(r"\bdays?\s+$", re.IGNORECASE)
 # A date said to be a birthday: "St Patrick's Day is me actual birthday".
 _IS_BIRTHDAY = LazyPattern(r"\s+(?:is|was)\s+(?:my|me|his|her|their|our)\s+(?:actual\s+|real\s+|own\s+)?"
                            r"(?:birthday|bday|b-day)\b", re.IGNORECASE)
-_ON_LATER = LazyPattern(r"[^.!?\n\d]{1,40}?\b(?P<on>on)\s+")
+# A birth date further on in the cue's clause ("born in Motherwell on the 4th o June", "born on the coldest
+# day of 1979, January 17th", "birthday, 17th March"): the clause ends at a sentence's end or at a word that
+# starts another event ("born in Leeds, got sober on 4 May 2010" gives no birth date).
+_CLAUSE_END = LazyPattern(r"[.!?;\n]|\b(?:and|an|but|when|since|until|till|sober|clean|got|died|passed|moved|married|"
+                          r"left|started|stopped|quit|relapsed|after|before)\b", re.IGNORECASE)
+_CLAUSE_REACH = 60
+_ON_BEFORE = LazyPattern(r"\bon\s+(?:the\s+)?$", re.IGNORECASE)
+_APPOSITION = LazyPattern(r",?\s+(?:the\s+)?")
+# "Born on the Fourth of July is on telly": a capitalised "Born" and a named day that the sentence goes on
+# to talk about is a film's or a song's title.
+_TITLE_GOES_ON = LazyPattern(r"\s+(?:is|was|on|by|starring|with|came|comes)\b")
 # A recovery birthday is the day someone's recovery began, not a date of birth.
 _NOT_BIRTH = LazyPattern(r"(?i:\b(?:recovery|sober|sobriety|clean|AA|NA|program|programme|\d+(?:st|nd|rd|th)|"
                         r"first|second|third|fifth|tenth)[ ]+)$")
@@ -298,22 +319,41 @@ def _date_of_birth_at(text: str, at: int) -> list[Found]:
     if at and (text[at - 1].isalnum() or _NOT_BIRTH.search(text, max(0, at - 16), at)):
         return []
     cue = _DOB_CUE.match(text, at)
-    date = cue and _DATE.match(text, cue.end())
-    on = cue.start("on") if cue and cue.group("on") else None
-    if cue and not date and cue.group("born"):  # "born in Wigan on 2 June 1979"
-        later = _ON_LATER.match(text, cue.end())
-        date = later and _DATE.match(text, later.end())
-        on = later and later.start("on")
-    if not date:
+    date = cue and (_DATE.match(text, cue.end()) or _date_in_clause(text, cue.end()))
+    if not date or _is_a_title(text, at, date):
         return []
+    born = bool(cue.group("born"))
     # "born on 3 March 1985" becomes "born in the 1980s": the "on" goes with the date.
-    start = on if on is not None and _vaguer_date(date, True).startswith("in ") else date.start()
-    return [("date-of-birth", start, date.end(), _vaguer_date(date, bool(cue.group("born"))))]
+    on = _ON_BEFORE.search(text, max(0, date.start() - 8), date.start())
+    start = on.start() if on and _vaguer_date(date, True).startswith("in ") else date.start()
+    found = [("date-of-birth", start, date.end(), _vaguer_date(date, born))]
+    said_again = _APPOSITION.match(text, date.end())  # "on Valentine's Day, the 14th of February"
+    again = said_again and _DATE.match(text, said_again.end())
+    if again:
+        found.append(("date-of-birth", again.start(), again.end(), _vaguer_date(again, born)))
+    return found
+
+
+def _is_a_title(text: str, at: int, date: re.Match) -> bool:
+    """Tell whether "Born on <a named day>" is a title the sentence goes on to talk about."""
+    return (text.startswith("Born", at) and not any(char.isdigit() for char in date.group())
+            and bool(_TITLE_GOES_ON.match(text, date.end())))
+
+
+def _date_in_clause(text: str, start: int) -> re.Match | None:
+    """Return the first whole date in the rest of the cue's clause, if there is one."""
+    reach = min(len(text), start + _CLAUSE_REACH)
+    end = _CLAUSE_END.search(text, start, reach)
+    stop = end.start() if end else reach
+    for date in _DATE.finditer(text, start, stop):
+        if not text[date.start() - 1].isalnum():
+            return date
+    return None
 
 
 def _vaguer_date(m: re.Match, born: bool) -> str:
     """Offer the decade of a birth ("in the 1980s"), or its month without the day, in place of the date."""
-    year = m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4") or m.group("y5")
+    year = m.group("y1") or m.group("y2") or m.group("y3") or m.group("y4") or m.group("y5") or m.group("y6")
     month = m.group("m1") or m.group("m2")
     if born and year and len(year) == 4:
         return f"in the {year[:3]}0s"
