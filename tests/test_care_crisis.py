@@ -494,3 +494,59 @@ def test_a_cache_written_for_other_cues_is_not_used(tmp_path, monkeypatch):
     kept.write_bytes(b"not a cache")
     assert not crisis._derived().hit
     assert crisis._rules.__wrapped__().by_key.own == crisis._rules().by_key.own
+
+
+# Kinds the eighth held-out set showed missing (2026-12-03), each in other words than the set's.
+NOT_PLANNING_TO_BE_AROUND = [
+    "Truth is I don't plan on being around much longer.",
+    "I don't expect to be here by Christmas and I've made my peace with that.",
+]
+A_DATE_CHOSEN_THEN_CALM = [
+    "I've chosen the day. I feel strangely calm.",
+    "Set a date and honestly feel lighter than I have in years.",
+]
+BETTER_OFF_ONCE_GONE = [
+    "Yous will all be better off once I'm gone.",
+    "It would be kinder for the kids if I just wasn't around.",
+    "Can't face another winter like this.",
+]
+BACK_TO_THE_PLACE_NOW = [
+    "I've been going back to the old viaduct most nights.",
+    "Lately I've stood on the motorway bridge three times this week.",
+    "This time I don't think I'll climb back down.",
+    "Last night I wanted it all to be over and I was gutted when it wasn't.",
+]
+MEANS_KEPT_FOR_A_DECISION = [
+    "Got a box of tablets put away for when I finally decide.",
+]
+A_GOODBYE_WITH_AN_APOLOGY = [
+    "Goodbye to the Friday lot. I'm sorry I wasn't strong enough.",
+]
+THE_SAME_WORDS_ABOUT_EVERYDAY_THINGS = [
+    "I'm so tired of living out of boxes, the new flat can't come soon enough.",
+    "I don't plan to be around for the AGM, I'm at my sister's.",
+    "I told my son I'm sorry I wasn't a better dad, and we're rebuilding.",
+    "Saving up for when I'm ready to buy a van.",
+    "I walked down to the pier twice this week for chips.",
+]
+# The word model may still read these as a risk ("no point" weighs heavily in it); no cue does.
+NO_CUE_HEARS = [
+    "There's no point in me phoning the surgery, they never answer.",
+    "No point in me waiting for the bus, I'll walk.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_PLANNING_TO_BE_AROUND + A_DATE_CHOSEN_THEN_CALM + BETTER_OFF_ONCE_GONE
+                         + BACK_TO_THE_PLACE_NOW + MEANS_KEPT_FOR_A_DECISION + A_GOODBYE_WITH_AN_APOLOGY)
+def test_a_cue_hears_no_plan_to_be_around_a_calm_chosen_date_others_better_off_a_place_gone_back_to_and_means_kept(text):
+    assert any(concern.kind != crisis.MODEL_KIND for concern in crisis.concerns(text)), text
+
+
+@pytest.mark.parametrize("text", THE_SAME_WORDS_ABOUT_EVERYDAY_THINGS)
+def test_the_same_words_about_everyday_things_are_not_a_risk(text):
+    assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", NO_CUE_HEARS)
+def test_no_point_in_me_doing_an_everyday_thing_is_no_cue(text):
+    assert all(concern.kind == crisis.MODEL_KIND for concern in crisis.concerns(text)), reasons(text)
