@@ -459,3 +459,32 @@ def test_a_text_without_digits_does_not_import_phonenumbers():
             "find('Ring 07700 900123'); print('phonenumbers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Ashley, Brianna, Marisol and Dee got me through.", ["Ashley", "Brianna", "Marisol", "Dee"]),
+    ("Thanks to Bev, Tariq, Oksana and Little Jim for the stall.", ["Bev", "Tariq", "Oksana", "Little Jim"]),
+])
+def test_it_finds_every_name_in_a_list_that_begins_with_a_person(text, names):
+    people = [words for kind, words in found(text) if kind == "person"]
+    assert people == names
+
+
+def test_a_comma_after_a_name_lists_nobody_unless_an_and_closes_the_list():
+    assert [words for kind, words in found("Thanks Sarah, Tuesday was great and Monday too.") if kind == "person"] == ["Sarah"]
+
+
+@pytest.mark.parametrize("text, place", [
+    ("from stockport to salford and now a flat of my own", "stockport"),
+    ("1 yr clean in detroit, love yous", "detroit"),
+])
+def test_it_finds_a_place_in_lower_case_in_a_text_written_all_in_lower_case(text, place):
+    assert ("place", place) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "the hull of the boat was rotten and so was i",
+    "Grew up near the sea, stockport is a word I only knew later.",
+])
+def test_a_lower_case_everyday_word_or_a_lower_case_place_among_capitals_is_no_place(text):
+    assert "place" not in kinds(text)

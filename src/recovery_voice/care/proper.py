@@ -61,8 +61,9 @@ _PERSON_VERBS = frozenset("rang ring phoned phone texted text messaged told aske
 _SPEECH_FIRST = frozenset("said says told tells rang rings texted phoned asked messaged replied smiled laughed hugged "
                           "cried died passed helped came drove picked took gave showed listened and from".split())
 _OUR_OR_VERB = _PERSON_VERBS | {"our"}
-# A name listed after a person's: "Tash and little Cody", "Femi or Grace", "jamal and big tony".
-_AND_NAME = LazyPattern(r"(?:,?[ ]+(?:and|&|n|or)[ ]+)(?P<size>(?i:big|wee|little|lil|young|auntie|"
+# A name listed after a person's: "Tash and little Cody", "Femi or Grace", "jamal and big tony", and in a
+# list with commas, "Ashley, Brianna, Marisol and Dee" (a comma alone counts once an "and" ends the list).
+_AND_NAME = LazyPattern(r"(?:(?P<and>,?[ ]+(?:and|&|n|or)[ ]+)|,[ ]+)(?P<size>(?i:big|wee|little|lil|young|auntie|"
                         r"aunty|uncle|tita|tito)[ ]+)?(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
@@ -132,7 +133,7 @@ def find(text: str) -> list[Found]:
             hit = _classify(text, group, ls)
             if hit:
                 found.append(hit)
-    found += _lower_case_names(text, ls)
+    found += _lower_case_names(text, ls) + _lower_case_places(text, ls)
     return found + _people_around(text, found, ls) + venues.lower_employers(text, ls)
 
 
@@ -141,21 +142,28 @@ def _people_around(text: str, found: list[Found], ls: Lists) -> list[Found]:
     people = [f for f in found if f[0] == "person"]
     if not people:
         return []
-    more = [m for m in (_listed_after(text, end, ls) for _, _, end, _ in people) if m]
+    more = [m for _, _, end, _ in people for m in _listed_after(text, end, ls)]
     names = {text[start:end].split()[-1] for _, start, end, _ in people + more}
     lowered = text.lower()
     return more + [said for name in names if _could_repeat(name, ls) for said in _said_again(text, lowered, name, ls)]
 
 
-def _listed_after(text: str, end: int, ls: Lists) -> Found | None:
-    """A name right after a person's and "and", "&", "n" or "or", with "big" or "wee" kept before it."""
-    m = _AND_NAME.match(text, end)
-    if not m:
-        return None
-    name = m.group("name")
-    if _could_repeat(name, ls) or (name in ls.names and name not in ls.name_words):
-        return "person", m.start("size") if m.group("size") else m.start("name"), m.end("name"), name[0].upper() + "."
-    return None
+def _listed_after(text: str, end: int, ls: Lists) -> list[Found]:
+    """The names listed right after a person's, up to the one after "and", "&", "n" or "or", with "big" or "wee" kept."""
+    listed: list[Found] = []
+    while (m := _AND_NAME.match(text, end)) and _listable(m.group("name"), ls):
+        name = m.group("name")
+        listed.append(("person", m.start("size") if m.group("size") else m.start("name"), m.end("name"),
+                       name[0].upper() + "."))
+        if m.group("and"):
+            return listed
+        end = m.end("name")
+    return []  # no "and" closed the list: "Thanks Sarah, Tuesday was great" lists nobody
+
+
+def _listable(name: str, ls: Lists) -> bool:
+    """Tell whether a word listed beside a person could be another person's name."""
+    return _could_repeat(name, ls) or (name in ls.names and name not in ls.name_words)
 
 
 def _could_repeat(name: str, ls: Lists) -> bool:
@@ -471,4 +479,18 @@ def _lower_case_names(text: str, ls: Lists) -> list[Found]:
                 found.append(("person", role.start("role"), end, role.group("role")))
             elif lower.search(text, max(0, at - 20), at):
                 found.append(("person", at, end, name[0].upper() + "."))
+    return found
+
+
+def _lower_case_places(text: str, ls: Lists) -> list[Found]:
+    """Places written in lower case in a text written all in lower case, where no capital tells a name from a word."""
+    if any(char.isupper() and char != "I" for char in text):
+        return []
+    found = []
+    lowered = text.lower()
+    for name in {word.strip(PUNCTUATION) for word in lowered.split()} & ls.lower_places.keys():
+        for at in occurrences(lowered, name):
+            end = at + len(name)
+            if not (at and lowered[at - 1].isalnum()) and not lowered[end:end + 1].isalnum():
+                found.append(("place", at, end, "a town"))
     return found
