@@ -114,9 +114,10 @@ FIFTH = Path(__file__).parent / "care_safe_fifth.jsonl"
 def test_on_the_fifth_set_never_learnt_from_the_rules_and_the_model_keep_what_they_reach():
     # Written unseen (care_safe_fifth.md) and run once, on 2026-12-02, after the fourth set's fixes: precision
     # 0.921, recall 0.343 (the rules before those fixes: 0.919 / 0.333). Run three times since, as the word
-    # model was built (its .md lists them); with the model as shipped: 0.812 / 0.543. Issue 14 asks for 0.95 and 0.95.
+    # model was built (its .md lists them); with the model of 2026-12-02: 0.812 / 0.543; learnt again with
+    # care_safe_train_a (2026-12-03): 0.867 / 0.543. Issue 14 asks for 0.95 and 0.95.
     overall, _, per_topic, _ = score(load_cases(FIFTH))
-    assert overall.precision >= 0.81 and overall.recall >= 0.54, (overall.precision, overall.recall)
+    assert overall.precision >= 0.86 and overall.recall >= 0.54, (overall.precision, overall.recall)
     assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
 
 
@@ -126,7 +127,19 @@ SIXTH = Path(__file__).parent / "care_safe_sixth.jsonl"
 def test_on_the_sixth_set_held_out_the_rules_and_the_model_keep_what_they_reach():
     # Written unseen (care_safe_sixth.md), never learnt from. First run, with the first word model: 0.903 / 0.659
     # (the rules alone 0.889 / 0.264); second, after three fixes for false alarms on the check's own examples:
-    # 0.879 / 0.593. Issue 14 asks for 0.95 and 0.95.
+    # 0.879 / 0.593; with the models learnt again with care_safe_train_a (2026-12-03): 0.895 / 0.604.
+    # Issue 14 asks for 0.95 and 0.95.
     overall, _, per_topic, _ = score(load_cases(SIXTH))
-    assert overall.precision >= 0.87 and overall.recall >= 0.59, (overall.precision, overall.recall)
+    assert overall.precision >= 0.89 and overall.recall >= 0.60, (overall.precision, overall.recall)
     assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
+
+
+SEVENTH = Path(__file__).parent / "care_safe_seventh.jsonl"
+
+
+def test_on_the_seventh_set_held_out_the_rules_and_the_model_keep_what_they_reach():
+    # Written unseen (care_safe_seventh.md), never learnt from, run once (2026-12-03) with the models learnt
+    # with care_safe_train_a: 0.909 / 0.427; the models before, 0.870 / 0.427. Issue 14 asks for 0.95 and 0.95.
+    overall, _, per_topic, _ = score(load_cases(SEVENTH))
+    assert overall.precision >= 0.90 and overall.recall >= 0.42, (overall.precision, overall.recall)
+    assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
