@@ -84,3 +84,27 @@ def test_a_broken_model_file_is_an_error_that_names_it_and_how_to_make_it(tmp_pa
 def test_the_model_reads_curly_apostrophes_and_capitals_as_the_training_did():
     model = Model({"can't": 1.0, "go": 2.0, "can't go": 3.0}, {"can't go": 1.0}, 0.0, 0.5)
     assert model.probability("I CAN\u2019T GO") == model.probability("i can't go") > 0.5
+
+
+HOPEFUL_YEARS = ("Four years ago I walked into the recovery cafe with nothing. The volunteers made me tea and never made "
+                 "a fuss. I did the twelve weeks, then the washing up, then the rota, then the training. Last spring I "
+                 "got my peer support certificate and my daughter came to the ceremony. I run the Wednesday group now "
+                 "and I love it. ")
+
+
+def test_a_present_at_the_end_of_a_hopeful_story_is_read_in_its_own_run_of_sentences():
+    model = crisis_model.load_model()
+    text = HOPEFUL_YEARS + "I'm so tired. I don't want to wake up tomorrow."
+    assert model.probability(text) < model.threshold  # the whole story's words drown it
+    assert model.at_risk(text)
+
+
+def test_a_hopeful_story_alone_is_no_risk_in_any_run_of_its_sentences():
+    assert not crisis_model.load_model().at_risk(HOPEFUL_YEARS)
+
+
+def test_the_terms_of_a_text_are_the_sum_of_its_sentences_terms():
+    text = "I went to group.\nIt helped, not a lot! But it did? Yes: it did, and I'm not sorry."
+    sizes, counted = crisis_model.sentence_terms(text)
+    assert crisis_model._summed(counted) == crisis_model.terms(crisis_model.normalise(text))
+    assert sizes == [4, 5, 3, 7]

@@ -16,6 +16,7 @@ present at the end of a long hopeful story is not lost among its other words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,14 @@ from ..language.wordmodel import Model as WordModel, normalise, read_model, term
 MODEL_FILE = Path(__file__).with_name("crisis_model.json")
 SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
 WHOLE_WORDS = 120  # a text of up to this many words is read whole; a longer one in runs of about this many
+# A storyteller's present often sits in a few sentences at the end of a long hopeful story, where the
+# whole story's words drown it: runs of sentences of up to WINDOW_WORDS words, one starting at each
+# sentence, are read too, and count when the model is surer (WINDOW_THRESHOLD) than it must be of a whole text.
+# Chosen on 2026-12-03 on the fourth and fifth sets (recall 0.912 and 0.841 -> 0.912 and 0.884), with the
+# sixth to ninth, all run before, as a check (recall +0.028 and +0.040 on the seventh and ninth, the
+# same on the sixth and eighth; precision at most 0.023 lower, on the eighth).
+WINDOW_WORDS = 60
+WINDOW_THRESHOLD = 0.9
 MIN_WORDS = 6  # fewer words than this are too few to weigh as a whole ("I don't want to die."): the cues read them
 
 
@@ -44,6 +53,45 @@ def parts(text: str) -> list[str]:
     return pieces
 
 
+def sentence_terms(text: str) -> tuple[list[int], list[dict[str, int]]]:
+    """Return each sentence's size in words and its terms, read once for the whole text and all its runs.
+
+    Punctuation ends every pair of words (wordmodel.terms), so the terms of a run of sentences, or of a
+    whole text, are the sum of its sentences' terms.
+    """
+    sentences = [sentence for sentence in SENTENCE_END.split(text) if sentence.strip()]
+    return [len(sentence.split()) for sentence in sentences], [terms(normalise(sentence)) for sentence in sentences]
+
+
+def runs(sizes: list[int], counted: list[dict[str, int]], whole: bool) -> Iterator[dict[str, int]]:
+    """Yield the terms of each run of sentences of up to WINDOW_WORDS words, one starting at each sentence.
+
+    When the text is read whole, the run that is all of it is left out: it was read at the lower threshold.
+    """
+    for first in range(len(sizes)):
+        last = _last_in_run(sizes, first)
+        if not (whole and first == 0 and last == len(sizes)):
+            yield _summed(counted[first:last])
+
+
+def _last_in_run(sizes: list[int], first: int) -> int:
+    """Return the end (exclusive) of the run of sentences from `first` that fits in WINDOW_WORDS words (one at least)."""
+    last, size = first, 0
+    while last < len(sizes) and (last == first or size + sizes[last] <= WINDOW_WORDS):
+        size += sizes[last]
+        last += 1
+    return last
+
+
+def _summed(counts: list[dict[str, int]]) -> dict[str, int]:
+    """Return the sum of several texts' term counts."""
+    total = dict(counts[0])
+    for more in counts[1:]:
+        for term, count in more.items():
+            total[term] = total.get(term, 0) + count
+    return total
+
+
 class Model(WordModel):
     """The crisis word model: a text is at risk when any piece of it reaches the threshold."""
 
@@ -51,7 +99,13 @@ class Model(WordModel):
         """Tell whether any piece of the text reaches the threshold (never for a text of fewer than MIN_WORDS words)."""
         if len(text.split()) < MIN_WORDS:
             return False
-        return any(self.probability(piece) >= self.threshold for piece in parts(text))
+        sizes, counted = sentence_terms(text)
+        whole = len(text.split()) <= WHOLE_WORDS
+        if whole and self.probability_of(_summed(counted)) >= self.threshold:
+            return True
+        if not whole and any(self.probability(piece) >= self.threshold for piece in parts(text)):
+            return True
+        return any(self.probability_of(run) >= WINDOW_THRESHOLD for run in runs(sizes, counted, whole))
 
     def likeliest_sentence(self, text: str) -> tuple[int, int]:
         """Return where the sentence the model finds likeliest to be about a risk now starts and ends, for a reason."""
