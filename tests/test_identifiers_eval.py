@@ -71,7 +71,7 @@ THIRD = Path(__file__).parent / "care_identifiers_third.jsonl"
 # a named day, workplaces after a job noun), so it is a development set now: date-of-birth 0.900, workplace
 # 0.775 on it since; the fourth set, below, is the held-out measure.
 THIRD_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.99),
-               "date-of-birth": (0.99, 0.85), "person": (0.85, 0.85), "place": (0.91, 0.84), "workplace": (0.95, 0.81),
+               "date-of-birth": (0.99, 0.95), "person": (0.85, 0.85), "place": (0.91, 0.84), "workplace": (0.95, 0.81),
                "fellowship": (0.9, 0.95)}
 
 
@@ -85,7 +85,7 @@ FOURTH = Path(__file__).parent / "care_identifiers_fourth.jsonl"
 # 0.829 / 0.781 (three more false alarms, four more names found), all 0.895 / 0.784; the person floor
 # follows that trade, which a storyteller's anonymity prefers (an offered redaction can be declined).
 FOURTH_FLOOR = {"phone": (0.99, 0.9), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.7),
-                "date-of-birth": (0.99, 0.65), "person": (0.82, 0.77), "place": (0.87, 0.86), "workplace": (0.92, 0.5),
+                "date-of-birth": (0.99, 0.95), "person": (0.83, 0.79), "place": (0.88, 0.88), "workplace": (0.92, 0.5),
                 "fellowship": (0.89, 0.86)}
 
 
@@ -94,18 +94,29 @@ FIFTH = Path(__file__).parent / "care_identifiers_fifth.jsonl"
 # sign-offs, names after "shout to" and "thanks to big...", whole employers after a job): all precision 0.929,
 # recall 0.802 (the code of that morning, run beside it: 0.934 / 0.795). Per kind: phone 1.000/0.923, email
 # 1.000/0.923, address 1.000/0.857, postcode 1.000/0.857, date-of-birth 1.000/0.679, person 0.859/0.785,
-# place 0.929/0.774, workplace 0.923/0.818, fellowship 0.957/0.917. These floors keep what is reached.
+# place 0.929/0.774, workplace 0.923/0.818, fellowship 0.957/0.917. Developed on since (2026-12-03: birth dates
+# later in their clause, lists of names, towns in lower case): all 0.935/0.842, date-of-birth 1.000/0.964,
+# person 0.867/0.839, place 0.937/0.798. These floors keep what is reached.
 FIFTH_FLOOR = {"phone": (0.99, 0.92), "email": (0.99, 0.92), "address": (0.99, 0.85), "postcode": (0.99, 0.85),
-               "date-of-birth": (0.99, 0.67), "person": (0.85, 0.78), "place": (0.92, 0.77), "workplace": (0.92, 0.81),
+               "date-of-birth": (0.99, 0.96), "person": (0.86, 0.83), "place": (0.93, 0.79), "workplace": (0.92, 0.81),
                "fellowship": (0.95, 0.91)}
+SIXTH = Path(__file__).parent / "care_identifiers_sixth.jsonl"
+# Written unseen (care_identifiers_sixth.md) and run once, on 2026-12-03 after the fixes the fifth set taught
+# that day: all precision 0.916, recall 0.799 (the code of that morning, run beside it: 0.910 / 0.781). Per kind:
+# phone 1.000/0.960, email 1.000/0.882, address 1.000/0.882, postcode 1.000/0.850, date-of-birth 1.000/0.700
+# (0.520 that morning), person 0.872/0.797, place 0.885/0.801, workplace 0.900/0.655, fellowship 1.000/0.941.
+# Issue 14 asks for 0.9/0.9 for each kind and 0.99 for phones and emails.
+SIXTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.88), "address": (0.99, 0.88), "postcode": (0.99, 0.85),
+               "date-of-birth": (0.99, 0.7), "person": (0.87, 0.79), "place": (0.88, 0.8), "workplace": (0.9, 0.65),
+               "fellowship": (0.99, 0.94)}
 
 
 SCORES: dict = {}  # each set scored once per run
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR)],
-                         ids=["third", "fourth", "fifth"])
+@pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
+                                         (SIXTH, SIXTH_FLOOR)], ids=["third", "fourth", "fifth", "sixth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
