@@ -147,8 +147,9 @@ def test_it_finds_a_birth_date_said_twice_over(text, date):
     ("Ges i fy ngeni yng Nghaerdydd ar 12 Hydref 1979.", "12 Hydref 1979"),
     ("Mi hija nació el 3 de agosto de 2015 and she is my reason.", "3 de agosto de 2015"),
     ("Born 6 de junio 2014, my boy is my whole world.", "6 de junio 2014"),
+    ("Urodziłam się 3 lutego 1990 w Poznaniu, and I came to Luton at 19.", "3 lutego 1990"),
 ])
-def test_it_finds_a_birth_date_in_welsh_and_spanish(text, date):
+def test_it_finds_a_birth_date_in_welsh_spanish_and_polish(text, date):
     assert ("date-of-birth", date) in found(text)
 
 
@@ -488,3 +489,15 @@ def test_it_finds_a_place_in_lower_case_in_a_text_written_all_in_lower_case(text
 ])
 def test_a_lower_case_everyday_word_or_a_lower_case_place_among_capitals_is_no_place(text):
     assert "place" not in kinds(text)
+
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Born on St Columba's Day 1969 in a croft near Oban.", "on St Columba's Day 1969"),
+    ("I was born Rosh Hashanah 1983, so apples and honey every birthday.", "Rosh Hashanah 1983"),
+    ("The name on my birth certificate is Aoife, 14/05/1991, and that's all I'll say.", "14/05/1991"),
+    ("Our Mia turned seven on the 2nd of June and asked why I never drink.", "the 2nd of June"),
+    ("Dad was born May 1, 1950 (May Day) and he never let us forget it.", "May Day"),
+])
+def test_it_finds_a_birth_date_on_a_named_day_of_any_faith_a_birth_certificate_or_an_age_in_words(text, date):
+    assert ("date-of-birth", date) in found(text)

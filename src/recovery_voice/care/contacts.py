@@ -222,19 +222,21 @@ _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 # Days with a name that fall on one date, or that a birth "on" names as well as a date would.
 _HOLIDAYS = ("Christmas Day|Christmas Eve|New Year['’]s Day|New Year['’]s Eve|Valentine['’]s Day|Bonfire Night|"
              "Guy Fawkes Night|Halloween|Boxing Day|Hogmanay|St\\.? Patrick['’]s Day|Paddy['’]s Day|"
-             "St\\.? (?:Andrew|David|George|Stephen)['’]s Day|Burns Night|Pearl Harbor Day|Independence Day|"
+             "(?:St\\.?|Saint) (?-i:[A-Z][a-z]+)['’]s Day|Burns Night|Pearl Harbor Day|Independence Day|"
              "Thanksgiving(?: Day)?|Armistice Day|Remembrance Day|Remembrance Sunday|"
              "Anzac Day|Australia Day|Canada Day|Easter Sunday|Easter Monday|Good Friday|Leap Day|May Day|"
              "Fourth of July|Juneteenth|Cinco de Mayo|Mardi Gras(?: day)?|Groundhog Day|April Fools['’]? Day|"
              "Hallowe['’]en|All Saints['’]? Day|Veterans['’]? Day|Memorial Day|Labou?r Day|Waitangi Day|Bastille Day|"
-             "St\\.? Swithin['’]s Day|Midsummer['’]?s? Day|Twelfth Night|"
+             "Midsummer['’]?s? Day|Twelfth Night|(?:Erev )?(?:Yom Kippur|Rosh Hashanah?)|Passover|Pesach|Purim|"
+             "Hanukkah|Chanukah|Shavuot|Sukkot|Eid(?: al-Fitr| al-Adha| ul-Fitr)?|Diwali|Vaisakhi|(?:Chinese|Lunar) New Year|"
              # A saint's or a feast's day by its name ("the Feast of the Immaculate Conception", "Día de la Virgen").
              "Feast of (?:the |St\\.? |Saint )?(?-i:[A-Z]\\w+(?: [A-Z]\\w+){0,2})|"
              "D[ií]a de (?:la |los |las |el )?(?-i:[A-Z]\\w+(?: [A-Z]\\w+){0,2})")
-# Months in Spanish and Welsh, after the day ("6 de junio 2014", "2 Mawrth 1988"): birth dates in the languages
-# storytellers in the US and Wales write in too.
+# Months in Spanish, Welsh and Polish, after the day ("6 de junio 2014", "2 Mawrth 1988", "12 maja 1987"):
+# birth dates in the languages storytellers in the US, Wales and the UK's Polish community write in too.
 _OTHER_MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
-                 "Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr")
+                 "Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr|"
+                 "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[sś]nia|pa[zź]dziernika|listopada|grudnia")
 _DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+o[f']?)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
          r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d|['’]\d\d\b))?"
          r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b|(?P<y5>(?:19|20)\d\d)-\d\d-\d\d\b"
@@ -242,12 +244,17 @@ _DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+o[f']?)?\s+(?P<m1>" + _MONTHS + r
          r"|\d{1,2}\s+(?:de\s+)?(?:" + _OTHER_MONTHS + r")\b(?:,?\s+(?:de\s+)?(?P<y6>(?:19|20)\d\d))?"
          r"|(?:" + _HOLIDAYS + r")(?:,?\s+(?P<y4>(?:19|20)\d\d))?")
 _DATE = LazyPattern(_DATE_WORDS, re.IGNORECASE)
+# Ages in words ("turned five on", "would have been forty-two on").
+_AGE_WORDS = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|"
+              r"eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+              r"sixteen|seventeen|eighteen|nineteen|a hundred)")
 # The words before a birth date, matched where str.find saw one of them; the date must follow at once.
 _DOB_CUE = LazyPattern(
-    r"(?P<born>born)\s+(?:on\s+)?|(?:n?geni|nac[ií](?:d[oa])?|naci[oó])\s+"
+    r"(?P<born>born)\s+(?:on\s+)?|(?:n?geni|nac[ií](?:d[oa])?|naci[oó]|urodzi[lł](?:em|am|a)?\s+si[eę])\s+"
+    r"|birth\s+cert(?:ificate)?\b[^.!?\n\d]{0,20}?[,:]?\s*"
     r"|(?:birthday|bday|b-day|cumpleaños|pen-?blwydd)(?:\s+(?:is|was|falls on|on)|['’]s|:)?\s*(?:on\s+)?"
     r"|b\.\s*"
-    r"|(?:turn|turns|turned|turning|would\s+have\s+been|will\s+be)\s+\d{1,3}\s+on\s+"
+    r"|(?:turn|turns|turned|turning|would\s+have\s+been|will\s+be)\s+(?:\d{1,3}|" + _AGE_WORDS + r")\s+on\s+"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
     re.IGNORECASE)
 # An age with its day: "who's 6 today, 20th June", "you'd be 35 today, July 22", "88 years young on March 3rd".
@@ -266,7 +273,7 @@ _CLAUSE_END = LazyPattern(r"[.!?;\n]|\b(?:and|an|but|when|since|until|till|sober
                           r"left|started|stopped|quit|relapsed|after|before)\b", re.IGNORECASE)
 _CLAUSE_REACH = 60
 _ON_BEFORE = LazyPattern(r"\bon\s+(?:the\s+)?$", re.IGNORECASE)
-_APPOSITION = LazyPattern(r",?\s+(?:the\s+)?")
+_APPOSITION = LazyPattern(r"(?:\s*[—–(]\s*|\s+-\s+|,?\s+)(?:on\s+)?(?:the\s+)?")
 # "Born on the Fourth of July is on telly": a capitalised "Born" and a named day that the sentence goes on
 # to talk about is a film's or a song's title.
 _TITLE_GOES_ON = LazyPattern(r"\s+(?:is|was|on|by|starring|with|came|comes)\b")
@@ -325,7 +332,7 @@ def _date_of_birth_at(text: str, at: int) -> list[Found]:
     born = bool(cue.group("born"))
     # "born on 3 March 1985" becomes "born in the 1980s": the "on" goes with the date.
     on = _ON_BEFORE.search(text, max(0, date.start() - 8), date.start())
-    start = on.start() if on and _vaguer_date(date, True).startswith("in ") else date.start()
+    start = on.start() if on and _vaguer_date(date, born).startswith("in ") else date.start()
     found = [("date-of-birth", start, date.end(), _vaguer_date(date, born))]
     said_again = _APPOSITION.match(text, date.end())  # "on Valentine's Day, the 14th of February"
     again = said_again and _DATE.match(text, said_again.end())

@@ -36,7 +36,8 @@ def without_possessive(word: str) -> str:
 # What must be in a text for the finders of contacts.py and fellowships.py to find anything: kept here, below
 # both, so that identifiers.find loads neither for a text without them (each took milliseconds to import).
 BIRTH_WORDS = ("born", "birthday", "date of birth", "dob", "d.o.b", "bday", "b-day", "turn", "would have been",
-               "will be", "b.", "geni", "ngeni", "nací", "nacid", "nació", "cumpleaños", "penblwydd", "pen-blwydd")
+               "will be", "b.", "geni", "ngeni", "nací", "nacid", "nació", "cumpleaños", "penblwydd", "pen-blwydd",
+               "urodzi", "birth cert")
 UPPER_FELLOWSHIPS = ("AA", "NA", "CA", "GA", "CMA", "HA", "MA", "SA", "OA", "SLAA", "ACA")
 LOWER_FELLOWSHIPS = ("aa", "na", "ca")  # only before "meetings" and the like
 
