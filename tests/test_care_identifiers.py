@@ -283,6 +283,11 @@ def test_it_finds_a_named_workplace_said_about_someone_working_there(text, words
     ("I pulled pints at the Golden Lion for years.", "the Golden Lion"),
     ("I'm a paramedic with the Welsh Ambulance Service out of Cardiff.", "the Welsh Ambulance Service"),
     ("Got sacked from JD Sports for nicking.", "JD Sports"),
+    ("Twenty year I was a sparky at Cammell Laird and drank the lot.", "Cammell Laird"),
+    ("I start at Wakefield Recovery Hub on Monday!", "Wakefield Recovery Hub"),
+    ("Me mam did thirty years on the buses for Arriva.", "Arriva"),
+    ("I'm the peer lead at Turning Tides now.", "Turning Tides"),
+    ("text me, I work nights at Musgrove Park", "Musgrove Park"),
 ])
 def test_it_finds_a_workplace_after_a_job_or_the_words_of_working_life(text, words):
     assert ("workplace", words) in found(text)

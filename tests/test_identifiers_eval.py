@@ -106,10 +106,11 @@ SIXTH = Path(__file__).parent / "care_identifiers_sixth.jsonl"
 # phone 1.000/0.960, email 1.000/0.882, address 1.000/0.882, postcode 1.000/0.850, date-of-birth 1.000/0.700
 # (0.520 that morning), person 0.872/0.797, place 0.885/0.801, workplace 0.900/0.655, fellowship 1.000/0.941.
 # Developed on since: saints' and other faiths' days, birth certificates, ages in words, Polish months, a
-# named day said beside a date with a dash: date-of-birth 1.000/0.840, all 0.921/0.812.
+# named day said beside a date with a dash: date-of-birth 1.000/0.840; more jobs and words of working life
+# ("a sparky at", "start at", "work nights at"): workplace 0.917/0.800; all 0.932/0.826.
 # Issue 14 asks for 0.9/0.9 for each kind and 0.99 for phones and emails.
 SIXTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.88), "address": (0.99, 0.88), "postcode": (0.99, 0.85),
-               "date-of-birth": (0.99, 0.84), "person": (0.87, 0.79), "place": (0.88, 0.8), "workplace": (0.9, 0.65),
+               "date-of-birth": (0.99, 0.84), "person": (0.87, 0.79), "place": (0.88, 0.8), "workplace": (0.91, 0.8),
                "fellowship": (0.99, 0.94)}
 
 
