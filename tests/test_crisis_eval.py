@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from recovery_voice.care.crisis import at_risk
 from recovery_voice.care.crisis_eval import evaluate, load_cases, main
 
@@ -29,81 +31,41 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
     assert score.precision >= 0.9, [c.text for c in score.false_alarms]
 
 
-FOURTH = Path(__file__).parent / "care_crisis_fourth.jsonl"
-FIFTH = Path(__file__).parent / "care_crisis_fifth.jsonl"
-SIXTH = Path(__file__).parent / "care_crisis_sixth.jsonl"
-# The fourth and fifth sets were written by helpers who never saw the detector or the other sets, and are
-# never learnt from. The fourth chose how the word model joins the cues (it speaks only where no cue was
-# met, on six words or more); both chose the model's C and MIN_PRECISION once eight training sets were
-# written (2026-12-02). Their figures: fourth 0.817/0.637 with the model learnt from three sets, then
-# 0.837/0.846; fifth, run once unseen at 0.814/0.507 (cues alone 0.893/0.362), then 0.831/0.710. With twelve
-# training sets (the afternoon of 2026-12-02): fourth 0.838/0.912, fifth 0.841/0.841.
+# The sets written after the detector, each by a helper who never saw it or the other sets (each set's .md
+# says how, and lists its runs), with the floors they keep: (recall, precision, at-risk lines, clean lines).
+# Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
+# - fourth and fifth: never learnt from. The fourth chose how the word model joins the cues (it speaks only
+#   where no cue was met, on six words or more); both chose the model's C and MIN_PRECISION once eight
+#   training sets were written (2026-12-02), and the runs of sentences it reads (2026-12-03). Fourth:
+#   0.817/0.637 with the model learnt from three sets, 0.837/0.846, 0.838/0.912 with twelve training sets,
+#   0.830/0.912 reading runs of sentences. Fifth: run once unseen at 0.814/0.507 (cues alone 0.893/0.362),
+#   then 0.831/0.710, 0.841/0.841, 0.847/0.884.
+# - sixth: never used to choose anything. 0.860/0.529 with the detector of the morning of 2026-12-02, then
+#   0.910/0.871, 0.901/0.914, 0.889/0.914 reading runs of sentences.
+# - seventh: run once with twelve training sets (2026-12-02): 0.923/0.833 (that morning's model 0.915/0.750);
+#   reading runs of sentences, 0.912/0.861.
+# - eighth: run once (2026-12-03) with the shipped model: 0.930/0.857 (a model learnt from one more training
+#   set and the sixth and seventh scored the same). It taught the cues of that day (0.949/0.974); reading
+#   runs of sentences, 0.926/0.974.
+# - ninth: run once (2026-12-03) after those cues: 0.910/0.813, the same as that morning's detector; reading
+#   runs of sentences, 0.914/0.853.
+LATER_SETS = {
+    "fourth": (0.91, 0.83, 90, 120),
+    "fifth": (0.88, 0.84, 65, 120),
+    "sixth": (0.91, 0.88, 65, 120),
+    "seventh": (0.86, 0.91, 65, 120),
+    "eighth": (0.97, 0.92, 70, 120),
+    "ninth": (0.85, 0.91, 70, 120),
+}
 
 
-def test_on_the_fourth_set_recall_is_at_least_091_and_precision_at_least_083():
-    score = evaluate(load_cases(FOURTH))
-    assert len(score.hits) + len(score.misses) >= 90 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.91, [c.text for c in score.misses]
-    assert score.precision >= 0.83, [c.text for c in score.false_alarms]
-
-
-def test_on_the_fifth_set_recall_is_at_least_088_and_precision_at_least_084():
-    # With the model also reading runs of sentences (crisis_model.WINDOW_WORDS, 2026-12-03): 0.847/0.884, and
-    # the fourth 0.830/0.912.
-    score = evaluate(load_cases(FIFTH))
-    assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.88, [c.text for c in score.misses]
-    assert score.precision >= 0.84, [c.text for c in score.false_alarms]
-
-
-def test_on_the_sixth_set_recall_is_at_least_091_and_precision_at_least_088():
-    # Written unseen (care_crisis_sixth.md) and never used to choose anything. Run with the detector of the
-    # morning of 2026-12-02: 0.860/0.529; then with the model learnt from eight training sets: 0.910/0.871;
-    # then from twelve: 0.901/0.914; with the model also reading runs of sentences (2026-12-03): 0.889/0.914.
-    # Issue 14 asks for recall 0.95 at precision 0.9; these bounds keep what is reached.
-    score = evaluate(load_cases(SIXTH))
-    assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.91, [c.text for c in score.misses]
-    assert score.precision >= 0.88, [c.text for c in score.false_alarms]
-
-
-SEVENTH = Path(__file__).parent / "care_crisis_seventh.jsonl"
-
-
-def test_on_the_seventh_set_recall_is_at_least_086_and_precision_at_least_091():
-    # Written unseen (care_crisis_seventh.md) and run once, after the model learnt from twelve training sets
-    # (2026-12-02): 0.923/0.833; the model of that morning scored 0.915/0.750 on it. With the model also
-    # reading runs of sentences (2026-12-03): 0.912/0.861. Issue 14 asks for 0.9/0.95.
-    score = evaluate(load_cases(SEVENTH))
-    assert len(score.hits) + len(score.misses) >= 65 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.86, [c.text for c in score.misses]
-    assert score.precision >= 0.91, [c.text for c in score.false_alarms]
-
-
-EIGHTH = Path(__file__).parent / "care_crisis_eighth.jsonl"
-
-
-def test_on_the_eighth_set_held_out_recall_is_at_least_085_and_precision_at_least_092():
-    # Written unseen (care_crisis_eighth.md) and run once (2026-12-03) with the shipped model: 0.930/0.857;
-    # a model learnt from one more training set and the sixth and seventh scored the same. It taught the cues
-    # of 2026-12-03 (0.949/0.974); with the model also reading runs of sentences: 0.926/0.974. Issue 14 asks for 0.9/0.95.
-    score = evaluate(load_cases(EIGHTH))
-    assert len(score.hits) + len(score.misses) >= 70 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.85, [c.text for c in score.misses]
-    assert score.precision >= 0.92, [c.text for c in score.false_alarms]
-
-
-NINTH = Path(__file__).parent / "care_crisis_ninth.jsonl"
-
-
-def test_on_the_ninth_set_recall_is_at_least_085_and_precision_at_least_091():
-    # Written unseen (care_crisis_ninth.md) and run once (2026-12-03), after the cues the eighth set taught:
-    # 0.910/0.813, the same as the detector of that morning. Then the model learnt to read runs of sentences
-    # as well as the whole (chosen on the fourth and fifth sets): 0.914/0.853. Issue 14 asks for 0.9/0.95.
-    score = evaluate(load_cases(NINTH))
-    assert len(score.hits) + len(score.misses) >= 70 and len(score.false_alarms) + score.clean >= 120
-    assert score.recall >= 0.85, [c.text for c in score.misses]
-    assert score.precision >= 0.91, [c.text for c in score.false_alarms]
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_on_each_set_written_after_the_detector_recall_and_precision_keep_their_floors(name):
+    least_recall, least_precision, at_risk, clean = LATER_SETS[name]
+    score = evaluate(load_cases(Path(__file__).parent / f"care_crisis_{name}.jsonl"))
+    assert len(score.hits) + len(score.misses) >= at_risk and len(score.false_alarms) + score.clean >= clean
+    assert score.recall >= least_recall, [c.text for c in score.misses]
+    assert score.precision >= least_precision, [c.text for c in score.false_alarms]
 
 
 def test_the_command_prints_precision_recall_the_misses_and_the_false_alarms(tmp_path, capsys):
