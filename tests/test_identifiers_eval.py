@@ -71,7 +71,7 @@ THIRD = Path(__file__).parent / "care_identifiers_third.jsonl"
 # a named day, workplaces after a job noun), so it is a development set now: date-of-birth 0.900, workplace
 # 0.775 on it since; the fourth set, below, is the held-out measure.
 THIRD_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.8), "address": (0.99, 0.75), "postcode": (0.99, 0.99),
-               "date-of-birth": (0.99, 0.95), "person": (0.85, 0.85), "place": (0.91, 0.84), "workplace": (0.95, 0.81),
+               "date-of-birth": (0.99, 0.95), "person": (0.85, 0.85), "place": (0.91, 0.85), "workplace": (0.95, 0.81),
                "fellowship": (0.9, 0.95)}
 
 
@@ -107,10 +107,11 @@ SIXTH = Path(__file__).parent / "care_identifiers_sixth.jsonl"
 # (0.520 that morning), person 0.872/0.797, place 0.885/0.801, workplace 0.900/0.655, fellowship 1.000/0.941.
 # Developed on since: saints' and other faiths' days, birth certificates, ages in words, Polish months, a
 # named day said beside a date with a dash: date-of-birth 1.000/0.840; more jobs and words of working life
-# ("a sparky at", "start at", "work nights at"): workplace 0.917/0.800; all 0.932/0.826.
+# ("a sparky at", "start at", "work nights at"): workplace 0.917/0.800; towns in lower case in any text and
+# "n our lisa" in a list: person 0.881/0.812, place 0.916/0.811; all 0.933/0.834.
 # Issue 14 asks for 0.9/0.9 for each kind and 0.99 for phones and emails.
 SIXTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.88), "address": (0.99, 0.88), "postcode": (0.99, 0.85),
-               "date-of-birth": (0.99, 0.84), "person": (0.87, 0.79), "place": (0.88, 0.8), "workplace": (0.91, 0.8),
+               "date-of-birth": (0.99, 0.84), "person": (0.88, 0.81), "place": (0.91, 0.81), "workplace": (0.91, 0.8),
                "fellowship": (0.99, 0.94)}
 
 

@@ -63,8 +63,8 @@ _SPEECH_FIRST = frozenset("said says told tells rang rings texted phoned asked m
 _OUR_OR_VERB = _PERSON_VERBS | {"our"}
 # A name listed after a person's: "Tash and little Cody", "Femi or Grace", "jamal and big tony", and in a
 # list with commas, "Ashley, Brianna, Marisol and Dee" (a comma alone counts once an "and" ends the list).
-_AND_NAME = LazyPattern(r"(?:(?P<and>,?[ ]+(?:and|&|n|or)[ ]+)|,[ ]+)(?P<size>(?i:big|wee|little|lil|young|auntie|"
-                        r"aunty|uncle|tita|tito)[ ]+)?(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
+_AND_NAME = LazyPattern(r"(?:(?P<and>,?[ ]+(?:and|&|n|or)[ ]+)|,[ ]+)(?i:our[ ]+|my[ ]+|me[ ]+)?"
+                        r"(?P<size>(?i:big|wee|little|lil|young|auntie|aunty|uncle|tita|tito)[ ]+)?(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -483,14 +483,11 @@ def _lower_case_names(text: str, ls: Lists) -> list[Found]:
 
 
 def _lower_case_places(text: str, ls: Lists) -> list[Found]:
-    """Places written in lower case in a text written all in lower case, where no capital tells a name from a word."""
-    if any(char.isupper() and char != "I" for char in text):
-        return []
+    """Towns written in lower case ("baltimore made me"): places.txt's, but not those that are everyday words."""
     found = []
-    lowered = text.lower()
-    for name in {word.strip(PUNCTUATION) for word in lowered.split()} & ls.lower_places.keys():
-        for at in occurrences(lowered, name):
+    for name in {word.strip(PUNCTUATION) for word in text.split()} & ls.lower_places.keys():
+        for at in occurrences(text, name):  # as written: "Leeds United" is the finder's above, not this one's
             end = at + len(name)
-            if not (at and lowered[at - 1].isalnum()) and not lowered[end:end + 1].isalnum():
+            if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum():
                 found.append(("place", at, end, "a town"))
     return found
