@@ -528,6 +528,7 @@ THE_SAME_WORDS_ABOUT_EVERYDAY_THINGS = [
     "I told my son I'm sorry I wasn't a better dad, and we're rebuilding.",
     "Saving up for when I'm ready to buy a van.",
     "I walked down to the pier twice this week for chips.",
+    "I've said my goodbyes to the staff on the ward, home on Friday!",
 ]
 # The word model may still read these as a risk ("no point" weighs heavily in it); no cue does.
 NO_CUE_HEARS = [

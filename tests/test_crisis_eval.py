@@ -48,14 +48,14 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 #   set and the sixth and seventh scored the same). It taught the cues of that day (0.949/0.974); reading
 #   runs of sentences, 0.926/0.974.
 # - ninth: run once (2026-12-03) after those cues: 0.910/0.813, the same as that morning's detector; reading
-#   runs of sentences, 0.914/0.853.
+#   runs of sentences, 0.914/0.853; goodbyes to the neighbours one is leaving no longer a farewell, 0.928/0.853.
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
     "fifth": (0.88, 0.84, 65, 120),
     "sixth": (0.91, 0.88, 65, 120),
     "seventh": (0.86, 0.91, 65, 120),
     "eighth": (0.97, 0.92, 70, 120),
-    "ninth": (0.85, 0.91, 70, 120),
+    "ninth": (0.85, 0.92, 70, 120),
 }
 
 
