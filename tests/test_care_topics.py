@@ -39,6 +39,10 @@ SUICIDE = [
     "He climbed over the parapet and jumped.",
     "She chose to stop the pain.",
     "A helium kit was found in his room.",
+    "The night I'd decided to die, a stranger sat with me on the bench.",
+    "Her brother tied a belt to the banister in the flat in Leith.",
+    "Dad lit a charcoal barbecue in his van in a lay-by near Thirsk.",
+    "She went into the Tay with rocks in her pockets.",
 ]
 
 DRUG_DEATH = [
@@ -85,6 +89,9 @@ NEITHER = [
     "She jumped off the pier into the sea for charity.",
     "She overdosed on insulin by mistake.",
     "The addicts' support group meets on Thursdays.",
+    "We had a barbecue in the garage when it rained.",
+    "I tied the dog lead to the railing outside Greggs.",
+    "The team were determined to win.",
     "",
 ]
 
