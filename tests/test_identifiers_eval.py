@@ -113,6 +113,12 @@ SIXTH = Path(__file__).parent / "care_identifiers_sixth.jsonl"
 SIXTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.88), "address": (0.99, 0.88), "postcode": (0.99, 0.85),
                "date-of-birth": (0.99, 0.84), "person": (0.88, 0.81), "place": (0.91, 0.81), "workplace": (0.91, 0.8),
                "fellowship": (0.99, 0.94)}
+SEVENTH = Path(__file__).parent / "care_identifiers_seventh.jsonl"
+# Written unseen (care_identifiers_seventh.md) and run once, on 2026-12-03 after that day's fixes: all 0.897 /
+# 0.846 (the code of that morning 0.894 / 0.822). Per kind as its .md lists them.
+SEVENTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.95), "address": (0.99, 0.9), "postcode": (0.99, 0.88),
+                 "date-of-birth": (0.9, 0.81), "person": (0.79, 0.78), "place": (0.84, 0.87), "workplace": (0.96, 0.6),
+                 "fellowship": (0.97, 0.97)}
 
 
 SCORES: dict = {}  # each set scored once per run
@@ -120,7 +126,8 @@ SCORES: dict = {}  # each set scored once per run
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
-                                         (SIXTH, SIXTH_FLOOR)], ids=["third", "fourth", "fifth", "sixth"])
+                                         (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR)],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
