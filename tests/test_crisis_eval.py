@@ -49,6 +49,8 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 #   runs of sentences, 0.926/0.974.
 # - ninth: run once (2026-12-03) after those cues: 0.910/0.813, the same as that morning's detector; reading
 #   runs of sentences, 0.914/0.853; goodbyes to the neighbours one is leaving no longer a farewell, 0.928/0.853.
+# - tenth: run once (2026-12-03) with the shipped model, reading runs of sentences: 0.932/0.920 (a model learnt
+#   with two more training sets, m and n, scored 0.944/0.907 and was not kept).
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
     "fifth": (0.88, 0.84, 65, 120),
@@ -56,6 +58,7 @@ LATER_SETS = {
     "seventh": (0.86, 0.91, 65, 120),
     "eighth": (0.97, 0.92, 70, 120),
     "ninth": (0.85, 0.92, 70, 120),
+    "tenth": (0.92, 0.93, 70, 120),
 }
 
 
