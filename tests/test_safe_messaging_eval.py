@@ -127,10 +127,10 @@ SIXTH = Path(__file__).parent / "care_safe_sixth.jsonl"
 def test_on_the_sixth_set_held_out_the_rules_and_the_model_keep_what_they_reach():
     # Written unseen (care_safe_sixth.md), never learnt from. First run, with the first word model: 0.903 / 0.659
     # (the rules alone 0.889 / 0.264); second, after three fixes for false alarms on the check's own examples:
-    # 0.879 / 0.593; with the models learnt again with care_safe_train_a (2026-12-03): 0.895 / 0.604.
-    # Issue 14 asks for 0.95 and 0.95.
+    # 0.879 / 0.593; with the models learnt again with care_safe_train_a (2026-12-03): 0.895 / 0.604; and with
+    # care_safe_train_e: 0.905 / 0.670. Issue 14 asks for 0.95 and 0.95.
     overall, _, per_topic, _ = score(load_cases(SIXTH))
-    assert overall.precision >= 0.89 and overall.recall >= 0.60, (overall.precision, overall.recall)
+    assert overall.precision >= 0.9 and overall.recall >= 0.67, (overall.precision, overall.recall)
     assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
 
 
@@ -139,7 +139,20 @@ SEVENTH = Path(__file__).parent / "care_safe_seventh.jsonl"
 
 def test_on_the_seventh_set_held_out_the_rules_and_the_model_keep_what_they_reach():
     # Written unseen (care_safe_seventh.md), never learnt from, run once (2026-12-03) with the models learnt
-    # with care_safe_train_a: 0.909 / 0.427; the models before, 0.870 / 0.427. Issue 14 asks for 0.95 and 0.95.
+    # with care_safe_train_a: 0.909 / 0.427; the models before, 0.870 / 0.427; learnt with care_safe_train_e
+    # too: 0.917 / 0.469 (and topics, with the means the seventh set showed: suicide recall 0.913).
+    # Issue 14 asks for 0.95 and 0.95.
     overall, _, per_topic, _ = score(load_cases(SEVENTH))
-    assert overall.precision >= 0.90 and overall.recall >= 0.42, (overall.precision, overall.recall)
+    assert overall.precision >= 0.91 and overall.recall >= 0.46, (overall.precision, overall.recall)
     assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
+
+
+EIGHTH = Path(__file__).parent / "care_safe_eighth.jsonl"
+
+
+def test_on_the_eighth_set_held_out_the_rules_and_the_model_keep_what_they_reach():
+    # Written unseen (care_safe_eighth.md), never learnt from, run once (2026-12-03) with the models learnt
+    # with care_safe_train_e: 0.828 / 0.585; the models before, 0.823 / 0.564. Issue 14 asks for 0.95 and 0.95.
+    overall, _, per_topic, _ = score(load_cases(EIGHTH))
+    assert overall.precision >= 0.82 and overall.recall >= 0.58, (overall.precision, overall.recall)
+    assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic

@@ -8,8 +8,8 @@ labels expect no safe-messaging rule are clean: they are what a LERO writes abou
 included, and a safe-messaging warning on one is a false alarm there too. One model learns which sentences break the guidance; its threshold is the one that finds
 the most of them while its cross-validated precision stays at least MIN_PRECISION. Six more learn, from
 the sentences that break it, which kind each is. All are written to language/safe_model.json with the
-figures. --check says whether the file is what learning makes now. care_safe_fifth, care_safe_sixth and
-care_safe_seventh are held out for measuring and must never be added to TRAINING_SETS.
+figures. --check says whether the file is what learning makes now. care_safe_fifth to
+care_safe_eighth are held out for measuring and must never be added to TRAINING_SETS.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # written to teach the model (care_safe_train_*.jsonl). care_safe_train_a (tributes and memorials) came after
 # the sixth set had measured this model: learn from it with the next change, and measure on a new held-out set.
 TRAINING_SETS = ("tests/care_safe_eval.jsonl", "tests/care_safe_holdout.jsonl", "tests/care_safe_third.jsonl",
-                 "tests/care_safe_fourth.jsonl", *(f"tests/care_safe_train_{part}.jsonl" for part in "abcd"))
+                 "tests/care_safe_fourth.jsonl", *(f"tests/care_safe_train_{part}.jsonl" for part in "abcde"))
 LANGUAGE_SETS = ("tests/language_eval.jsonl", "tests/language_eval_2.jsonl", "tests/language_eval_3.jsonl",
                  "tests/language_eval_4.jsonl")
 C = 16.0  # of 2, 4, 8, 16 and 32, cross-validation found more at the same precision as C grew, levelling off from 16
