@@ -508,3 +508,13 @@ def test_a_town_whose_name_is_an_everyday_word_is_no_place_in_lower_case(text):
 ])
 def test_it_finds_a_birth_date_on_a_named_day_of_any_faith_a_birth_certificate_or_an_age_in_words(text, date):
     assert ("date-of-birth", date) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Bill W. and Dr. Bob had it right: one drunk talking to another.",
+    "Shoutout to Robert Downey Jr for being open about it.",
+    "Watched 28 Days with Sandra Bullock again tonight.",
+    "Matthew Perry's book made me feel less alone.",
+])
+def test_a_public_figure_is_no_private_person_however_the_name_is_written(text):
+    assert "person" not in kinds(text)

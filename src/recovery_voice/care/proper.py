@@ -297,13 +297,19 @@ def _known(word: str, ls: Lists) -> bool:
             or word in ls.employers or word in ("HMP", "St", "St.", "Saint"))
 
 
+def _is_public(name: str, ls: Lists) -> bool:
+    """Tell whether a name is a public figure's, written with or without full stops or a "Jr" ("Dr. Bob", "Robert Downey Jr")."""
+    plain = name.replace(".", "")
+    return name in ls.public or plain in ls.public or plain.removesuffix(" Jr").removesuffix(" Sr") in ls.public
+
+
 def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     """Say what a group of capitalised words names, if anything: a person, a place or a workplace."""
     role, work, place, called, _, _ = _cues()
     first, start = group[0], group[0].start
     name = text[start:group[-1].end]
     owner = next((w for w in group if w.possessive), group[-1])  # "Amy Winehouse's Rehab" is hers, a song
-    if name in ls.public or text[start:owner.end] in ls.public or name.split(" ")[0] in ("God", "Jesus"):
+    if _is_public(name, ls) or _is_public(text[start:owner.end], ls) or name.split(" ")[0] in ("God", "Jesus"):
         return None  # a public figure ("Amy Winehouse"), not a private person
     if group[-1].possessive and text[start:group[-1].after] in ls.employers:  # "Wendy's", a chain, not a person
         cue = venues.work_in_sentence(text, start, group[-1].after)
