@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from recovery_voice.care.safe_eval import load_cases, main, score
 
 EVAL = Path(__file__).parent / "care_safe_eval.jsonl"
@@ -87,7 +89,6 @@ def test_topics_precision_and_recall_are_at_least_095_for_each_topic():
 
 
 THIRD = Path(__file__).parent / "care_safe_third.jsonl"
-FOURTH = Path(__file__).parent / "care_safe_fourth.jsonl"
 
 
 def test_the_third_set_used_for_development_keeps_its_floor():
@@ -97,62 +98,31 @@ def test_the_third_set_used_for_development_keeps_its_floor():
     assert overall.precision >= 0.94 and overall.recall >= 0.88, (overall.precision, overall.recall, overall.wrong)
 
 
-def test_on_the_fourth_set_the_rules_keep_what_they_reach():
-    # Written by a helper who never saw the rules or the other sets (care_safe_fourth.md) and run once,
-    # unseen, on 2026-12-02: precision 0.862, recall 0.255 (25 of 98 spans; 0.852 / 0.235 with the rules as
-    # they were that morning). Its misses then taught new kinds of rule (mixtures and cuts, guns, exhaust
-    # and charcoal, disaster words, death as freedom or escape, one thing that "killed him"), so it is a
-    # development set since: 0.891 / 0.418, and learnt from by the word model: 0.928 / 0.714. These bounds guard it.
-    overall, _, per_topic, _ = score(load_cases(FOURTH))
-    assert overall.precision >= 0.92 and overall.recall >= 0.71, (overall.precision, overall.recall)
-    assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
+# The sets written after the rules, each by a helper who never saw them or the other sets (each set's .md says
+# how and lists its runs), with the floors they keep: (precision, recall, least recall of each topic).
+# Issue 14 asks for 0.95 and 0.95.
+# - fourth: run once unseen on 2026-12-02: 0.862 / 0.255 (0.852 / 0.235 with that morning's rules). Its misses
+#   taught new kinds of rule (mixtures and cuts, guns, exhaust and charcoal, disaster words, death as freedom
+#   or escape, one thing that "killed him"), and the word model learns from it: 0.891 / 0.418, then 0.928 / 0.714.
+# - fifth to eighth: never learnt from. Fifth: run once on 2026-12-02 at 0.921 / 0.343 (0.919 / 0.333 before
+#   the fourth's fixes), then three times as the word model was built: 0.812 / 0.543; learnt again with
+#   care_safe_train_a (2026-12-03): 0.867 / 0.543. Sixth: first run 0.903 / 0.659 with the first word model
+#   (the rules alone 0.889 / 0.264); after three fixes for false alarms on the check's own examples 0.879 /
+#   0.593; with train_a 0.895 / 0.604; with train_e 0.905 / 0.670. Seventh: run once with train_a: 0.909 /
+#   0.427 (the models before 0.870 / 0.427); with train_e and the means of suicide it showed in topics, 0.917
+#   / 0.469. Eighth: run once with train_e: 0.828 / 0.585 (the models before 0.823 / 0.564).
+LATER_SETS = {
+    "fourth": (0.92, 0.71, 0.8),
+    "fifth": (0.86, 0.54, 0.7),
+    "sixth": (0.9, 0.67, 0.7),
+    "seventh": (0.91, 0.46, 0.8),
+    "eighth": (0.82, 0.58, 0.7),
+}
 
 
-FIFTH = Path(__file__).parent / "care_safe_fifth.jsonl"
-
-
-def test_on_the_fifth_set_never_learnt_from_the_rules_and_the_model_keep_what_they_reach():
-    # Written unseen (care_safe_fifth.md) and run once, on 2026-12-02, after the fourth set's fixes: precision
-    # 0.921, recall 0.343 (the rules before those fixes: 0.919 / 0.333). Run three times since, as the word
-    # model was built (its .md lists them); with the model of 2026-12-02: 0.812 / 0.543; learnt again with
-    # care_safe_train_a (2026-12-03): 0.867 / 0.543. Issue 14 asks for 0.95 and 0.95.
-    overall, _, per_topic, _ = score(load_cases(FIFTH))
-    assert overall.precision >= 0.86 and overall.recall >= 0.54, (overall.precision, overall.recall)
-    assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
-
-
-SIXTH = Path(__file__).parent / "care_safe_sixth.jsonl"
-
-
-def test_on_the_sixth_set_held_out_the_rules_and_the_model_keep_what_they_reach():
-    # Written unseen (care_safe_sixth.md), never learnt from. First run, with the first word model: 0.903 / 0.659
-    # (the rules alone 0.889 / 0.264); second, after three fixes for false alarms on the check's own examples:
-    # 0.879 / 0.593; with the models learnt again with care_safe_train_a (2026-12-03): 0.895 / 0.604; and with
-    # care_safe_train_e: 0.905 / 0.670. Issue 14 asks for 0.95 and 0.95.
-    overall, _, per_topic, _ = score(load_cases(SIXTH))
-    assert overall.precision >= 0.9 and overall.recall >= 0.67, (overall.precision, overall.recall)
-    assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
-
-
-SEVENTH = Path(__file__).parent / "care_safe_seventh.jsonl"
-
-
-def test_on_the_seventh_set_held_out_the_rules_and_the_model_keep_what_they_reach():
-    # Written unseen (care_safe_seventh.md), never learnt from, run once (2026-12-03) with the models learnt
-    # with care_safe_train_a: 0.909 / 0.427; the models before, 0.870 / 0.427; learnt with care_safe_train_e
-    # too: 0.917 / 0.469 (and topics, with the means the seventh set showed: suicide recall 0.913).
-    # Issue 14 asks for 0.95 and 0.95.
-    overall, _, per_topic, _ = score(load_cases(SEVENTH))
-    assert overall.precision >= 0.91 and overall.recall >= 0.46, (overall.precision, overall.recall)
-    assert all(tally.recall >= 0.8 for tally in per_topic.values()), per_topic
-
-
-EIGHTH = Path(__file__).parent / "care_safe_eighth.jsonl"
-
-
-def test_on_the_eighth_set_held_out_the_rules_and_the_model_keep_what_they_reach():
-    # Written unseen (care_safe_eighth.md), never learnt from, run once (2026-12-03) with the models learnt
-    # with care_safe_train_e: 0.828 / 0.585; the models before, 0.823 / 0.564. Issue 14 asks for 0.95 and 0.95.
-    overall, _, per_topic, _ = score(load_cases(EIGHTH))
-    assert overall.precision >= 0.82 and overall.recall >= 0.58, (overall.precision, overall.recall)
-    assert all(tally.recall >= 0.7 for tally in per_topic.values()), per_topic
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_on_each_set_written_after_the_rules_the_rules_and_the_model_keep_what_they_reach(name):
+    least_precision, least_recall, least_topic_recall = LATER_SETS[name]
+    overall, _, per_topic, _ = score(load_cases(Path(__file__).parent / f"care_safe_{name}.jsonl"))
+    assert overall.precision >= least_precision and overall.recall >= least_recall, (overall.precision, overall.recall)
+    assert all(tally.recall >= least_topic_recall for tally in per_topic.values()), per_topic
