@@ -75,7 +75,7 @@ def runs(sizes: list[int], counted: list[dict[str, int]], whole: bool) -> Iterat
 
 
 def _last_in_run(sizes: list[int], first: int) -> int:
-    """Return the end (exclusive) of the run of sentences from `first` that fits in WINDOW_WORDS words (one at least)."""
+    """Return the end (exclusive) of the run of sentences from `first` that fits in WINDOW_WORDS words, one at least."""
     last, size = first, 0
     while last < len(sizes) and (last == first or size + sizes[last] <= WINDOW_WORDS):
         size += sizes[last]

@@ -149,7 +149,7 @@ def _people_around(text: str, found: list[Found], ls: Lists) -> list[Found]:
 
 
 def _listed_after(text: str, end: int, ls: Lists) -> list[Found]:
-    """The names listed right after a person's, up to the one after "and", "&", "n" or "or", with "big" or "wee" kept."""
+    """The names listed right after a person's, up to the one after "and", "&", "n" or "or" ("big" or "wee" kept)."""
     listed: list[Found] = []
     while (m := _AND_NAME.match(text, end)) and _listable(m.group("name"), ls):
         name = m.group("name")
@@ -298,7 +298,7 @@ def _known(word: str, ls: Lists) -> bool:
 
 
 def _is_public(name: str, ls: Lists) -> bool:
-    """Tell whether a name is a public figure's, written with or without full stops or a "Jr" ("Dr. Bob", "Robert Downey Jr")."""
+    """Tell whether a name is a public figure's, with or without full stops or "Jr" ("Dr. Bob", "Robert Downey Jr")."""
     plain = name.replace(".", "")
     return name in ls.public or plain in ls.public or plain.removesuffix(" Jr").removesuffix(" Sr") in ls.public
 

@@ -126,7 +126,7 @@ def read_model(path: Path, kind: type, what: str, maker: str) -> Model:
 
 
 def read_models(path: Path, what: str, maker: str, kind: type = Model) -> dict[str, Model]:
-    """Read the learnt models of a JSON file, {"models": {name: model}} or one model (named ONE), from a cache while it is unchanged.
+    """Read the learnt models of a JSON file ({"models": {name: model}}, or one named ONE), from a cache if unchanged.
 
     Parsing the safe-messaging models' JSON took a quarter of a second in every process that met a
     death; they are kept parsed, with marshal, beside the language rules' cache (lazy.py), under a key
