@@ -288,6 +288,9 @@ def test_it_finds_a_named_workplace_said_about_someone_working_there(text, words
     ("Me mam did thirty years on the buses for Arriva.", "Arriva"),
     ("I'm the peer lead at Turning Tides now.", "Turning Tides"),
     ("text me, I work nights at Musgrove Park", "Musgrove Park"),
+    ("Me and our kid were on the bins for Sunderland City Council.", "Sunderland City Council"),
+    ("Nail tech at Glossy Tips by day, NA by night.", "Glossy Tips"),
+    ("I'm on the door at the Leadmill most weekends.", "the Leadmill"),
 ])
 def test_it_finds_a_workplace_after_a_job_or_the_words_of_working_life(text, words):
     assert ("workplace", words) in found(text)

@@ -116,9 +116,10 @@ SIXTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.88), "address": (0.99, 0
 SEVENTH = Path(__file__).parent / "care_identifiers_seventh.jsonl"
 # Written unseen (care_identifiers_seventh.md) and run once, on 2026-12-03 after that day's fixes: all 0.897 /
 # 0.846 (the code of that morning 0.894 / 0.822). Per kind as its .md lists them. Since, with public figures
-# however written ("Dr. Bob", "Robert Downey Jr") and more of them: person precision 0.797 -> 0.859.
+# however written ("Dr. Bob", "Robert Downey Jr") and more of them: person precision 0.797 -> 0.859; more words
+# of working life ("on the bins for", "on the door at", "nail tech at"): workplace 0.973/0.783; all 0.927/0.866.
 SEVENTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.95), "address": (0.99, 0.9), "postcode": (0.99, 0.88),
-                 "date-of-birth": (0.9, 0.81), "person": (0.85, 0.78), "place": (0.84, 0.87), "workplace": (0.96, 0.6),
+                 "date-of-birth": (0.9, 0.81), "person": (0.85, 0.78), "place": (0.84, 0.87), "workplace": (0.96, 0.78),
                  "fellowship": (0.97, 0.97)}
 
 
