@@ -221,7 +221,7 @@ _ABBR = r"(?:(?<=\b\w{3})(?<!May)\.|(?<=Sept)\.)?"  # the full stop of "Jan.", n
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
 # Days with a name that fall on one date, or that a birth "on" names as well as a date would.
 _HOLIDAYS = ("Christmas Day|Christmas Eve|New Year['’]s Day|New Year['’]s Eve|Valentine['’]s Day|Bonfire Night|"
-             "Guy Fawkes Night|Halloween|Boxing Day|Hogmanay|St\\.? Patrick['’]s Day|Paddy['’]s Day|"
+             "Guy Fawkes Night|Halloween|Boxing Day|Hogmanay|Paddy['’]s Day|"
              "(?:St\\.?|Saint) (?-i:[A-Z][a-z]+)['’]s Day|Burns Night|Pearl Harbor Day|Independence Day|"
              "Thanksgiving(?: Day)?|Armistice Day|Remembrance Day|Remembrance Sunday|"
              "Anzac Day|Australia Day|Canada Day|Easter Sunday|Easter Monday|Good Friday|Leap Day|May Day|"

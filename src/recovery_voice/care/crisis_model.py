@@ -40,17 +40,21 @@ def parts(text: str) -> list[str]:
     """Split a text into the pieces the model reads: the whole, or runs of sentences of about WHOLE_WORDS words."""
     if len(text.split()) <= WHOLE_WORDS:
         return [text]
-    pieces, current, size = [], [], 0
-    for sentence in SENTENCE_END.split(text):
-        words = len(sentence.split())
-        if current and size + words > WHOLE_WORDS:
-            pieces.append(" ".join(current))
-            current, size = [], 0
-        current.append(sentence)
+    sentences = SENTENCE_END.split(text)
+    return [" ".join(sentences[first:last]) for first, last in _pieces([len(s.split()) for s in sentences])]
+
+
+def _pieces(sizes: list[int]) -> list[tuple[int, int]]:
+    """Return where each run of sentences of about WHOLE_WORDS words starts and ends (exclusive), given each one's size."""
+    bounds, first, size = [], 0, 0
+    for at, words in enumerate(sizes):
+        if at > first and size + words > WHOLE_WORDS:
+            bounds.append((first, at))
+            first, size = at, 0
         size += words
-    if current:
-        pieces.append(" ".join(current))
-    return pieces
+    if sizes:
+        bounds.append((first, len(sizes)))
+    return bounds
 
 
 def sentence_terms(text: str) -> tuple[list[int], list[dict[str, int]]]:
@@ -97,13 +101,13 @@ class Model(WordModel):
 
     def at_risk(self, text: str) -> bool:
         """Tell whether any piece of the text reaches the threshold (never for a text of fewer than MIN_WORDS words)."""
-        if len(text.split()) < MIN_WORDS:
+        words = len(text.split())
+        if words < MIN_WORDS:
             return False
-        sizes, counted = sentence_terms(text)
-        whole = len(text.split()) <= WHOLE_WORDS
-        if whole and self.probability_of(_summed(counted)) >= self.threshold:
-            return True
-        if not whole and any(self.probability(piece) >= self.threshold for piece in parts(text)):
+        sizes, counted = sentence_terms(text)  # read once: the pieces' and the runs' terms are sums of these
+        whole = words <= WHOLE_WORDS
+        pieces = [(0, len(sizes))] if whole else _pieces(sizes)
+        if any(self.probability_of(_summed(counted[first:last])) >= self.threshold for first, last in pieces):
             return True
         return any(self.probability_of(run) >= WINDOW_THRESHOLD for run in runs(sizes, counted, whole))
 

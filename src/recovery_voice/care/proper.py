@@ -64,7 +64,8 @@ _OUR_OR_VERB = _PERSON_VERBS | {"our"}
 # A name listed after a person's: "Tash and little Cody", "Femi or Grace", "jamal and big tony", and in a
 # list with commas, "Ashley, Brianna, Marisol and Dee" (a comma alone counts once an "and" ends the list).
 _AND_NAME = LazyPattern(r"(?:(?P<and>,?[ ]+(?:and|&|n|or)[ ]+)|,[ ]+)(?i:our[ ]+|my[ ]+|me[ ]+)?"
-                        r"(?P<size>(?i:big|wee|little|lil|young|auntie|aunty|uncle|tita|tito)[ ]+)?(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
+                        r"(?P<size>(?i:big|wee|little|lil|young|auntie|aunty|uncle|tita|tito)[ ]+)?"
+                        r"(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -491,7 +492,7 @@ def _lower_case_names(text: str, ls: Lists) -> list[Found]:
 def _lower_case_places(text: str, ls: Lists) -> list[Found]:
     """Towns written in lower case ("baltimore made me"): places.txt's, but not those that are everyday words."""
     found = []
-    for name in {word.strip(PUNCTUATION) for word in text.split()} & ls.lower_places.keys():
+    for name in {word.strip(PUNCTUATION) for word in text.split()} & ls.lower_places:
         for at in occurrences(text, name):  # as written: "Leeds United" is the finder's above, not this one's
             end = at + len(name)
             if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum():

@@ -64,9 +64,9 @@ class Lists:
         self.names = words(names["names"]) - self.name_words  # lower case
         self.place_words = set(places["also-words"])
         self.places = set(places["places"]) - self.place_words
-        # In a text written all in lower case ("from stockport to salford"), each place that is no everyday word.
+        # Each place as written in lower case ("baltimore made me"), but not those that are everyday words.
         lower_words = {name.lower() for name in places["lower-words"]}
-        self.lower_places = {name.lower(): name for name in self.places if name.lower() not in lower_words}
+        self.lower_places = {name.lower() for name in self.places} - lower_words
         self.titles = words(cues["titles"])
         self.roles = words(cues["roles"])
         self.people = words(cues["people"])
