@@ -46,6 +46,13 @@ def rules(text, voice="organisation", settings=UK):
     "Think twice before you type junkie under a news story.",
     "Our members hate being called service users.",
     "The addict label followed her from school to the job centre.",
+    "Junkie was scrawled across his front door in red paint last week.",
+    "Alkie and wino sound like jokes until you are the one they are shouted at.",
+    "Crackhead or person who uses crack? Our volunteers voted on the poster copy.",
+    "Have you ever been called a junkie by a nurse? Tell us, anonymously.",
+    "She spent years correcting teachers who called her son a druggie.",
+    "Should a newspaper ever describe a grieving mum as an addict?",
+    "Please stop describing our members as junkies in your reports.",
 ])
 def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     assert blocking(text) == set()
@@ -60,6 +67,9 @@ def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     ("The council printed addicts' names in its report.", "addict-noun"),
     ("Avoid the junkies by the bridge, one resident posted.", "junkie"),
     ("The addict label stuck, but the addict himself got well.", "addict-noun"),
+    ("A shopkeeper says junkies have been sleeping in his doorway.", "junkie"),
+    ("The councillor told the meeting addicts were ruining the high street.", "addict-noun"),
+    ("The inspection report described the residents as drunks.", "drunk-noun"),
 ])
 def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule):
     assert rule in blocking(text)
@@ -89,6 +99,10 @@ def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule)
     ("Nine months sober and clean from everything.", "clean-person"),
     ("The whole street knew me as the local drunk.", "drunk-noun"),
     ("There's an addict in all of us, my sponsor likes to say.", "addict-noun"),
+    ("Twenty years a drunk, and I still can't believe I stopped.", "drunk-noun"),
+    ("I was the sort of junkie who kept a spare works in his sock.", "junkie"),
+    ("I was diagnosed with substance abuse disorder the week I turned forty.", "substance-abuse"),
+    ("After my nan passed, I tried to commit suicide twice.", "committed-suicide"),
 ])
 def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule(text, rule):
     findings = [f for f in check(text, voice="storyteller", settings=UK).findings if f.rule == rule]
@@ -162,6 +176,11 @@ def test_a_label_next_to_a_name_is_still_a_use():
     ("He was an old soak who slept by the canal.", "drunk-noun"),
     ("Boozehounds, the councillor called them.", "drunk-noun"),
     ("The forum post called her a crack whore.", "crackhead"),
+    ("Some nutter threw a brick through the cafe window.", "mental-health-slur"),
+    ("He was the kind of alkie who drank aftershave.", "drunk-noun"),
+    ("The kind of drunk who starts fights ended up in our Tuesday group.", "drunk-noun"),
+    ("Residents who test clean for six weeks can apply for a flat.", "clean-test"),
+    ("Our volunteers: twelve people, forty-odd years clean between them.", "clean-person"),
 ])
 def test_it_flags_spelling_variants_slang_plurals_and_labels_before_a_verb(text, rule):
     if rule == "drug-user":
@@ -176,6 +195,8 @@ def test_it_flags_spelling_variants_slang_plurals_and_labels_before_a_verb(text,
     "Alcoholic drinks are not served at any of our events.",
     "He was drunk when he arrived, and we made him a tea.",
     "Drunk driving deaths fell last year.",
+    "I was kind of drunk at the wedding, if I'm honest.",
+    "Keep the kitchen clean for a week and the rota is yours.",
 ])
 def test_the_same_words_in_another_sense_are_left_alone(text):
     assert blocking(text) == set()
@@ -194,6 +215,9 @@ def test_the_same_words_in_another_sense_are_left_alone(text):
     "Buprenorphine is still a drug, whatever the doctors say.",
     "You're not clean if you're on methadone.",
     "Suboxone is just another opioid.",
+    "Methadone simply swaps the heroin habit for a pharmacy one.",
+    "Folk on a script are still being on drugs, just legal ones.",
+    "Methadone only trades a street habit for a prescription one.",
 ])
 def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "replacing-one-drug"]
@@ -224,6 +248,8 @@ def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
     "Naloxone does not encourage drug use.",
     "Naloxone encourages people to call for help sooner.",
     "Some people say methadone is just another drug. The evidence says otherwise.",
+    "Methadone replaced heroin for me and gave me back my Sundays.",
+    "Buprenorphine swapped the chaos for a routine I can live with.",
 ])
 def test_a_myth_raised_to_answer_it_or_denied_is_not_flagged(text):
     assert not blocking(text) & {"replacing-one-drug", "harm-reduction-myth"}

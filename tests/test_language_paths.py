@@ -12,14 +12,6 @@ HERE = Path(__file__).parent
 SETS = sorted(HERE.glob("language_eval*.jsonl")) + sorted(HERE.glob("language_suggest*.jsonl")) + sorted(
     HERE.glob("care_*_eval.jsonl"))
 SETTINGS = {"uk": LanguageSettings(), "us": LanguageSettings(region="us")}
-# The plain way (plain.py) does not yet pass the rule's `article` to is_unquoted_mention, so it misses a bare
-# label opening a sentence about it; the fast way gets these right (their sets expect no finding). When
-# plain.py passes noun=match.rule.article, the test below fails until these are taken out.
-PLAIN_MISSES_A_BARE_SUBJECT = {
-    "Crackhead is not a description, it's a sneer.": "crackhead",
-    "Is addict ever okay? When people use it about themselves, yes.": "addict-noun",
-    "Junkie is not a neutral word, a judge told a Newcastle court on Monday,": "junkie",
-}
 
 
 def texts_of(path: Path) -> list[tuple[str, str]]:
@@ -53,10 +45,6 @@ def test_the_fast_way_reports_what_the_plain_way_reports_on_every_text_of_the_se
     for text, region in cases:
         fast = answer(text, voice, SETTINGS[region], shortcuts=True)
         plain = answer(text, voice, SETTINGS[region], shortcuts=False)
-        gap = next((rule for start, rule in PLAIN_MISSES_A_BARE_SUBJECT.items() if text.startswith(start)), None)
-        if gap:
-            assert not fast[0]["findings"] and [f["rule"] for f in plain[0]["findings"]] == [gap], text
-            continue
         assert fast == plain, text
         flagged += bool(fast[0]["findings"])
     assert flagged  # every set holds texts with findings, so the comparison says something

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .context import (ARTICLE, Quotes, cue_before, is_mention, is_name, is_self_description, is_unquoted_mention,
+from .context import (ARTICLE, Quotes, cue_before, in_a_list, is_mention, is_name, is_self_description, is_unquoted_mention,
                       mention_hints, named_cues, opens_a_sentence, quote_spans)
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
@@ -192,7 +192,9 @@ def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], hints: int, 
         return True
     # Quoted words that are not on display are somebody speaking (info, see _finding), never a mention.
     # A bare label opening its sentence may be what it talks about ("Crackhead is not a description"), hints or none.
-    maybe = hints or candidate.rule.claim or candidate.rule.article and opens_a_sentence(prepared.low, candidate.start)
+    # ...and so may a later item of a list that opens it ("Alkie and wino sound like jokes").
+    maybe = hints or candidate.rule.claim or candidate.rule.article and (
+        opens_a_sentence(prepared.low, candidate.start) or in_a_list(prepared.low, candidate.start))
     return span is None and bool(maybe) and is_unquoted_mention(
         prepared.low, candidate.start, candidate.end, candidate.rule.claim, hints, candidate.rule.article)
 

@@ -57,9 +57,15 @@ _SELF_BEFORE = LazyPattern(
     r" stayed| stay| remain| remained| identify as| call myself| called myself| call ourselves|"
     r" see myself as|(?:'ve|'d| have| had)(?: (?:always|never|now|also|just|finally|still))?"
     r" (?:been|got|gotten|stayed|remained|become))"
-    r"(?:\s+(?!(?:told|met|saw|seen|know|knew|help|helped|helping|support|supported|supporting|"
+    # "I was the kind of drunk who...": the storyteller as one of a kind
+    r"(?:\s+(?:(?:the|a|that|this|one) (?:kind|sort|type) of|one of the|"
+    r"(?!(?:told|met|saw|seen|know|knew|help|helped|helping|support|supported|supporting|"
     r"work|worked|working|with|around|by|to|for|of|about|that|who|said|say|called|those|these|"
-    r"other|some|many|all|them|they|their|his|her|people)\b)[\w'-]+){0,3}"
+    r"other|some|many|all|them|they|their|his|her|people)\b)[\w'-]+)){0,3}"
+    # "I was diagnosed with alcohol abuse", "we were treated for addiction": a diagnosis of the storyteller
+    r"|(?<![\w'])(?:i|we)(?:'m|'ve been|'d been| am| was| were| got| have been| had been)?"
+    r" (?:diagnosed|treated|admitted|referred|sectioned|hospitali[sz]ed|in treatment) (?:with|for|as)"
+    r"(?: an?)?(?:\s+[\w'-]+){0,2}?"
     r"|(?<!\w)(?:my|our))\s*\Z"
 )
 _MYSELF = LazyPattern(r"(?<!\w)(?:myself|ourselves)(?!\w)")
@@ -104,7 +110,9 @@ _WITH_ME = LazyPattern(r"(?<![\w'])(?:(?:me|i|myself) and (?:my|our|the) [\w'-]+
 # A lead-in with no subject ("Like most addicts,", "As a recovering alcoholic,", "Being an addict") whose
 # sentence goes on in the first person.
 _LEAD_IN = LazyPattern(r"[\s\W]*(?:(?:as|being|like|once|most|many|so|lots|a lot|of|a|an|former|"
-                       r"recovering|typical)[\s\W]+)*\Z")
+                       r"recovering|typical|\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                       r"fifteen|twenty|thirty|forty|odd|half|most of|all|my|life|days?|weeks?|months?|years?|"
+                       r"decades?)[\s\W]+)*\Z")
 _PRONOUN = LazyPattern(r"(?<![\w'])(i|i'm|i've|i'd|me|my|we|we're|we've|us|our|he|she|they|him|her|his|their|them|"
                        r"he's|she's|they're|you|your)(?![\w'])")
 _FIRST = frozenset(("i", "i'm", "i've", "i'd", "me", "my", "we", "we're", "we've", "us", "our"))
@@ -284,16 +292,19 @@ _PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
     r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
 _NAMING = _EndPattern(
-    r"(?<!\w)(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
-    r"branding)\s+(?:[\w'-]+,?\s+){0,6}?(?:an?\s+)?\Z")  # a comma may end a word: "called a druggie, a wino"
+    r"(?<!\w)(?:(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
+    r"branding)\s+(?:[\w'-]+,?\s+){0,6}?"  # a comma may end a word: "called a druggie, a wino"
+    # "describing people at the shelter as drunks", "referred to him as an addict"
+    r"|(?:describ(?:e|es|ed|ing)|refer(?:s|red|ring)?\s+to)\s+(?:[\w'-]+,?\s+){0,6}?as\s+)(?:an?\s+)?\Z")
 _NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone|somebody|anyone|anybody|people|"
                           r"them|him|her|others|a person|a child|kids|children)\s")
 # "They called me a junkie" is the storyteller's own story (see is_self_description), not a mention.
 _NAMED_ME = LazyPattern(r"[a-z]+\s+(?:me|us|myself|ourselves)\s")
 # Before the naming verb, in its sentence: it is refused or questioned ("Don't call my brother...").
+# "Ever been called a lush?" and "correcting people who called him a meth head" are the naming endured.
 _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|shouldn't|should not|"
-                       r"won't|will not|refuse|if you've ever|if you ever|please don't|quit|hate|hates|hated|dislike|"
-                       r"dislikes|object|objects|tired of|sick of)(?!\w)")
+                       r"won't|will not|refuse|ever|please don't|quit|hate|hates|hated|dislike|"
+                       r"dislikes|object|objects|tired of|sick of|correct|corrects|corrected|correcting)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
@@ -330,7 +341,7 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
 _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
                   "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet", "slur",
                   "insult", "name", "read")  # "read" bare: "the form read: addict", "the leaflet reads..."
-_NAMING_HINTS = ("call", "label", "brand")
+_NAMING_HINTS = ("call", "label", "brand", "describ", "refer")
 _NOT_HINTS = ("not", "never", "rather", "instead")
 _PRINT_HINTS = ("appear", "up", "featur")  # "up" bare: _IN_PRINT takes any whitespace around it
 _WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma")
@@ -351,6 +362,14 @@ _TALK = LazyPattern(r"(?<!\w)(?:heard|hear|hears|said|say|says|called|shouted|sh
 # description", "Addict is a label"; or asked about: "Is addict ever okay?". A headline's "Addict is jailed"
 # has neither after it.
 _BARE_SUBJECT = LazyPattern(r"\s+(?:is|isn't|was|wasn't)\s+(?:not|never|no|a|an|the|just|still|only|how|what|one)(?!\w)")
+# ...or the word as a thing written, shouted or weighed: "Smackhead was sprayed on the bus shelter",
+# "Pothead and stoner sound harmless", "Addict or person with an addiction?"
+_AS_A_WORD = LazyPattern(
+    r"(?:\s+(?:and|or)\s+[\w'-]+)*\s+(?:(?:was|were|is|are|had been|has been|have been|got|gets|been)\s+"
+    r"(?:\w+\s+)?(?:painted|spray-painted|sprayed|scrawled|daubed|written|carved|graffitied|chalked|etched|"
+    r"scratched|tagged|shouted|yelled|chanted|hurled|printed|typed|tattooed)|sound(?:s|ed)?\s)"
+    r"|\s*(?:,\s*|\s+)(?:or|vs\.?|versus)\s+(?:an?\s+)?(?:person|people|someone|individual|member)s?(?!\w)")
+_LEADING_LIST = LazyPattern(r"\s*(?:[\w'-]+\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)){1,4}\Z")
 _ASKED_ABOUT = LazyPattern(r"\s+(?:ever|still|really|okay|ok|acceptable|fine|offensive|a slur|a word|the right word)(?!\w)")
 # Words that turn up in print: "Substance abuser appears 41 times in the code", "Successful suicide still
 # turns up in police press releases".
@@ -377,6 +396,11 @@ def opens_a_sentence(low: str, start: int) -> bool:
         return True
     left = low[start - 9:start]
     return "." in left or "!" in left or "?" in left or "\n" in left or ":" in left
+
+
+def in_a_list(low: str, start: int) -> bool:
+    """Tell cheaply whether a match follows "and", "or" or a comma, as a later item of a list does."""
+    return low.endswith((" and ", " or ", ", "), max(0, start - 5), start)
 
 
 def mention_hints(low: str) -> int:
@@ -407,11 +431,15 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     if len(sentence_left) <= 8 and (hints & PRINT or noun) and _talked_of_as_subject(
             low, sentence_left.strip(), end, noun, hints):
         return True
+    if noun and _LEADING_LIST.match(sentence_left) and _AS_A_WORD.match(low, end):
+        return True  # a later item of the list the sentence opens with: "Alkie and wino sound like jokes"
     if hints & LIST and _next_to_a_comma(low, sentence_left, end) and _in_bare_list(low, sentence_left, start):
         return True
     backwards = sentence_left[::-1]  # once, for the patterns asked as an anchored match on it
-    if hints & WORDING and _WORDING.start_in(sentence_left, backwards) >= 0:
-        return True
+    if hints & WORDING:
+        at = _WORDING.start_in(sentence_left, backwards)
+        if at >= 0 and not _reported_clause(low, sentence_left, at, end):
+            return True
     if hints & NOT and _any_in(sentence_left, _NOT_HINTS) and _PREFERRED_NOT.start_in(sentence_left, backwards) >= 0:
         return True
     if hints & NAMING and _any_in(sentence_left, _NAMING_HINTS) and _named_and_refused(low, sentence_left, start):
@@ -425,8 +453,28 @@ def _talked_of_as_subject(low: str, left: str, end: int, noun: bool, hints: int)
     """Tell whether words opening their sentence are what it talks about: in print, or a bare label described or asked about."""
     if not left:
         return bool(hints & PRINT and _IN_PRINT.match(low, end)
-                    or noun and low[end - 1] != "s" and _BARE_SUBJECT.match(low, end))
+                    or noun and low[end - 1] != "s" and _BARE_SUBJECT.match(low, end)
+                    or noun and _AS_A_WORD.match(low, end))
     return noun and left in ("is", "isn't", "was") and bool(_ASKED_ABOUT.match(low, end))
+
+
+# A verb straight after the match makes it the subject of a reported clause: "owner says smackheads have
+# been stealing" uses the word, where "we never say service users" shows it.
+_CLAUSE_VERB = LazyPattern(
+    r"\s+(?:have|has|had|are|is|were|was|will|would|can|could|should|must|may|might|keep|kept|do|does|did|"
+    r"don't|doesn't|didn't|won't|can't|never|always|just|still|really|[a-z]{2,}ed)(?!\w)")
+
+
+_SAYING = LazyPattern(r"(?:say|says|saying|said|tell|tells|told|write|writes|wrote|written|writing|tweet|tweeted)(?!\w)")
+
+
+def _reported_clause(low: str, sentence_left: str, cue: int, end: int) -> bool:
+    """Tell whether a saying verb at sentence_left[cue:] reports a clause the match opens, unrefused.
+
+    "owner says smackheads have been stealing" uses the word; "the words junkie and druggie appeared" shows it.
+    """
+    return bool(_SAYING.match(sentence_left, cue) and _CLAUSE_VERB.match(low, end)) and not _REFUSED.search(
+        sentence_left)
 
 
 def _next_to_a_comma(low: str, sentence_left: str, end: int) -> bool:
@@ -448,7 +496,14 @@ def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
     before = sentence_left[:at]
     if not before.strip() and _NAMING_ACT.match(sentence_left, at):
         return True  # "Calling someone a crackhead says more about you": the act talked about
-    return bool(_REFUSED.search(before) or _OBJECTION.search(low, max(0, start - 300), start + 300))
+    return bool(_REFUSED.search(before) or _OBJECTION.search(low, max(0, start - 300), start + 300)
+                or _asked(low, start))
+
+
+def _asked(low: str, start: int) -> bool:
+    """Tell whether the match's sentence is a question: a naming asked about ("Should we call people clients?")."""
+    stop = _SENTENCE_END.search(low, start)
+    return stop is not None and stop.group() == "?"
 
 
 def _listed_near_words_for_words(low: str, sentence_left: str, backwards: str, start: int, end: int) -> bool:
@@ -528,8 +583,21 @@ def _goes_on_in_the_first_person(low: str, end: int, gerund: bool, lead_as: bool
 
 
 def _first_person_only(sentence_left: str) -> bool:
-    """Tell whether the sentence so far is in the first person and has not turned to anybody else."""
-    return bool(_FIRST_PERSON.search(sentence_left)) and not _SOMEONE_ELSE.search(sentence_left)
+    """Tell whether the sentence so far is in the first person and has not turned to anybody else since.
+
+    The last person named is the one it is about: "The winter after my dad died, I tried to..." is the
+    storyteller again, "I met addicts" and "I told him..." are not.
+    """
+    last_first = _last_start(_FIRST_PERSON, sentence_left)
+    return last_first >= 0 and last_first > _last_start(_SOMEONE_ELSE, sentence_left)
+
+
+def _last_start(pattern: LazyPattern, text: str) -> int:
+    """Return where the last match of a pattern in the text starts, or -1."""
+    last = -1
+    for found in pattern.finditer(text):
+        last = found.start()
+    return last
 
 
 # Proper names keep their words: "Addicts Anonymous", "Drug Users Network", "Substance Abuse Treatment

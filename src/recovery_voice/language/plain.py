@@ -124,7 +124,8 @@ def _mentioned(prepared: Prepared, quotes: tuple, match: _Match) -> bool:
     span = _innermost(quotes, *match.span)
     if is_mention(prepared.original, prepared.low, span, match.span, match.start):
         return True
-    return span is None and is_unquoted_mention(prepared.low, match.start, match.end, match.rule.claim)
+    return span is None and is_unquoted_mention(prepared.low, match.start, match.end, match.rule.claim,
+                                                noun=match.rule.article)
 
 
 def _take_article(prepared: Prepared, match: _Match) -> None:
