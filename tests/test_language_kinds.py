@@ -53,6 +53,12 @@ def rules(text, voice="organisation", settings=UK):
     "She spent years correcting teachers who called her son a druggie.",
     "Should a newspaper ever describe a grieving mum as an addict?",
     "Please stop describing our members as junkies in your reports.",
+    "Winos, the Gazette called them last week. We call them Pete, Sandra and Mo.",
+    "A smackhead, that was all she was to the tabloids, but to us she was the best cook on the estate.",
+    "Please don't call the lads on the bench 'junkies' in the group chat.",
+    "'Drunk' still makes it sound like a choice, and that is why we avoid it.",
+    "Is 'clients' ever the right word for the people who run this place with us?",
+    "You won't read 'addicts' anywhere on our website.",
 ])
 def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     assert blocking(text) == set()
@@ -70,6 +76,8 @@ def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     ("A shopkeeper says junkies have been sleeping in his doorway.", "junkie"),
     ("The councillor told the meeting addicts were ruining the high street.", "addict-noun"),
     ("The inspection report described the residents as drunks.", "drunk-noun"),
+    ("A landlord says alkies keep breaking the fence behind the flats.", "drunk-noun"),
+    ("Junkies, the papers called them. They were never anything else to the editor.", "junkie"),
 ])
 def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule):
     assert rule in blocking(text)
@@ -103,6 +111,9 @@ def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule)
     ("I was the sort of junkie who kept a spare works in his sock.", "junkie"),
     ("I was diagnosed with substance abuse disorder the week I turned forty.", "substance-abuse"),
     ("After my nan passed, I tried to commit suicide twice.", "committed-suicide"),
+    ("Ex-junkie, that's how I describe myself, and I say it with a grin.", "junkie"),
+    ("The likes of us, the old drunks from the bus station, run the breakfast club now.", "drunk-noun"),
+    ("I was a bit of a junkie by the end of college.", "junkie"),
 ])
 def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule(text, rule):
     findings = [f for f in check(text, voice="storyteller", settings=UK).findings if f.rule == rule]
@@ -181,6 +192,13 @@ def test_a_label_next_to_a_name_is_still_a_use():
     ("The kind of drunk who starts fights ended up in our Tuesday group.", "drunk-noun"),
     ("Residents who test clean for six weeks can apply for a flat.", "clean-test"),
     ("Our volunteers: twelve people, forty-odd years clean between them.", "clean-person"),
+    ("Every junkie's mum in this city knows that knock on the door.", "junkie"),
+    ("Glue-heads and boozers fill the cells on a Friday, the sergeant said.", "drunk-noun"),
+    ("She had a fifteen-year habit before she walked into our cafe.", "drug-habit"),
+    ("Some babies enter the world addicted to opioids.", "born-addicted"),
+    ("The hardcore users under the bridge are the ones our outreach team knows best.", "hardcore-user"),
+    ("Clean alcoholics should run the meetings, the founder insists.", "clean-person"),
+    ("He has been dirty for weeks, his probation officer says.", "dirty-person"),
 ])
 def test_it_flags_spelling_variants_slang_plurals_and_labels_before_a_verb(text, rule):
     if rule == "drug-user":
@@ -197,6 +215,11 @@ def test_it_flags_spelling_variants_slang_plurals_and_labels_before_a_verb(text,
     "Drunk driving deaths fell last year.",
     "I was kind of drunk at the wedding, if I'm honest.",
     "Keep the kitchen clean for a week and the rota is yours.",
+    "Quiz night at the Red Lion, a proper old boozer with real ales and a jukebox.",
+    "The hall kitchen has been dirty for weeks, so the rota is back.",
+    "Forty volunteers completed suicide prevention training with us this year.",
+    "Our chair is a total jigsaw addict, so the puzzle table stays.",
+    "Next up: Amy Winehouse's Rehab, sung by the whole choir.",
 ])
 def test_the_same_words_in_another_sense_are_left_alone(text):
     assert blocking(text) == set()
@@ -218,6 +241,8 @@ def test_the_same_words_in_another_sense_are_left_alone(text):
     "Methadone simply swaps the heroin habit for a pharmacy one.",
     "Folk on a script are still being on drugs, just legal ones.",
     "Methadone only trades a street habit for a prescription one.",
+    "Buprenorphine still counts as using, whatever the clinic says.",
+    "You are not in recovery if you are still picking up a script every morning.",
 ])
 def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "replacing-one-drug"]
@@ -234,6 +259,9 @@ def test_it_flags_medication_myths_with_a_message_and_no_rewrite(text):
     "Overdose prevention sites make it easier to use heroin.",
     "Naloxone only encourages reckless drug use.",
     "Narcan gives people a free pass to keep using.",
+    "Needle exchanges just keep addicts injecting, the leaflet claims.",
+    "Test strips make kids think pills are safe.",
+    "Consumption rooms will only suck more young people into drug use.",
 ])
 def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
     findings = [f for f in check(text, settings=UK).findings if f.rule == "harm-reduction-myth"]
@@ -250,6 +278,7 @@ def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
     "Some people say methadone is just another drug. The evidence says otherwise.",
     "Methadone replaced heroin for me and gave me back my Sundays.",
     "Buprenorphine swapped the chaos for a routine I can live with.",
+    "People keep asking whether methadone is just another addiction. Our nurse's answer: no, it is treatment.",
 ])
 def test_a_myth_raised_to_answer_it_or_denied_is_not_flagged(text):
     assert not blocking(text) & {"replacing-one-drug", "harm-reduction-myth"}

@@ -26,11 +26,11 @@ _ITEM = "[\"\u201c\u2018'][^\"\u201c\u201d\u2018\u2019'\\n]{1,40}[\"\u201d\u2019
 # "words like 'clean'", "they called us 'addicts'". Earlier quoted items in a list count too.
 _CUE_BEFORE = LazyPattern(
     r"(?<!\w)(?:say|says|said|saying|call|calls|called|calling|word|words|term|terms|phrase|phrases|"
-    r"label|labels|like|use|uses|used|using|write|writes|wrote|hear|heard|mean|means|meant|avoid|"
+    r"label|labels|like|use|uses|used|using|write|writes|wrote|hear|heard|see|seen|read|spot|mean|means|meant|avoid|"
     r"avoids|avoided|avoiding|instead of|rather than|not|than|such as|including|e\.g\.|eg|as|"
     r"replace|replaced|swap|swapped|ban|banned|drop|dropped)"
     r"(?:\s+(?:us|me|them|him|her|you|it|people|someone|somebody|anyone|everyone|others|"
-    r"ourselves|themselves|myself|yourself))?"
+    r"ourselves|themselves|myself|yourself)|(?<=call|alls|lled|ling)(?:\s+[\w'-]+){1,4}?)?"
     rf"\s*[:,]?\s*(?:{_ITEM}\s*(?:,|or|and|/|nor)?\s*)*\Z",
     re.IGNORECASE,
 )
@@ -40,7 +40,10 @@ _CUE_AFTER = LazyPattern(
     r"(?:is|are|was|were|isn't|aren't|remains?)\s+(?:(?:a|an|the|not|such|just|another|still|very|"
     r"deeply|really|so|hurtful|harmful|stigmatising|stigmatizing|offensive|loaded|old|outdated|"
     r"negative|cruel|damaging)\s+){0,3}(?:word|term|label|slur|insult|name)s?"
-    r"|(?:hurts?|harms?|stigmati[sz]es?|stings?|wounds?|shames?|labels?)\b)",
+    r"|(?:hurts?|harms?|stigmati[sz]es?|stings?|wounds?|shames?|labels?)\b"
+    # "'Ex-addict' still puts the addiction first", "'patients' ever the right word"
+    r"|(?:still\s+|only\s+|just\s+)?(?:puts?|keeps?|makes?|sounds?|reduces?|defines?|turns?|carries|implies|suggests?)\b"
+    r"|(?:ever|still|really)\s+(?:the\s+)?(?:right|wrong|best|ok|okay|acceptable|fine|appropriate)\b)",
     re.IGNORECASE,
 )
 # A quotation that opens with a subject ("I'm an addict") is somebody speaking, however short.
@@ -58,7 +61,7 @@ _SELF_BEFORE = LazyPattern(
     r" see myself as|(?:'ve|'d| have| had)(?: (?:always|never|now|also|just|finally|still))?"
     r" (?:been|got|gotten|stayed|remained|become))"
     # "I was the kind of drunk who...": the storyteller as one of a kind
-    r"(?:\s+(?:(?:the|a|that|this|one) (?:kind|sort|type) of|one of the|"
+    r"(?:\s+(?:(?:the|a|that|this|one) (?:kind|sort|type) of|one of the|(?:a )?bit of|"
     r"(?!(?:told|met|saw|seen|know|knew|help|helped|helping|support|supported|supporting|"
     r"work|worked|working|with|around|by|to|for|of|about|that|who|said|say|called|those|these|"
     r"other|some|many|all|them|they|their|his|her|people)\b)[\w'-]+)){0,3}"
@@ -97,9 +100,12 @@ _NO_SUBJECT = LazyPattern(
     r"days?|weeks?|months?|years?|yrs?|decades?|staying|stayed|stay|been|getting|got|just|to be|sober|"
     r"clean|off \w+)[\s\W]+)*\Z")
 # Group self-reference next to the label: "addicts like me", "people like us, the drunks", "we alcoholics".
-_LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+(?:like|in|among)\s+(?:all of |each of |every one of )?(?:me|us|myself|ourselves)(?!\w)")
+_LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+(?:like|in|among)\s+(?:all of |each of |every one of )?(?:me|us|myself|ourselves)(?!\w)"
+                             # "Recovering alcoholic, that's what I call myself"
+                             r"|\s*[,:\u2013\u2014-]?\s*(?:that's|that is|that was|it's)\s+(?:what|how)\s+(?:i|we)\s+"
+                             r"(?:still\s+)?(?:call|called|describe|described|see|saw)\s+(?:myself|ourselves)(?!\w)")
 _LIKE_ME_BEFORE = LazyPattern(
-    r"(?:(?<!\w)(?:people|folk|those|ones|others)\s+like\s+(?:me|us)\s*,?\s*(?:the\s+)?|"
+    r"(?:(?<!\w)(?:(?:people|folk|those|ones|others)\s+like|the likes of)\s+(?:me|us)\s*,?\s*(?:the\s+)?(?:ex-?|former\s+)?|"
     r"(?<!\w)(?:knew|know|knows|saw|see|sees|treated|treat|treats|described|remember|remembered|wrote)\s+(?:me|us)\s+as\s+"
     r"(?:an?\s+|the\s+)?(?:[\w'-]+\s+){0,2}?|"
     r"(?<!\w)(?:we|us|our lot|the rest of us)\s+|(?<!\w)(?:called|call|calling|calls|named|labelled|labeled|"
@@ -329,7 +335,7 @@ _MYTH = LazyPattern(r"(?<!\w)myths?(?!\w)")
 _CLAIM_RAISED = LazyPattern(
     r"(?<!\w)(?:some (?:people|folk) (?:will |may |might )?(?:tell you|say|claim|think|believe)|"
     r"people (?:often |sometimes |still )?(?:say|claim|think|believe|tell you)|you(?:'ll| will| may| might)? hear|"
-    r"critics (?:say|claim)|the (?:idea|claim|belief) that|"
+    r"critics (?:say|claim)|the (?:idea|claim|belief) that|(?:ask|asks|asked|asking|wonder|wonders|wondered) (?:\w+ )?(?:whether|if)|"
     r"(?:say|says|said|told (?:me|us|him|her|them)|think|thinks|thought|believe|believes|believed|claim|claims|claimed))(?!\w)")
 # ...and answered after it: "...Our members on OST will tell you it gave them their lives back."
 _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evidence|wrong|untrue|not true|"
@@ -369,6 +375,15 @@ _AS_A_WORD = LazyPattern(
     r"(?:\w+\s+)?(?:painted|spray-painted|sprayed|scrawled|daubed|written|carved|graffitied|chalked|etched|"
     r"scratched|tagged|shouted|yelled|chanted|hurled|printed|typed|tattooed)|sound(?:s|ed)?\s)"
     r"|\s*(?:,\s*|\s+)(?:or|vs\.?|versus)\s+(?:an?\s+)?(?:person|people|someone|individual|member)s?(?!\w)")
+# A label put first and given to somebody else's mouth ("Smack-heads, the Echo called them", "A crackhead, that's
+# all he was to the paper")...
+_NAMED_BY_OTHERS = LazyPattern(
+    r"\s*[,:\u2013\u2014-]\s*(?:that(?:'s|\s+was|\s+is)\s+(?:all|what)\s+(?:[\w']+\s+){0,4}?(?:to|for)\s+(?:the|them|those|some|a lot)"
+    r"|(?:the\s+)?[\w'-]+(?:\s+[\w'-]+)?\s+(?:called|calls|call|labelled|labeled|branded|dubbed|named)\s+"
+    r"(?:them|him|her|us|me)(?!\w))")
+# ...and answered by the post: "We call them neighbours", "but to us he was Darren".
+_COUNTERED = LazyPattern(r"(?<!\w)(?:(?:we|i)\s+call\s+(?:them|him|her)|to\s+us|to\s+(?:his|her|their)\s+\w+|"
+                         r"deserve\w*\s+better|(?:we|i)\s+(?:knew|know)\s+(?:them|him|her)\s+as)(?!\w)")
 _LEADING_LIST = LazyPattern(r"\s*(?:[\w'-]+\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)){1,4}\Z")
 _ASKED_ABOUT = LazyPattern(r"\s+(?:ever|still|really|okay|ok|acceptable|fine|offensive|a slur|a word|the right word)(?!\w)")
 # Words that turn up in print: "Substance abuser appears 41 times in the code", "Successful suicide still
@@ -431,6 +446,8 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     if len(sentence_left) <= 8 and (hints & PRINT or noun) and _talked_of_as_subject(
             low, sentence_left.strip(), end, noun, hints):
         return True
+    if noun and len(sentence_left) <= 8 and _NAMED_BY_OTHERS.match(low, end) and _COUNTERED.search(low, end, end + 300):
+        return True  # "Smack-heads, the Echo called them. We call them neighbours."
     if noun and _LEADING_LIST.match(sentence_left) and _AS_A_WORD.match(low, end):
         return True  # a later item of the list the sentence opens with: "Alkie and wino sound like jokes"
     if hints & LIST and _next_to_a_comma(low, sentence_left, end) and _in_bare_list(low, sentence_left, start):
@@ -460,9 +477,12 @@ def _talked_of_as_subject(low: str, left: str, end: int, noun: bool, hints: int)
 
 # A verb straight after the match makes it the subject of a reported clause: "owner says smackheads have
 # been stealing" uses the word, where "we never say service users" shows it.
-_CLAUSE_VERB = LazyPattern(
-    r"\s+(?:have|has|had|are|is|were|was|will|would|can|could|should|must|may|might|keep|kept|do|does|did|"
-    r"don't|doesn't|didn't|won't|can't|never|always|just|still|really|[a-z]{2,}ed)(?!\w)")
+# Only what ends a shown word may follow it: a stop, "and", "in our leaflets", "any more", "when..."; any other
+# word goes on with the clause ("dope fiends deserve a church too").
+_WORD_SHOWN_END = LazyPattern(
+    r"\s*(?:[^\w\s]|\Z|(?:and|or|nor|in|on|at|to|about|for|of|from|when|if|any|anymore|again|instead|either|ever|"
+    r"but|so|because|as|like|with|without|here|there|now|today|then|than|unless|until|while|throughout|"
+    r"everywhere|anywhere|all over|once|twice|often|a lot|much|(?:\d+|[a-z]+) times)(?!\w))")
 
 
 _SAYING = LazyPattern(r"(?:say|says|saying|said|tell|tells|told|write|writes|wrote|written|writing|tweet|tweeted)(?!\w)")
@@ -473,7 +493,7 @@ def _reported_clause(low: str, sentence_left: str, cue: int, end: int) -> bool:
 
     "owner says smackheads have been stealing" uses the word; "the words junkie and druggie appeared" shows it.
     """
-    return bool(_SAYING.match(sentence_left, cue) and _CLAUSE_VERB.match(low, end)) and not _REFUSED.search(
+    return bool(_SAYING.match(sentence_left, cue) and not _WORD_SHOWN_END.match(low, end)) and not _REFUSED.search(
         sentence_left)
 
 
@@ -610,7 +630,8 @@ _INSTITUTION = (r"(?:Anonymous|Act|Administration|Institute|Council|Foundation|T
 _PLACE = (r"(?:Hill|Street|St|Road|Rd|Lane|Avenue|Ave|Way|Close|Park|Green|Square|Bridge|Haven|Bay|Cove|Point|"
           r"Valley|Woods?|Common|Heath|Moor|Gardens|Place|Drive|Row|Terrace|Crescent|Estate|Farm|Inn|Arms|"
           r"Tavern|Hall|House|Grant|Plan|Strategy|Standards|Book|Report|Survey|Index|Fund|Board|Agency|Authority|"
-          r"Panel|Group|Review|Framework|Bill|Regulations|Living|Lodge|Homes?|Residence)")
+          r"Panel|Group|Review|Framework|Bill|Regulations|Living|Lodge|Homes?|Residence|Cup|League|Festival|Awards?|Games|"
+          r"Marathon|Choir|Club)")
 _TITLE_WORD = r"(?:[A-Z][\w'\u2019-]*|and|of|the|for|on|&)"
 _NAME_AFTER = LazyPattern(rf"[\s-]+(?:{_TITLE_WORD}[\s-]+){{0,4}}?(?:{_INSTITUTION}|{_PLACE})\b")
 _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TITLE_WORD}\s+){{0,4}}\Z")
@@ -618,6 +639,8 @@ _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TI
 # A title after what it names: "the documentary Junkie Town", "the song Addicted to Love".
 _WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|single|album|track|play|series|"
                            r"show|podcast|poem|exhibition|musical)\s+(?:called\s+|titled\s+|entitled\s+)?\Z")
+# A work after its maker's name: "Robert Wyatt's Rock Bottom", "Amy Winehouse's Rehab".
+_MAKER_BEFORE = LazyPattern(r"(?<!\w)[A-Z][\w-]+\s+[A-Z][\w-]+['\u2019]s\s+\Z")
 # Asked as one anchored match on the reversed 40 characters before the name (first names may sit between).
 _HONORIFIC = _EndPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
                          r"Judge|Justice|Rev|Reverend|Father|Sergeant|Sgt|Inspector|Captain|Capt|Officer|PC|DC|DI|"
@@ -639,4 +662,5 @@ def is_name(text: str, start: int, end: int) -> bool:
     return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end)
                 or _NAME_BEFORE.search(text, max(0, start - 80), start)
                 or _HONORIFIC.start_in(text[max(0, start - 40):start]) >= 0
-                or _WORK_BEFORE.search(text, max(0, start - 24), start))
+                or _WORK_BEFORE.search(text, max(0, start - 24), start)
+                or _MAKER_BEFORE.search(text, max(0, start - 40), start))

@@ -30,7 +30,9 @@ _BARE_SPACE = re.compile(r"(?<!\\) ")
 _NOT_LETTERS = re.compile(r"\\.|\(\?P<[^>]*>|\(\?P=[^)]*\)")
 
 # Where a sentence ends, for near/not_near: "cancer" in the next sentence says nothing about this one.
-_SENTENCE_END = re.compile(r"[.!?\n]+(?:\s|\Z)|\n")
+# Not after a short title ("St. Luke's", "Dr. Patel"), whose dot ends no sentence.
+_SENTENCE_END = re.compile(r"(?<!\bst)(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bmt)(?<!\bvs)(?<!\bjr)(?<!\bsr)"
+                           r"[.!?\n]+(?:\s|\Z)|\n")
 
 _CONTEXT_KEYS = ("before", "not_before", "after", "not_after", "near", "not_near")
 _MATCH_KEYS = {"patterns", "case_sensitive", "window", "suggestions", *_CONTEXT_KEYS}
