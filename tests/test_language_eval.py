@@ -53,6 +53,27 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
         print(f"\nset 3 (reported, not asserted): precision {blocking.precision:.3f}  recall {blocking.recall:.3f}")
 
 
+# Written later still, each held out until its first run (see their .md files); the fixes made from each
+# set's misses made it development data, so each keeps a floor a little under its score after those fixes.
+# First runs: fourth 0.837/0.845 (2026-12-01), fifth 0.875/0.857 (2026-12-03).
+LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.97)}
+ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
+
+
+@pytest.mark.parametrize("name", list(LATER_SETS))
+def test_each_later_set_keeps_its_floor(name):
+    precision, recall = LATER_SETS[name]
+    blocking, _ = evaluate(load_cases(Path(__file__).parent / f"{name}.jsonl"))
+    assert blocking.precision >= precision and blocking.recall >= recall, table(blocking)
+
+
+def test_the_whole_evaluation_old_and_new_sets_together_is_at_least_097():
+    cases = [case for path in ALL_SETS for case in load_cases(path)]
+    assert len(cases) >= 1500
+    blocking, _ = evaluate(cases)
+    assert blocking.precision >= 0.97 and blocking.recall >= 0.97, table(blocking)
+
+
 def test_the_evaluate_command_prints_a_per_rule_table(capsys):
     assert main([str(EVAL)]) == 0
     out = capsys.readouterr().out
