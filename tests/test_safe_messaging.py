@@ -179,6 +179,25 @@ def test_a_storytellers_own_past_thoughts_are_theirs_and_shown_gently_as_info():
     assert safe_findings("He thought suicide was the only way out.", voice="storyteller")[0][1] == "warning"
 
 
+@pytest.mark.parametrize("text, rule_id", [
+    ("Her sister told the paper: 'She's finally at peace now.' Kerry took her own life in May.", "safe-romanticising"),
+    ("Police closed the path to the quarry, known as 'the suicide spot', after a third death.", "safe-sensational"),
+    ("The inquest heard he had 'jumped from the Tyne Bridge' shortly after midnight.", "safe-location"),
+])
+def test_quoted_words_that_break_the_guidance_still_need_a_look(text, rule_id):
+    # A quotation reaches a struggling reader all the same: only the language rules let quoted speech through.
+    assert (rule_id, "info") not in {(rule, severity) for rule, severity, _ in safe_findings(text)}
+    assert rule_id in {rule for rule, _, _ in safe_findings(text)}
+
+
+def test_a_phrase_quoted_to_reject_it_is_still_not_a_use():
+    assert safe_findings("Please stop calling Beachy Head a 'suicide spot'. It is a place people walk their dogs.") == []
+
+
+def test_free_of_a_chore_is_not_free_of_a_life():
+    assert safe_findings("Our chair steps down after nine years, in her words 'finally free of the minutes'.") == []
+
+
 def test_a_hopeful_story_about_a_past_attempt_has_no_safe_finding():
     story = ("I tried to take my own life in 2015. I used to want to die; now I want to help. "
              "Today I run the men's group on Tuesdays, and if you're where I was, please talk to someone.")
@@ -230,10 +249,14 @@ def test_the_quick_check_finds_what_the_plain_slow_check_finds(voice):
 
 
 def test_the_language_evaluation_sets_gain_safe_findings_only_where_a_death_is_put_down_to_one_cause():
-    # Those sets label no safe-messaging rule; "died by suicide after online bullying" is one by the care set's labels.
+    # The sets that label no safe-messaging rule (the fifth and later label them, and are scored with them);
+    # "died by suicide after online bullying" is one by the care set's labels.
     found = {}
     for path in sorted(TESTS.glob("language_eval*.jsonl")):
-        for case in load_cases(path):
+        cases = load_cases(path)
+        if any(rule.startswith("safe-") for case in cases for rule in case.expect | case.info):
+            continue
+        for case in cases:
             for rule, _, _ in safe_findings(case.text, voice=case.voice):
                 found[(path.name, case.line)] = rule
     assert found == {("language_eval_2.jsonl", 434): "safe-single-cause", ("language_eval_2.jsonl", 435): "safe-single-cause"}

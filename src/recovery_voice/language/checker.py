@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from .context import (ARTICLE, Quotes, cue_before, in_a_list, is_mention, is_name, is_self_description, is_unquoted_mention,
+from .context import (ARTICLE, Quotes, cue_before, in_a_list, is_mention, is_name, is_rejected, is_self_description, is_unquoted_mention,
                       mention_hints, named_cues, opens_a_sentence, quote_spans)
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
-from .safe_model import touches_a_death, with_the_model
+from .safe_model import is_safe_messaging, touches_a_death, with_the_model
 from .settings import LanguageSettings
 from .suggest import suggestions
 from .text import Prepared, prepare
@@ -189,7 +189,7 @@ def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], hints: int, 
     near = bool(cues) and cue_before(cues, candidate.start)
     if (span is not None or near) and is_mention(prepared.original, prepared.low, span, (start, end),
                                                  candidate.start, named_cue=near):
-        return True
+        return not is_safe_messaging(candidate.rule.id) or is_rejected(prepared.low, candidate.start)
     # Quoted words that are not on display are somebody speaking (info, see _finding), never a mention.
     # A bare label opening its sentence may be what it talks about ("Crackhead is not a description"), hints or none.
     # ...and so may a later item of a list that opens it ("Alkie and wino sound like jokes").
@@ -265,8 +265,10 @@ def _finding(prepared: Prepared, quotes: Quotes, voice: str, memo: dict, candida
     start, end = candidate.span
     severity = candidate.severity
     theirs = False
-    if quotes.spans and quotes.innermost(start, end) is not None:
-        theirs = True  # somebody's words, quoted: show them, never block them
+    if quotes.spans and quotes.innermost(start, end) is not None and not is_safe_messaging(candidate.rule.id):
+        # Somebody's words, quoted: show them, never block them. Not for safe messaging: a relative's
+        # "finally at peace" quoted in a post reaches a struggling reader all the same.
+        theirs = True
     elif voice == "storyteller" and is_self_description(
             prepared.low, candidate.start, candidate.end, noun=candidate.rule.article,
             subjectless=candidate.rule.self_description):

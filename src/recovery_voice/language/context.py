@@ -314,7 +314,8 @@ _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-o
 # Anywhere in the text: the post objects to the naming.
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
-                         r"consent))(?!\w)")
+                         r"consent)|not who (?:we|they|he|she|i) (?:are|is|was|were|am)|(?:isn't|is not|wasn't|not) (?:true|fair)|"
+                         r"nonsense|rubbish|unfair)(?!\w)")
 _BARE_LEFT = _EndPattern(
     # a range of words after a comma or colon counts too: "ten words we retired, from clean time to service user"
     r"(?:\A|[.!?:;,/&\n]|[,:]\s*from|[,:]\s*from\s[^.!?,]{1,40}\sto|"
@@ -518,6 +519,15 @@ def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
         return True  # "Calling someone a crackhead says more about you": the act talked about
     return bool(_REFUSED.search(before) or _OBJECTION.search(low, max(0, start - 300), start + 300)
                 or _asked(low, start))
+
+
+def is_rejected(low: str, start: int) -> bool:
+    """Tell whether the words at low[start:] are refused or objected to ("Stop calling it a 'suicide spot'").
+
+    Safe messaging asks this of a word on show: a nickname repeated ("known as 'the suicide spot'") is still
+    published, and only one held up in order to reject it is not.
+    """
+    return bool(_REFUSED.search(_left_of(low, start)) or _OBJECTION.search(low, max(0, start - 300), start + 300))
 
 
 def _asked(low: str, start: int) -> bool:

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_self_description, is_unquoted_mention, quote_spans
+from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_rejected, is_self_description, is_unquoted_mention, quote_spans
 from .model import RANK, Finding, Report
 from .rules import DEFAULT_WINDOW, Rule, Trigger, _sentence
-from .safe_model import with_the_model
+from .safe_model import is_safe_messaging, with_the_model
 from .settings import LanguageSettings
 from .suggest import render
 from .text import Prepared, prepare
@@ -123,7 +123,7 @@ def _mentioned(prepared: Prepared, quotes: tuple, match: _Match) -> bool:
     """Tell whether a match is a word being talked about ("we don't say 'junkie'"), which is not a finding."""
     span = _innermost(quotes, *match.span)
     if is_mention(prepared.original, prepared.low, span, match.span, match.start):
-        return True
+        return not is_safe_messaging(match.rule.id) or is_rejected(prepared.low, match.start)
     return span is None and is_unquoted_mention(prepared.low, match.start, match.end, match.rule.claim,
                                                 noun=match.rule.article)
 
@@ -151,7 +151,7 @@ def _finding(prepared: Prepared, quotes: tuple, voice: str, match: _Match) -> Fi
     """Build the finding for a match, lowered to info for quoted speech and a storyteller's words about themselves."""
     start, end = match.span
     rule = match.rule
-    theirs = _innermost(quotes, start, end) is not None or (
+    theirs = _innermost(quotes, start, end) is not None and not is_safe_messaging(rule.id) or (
         voice == "storyteller"
         and is_self_description(prepared.low, match.start, match.end, noun=rule.article, subjectless=rule.self_description))
     matched = prepared.original[start:end]
