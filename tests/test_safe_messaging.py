@@ -9,6 +9,7 @@ import pytest
 
 from recovery_voice.language import check, load_rules
 from recovery_voice.language.evaluate import load_cases
+from recovery_voice.language.safe_model import MODEL_NOTE
 
 TESTS = Path(__file__).parent
 SAFE = {rule.id: rule for rule in load_rules() if rule.id.startswith("safe-")}
@@ -94,6 +95,22 @@ KINDS = [
     ("Veteran who died by suicide 'went out on his own terms'", "safe-romanticising"),
     ("Mechanic took own life after losing his licence, inquest told", "safe-single-cause"),
     ("Her suicide was blamed squarely on the exam board.", "safe-single-cause"),
+    # Kinds learnt from the ninth set's misses (2026-12-03), said in new words.
+    ("Police said he had swallowed all of his gran's tablets before he died.", "safe-method"),
+    ("He died after chewing his dad's fentanyl patches.", "safe-method"),
+    ("She downed a litre of cider with her diazepam and never woke up.", "safe-method"),
+    ("He had been hoarding his antidepressants before taking his own life.", "safe-method"),
+    ("Friends said she walked out in front of the express as it came through the station, and died.", "safe-method"),
+    ("He died last month, went off the top of the multi-storey.", "safe-method"),
+    ("rip bro, nobody can hurt you anymore", "safe-romanticising"),
+    ("Killing himself was the bravest thing he ever did, his mate said.", "safe-romanticising"),
+    ("She took her own exit, quietly, in the spring.", "safe-romanticising"),
+    ("Suicide really is the kindest choice for some people in that much pain, the post claimed.", "safe-solution"),
+    ("He thought killing himself would fix it all.", "safe-solution"),
+    ("omg he killed himself bc his mum kicked him out", "safe-single-cause"),
+    ("Suicide season: farm deaths spike after harvest", "safe-sensational"),
+    ("Overdose crisis sweeping our schools", "safe-sensational"),
+    ("Teen death pact fears after two girls found", "safe-sensational"),
 ]
 
 
@@ -196,6 +213,19 @@ def test_a_phrase_quoted_to_reject_it_is_still_not_a_use():
 
 def test_free_of_a_chore_is_not_free_of_a_life():
     assert safe_findings("Our chair steps down after nine years, in her words 'finally free of the minutes'.") == []
+
+
+def test_a_storytellers_own_method_stays_a_warning_after_other_first_person_words():
+    story = "The week after the funeral I gave up, and I swallowed every tablet in the house."
+    assert ("safe-method-story", "warning") in {(rule, severity) for rule, severity, _ in
+                                                safe_findings(story, voice="storyteller")}
+
+
+def test_a_writer_who_answers_the_one_cause_with_more_gets_no_finding_from_the_rule():
+    text = "People keep saying he killed himself because of the exams, and it's never that simple."
+    # The word model may still ask a reviewer to look at the sentence as a whole; the rule names no cause.
+    assert all(f.message.startswith(MODEL_NOTE) for f in check(text).findings if f.rule == "safe-single-cause")
+    assert "safe-single-cause" in {rule for rule, _, _ in safe_findings("He killed himself because of the exams.")}
 
 
 def test_a_hopeful_story_about_a_past_attempt_has_no_safe_finding():

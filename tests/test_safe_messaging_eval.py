@@ -93,9 +93,11 @@ THIRD = Path(__file__).parent / "care_safe_third.jsonl"
 
 def test_the_third_set_used_for_development_keeps_its_floor():
     # Run once unseen on 2026-12-01 (P 0.921 R 0.550); developed on since 2026-12-02: 0.935 / 0.667; learnt
-    # from by the word model (safe_model.py) since the afternoon of 2026-12-02: 0.948 / 0.883.
+    # from by the word model (safe_model.py) since the afternoon of 2026-12-02: 0.948 / 0.883. On 2026-12-03 a death
+    # called one's "own exit" became romanticising (the ninth set labels it so; st-035 labels only the courage in
+    # it beside it): one more finding there, counted a false alarm, 0.934 / 0.917.
     overall, _, _, _ = score(load_cases(THIRD))
-    assert overall.precision >= 0.94 and overall.recall >= 0.88, (overall.precision, overall.recall, overall.wrong)
+    assert overall.precision >= 0.93 and overall.recall >= 0.9, (overall.precision, overall.recall, overall.wrong)
 
 
 # The sets written after the rules, each by a helper who never saw them or the other sets (each set's .md says
@@ -113,7 +115,9 @@ def test_the_third_set_used_for_development_keeps_its_floor():
 #   / 0.469. Eighth: run once with train_e: 0.828 / 0.585 (the models before 0.823 / 0.564).
 LATER_SETS = {
     "fourth": (0.92, 0.71, 0.8),
-    "fifth": (0.86, 0.54, 0.7),
+    # 2026-12-03: pills saved up before an attempt became method detail; s5-106 labels only the swallowing
+    # after it in the same sentence, so the saving counts a false alarm: 0.857 / 0.562.
+    "fifth": (0.85, 0.56, 0.7),
     "sixth": (0.9, 0.67, 0.7),
     "seventh": (0.91, 0.46, 0.8),
     "eighth": (0.82, 0.58, 0.7),

@@ -22,7 +22,7 @@ from functools import lru_cache
 from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_rejected, is_self_description, is_unquoted_mention, quote_spans
 from .model import RANK, Finding, Report
 from .rules import DEFAULT_WINDOW, Rule, Trigger, _sentence
-from .safe_model import is_safe_messaging, with_the_model
+from .safe_model import is_safe_messaging, stays_a_warning, with_the_model
 from .settings import LanguageSettings
 from .suggest import render
 from .text import Prepared, prepare
@@ -152,7 +152,7 @@ def _finding(prepared: Prepared, quotes: tuple, voice: str, match: _Match) -> Fi
     start, end = match.span
     rule = match.rule
     theirs = _innermost(quotes, start, end) is not None and not is_safe_messaging(rule.id) or (
-        voice == "storyteller"
+        voice == "storyteller" and not stays_a_warning(rule.id)
         and is_self_description(prepared.low, match.start, match.end, noun=rule.article, subjectless=rule.self_description))
     matched = prepared.original[start:end]
     hashtag = any(tag_start <= match.start < tag_end for tag_start, tag_end in prepared.hashtags)

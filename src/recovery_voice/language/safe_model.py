@@ -27,6 +27,7 @@ MODEL_FILE = Path(__file__).with_name("safe_model.json")
 KINDS = ("method", "location", "sensational", "romanticising", "solution", "single-cause")
 # The rule a finding of each kind carries, by voice: method and location have a storyteller's own rule.
 _STORY_RULES = {"method": "safe-method-story", "location": "safe-location-story"}
+_STORY_RULE_IDS = frozenset(_STORY_RULES.values())
 SENTENCE = LazyPattern(r"[^.!?\n]*(?:[.!?]+|\n|\Z)")
 # Words that make a sentence touch a death or an attempt: where safe-messaging guidance applies.
 DEATH = LazyPattern(
@@ -57,6 +58,12 @@ KEPT_IDS = frozenset({"suicide-epidemic", "suicide-pact"})
 def is_safe_messaging(rule_id: str) -> bool:
     """Tell whether a finding's rule is a safe-messaging rule."""
     return rule_id.startswith("safe-") or rule_id in KEPT_IDS
+
+
+def stays_a_warning(rule_id: str) -> bool:
+    """Tell whether a rule's findings stay warnings in a storyteller's words about themselves (method and location:
+    it is the reader who is at risk, whoever wrote them; see safe.toml's header)."""
+    return rule_id in _STORY_RULE_IDS
 
 
 class SafeModel:
