@@ -521,3 +521,29 @@ def test_it_finds_a_birth_date_on_a_named_day_of_any_faith_a_birth_certificate_o
 ])
 def test_a_public_figure_is_no_private_person_however_the_name_is_written(text):
     assert "person" not in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I've been sober two years and I'd tell anyone the same.",
+    "G'day from Perth, everyone.",
+    "Y'all have been so kind this week.",
+])
+def test_a_capitalised_contraction_is_not_a_name(text):
+    assert "person" not in kinds(text), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("My maw Bridget never gave up on me.", "Bridget"),
+    ("Me da Seamus drove me to detox.", "Seamus"),
+])
+def test_a_name_after_a_scots_or_irish_word_for_family_is_a_person(text, name):
+    assert any(kind == "person" and name in span for kind, span in found(text)), found(text)
+
+
+@pytest.mark.parametrize("text, workplace", [
+    ("I drank through to my retirement from Barclays in 2015.", "Barclays"),
+    ("I waited tables at Harbour Grill for six years.", "Harbour Grill"),
+    ("My first paycheck from Walgreens since treatment came today.", "Walgreens"),
+])
+def test_it_finds_a_workplace_after_retiring_waiting_tables_or_a_paycheck(text, workplace):
+    assert ("workplace", workplace) in found(text), found(text)

@@ -66,6 +66,8 @@ _OUR_OR_VERB = _PERSON_VERBS | {"our"}
 _AND_NAME = LazyPattern(r"(?:(?P<and>,?[ ]+(?:and|&|n|or)[ ]+)|,[ ]+)(?i:our[ ]+|my[ ]+|me[ ]+)?"
                         r"(?P<size>(?i:big|wee|little|lil|young|auntie|aunty|uncle|tita|tito)[ ]+)?"
                         r"(?P<name>[A-Za-z][a-z]+(?:-[A-Za-z][a-z]+)?|O['’][A-Z][a-z]+)\b(?!['’])")
+# A word with a letter or two dropped at an apostrophe, capitalised at a sentence start ("O'Brien" keeps its capital after).
+_CONTRACTION = LazyPattern(r"[A-Z]['’](?:ve|d|ll|m|re|s|day|all|am|em|ye)|[A-Z][a-z]*['’](?:ve|ll|re|d|t)")
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
@@ -309,6 +311,8 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     role, work, place, called, _, _ = _cues()
     first, start = group[0], group[0].start
     name = text[start:group[-1].end]
+    if len(group) == 1 and _CONTRACTION.fullmatch(name):
+        return None  # "I've", "G'day", "Y'all": a word shortened, not a name
     owner = next((w for w in group if w.possessive), group[-1])  # "Amy Winehouse's Rehab" is hers, a song
     if _is_public(name, ls) or _is_public(text[start:owner.end], ls) or name.split(" ")[0] in ("God", "Jesus"):
         return None  # a public figure ("Amy Winehouse"), not a private person
