@@ -185,6 +185,9 @@ EVERYDAY = [
     "I have nothing left to give at work today.",
     "I am grateful to be alive.",
     "Today I choose life.",
+    "I wish I could disappear into a book for the whole of half-term.",
+    "Nobody would notice if I disappeared to the allotment for an afternoon.",
+    "I've said my goodbyes to the old drinking crowd and got a new phone.",
 ]
 
 
