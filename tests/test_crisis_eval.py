@@ -51,6 +51,9 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 #   runs of sentences, 0.914/0.853; goodbyes to the neighbours one is leaving no longer a farewell, 0.928/0.853.
 # - tenth: run once (2026-12-03) with the shipped model, reading runs of sentences: 0.932/0.920 (a model learnt
 #   with two more training sets, m and n, scored 0.944/0.907 and was not kept).
+# - eleventh: run once (2026-12-03) with the shipped detector: 0.827/0.827; developed on since (disappearing
+#   somewhere is no wish to be gone; goodbyes to an old crowd): 0.827/0.849.
+# - twelfth: run once (2026-12-03) with the shipped detector: 0.893/0.848; never learnt from, unchanged since.
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
     "fifth": (0.88, 0.84, 65, 120),
@@ -59,6 +62,8 @@ LATER_SETS = {
     "eighth": (0.97, 0.92, 70, 120),
     "ninth": (0.85, 0.92, 70, 120),
     "tenth": (0.92, 0.93, 70, 120),
+    "eleventh": (0.82, 0.84, 70, 120),
+    "twelfth": (0.89, 0.84, 70, 120),
 }
 
 

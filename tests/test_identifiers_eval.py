@@ -122,14 +122,29 @@ SEVENTH_FLOOR = {"phone": (0.99, 0.96), "email": (0.99, 0.95), "address": (0.99,
                  "date-of-birth": (0.9, 0.81), "person": (0.85, 0.78), "place": (0.84, 0.87), "workplace": (0.96, 0.78),
                  "fellowship": (0.97, 0.97)}
 
+EIGHTH = Path(__file__).parent / "care_identifiers_eighth.jsonl"
+# Written unseen (care_identifiers_eighth.md) and run once, on 2026-12-03 with the shipped code: all 0.951 /
+# 0.846. Developed on since (contractions are no names, Scots words for family, more words of working life):
+# all 0.962 / 0.854.
+EIGHTH_FLOOR = {"phone": (0.99, 0.87), "email": (0.99, 0.99), "address": (0.99, 0.8), "postcode": (0.99, 0.75),
+                "date-of-birth": (0.99, 0.79), "person": (0.95, 0.82), "place": (0.94, 0.85), "workplace": (0.92, 0.83),
+                "fellowship": (0.97, 0.95)}
+NINTH = Path(__file__).parent / "care_identifiers_ninth.jsonl"
+# Written unseen (care_identifiers_ninth.md) and run once, on 2026-12-03 with the shipped code: all 0.937 /
+# 0.815; never learnt from, and after the eighth's fixes 0.944 / 0.815 (person 0.848 -> 0.882 precision).
+NINTH_FLOOR = {"phone": (0.99, 0.92), "email": (0.99, 0.93), "address": (0.99, 0.88), "postcode": (0.99, 0.78),
+               "date-of-birth": (0.99, 0.72), "person": (0.88, 0.69), "place": (0.94, 0.86), "workplace": (0.85, 0.6),
+               "fellowship": (0.96, 0.92)}
+
 
 SCORES: dict = {}  # each set scored once per run
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
-                                         (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR)],
-                         ids=["third", "fourth", "fifth", "sixth", "seventh"])
+                                         (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR), (EIGHTH, EIGHTH_FLOOR),
+                                         (NINTH, NINTH_FLOOR)],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
