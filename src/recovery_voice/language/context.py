@@ -517,8 +517,7 @@ def _named_and_refused(low: str, sentence_left: str, start: int) -> bool:
     before = sentence_left[:at]
     if not before.strip() and _NAMING_ACT.match(sentence_left, at):
         return True  # "Calling someone a crackhead says more about you": the act talked about
-    return bool(_REFUSED.search(before) or _OBJECTION.search(low, max(0, start - 300), start + 300)
-                or _asked(low, start))
+    return bool(_REFUSED.search(before) or _objected_to(low, start) or _asked(low, start))
 
 
 def is_rejected(low: str, start: int) -> bool:
@@ -527,7 +526,12 @@ def is_rejected(low: str, start: int) -> bool:
     Safe messaging asks this of a word on show: a nickname repeated ("known as 'the suicide spot'") is still
     published, and only one held up in order to reject it is not.
     """
-    return bool(_REFUSED.search(_left_of(low, start)) or _OBJECTION.search(low, max(0, start - 300), start + 300))
+    return bool(_REFUSED.search(_left_of(low, start)) or _objected_to(low, start))
+
+
+def _objected_to(low: str, start: int) -> bool:
+    """Tell whether the text within 300 characters either side of low[start] objects to a naming."""
+    return bool(_OBJECTION.search(low, max(0, start - 300), start + 300))
 
 
 def _asked(low: str, start: int) -> bool:
