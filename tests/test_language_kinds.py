@@ -451,3 +451,46 @@ def test_the_same_words_about_things_are_left_alone(text):
 def test_a_slur_before_a_person_is_flagged_with_no_word_swap_offered(text):
     found = [f for f in check(text, settings=UK).findings if f.rule == "mental-health-slur"]
     assert found and found[0].severity == "warning" and found[0].suggestions == ()
+
+
+# ---------------------------------------------------------------- kinds from the sixth set's misses (2026-12-03)
+
+
+@pytest.mark.parametrize("text", [
+    "Frankly the buprenorphine programme is nothing but a legal dealer in a white coat.",
+    "Her suboxone script from the pharmacy is still a fix, my uncle says.",
+    "Methadone keeps folks on the smack by another name, one caller said.",
+    "He's not properly clean when he relies on a methadone script, a neighbour wrote.",
+])
+def test_it_flags_medication_called_a_dealer_a_fix_or_the_same_drug(text):
+    assert "replacing-one-drug" in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Test strips just tell kids they can push it, a parent said at the meeting.",
+    "A letter claims needle exchanges help users keep shooting up.",
+])
+def test_it_flags_harm_reduction_said_to_let_people_use_more(text):
+    assert "harm-reduction-myth" in blocking(text)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Tweekers again behind the Co-op, a resident posted.", "crackhead"),
+    ("Them glue-'eads on the rec are only kids.", "crackhead"),
+])
+def test_it_flags_spellings_of_labels_as_people_write_them(text, rule):
+    assert rule in blocking(text)
+
+
+def test_a_family_member_named_after_our_is_someone_else_not_the_storyteller():
+    assert ("drunk-noun", "info") not in rules("Our Shane was a drunk for years before he got help.", voice="storyteller")
+    assert ("drunk-noun", "info") in rules("Our lot were the drunks of the street. Now we run the cafe.", voice="storyteller")
+
+
+@pytest.mark.parametrize("text", [
+    "Pisshead isn't a joke, it's a slur. Please think before you post.",
+    "The Gazette called our members junkies on Friday. That was unkind and we've told them so.",
+    "Naebody in this hall gets called a druggie. That's the rule.",
+])
+def test_a_label_said_to_be_a_slur_or_refused_is_a_mention(text):
+    assert not blocking(text)

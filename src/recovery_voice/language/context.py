@@ -129,6 +129,9 @@ _SOMEONE_ELSE = LazyPattern(
     r"(?<![\w'])(?:he|she|they|him|her|his|their|them|he's|she's|they're|they'd|he'd|she'd|someone|somebody|"
     r"everyone|everybody|anyone|people|others|nobody|"
     r"(?:my|our|the|a)\s+(?:[\w'-]+\s+)?(?:" + _OTHER_PEOPLE + r")(?:'s)?|"
+    # "Our Jade was...", "my Kev is...": a family member by name, the subject of the sentence
+    r"(?:my|our)\s+(?!(?:lot|lads|group|gang|crowd|crew|mob|kind|sort|generation|family|house|year|class|estate)\s)[\w'-]+"
+    r"(?=\s+(?:was|is|were|are|has|had|became|got)\s)|"
     r"met|meet|know|knew|saw|seen|watched|helped?|helping|supported?|supporting|treat(?:ed)?|nursed|loved?|"
     r"lost|buried|married|visited|told|hired|employ(?:ed)?|with|around|about|among)(?![\w'])")
 
@@ -308,14 +311,14 @@ _NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone
 _NAMED_ME = LazyPattern(r"[a-z]+\s+(?:me|us|myself|ourselves)\s")
 # Before the naming verb, in its sentence: it is refused or questioned ("Don't call my brother...").
 # "Ever been called a lush?" and "correcting people who called him a meth head" are the naming endured.
-_REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|shouldn't|should not|"
+_REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|naebody|nae one|shouldn't|should not|"
                        r"won't|will not|refuse|ever|please don't|quit|hate|hates|hated|dislike|"
                        r"dislikes|object|objects|tired of|sick of|correct|corrects|corrected|correcting)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
                          r"consent)|not who (?:we|they|he|she|i) (?:are|is|was|were|am)|(?:isn't|is not|wasn't|not) (?:true|fair)|"
-                         r"nonsense|rubbish|unfair)(?!\w)")
+                         r"nonsense|rubbish|unfair|cruel|unkind|(?:isn't|is not|wasn't|not) (?:ok|okay|acceptable|on|banter|a joke|funny))(?!\w)")
 _BARE_LEFT = _EndPattern(
     # a range of words after a comma or colon counts too: "ten words we retired, from clean time to service user"
     r"(?:\A|[.!?:;,/&\n]|[,:]\s*from|[,:]\s*from\s[^.!?,]{1,40}\sto|"
@@ -374,7 +377,10 @@ _BARE_SUBJECT = LazyPattern(r"\s+(?:is|isn't|was|wasn't)\s+(?:not|never|no|a|an|
 _AS_A_WORD = LazyPattern(
     r"(?:\s+(?:and|or)\s+[\w'-]+)*\s+(?:(?:was|were|is|are|had been|has been|have been|got|gets|been)\s+"
     r"(?:\w+\s+)?(?:painted|spray-painted|sprayed|scrawled|daubed|written|carved|graffitied|chalked|etched|"
-    r"scratched|tagged|shouted|yelled|chanted|hurled|printed|typed|tattooed)|sound(?:s|ed)?\s)"
+    r"scratched|tagged|shouted|yelled|chanted|hurled|printed|typed|tattooed)|sound(?:s|ed)?\s"
+    # "Druggie isn't banter, it's a slur": what the word is, or is not
+    r"|(?:is|isn't|is not|was|wasn't|ain't|'s)\s+(?:not\s+|never\s+|just\s+)?(?:banter|a joke|funny|a slur|a word|an insult|"
+    r"offensive|ok|okay|acceptable|a nickname|a compliment)(?!\w))"
     r"|\s*(?:,\s*|\s+)(?:or|vs\.?|versus)\s+(?:an?\s+)?(?:person|people|someone|individual|member)s?(?!\w)")
 # A label put first and given to somebody else's mouth ("Smack-heads, the Echo called them", "A crackhead, that's
 # all he was to the paper")...
