@@ -494,3 +494,58 @@ def test_a_family_member_named_after_our_is_someone_else_not_the_storyteller():
 ])
 def test_a_label_said_to_be_a_slur_or_refused_is_a_mention(text):
     assert not blocking(text)
+
+
+# ---------------------------------------------------------------- kinds from the seventh set's misses (2026-12-03)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Three junkeys were moved on from the bus station again.", "junkie"),
+    ("Two druggys sleeping in the underpass, says the Gazette.", "junkie"),
+    ("Adicts need our help, not our judgement.", "addict-noun"),
+    ("Is your dad an alcholic? Our family group meets on Monday.", "alcoholic-noun"),
+    ("Smackies on the corner again, a neighbour posted.", "crackhead"),
+    ("The rummies by the depot get soup from us on Fridays.", "drunk-noun"),
+])
+def test_it_flags_labels_spelt_the_way_people_type_them(text, rule):
+    assert rule in blocking(text, settings=US if "dad" in text or "rummies" in text else UK)
+
+
+@pytest.mark.parametrize("text", [
+    "Heroin claimed another young victim in Hull on Friday.",
+    "Grandad was a victim of the bottle, my aunt always said.",
+])
+def test_it_flags_victims_of_addiction_said_in_other_words(text):
+    assert "victim-of-addiction" in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Buvidal isn't recovery, a caller told the radio phone-in.",
+    "Suboxone is just a slower way of staying on opioids, the letter said.",
+    "You're not really clean till you've come off the methadone, an old-timer told him.",
+    "Switching to Sublocade means you trade one drug for a monthly jab, says a podcast host.",
+])
+def test_it_flags_medication_said_not_to_be_recovery_or_a_way_of_staying_on_drugs(text):
+    assert "replacing-one-drug" in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Giving out foil just tells teenagers that smoking heroin is fine, a parent wrote.",
+    "A fix room would only encourage more people to use, a councillor said.",
+    "Narcan in every hostel tells residents there's a safety net, the letter claims.",
+])
+def test_it_flags_harm_reduction_said_to_encourage_use(text):
+    assert "harm-reduction-myth" in blocking(text)
+
+
+def test_a_myth_someone_reckons_and_the_members_answer_is_not_flagged():
+    text = "Some folk reckon naloxone keeps people using. Ask our members: it kept them alive."
+    assert "harm-reduction-myth" not in blocking(text)
+
+
+def test_me_dad_in_a_storytellers_words_is_her_father_not_herself():
+    assert ("alcoholic-noun", "info") not in rules("Me dad were an alcoholic, and me mam covered for him.", voice="storyteller")
+
+
+def test_a_misspelt_fellowship_name_is_still_a_name():
+    assert not blocking("Alcoholics Anonymus meets in the back room on Wednesdays.")

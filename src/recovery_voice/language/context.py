@@ -128,7 +128,7 @@ _FIRST_PERSON = LazyPattern(r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|we|we're|we've|we
 _SOMEONE_ELSE = LazyPattern(
     r"(?<![\w'])(?:he|she|they|him|her|his|their|them|he's|she's|they're|they'd|he'd|she'd|someone|somebody|"
     r"everyone|everybody|anyone|people|others|nobody|"
-    r"(?:my|our|the|a)\s+(?:[\w'-]+\s+)?(?:" + _OTHER_PEOPLE + r")(?:'s)?|"
+    r"(?:my|our|me|ma|the|a)\s+(?:[\w'-]+\s+)?(?:" + _OTHER_PEOPLE + r")(?:'s)?|"
     # "Our Jade was...", "my Kev is...": a family member by name, the subject of the sentence
     r"(?:my|our)\s+(?!(?:lot|lads|group|gang|crowd|crew|mob|kind|sort|generation|family|house|year|class|estate)\s)[\w'-]+"
     r"(?=\s+(?:was|is|were|are|has|had|became|got)\s)|"
@@ -340,11 +340,12 @@ _CLAIM_RAISED = LazyPattern(
     r"(?<!\w)(?:some (?:people|folk) (?:will |may |might )?(?:tell you|say|claim|think|believe)|"
     r"people (?:often |sometimes |still )?(?:say|claim|think|believe|tell you)|you(?:'ll| will| may| might)? hear|"
     r"critics (?:say|claim)|the (?:idea|claim|belief) that|(?:ask|asks|asked|asking|wonder|wonders|wondered) (?:\w+ )?(?:whether|if)|"
-    r"(?:say|says|said|told (?:me|us|him|her|them)|think|thinks|thought|believe|believes|believed|claim|claims|claimed))(?!\w)")
+    r"(?:say|says|said|told (?:me|us|him|her|them)|think|thinks|thought|believe|believes|believed|claim|claims|claimed|"
+    r"reckon|reckons|reckoned))(?!\w)")
 # ...and answered after it: "...Our members on OST will tell you it gave them their lives back."
 _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evidence|wrong|untrue|not true|"
                         r"will tell you|the reality|reality|saves? lives|saved (?:my|their|his|her) li(?:fe|ves)|otherwise|"
-                        r"show(?:ed|s)? (?:me|us|them|him|her)|(?:is|was|it's) (?:a |real )?(?:treatment|medicine|medication))(?!\w)")
+                        r"show(?:ed|s)? (?:me|us|them|him|her)|kept (?:me|us|them|him|her|people) alive|(?:is|was|it's) (?:a |real )?(?:treatment|medicine|medication))(?!\w)")
 
 
 # Words one of which each pattern above needs: looked for first, because most matches have none near.
@@ -642,7 +643,7 @@ def _last_start(pattern: LazyPattern, text: str) -> int:
 
 # Proper names keep their words: "Addicts Anonymous", "Drug Users Network", "Substance Abuse Treatment
 # Centre", "the National Institute on Drug Abuse". A name is Title Case words next to an institution word.
-_INSTITUTION = (r"(?:Anonymous|Act|Administration|Institute|Council|Foundation|Trust|Project|Society|Association|"
+_INSTITUTION = (r"(?:Anonymous|An(?:on|oy|no|onm)\w*|Act|Administration|Institute|Council|Foundation|Trust|Project|Society|Association|"
                 r"Network|Alliance|Centre|Center|Clinic|Services?|Team|Unit|Forum|Commission|Partnership|"
                 r"Helpline|Court|Programme|Program|Coalition|Office|Department|Bureau|Division)")
 # Names of places and official plans and statistics end in words like these: "Stoner Hill", "the

@@ -1,7 +1,7 @@
 """A small word model: TF-IDF over words and pairs of words, and a logistic regression over them.
 
-The crisis check (care/crisis_model.py) and the safe-messaging check (safe_model.py) each learn one
-from texts that people labelled (wordmodel_learn.py). A text is read as the words and pairs of
+The crisis check (care/crisis_model.py), the topics (care/topic_model.py) and the safe-messaging check
+(safe_model.py) each learn one from texts that people labelled (wordmodel_learn.py). A text is read as the words and pairs of
 neighbouring words in it, each counted as 1 + log count, times how rare the word was among the
 labelled texts, the whole made unit length; words after "don't", "never"... up to the next punctuation
 are marked as negated, since the words alone cannot tell "i want to die" from "i don't want to die".
@@ -22,6 +22,7 @@ NEGATORS = frozenset("""not no never nor without don't dont didn't didnt won't w
 _PUNCTUATION = frozenset(".!?,;:\n")
 ONE = "model"  # the name read_models gives the model of a file that holds one
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
 
 
 def normalise(text: str) -> str:
@@ -58,6 +59,31 @@ def weighted(counts: dict[str, int], idf: dict[str, float]) -> dict[str, float]:
     vector = {term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items() if term in idf}
     length = math.sqrt(sum(value * value for value in vector.values()))
     return {term: value / length for term, value in vector.items()} if length else {}
+
+
+def pieces(text: str, words: int) -> list[str]:
+    """Split a text into the pieces a model reads: the whole, or runs of whole sentences of about `words` words.
+
+    A model learnt from posts and short stories weighs a 5,000-word story's one sentence about a death
+    among all its other words, and misses it; read in runs of the size it learnt from, it does not.
+    """
+    if len(text.split()) <= words:
+        return [text]
+    sentences = SENTENCE_END.split(text)
+    return [" ".join(sentences[first:last]) for first, last in piece_bounds([len(s.split()) for s in sentences], words)]
+
+
+def piece_bounds(sizes: list[int], words: int) -> list[tuple[int, int]]:
+    """Return where each run of sentences of about `words` words starts and ends (exclusive), given each one's size."""
+    bounds, first, size = [], 0, 0
+    for at, count in enumerate(sizes):
+        if at > first and size + count > words:
+            bounds.append((first, at))
+            first, size = at, 0
+        size += count
+    if sizes:
+        bounds.append((first, len(sizes)))
+    return bounds
 
 
 class Model:

@@ -107,6 +107,14 @@ def choose_threshold(scores: list[float], labels: list[bool], min_precision: flo
     return best[1]
 
 
+def models_json(about: dict, models: dict[str, Model]) -> str:
+    """Return the JSON text of a file of several named models ({"models": {name: model}}), after what they were learnt from."""
+    import json  # here: checking a text never writes a model
+
+    parts = ",\n".join(f' "{name}": ' + model.to_json({"model": name}).rstrip() for name, model in models.items())
+    return f'{json.dumps(about, indent=1)[:-2]},\n "models": {{\n{parts}\n }}\n}}\n'
+
+
 def write_or_check(argv: list[str] | None, description: str, build: Callable[[], str], path: Path, command: str,
                    head_ends: str) -> int:
     """Run a learning command: write the model file that build() makes, printing its head (the text before
