@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from recovery_voice.care import topics as topics_module
-from recovery_voice.care.topics import TOPICS, load_topics, topics
+from recovery_voice.care.topics import TOPICS, by_patterns, load_topics, topics
 
 SUICIDE = [
     "He died by suicide last year.",
@@ -97,18 +97,20 @@ NEITHER = [
 
 
 @pytest.mark.parametrize("text", SUICIDE)
-def test_it_says_a_text_touches_suicide_in_any_of_its_forms(text):
-    assert topics(text) == ["suicide"]
+def test_its_patterns_say_a_text_touches_suicide_in_any_of_its_forms(text):
+    assert by_patterns(text) == ["suicide"]
+    assert "suicide" in topics(text)  # the word models may hear a death from drugs too: "a bottle of sleeping pills"
 
 
 @pytest.mark.parametrize("text", DRUG_DEATH)
-def test_it_says_a_text_touches_a_death_or_near_death_from_drugs_or_alcohol(text):
-    assert topics(text) == ["drug-death"]
+def test_its_patterns_say_a_text_touches_a_death_or_near_death_from_drugs_or_alcohol(text):
+    assert by_patterns(text) == ["drug-death"]
+    assert "drug-death" in topics(text)
 
 
 @pytest.mark.parametrize("text", NEITHER)
 def test_it_leaves_everyday_words_for_death_and_drugs_alone(text):
-    assert topics(text) == []
+    assert topics(text) == [] and by_patterns(text) == []
 
 
 def test_both_topics_come_in_their_fixed_order():

@@ -107,5 +107,5 @@ def test_a_hopeful_story_alone_is_no_risk_in_any_run_of_its_sentences():
 def test_the_terms_of_a_text_are_the_sum_of_its_sentences_terms():
     text = "I went to group.\nIt helped, not a lot! But it did? Yes: it did, and I'm not sorry."
     sizes, counted = crisis_model.sentence_terms(text)
-    assert crisis_model._summed(counted) == crisis_model.terms(crisis_model.normalise(text))
+    assert crisis_model.summed(counted) == crisis_model.terms(crisis_model.normalise(text))
     assert sizes == [4, 5, 3, 7]

@@ -120,17 +120,25 @@ def test_the_third_set_used_for_development_keeps_its_floor():
 #   models learn from them now: 0.957 / 0.833 and 0.974 / 0.680 (development data, kept from falling back).
 # - eleventh: held out. Run once (2026-12-03) with that afternoon's rules and the models before: 0.920 / 0.623
 #   (the morning's code 0.903 / 0.590); with the models learnt again: 0.909 / 0.639.
+# - 2026-12-03 evening: the models learnt again with training sets H and I, and topics heard by word models
+#   too (care/topic_model.py). Twelfth, held out, run once: 0.910 / 0.524 (the models before 0.906 / 0.492,
+#   the same as the session's first code); topics suicide 0.936 and drug-death 0.887 recall (before 0.766 and
+#   0.774). The new models cost a little elsewhere: sixth 0.915 / 0.648 -> 0.881 / 0.626, eleventh 0.909 /
+#   0.639 -> 0.907 / 0.623, fifth 0.610 -> 0.600 recall; seventh 0.941 -> 0.979 precision, eighth 0.660 ->
+#   0.670 recall. Kept for the twelfth, the one set neither model had seen; floors lowered to match.
+# The third number is the least recall of each topic (topics.py's patterns, then the word models).
 LATER_SETS = {
-    "fourth": (0.92, 0.71, 0.8),
+    "fourth": (0.92, 0.78, 0.92),
     # 2026-12-03: pills saved up before an attempt became method detail; s5-106 labels only the swallowing
     # after it in the same sentence, so the saving counts a false alarm: 0.857 / 0.562.
-    "fifth": (0.88, 0.6, 0.7),
-    "sixth": (0.9, 0.64, 0.7),
-    "seventh": (0.93, 0.5, 0.8),
-    "eighth": (0.86, 0.65, 0.7),
-    "ninth": (0.95, 0.83, 0.8),
-    "tenth": (0.97, 0.68, 0.65),
-    "eleventh": (0.9, 0.63, 0.7),
+    "fifth": (0.88, 0.6, 0.9),
+    "sixth": (0.88, 0.62, 0.93),
+    "seventh": (0.95, 0.5, 0.95),
+    "eighth": (0.86, 0.66, 0.98),
+    "ninth": (0.95, 0.83, 0.93),
+    "tenth": (0.97, 0.68, 0.9),
+    "eleventh": (0.9, 0.62, 0.92),
+    "twelfth": (0.9, 0.52, 0.88),
 }
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 _STORY_PARTS = ("title", "text")
 
-TOPICS = ("suicide", "drug-death")  # as topics.TOPICS, in the order results list them
+TOPICS = ("suicide", "drug-death")  # in the order results list them (topics.py, topic_model.py)
 TOPIC_WORDS = {"suicide": "suicide", "drug-death": "a death from drugs"}  # each topic as a sentence says it
 VOICES = ("organisation", "storyteller")
 NAMINGS = (None, "own_name", "first_name", "pseudonym", "anonymous")

@@ -15,15 +15,14 @@ present at the end of a long hopeful story is not lost among its other words.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from ..language.wordmodel import Model as WordModel, normalise, read_model, terms, weighted  # noqa: F401 (the model's words)
+from ..language.wordmodel import (SENTENCE_END, Model as WordModel, normalise, piece_bounds, pieces, read_model,  # noqa: F401
+                                  sentence_runs, sentence_terms, summed, terms, weighted)  # (some for its tests)
 
 MODEL_FILE = Path(__file__).with_name("crisis_model.json")
-SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
 WHOLE_WORDS = 120  # a text of up to this many words is read whole; a longer one in runs of about this many
 # A storyteller's present often sits in a few sentences at the end of a long hopeful story, where the
 # whole story's words drown it: runs of sentences of up to WINDOW_WORDS words, one starting at each
@@ -38,33 +37,7 @@ MIN_WORDS = 6  # fewer words than this are too few to weigh as a whole ("I don't
 
 def parts(text: str) -> list[str]:
     """Split a text into the pieces the model reads: the whole, or runs of sentences of about WHOLE_WORDS words."""
-    if len(text.split()) <= WHOLE_WORDS:
-        return [text]
-    sentences = SENTENCE_END.split(text)
-    return [" ".join(sentences[first:last]) for first, last in _pieces([len(s.split()) for s in sentences])]
-
-
-def _pieces(sizes: list[int]) -> list[tuple[int, int]]:
-    """Return where each run of sentences of about WHOLE_WORDS words starts and ends (exclusive), given each one's size."""
-    bounds, first, size = [], 0, 0
-    for at, words in enumerate(sizes):
-        if at > first and size + words > WHOLE_WORDS:
-            bounds.append((first, at))
-            first, size = at, 0
-        size += words
-    if sizes:
-        bounds.append((first, len(sizes)))
-    return bounds
-
-
-def sentence_terms(text: str) -> tuple[list[int], list[dict[str, int]]]:
-    """Return each sentence's size in words and its terms, read once for the whole text and all its runs.
-
-    Punctuation ends every pair of words (wordmodel.terms), so the terms of a run of sentences, or of a
-    whole text, are the sum of its sentences' terms.
-    """
-    sentences = [sentence for sentence in SENTENCE_END.split(text) if sentence.strip()]
-    return [len(sentence.split()) for sentence in sentences], [terms(normalise(sentence)) for sentence in sentences]
+    return pieces(text, WHOLE_WORDS)
 
 
 def runs(sizes: list[int], counted: list[dict[str, int]], whole: bool) -> Iterator[dict[str, int]]:
@@ -72,28 +45,7 @@ def runs(sizes: list[int], counted: list[dict[str, int]], whole: bool) -> Iterat
 
     When the text is read whole, the run that is all of it is left out: it was read at the lower threshold.
     """
-    for first in range(len(sizes)):
-        last = _last_in_run(sizes, first)
-        if not (whole and first == 0 and last == len(sizes)):
-            yield _summed(counted[first:last])
-
-
-def _last_in_run(sizes: list[int], first: int) -> int:
-    """Return the end (exclusive) of the run of sentences from `first` that fits in WINDOW_WORDS words, one at least."""
-    last, size = first, 0
-    while last < len(sizes) and (last == first or size + sizes[last] <= WINDOW_WORDS):
-        size += sizes[last]
-        last += 1
-    return last
-
-
-def _summed(counts: list[dict[str, int]]) -> dict[str, int]:
-    """Return the sum of several texts' term counts."""
-    total = dict(counts[0])
-    for more in counts[1:]:
-        for term, count in more.items():
-            total[term] = total.get(term, 0) + count
-    return total
+    return sentence_runs(sizes, counted, WINDOW_WORDS, skip_whole=whole)
 
 
 class Model(WordModel):
@@ -106,8 +58,8 @@ class Model(WordModel):
             return False
         sizes, counted = sentence_terms(text)  # read once: the pieces' and the runs' terms are sums of these
         whole = words <= WHOLE_WORDS
-        pieces = [(0, len(sizes))] if whole else _pieces(sizes)
-        if any(self.probability_of(_summed(counted[first:last])) >= self.threshold for first, last in pieces):
+        bounds = [(0, len(sizes))] if whole else piece_bounds(sizes, WHOLE_WORDS)
+        if any(self.probability_of(summed(counted[first:last])) >= self.threshold for first, last in bounds):
             return True
         return any(self.probability_of(run) >= WINDOW_THRESHOLD for run in runs(sizes, counted, whole))
 

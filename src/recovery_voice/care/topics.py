@@ -1,4 +1,4 @@
-"""Which hard topics a text touches: "suicide" and "drug-death" (the words are data, in topics.toml)."""
+"""Which hard topics a text touches: "suicide" and "drug-death" (the words are data, in topics.toml; topic_model.py hears the rest)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..language.lazy import compile_pattern
+from . import TOPICS  # suicide and drug-death, in the order results list them
 
-TOPICS = ("suicide", "drug-death")
 DATA = Path(__file__).with_name("topics.toml")
 PREFIX_CODE = Path(__file__).parent.parent / "language" / "index.py"  # what works out the prefixes, in the cache's key
 MAX_INPUT = 1_000_000  # characters, as the language check takes
@@ -34,18 +34,48 @@ class Topic(namedtuple("Topic", "name pattern exceptions first later")):
 
 
 def topics(text: str) -> list[str]:
-    """Return the topics of TOPICS that the text touches, in that order."""
+    """Return the topics of TOPICS that the text touches, in that order: by topics.toml's patterns, or else by the word models.
+
+    A topic whose words the text holds only in another sense ("career suicide", "overdosed on mince pies")
+    is not asked of the models: the patterns' exceptions are a decision, and the models would undo it. Nor
+    are the models asked once a pattern found a topic: what needs the second approval and the footer is
+    known, and their word for the other topic was mostly a suicide by pills heard as a death from drugs.
+    """
+    low = _lowered(text)
+    readings = [(topic.name, reading(topic, low)) for topic in load_topics()]
+    found = [name for name, said in readings if said is True]
+    unread = tuple(name for name, said in readings if said is None)
+    if found or not unread:
+        return found
+    from .topic_model import heard  # here: reading the models costs a process that never asks for topics
+
+    more = heard(text, unread)
+    return [name for name in TOPICS if name in found or name in more]
+
+
+def by_patterns(text: str) -> list[str]:
+    """Return the topics that topics.toml's patterns alone find in the text, in TOPICS' order."""
+    low = _lowered(text)
+    return [topic.name for topic in load_topics() if touches(topic, low)]
+
+
+def _lowered(text: str) -> str:
+    """Return the text lower-cased with straight apostrophes, refusing what is not text or is over the limit."""
     if not isinstance(text, str):
         raise TypeError(f"topics() needs text as a str, not {type(text).__name__}")
     if len(text) > MAX_INPUT:
         raise ValueError(f"the text is {len(text):,} characters; topics() takes up to {MAX_INPUT:,} at a time")
-    low = text.lower().translate(_APOSTROPHES)
-    return [topic.name for topic in load_topics() if touches(topic, low)]
+    return text.lower().translate(_APOSTROPHES)
 
 
 def touches(topic: Topic, low: str) -> bool:
     """Tell whether a lower-cased text touches a topic: a match, tried only where a match can begin, in no other sense."""
-    end = 0  # as finditer, a match is not looked for inside the one before it
+    return reading(topic, low) is True
+
+
+def reading(topic: Topic, low: str) -> bool | None:
+    """Return True if a lower-cased text touches a topic, False if its words are there only in other senses, else None."""
+    end, other_sense = 0, False  # as finditer, a match is not looked for inside the one before it
     for at in _word_starts(topic, low):
         if at < end:
             continue
@@ -53,8 +83,8 @@ def touches(topic: Topic, low: str) -> bool:
         if found is not None:
             if not _excepted(topic, low, found):
                 return True
-            end = found.end()
-    return False
+            end, other_sense = found.end(), True
+    return False if other_sense else None
 
 
 def _word_starts(topic: Topic, low: str) -> Iterator[int]:

@@ -86,6 +86,39 @@ def piece_bounds(sizes: list[int], words: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def sentence_terms(text: str) -> tuple[list[int], list[dict[str, int]]]:
+    """Return each sentence's size in words and its terms, read once for the whole text and all its runs.
+
+    Punctuation ends every pair of words (terms), so the terms of a run of sentences, or of a whole text,
+    are the sum of its sentences' terms.
+    """
+    sentences = [sentence for sentence in SENTENCE_END.split(text) if sentence.strip()]
+    return [len(sentence.split()) for sentence in sentences], [terms(normalise(sentence)) for sentence in sentences]
+
+
+def sentence_runs(sizes: list[int], counted: list[dict[str, int]], words: int, skip_whole: bool = False):
+    """Yield the terms of each run of sentences of up to `words` words (one sentence at least), one starting at each.
+
+    With skip_whole, the run that is the whole text is left out (it was read already).
+    """
+    for first in range(len(sizes)):
+        last, size = first, 0
+        while last < len(sizes) and (last == first or size + sizes[last] <= words):
+            size += sizes[last]
+            last += 1
+        if not (skip_whole and first == 0 and last == len(sizes)):
+            yield summed(counted[first:last])
+
+
+def summed(counts: list[dict[str, int]]) -> dict[str, int]:
+    """Return the sum of several texts' term counts."""
+    total = dict(counts[0])
+    for more in counts[1:]:
+        for term, count in more.items():
+            total[term] = total.get(term, 0) + count
+    return total
+
+
 class Model:
     """The learnt weights: for each known term its idf and weight, the bias, and the threshold at which a text counts."""
 
