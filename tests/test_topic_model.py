@@ -71,3 +71,11 @@ def test_a_broken_model_file_names_itself_and_the_command_that_makes_it(tmp_path
     path.write_text('{"models": {"suicide": {"bias": 0, "threshold": 0.5, "terms": {}}}}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"topic_model.json: not a topic model \(no drug-death\).*topic_train"):
         topic_model.load_models.__wrapped__(path)
+
+
+def test_reading_both_models_in_one_pass_gives_each_models_own_probability():
+    models = topic_model.load_models()
+    for text, _ in UNFORESEEN + [(text, None) for text in EVERYDAY]:
+        counts = terms(normalise(text))
+        both = topic_model._reader().probabilities(counts)
+        assert both == pytest.approx(tuple(models[topic].probability_of(counts) for topic in ("suicide", "drug-death")))

@@ -14,6 +14,7 @@ topic_model.json beside the weights. A long text is read in runs of sentences of
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,15 +31,55 @@ RUN_WORDS = 80
 
 
 def heard(text: str, wanted: tuple[str, ...]) -> list[str]:
-    """Return those of the wanted topics whose model reaches its threshold on the text or on a piece of it."""
-    models = load_models()
+    """Return those of the wanted topics whose model reaches its threshold on the text or on a run of its sentences."""
     if len(text.split()) <= WHOLE_WORDS:
         counted = [terms(normalise(text))]
     else:
         sizes, each = sentence_terms(text)  # once: every run's terms are sums of these
         counted = list(sentence_runs(sizes, each, RUN_WORDS))
-    return [topic for topic in wanted
-            if any(models[topic].probability_of(count) >= models[topic].threshold for count in counted)]
+    reader = _reader()
+    found = set()
+    for count in counted:
+        found.update(topic for topic, p in zip(TOPICS, reader.probabilities(count)) if p >= reader.thresholds[topic])
+    return [topic for topic in wanted if topic in found]
+
+
+class _Reader:
+    """Both topics' models read in one pass: learnt from the same texts, they share every term's idf."""
+
+    def __init__(self, models: dict[str, Model]) -> None:
+        first, second = (models[topic] for topic in TOPICS)
+        if set(first.known) != set(second.known):
+            raise ValueError(f"{MODEL_FILE}: the topics' models know different terms; make it with python -m "
+                             "recovery_voice.care.topic_train")
+        self.known = {term: (entry[0], entry[1], second.known[term][1]) for term, entry in first.known.items()}
+        self.biases = (first.bias, second.bias)
+        self.thresholds = {topic: models[topic].threshold for topic in TOPICS}
+
+    def probabilities(self, counts: dict[str, int]) -> tuple[float, float]:
+        """Return each topic's probability for a text's terms, as each model's probability_of would."""
+        dots, length = [0.0, 0.0], 0.0
+        known = self.known
+        for term, count in counts.items():
+            entry = known.get(term)
+            if entry is not None:
+                tf = 1.0 if count == 1 else 1.0 + math.log(count)  # as wordmodel.weighted() counts it
+                length += (tf * entry[0]) ** 2
+                dots[0] += tf * entry[1]
+                dots[1] += tf * entry[2]
+        norm = math.sqrt(length) if length else 0.0
+        return tuple(_sigmoid(bias + (dot / norm if norm else 0.0)) for bias, dot in zip(self.biases, dots))
+
+
+def _sigmoid(margin: float) -> float:
+    """Return the logistic function of a margin, clamped as wordmodel's is."""
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin))))
+
+
+@lru_cache(maxsize=1)
+def _reader() -> _Reader:
+    """Return the one-pass reader of the shipped models."""
+    return _Reader(load_models())
 
 
 @lru_cache(maxsize=1)
