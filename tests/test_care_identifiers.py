@@ -547,3 +547,20 @@ def test_a_name_after_a_scots_or_irish_word_for_family_is_a_person(text, name):
 ])
 def test_it_finds_a_workplace_after_retiring_waiting_tables_or_a_paycheck(text, workplace):
     assert ("workplace", workplace) in found(text), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Nobody at work knows except my supervisor, Marged, who has been a rock.", "Marged"),
+    ("My abuelita Rosario prays for me every Sunday.", "Rosario"),
+    ("My skipper Tamsin knows I'm sober now.", "Tamsin"),
+])
+def test_a_name_after_a_supervisor_skipper_or_grandmother_in_any_language_is_a_person(text, name):
+    assert any(i.kind == "person" and name in i.text for i in find(text))
+
+
+@pytest.mark.parametrize("text, workplace", [
+    ("I'm a trustee at Fresh Start Recovery and in recovery myself.", "Fresh Start Recovery"),
+    ("These days I'm delivering for Deliveroo round the city centre.", "Deliveroo"),
+])
+def test_a_workplace_after_trustee_at_or_delivering_for_is_found(text, workplace):
+    assert any(i.kind == "workplace" and workplace in i.text for i in find(text))

@@ -2,7 +2,7 @@
 
 Run: python -m recovery_voice.care.identifiers_eval [PATH]
 PATH defaults to tests/care_identifiers_eval.jsonl (its labelling rules are in the .md beside it). Each
-line is one JSON object: {"id", "text", "naming", "own_name", "region", "expect": [{"kind", "span",
+line is one JSON object: {"id", "text", "naming", "own_name", "shown_name", "region", "expect": [{"kind", "span",
 "start"}]}. A gold span counts as found when an identifier of the same kind overlaps it; an identifier
 that overlaps no gold span of its kind is a false alarm.
 """
@@ -32,6 +32,7 @@ class Case:
     own_name: str | None
     region: str
     gold: tuple[tuple[str, int, int], ...]
+    shown_name: str | None = None  # the name the story goes out under, which the product passes too (stories._apply)
 
 
 @dataclass
@@ -98,14 +99,15 @@ def _case(number: int, data: dict) -> Case:
             raise ValueError(f"span {span!r} has an unknown kind or is not at its start in the text")
         gold.append((kind, start, start + len(words)))
     return Case(number, data.get("id", str(number)), text, data.get("naming"), data.get("own_name"),
-                data.get("region", "uk"), tuple(gold))
+                data.get("region", "uk"), tuple(gold), data.get("shown_name"))
 
 
 def evaluate(cases: list[Case]) -> Score:
     """Run the check on every case and score it."""
     score = Score()
     for case in cases:
-        found = find(case.text, naming=case.naming, own_name=case.own_name, region=case.region)
+        found = find(case.text, naming=case.naming, own_name=case.own_name, region=case.region,
+                     shown_name=case.shown_name)
         score.add(case, [(i.kind, i.start, i.end) for i in found])
     return score
 
