@@ -305,3 +305,28 @@ def test_check_json_shows_safe_findings_as_ordinary_findings(tmp_path):
         assert {"rule", "severity", "start", "end", "text", "message", "suggestions", "source"} <= set(finding)
         assert text[finding["start"]:finding["end"]] == finding["text"]
         assert finding["fix"] is None and "Samaritans" in finding["source"]
+
+
+# Kinds from the twelfth set's misses (2026-12-03), in words written for these tests.
+@pytest.mark.parametrize("text, rule_id", [
+    ("RIP big man, he took his own life at Flamborough Head on Friday.", "safe-location"),
+    ("RIP our Dean, who went off the Ouseburn viaduct a year ago today.", "safe-location"),
+    ("RIP Kai, too pure for this world, you're gone but never forgotten.", "safe-romanticising"),
+    ("Soldier's final act of courage: he ended his war at last, says his mother after the inquest into his suicide.",
+     "safe-romanticising"),
+    ("Heroin ODs soar in what locals now call 'smack city', as two more are found dead.", "safe-sensational"),
+    ("Read the heartbreaking letter the student left before taking her own life", "safe-sensational"),
+    ("Since he took his own life I keep thinking if the council hadn't evicted him he'd still be here.", "safe-single-cause"),
+])
+def test_it_answers_places_frames_and_causes_said_in_other_words(text, rule_id):
+    assert rule_id in {rule for rule, _, _ in safe_findings(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "Our quiz took his own life... no, only his dignity. Ha! Thanks for coming, see you at the Red Lion.",
+    "The councillor said she would no longer use the phrase 'zombie town' about the deaths in our city.",
+    "We walked out at the Gap in Watsons Bay for the prevention walk and raised £2,000.",
+])
+def test_the_new_kinds_leave_jokes_refusals_and_prevention_walks_alone(text):
+    found = {rule for rule, _, _ in safe_findings(text)}
+    assert not found & {"safe-location", "safe-sensational", "safe-romanticising"}, found

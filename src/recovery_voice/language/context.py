@@ -311,7 +311,7 @@ _NAMING_ACT = LazyPattern(r"(?:calling|labelling|labeling|branding)\s+(?:someone
 _NAMED_ME = LazyPattern(r"[a-z]+\s+(?:me|us|myself|ourselves)\s")
 # Before the naming verb, in its sentence: it is refused or questioned ("Don't call my brother...").
 # "Ever been called a lush?" and "correcting people who called him a meth head" are the naming endured.
-_REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|nobody|no one|no-one|naebody|nae one|shouldn't|should not|"
+_REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|no longer|nobody|no one|no-one|naebody|nae one|shouldn't|should not|"
                        r"won't|will not|refuse|ever|please don't|quit|hate|hates|hated|dislike|"
                        r"dislikes|object|objects|tired of|sick of|correct|corrects|corrected|correcting)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
