@@ -554,3 +554,26 @@ def test_the_same_words_about_everyday_things_are_not_a_risk(text):
 @pytest.mark.parametrize("text", NO_CUE_HEARS)
 def test_no_point_in_me_doing_an_everyday_thing_is_no_cue(text):
     assert all(concern.kind == crisis.MODEL_KIND for concern in crisis.concerns(text)), reasons(text)
+
+
+# Kinds from the thirteenth set's misses (2026-12-03), in words written for these tests.
+@pytest.mark.parametrize("text", [
+    "Saturday it is. I've chosen Saturday because the neighbours are away and nobody will call.",
+    "Been to four different chemists this week for paracetamol so no one would notice.",
+    "I've got sixty of my dad's old tramadol in a shoebox, kept them when he passed. Not decided anything.",
+    "I keep walking right up to the edge of the bridge on my way home. A bit further each time.",
+    "Honestly I'm a waste of space these days and there's nothing ahead for me.",
+    "After Friday none of you will have to worry about me ever again.",
+    "Writing this now because I won't get the chance to thank you all properly. You were my family.",
+])
+def test_it_hears_a_chosen_day_means_gathered_quietly_the_edge_worthlessness_and_a_last_thank_you(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I've chosen Saturday for the sponsored walk because nobody's working that day.",
+    "Went to three chemists for Calpol for the baby, nobody had any in.",
+    "I used to feel like a waste of space. Four years sober, I run the Tuesday group now.",
+])
+def test_the_same_words_about_errands_walks_and_a_past_told_as_recovery_are_no_risk(text):
+    assert not at_risk(text)

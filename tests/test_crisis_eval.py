@@ -54,6 +54,9 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 # - eleventh: run once (2026-12-03) with the shipped detector: 0.827/0.827; developed on since (disappearing
 #   somewhere is no wish to be gone; goodbyes to an old crowd): 0.827/0.849.
 # - twelfth: run once (2026-12-03) with the shipped detector: 0.893/0.848; never learnt from, unchanged since.
+# - thirteenth: run once (2026-12-03) with the shipped detector: 0.859/0.817; developed on since (a day chosen
+#   so nobody comes, means gathered quietly, the edge again, worthlessness, a last thank-you): 0.936/0.830.
+# - fourteenth: run once (2026-12-03) with the shipped detector: 0.853/0.810; after the thirteenth's cues the same.
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
     "fifth": (0.88, 0.84, 65, 120),
@@ -64,6 +67,8 @@ LATER_SETS = {
     "tenth": (0.92, 0.93, 70, 120),
     "eleventh": (0.82, 0.84, 70, 120),
     "twelfth": (0.89, 0.84, 70, 120),
+    "thirteenth": (0.93, 0.82, 75, 120),
+    "fourteenth": (0.85, 0.81, 75, 120),
 }
 
 

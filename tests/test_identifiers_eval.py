@@ -136,6 +136,19 @@ NINTH_FLOOR = {"phone": (0.99, 0.92), "email": (0.99, 0.93), "address": (0.99, 0
                "date-of-birth": (0.99, 0.72), "person": (0.88, 0.69), "place": (0.94, 0.86), "workplace": (0.85, 0.6),
                "fellowship": (0.96, 0.92)}
 
+TENTH = Path(__file__).parent / "care_identifiers_tenth.jsonl"
+# Written unseen and run once (2026-12-03): all 0.941 / 0.862. Since, the evaluation passes each line's shown
+# name (as the product does), and the tenth's kinds of role and work cue: all 0.962 / 0.884.
+TENTH_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.99), "address": (0.99, 0.81), "postcode": (0.99, 0.87),
+               "date-of-birth": (0.99, 0.84), "person": (0.88, 0.87), "place": (0.97, 0.85), "workplace": (0.97, 0.91),
+               "fellowship": (0.96, 0.99)}
+ELEVENTH = Path(__file__).parent / "care_identifiers_eleventh.jsonl"
+# Written unseen and run once (2026-12-03), after the tenth's changes: all 0.932 / 0.834 (the session's first
+# code 0.932 / 0.830). Held out: its floor is that run.
+ELEVENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.9), "address": (0.99, 0.99), "postcode": (0.99, 0.92),
+                  "date-of-birth": (0.95, 0.84), "person": (0.87, 0.7), "place": (0.9, 0.88), "workplace": (0.95, 0.52),
+                  "fellowship": (0.99, 0.97)}
+
 
 SCORES: dict = {}  # each set scored once per run
 
@@ -143,8 +156,8 @@ SCORES: dict = {}  # each set scored once per run
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
                                          (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR), (EIGHTH, EIGHTH_FLOOR),
-                                         (NINTH, NINTH_FLOOR)],
-                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"])
+                                         (NINTH, NINTH_FLOOR), (TENTH, TENTH_FLOOR), (ELEVENTH, ELEVENTH_FLOOR)],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]

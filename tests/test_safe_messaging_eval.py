@@ -143,6 +143,8 @@ LATER_SETS = {
     "tenth": (0.97, 0.68, 0.9),
     "eleventh": (0.9, 0.62, 0.92),
     "twelfth": (0.92, 0.63, 0.88),
+    # Held out: run at 0.873 / 0.539 (topics 0.926 / 0.878 recall) and after the twelfth's kinds 0.873 / 0.548.
+    "thirteenth": (0.87, 0.54, 0.87),
 }
 
 
