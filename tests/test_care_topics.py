@@ -77,6 +77,8 @@ NEITHER = [
     "Our café is drug-free and alcohol-free.",
     "That would be career suicide for any MP.",
     "I could die of embarrassment.",
+    "Dying for a brew after that meeting, honestly.",
+    "My back is killing me after the sponsored walk to the bridge.",
     "Recovery gave me my life back.",
     "She took her life back after years of drinking.",
     "The Suicide Squad is on at the cinema on Friday.",

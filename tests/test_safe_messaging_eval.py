@@ -135,7 +135,7 @@ LATER_SETS = {
     "fourth": (0.92, 0.77, 0.92),
     # 2026-12-03: pills saved up before an attempt became method detail; s5-106 labels only the swallowing
     # after it in the same sentence, so the saving counts a false alarm: 0.857 / 0.562.
-    "fifth": (0.88, 0.62, 0.9),
+    "fifth": (0.88, 0.62, 0.89),
     "sixth": (0.88, 0.64, 0.93),
     "seventh": (0.97, 0.52, 0.95),
     "eighth": (0.86, 0.66, 0.98),

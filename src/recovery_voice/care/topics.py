@@ -21,7 +21,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _CONTEXT = 80  # characters either side of a match in which an exception is looked for
 
 
-class Topic(namedtuple("Topic", "name pattern exceptions first later")):
+class Topic(namedtuple("Topic", "name pattern exceptions first later everyday")):
     """One topic: what touches it (pattern), the senses that do not, and where its matches can begin.
 
     re tries every alternative of a pattern at every word start, and most word starts begin none, so
@@ -74,7 +74,8 @@ def touches(topic: Topic, low: str) -> bool:
 
 
 def reading(topic: Topic, low: str) -> bool | None:
-    """Return True if a lower-cased text touches a topic, False if its words are there only in other senses, else None."""
+    """Return True if a lower-cased text touches a topic, False if its words are there only in other senses (or in an
+    everyday sense no pattern matches), else None."""
     end, other_sense = 0, False  # as finditer, a match is not looked for inside the one before it
     for at in _word_starts(topic, low):
         if at < end:
@@ -84,7 +85,9 @@ def reading(topic: Topic, low: str) -> bool | None:
             if not _excepted(topic, low, found):
                 return True
             end, other_sense = found.end(), True
-    return False if other_sense else None
+    if other_sense or (topic.everyday is not None and topic.everyday.search(low)):
+        return False
+    return None
 
 
 def _word_starts(topic: Topic, low: str) -> Iterator[int]:
@@ -182,11 +185,12 @@ def _topic(table: dict) -> Topic:
     try:
         pattern = _compile(table["patterns"])
         exceptions = _compile(table["except"]) if table.get("except") else None
+        everyday = _compile(table["everyday"]) if table.get("everyday") else None
     except (KeyError, re.error) as error:
         raise ValueError(f"{DATA}: topic {name!r}: {error}") from None
     heads = trie(table["prefixes"])
     # A character that ends a word first, not a lookbehind: re then skips to such characters without trying each letter.
-    return Topic(name, pattern, exceptions, compile_pattern(heads), compile_pattern(rf"\W(?={heads})"))
+    return Topic(name, pattern, exceptions, compile_pattern(heads), compile_pattern(rf"\W(?={heads})"), everyday)
 
 
 def _source(patterns: list[str]) -> str:

@@ -21,18 +21,19 @@ SEED = 0
 ITERATIONS = 500
 
 
-def idf_of(counts: list[dict[str, int]]) -> dict[str, float]:
-    """Return each term's smoothed inverse document frequency: ln((1 + n) / (1 + texts with it)) + 1."""
+def idf_of(counts: list[dict[str, int]], min_texts: int = 1) -> dict[str, float]:
+    """Return the smoothed inverse document frequency, ln((1 + n) / (1 + texts with it)) + 1, of each term in at
+    least `min_texts` of the texts (a term seen once says little, and every term kept is read by every check)."""
     found = Counter(term for text in counts for term in text)
-    return {term: math.log((1 + len(counts)) / (1 + number)) + 1 for term, number in found.items()}
+    return {term: math.log((1 + len(counts)) / (1 + number)) + 1 for term, number in found.items() if number >= min_texts}
 
 
 def learn(texts: list[str], labels: list[bool], c: float, threshold: float = 0.5, kind: type = Model,
-          iterations: int = ITERATIONS) -> Model:
+          iterations: int = ITERATIONS, min_texts: int = 1) -> Model:
     """Learn the logistic regression (L2 with strength 1/c, each class weighted to count as much as the other)
     over the texts' TF-IDF terms, by Nesterov's accelerated gradient descent."""
     counts = [terms(normalise(text)) for text in texts]
-    idf = idf_of(counts)
+    idf = idf_of(counts, min_texts)
     names = sorted(idf)
     index = {term: number for number, term in enumerate(names)}
     rows = [[(index[term], value) for term, value in weighted(text, idf).items()] for text in counts]
