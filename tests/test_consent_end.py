@@ -12,8 +12,12 @@ from recovery_voice.worker import Worker
 from web_fixtures import make_people
 
 
-def _approved_story(project, sessions, clock, days=3):
-    """Submit and approve a story whose consent runs `days` from the clock's date; return its post id."""
+def _approved_story(project, sessions, clock, days=8):
+    """Submit and approve a story whose consent runs `days` from the clock's date; return its post id.
+
+    More than a week: the test timetable's slots are Monday and Thursday, and with three days a story approved
+    on a Thursday evening had no free slot before its consent ended (the tests failed then, and only then).
+    """
     author = make_people(sessions)["storyteller"]
     until = clock.now.astimezone(project.config.timezone).date() + timedelta(days=days)
     draft = StoryDraft(title="My story", text="Recovery gave me my family back.", naming="pseudonym",
