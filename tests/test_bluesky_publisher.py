@@ -154,7 +154,9 @@ def test_one_session_is_kept_and_reused_by_later_workers(project, pds_behind_pro
     assert len(records(pds_behind_proxy, account["did"])) == 3
     with project.sessions() as session:
         saved = session.scalar(select(Account.session))
-    assert saved and "eyJ" not in saved  # kept encrypted: no token is readable from the database
+    # Kept encrypted: no token is readable from the database. A token in JSON would be '"eyJ...' or name its
+    # "accessJwt"; ciphertext (URL-safe base64) has no quotes, so a bare "eyJ" inside it, by chance, is no token.
+    assert saved and '"eyJ' not in saved and "accessJwt" not in saved and "refreshJwt" not in saved
 
 
 def test_a_timeout_after_the_record_was_made_is_found_by_its_key_and_not_sent_again(
