@@ -6,7 +6,7 @@ import math
 import pytest
 
 from recovery_voice.care import crisis, crisis_model, crisis_train
-from recovery_voice.language import wordmodel_learn
+from recovery_voice.language import wordmodel, wordmodel_learn
 from recovery_voice.care.crisis_model import Model, load_model, parts
 
 HOPEFUL = ("Coming to the Tuesday group changed things for me. I have a job on the tills now, I see my "
@@ -15,7 +15,7 @@ HOPEFUL = ("Coming to the Tuesday group changed things for me. I have a job on t
 
 def test_the_shipped_model_was_learnt_from_the_sets_as_they_are_now():
     texts, _ = crisis_train.load()
-    idf = wordmodel_learn.idf_of([crisis_model.terms(crisis_model.normalise(text)) for text in texts])
+    idf = wordmodel_learn.idf_of([wordmodel.terms(wordmodel.normalise(text)) for text in texts])
     shipped = load_model().idf  # a property that builds the table: once, not once a term
     assert set(shipped) == set(idf), "a set changed: run python -m recovery_voice.care.crisis_train"
     assert all(math.isclose(shipped[term], value, rel_tol=1e-5) for term, value in idf.items())
@@ -36,11 +36,11 @@ def test_learning_reaches_the_least_loss_on_a_small_set():
     labels = [True, False, True, False, True, False]
     model = crisis_train.learn(texts, labels)
     # At the least loss, the gradient of ½|w|² + C Σ shareᵢ·lossᵢ is zero: w = -C Σ shareᵢ (pᵢ - yᵢ) xᵢ.
-    counts = [crisis_model.terms(crisis_model.normalise(text)) for text in texts]
+    counts = [wordmodel.terms(wordmodel.normalise(text)) for text in texts]
     pull = {}
     for text, count, label in zip(texts, counts, labels):
         error = crisis_train.C * 1.0 * (model.probability(text) - label)  # each class is half, so each share is 1
-        for term, value in crisis_model.weighted(count, model.idf).items():
+        for term, value in wordmodel.weighted(count, model.idf).items():
             pull[term] = pull.get(term, 0.0) - error * value
     assert max(abs(model.weights.get(term, 0.0) - value) for term, value in pull.items()) < 1e-3
     assert [model.probability(text) > 0.5 for text in texts] == labels
@@ -106,6 +106,6 @@ def test_a_hopeful_story_alone_is_no_risk_in_any_run_of_its_sentences():
 
 def test_the_terms_of_a_text_are_the_sum_of_its_sentences_terms():
     text = "I went to group.\nIt helped, not a lot! But it did? Yes: it did, and I'm not sorry."
-    sizes, counted = crisis_model.sentence_terms(text)
-    assert crisis_model.summed(counted) == crisis_model.terms(crisis_model.normalise(text))
+    sizes, counted = wordmodel.sentence_terms(text)
+    assert wordmodel.summed(counted) == wordmodel.terms(wordmodel.normalise(text))
     assert sizes == [4, 5, 3, 7]

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from ..language.wordmodel import (SENTENCE_END, Model as WordModel, normalise, piece_bounds, pieces, read_model,  # noqa: F401
-                                  sentence_runs, sentence_terms, summed, terms, weighted)  # (some for its tests)
+from ..language.wordmodel import (SENTENCE_END, Model as WordModel, piece_bounds, pieces, read_model, sentence_runs,
+                                  sentence_terms, summed)
 
 MODEL_FILE = Path(__file__).with_name("crisis_model.json")
 WHOLE_WORDS = 120  # a text of up to this many words is read whole; a longer one in runs of about this many

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..language.lazy import Derived, cache_place
-from ..language.wordmodel import Model, normalise, read_models, sentence_runs, sentence_terms, terms
+from ..language.wordmodel import Model, logistic, normalise, read_models, sentence_runs, sentence_terms, terms
 from . import TOPICS
 
 MODEL_FILE = Path(__file__).with_name("topic_model.json")
@@ -64,12 +64,7 @@ class _Reader:
                 dots[0] += tf * entry[1]
                 dots[1] += tf * entry[2]
         norm = math.sqrt(length) if length else 0.0
-        return tuple(_sigmoid(bias + (dot / norm if norm else 0.0)) for bias, dot in zip(self.biases, dots))
-
-
-def _sigmoid(margin: float) -> float:
-    """Return the logistic function of a margin, clamped as wordmodel's is."""
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin))))
+        return tuple(logistic(bias + (dot / norm if norm else 0.0)) for bias, dot in zip(self.biases, dots))
 
 
 @lru_cache(maxsize=1)

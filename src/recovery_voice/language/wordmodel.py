@@ -119,6 +119,11 @@ def summed(counts: list[dict[str, int]]) -> dict[str, int]:
     return total
 
 
+def logistic(margin: float) -> float:
+    """Return the probability of a margin (the logistic function), clamped so that exp cannot overflow."""
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin))))
+
+
 class Model:
     """The learnt weights: for each known term its idf and weight, the bias, and the threshold at which a text counts."""
 
@@ -158,8 +163,7 @@ class Model:
                 tf = 1.0 if count == 1 else 1.0 + math.log(count)  # as weighted() counts it
                 length += (tf * entry[0]) ** 2
                 dot += tf * entry[1]
-        margin = self.bias + (dot / math.sqrt(length) if length else 0.0)
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, margin))))
+        return logistic(self.bias + (dot / math.sqrt(length) if length else 0.0))
 
     def to_json(self, about: dict) -> str:
         """Write the model and what it was learnt from as JSON, one term a line (diffs stay readable)."""
