@@ -330,3 +330,32 @@ def test_it_answers_places_frames_and_causes_said_in_other_words(text, rule_id):
 def test_the_new_kinds_leave_jokes_refusals_and_prevention_walks_alone(text):
     found = {rule for rule, _, _ in safe_findings(text)}
     assert not found & {"safe-location", "safe-sensational", "safe-romanticising"}, found
+
+
+# Kinds from the thirteenth set's misses (2026-12-04), in words written for these tests.
+@pytest.mark.parametrize("text, voice, rule_id", [
+    ("Sad news: a man died after a fall from the Wearmouth Bridge last night.", "organisation", "safe-location"),
+    ("Northam Viaduct claims another young life, the third this winter", "organisation", "safe-location"),
+    ("He died on the tracks at Hebburn, two weeks before his birthday.", "organisation", "safe-location"),
+    ("our kid went off the Redheugh Bridge in the snow", "storyteller", "safe-location-story"),
+    ("My cousin drowned hisself in the canal at Ancoats.", "storyteller", "safe-method-story"),
+    ("Speedball of crack and heroin killed musician, inquest told", "organisation", "safe-method"),
+    ("Dad found me in the garage with the engine running.", "storyteller", "safe-method-story"),
+    ("Families fear the suicide corridor along the A9 after a fourth death", "organisation", "safe-sensational"),
+    ("Teen's last messages published as police probe deadly craze", "organisation", "safe-sensational"),
+    ("rip kez, ur free now, no more hurting x", "organisation", "safe-romanticising"),
+    ("He took his own life in March. Brave to the end, his brother said.", "organisation", "safe-romanticising"),
+    ("Man found hanging in flat after benefit sanctions", "organisation", "safe-single-cause"),
+])
+def test_it_answers_landmarks_slang_means_and_frames_said_in_other_words(text, voice, rule_id):
+    assert rule_id in {finding.rule for finding in check(text, voice=voice).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Join our sponsored walk across the Wearmouth Bridge in memory of those we've lost. Samaritans 116 123.",
+    "my phone died on the Millennium Bridge so I missed the bus lol",
+    "Suicide prevention training is free this month at the Falls Road centre.",
+    "The council is fitting higher barriers on the viaduct at Northam after campaigners asked.",
+])
+def test_the_landmark_and_freedom_kinds_leave_walks_dead_phones_and_free_courses_alone(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-")]
