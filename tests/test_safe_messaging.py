@@ -359,3 +359,22 @@ def test_it_answers_landmarks_slang_means_and_frames_said_in_other_words(text, v
 ])
 def test_the_landmark_and_freedom_kinds_leave_walks_dead_phones_and_free_courses_alone(text):
     assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-")]
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Two cans of cider and a strip of pregabalin took our Jamie at 20.", "safe-method"),
+    ("The gear that finished him was a bag cut with xylazine, his mum said.", "safe-method"),
+    ("Another lad gone from the bridge this week. Police say a teen jumps there every winter and dies.", "safe-method"),
+    ("RIP Sam, who took his own life with 50 paracetamol tablets in May.", "safe-method"),
+])
+def test_it_answers_drugs_taken_together_and_bare_jumps_beside_a_death(text, rule_id):
+    assert rule_id in {finding.rule for finding in check(text).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Our bereavement group for families affected by drug and alcohol deaths meets on Mondays.",
+    "Deaths involving both heroin and cocaine rose by 12% last year, the figures show.",
+    "She jumped at the chance to run the memorial walk after her brother died.",
+])
+def test_named_drugs_and_jumps_leave_services_figures_and_idioms_alone(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-")]
