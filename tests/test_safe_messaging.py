@@ -378,3 +378,23 @@ def test_it_answers_drugs_taken_together_and_bare_jumps_beside_a_death(text, rul
 ])
 def test_named_drugs_and_jumps_leave_services_figures_and_idioms_alone(text):
     assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-")]
+
+
+@pytest.mark.parametrize("text, voice", [
+    ("Walker's suicide plunge from Stanage Edge shocks village", "organisation"),
+    ("The pensioner drowned herself in Loch Lomond, the inquest heard.", "organisation"),
+    ("Our Kev took his ain life in the Tay last spring.", "storyteller"),
+    ("Second jumper this year at Tintern, as the death toll rises", "organisation"),
+])
+def test_it_finds_a_named_place_a_few_words_after_the_act(text, voice):
+    assert {f.rule for f in check(text, voice=voice).findings} & {"safe-location", "safe-location-story"}
+
+
+@pytest.mark.parametrize("text, voice", [
+    ("Men are more likely to die by suicide in the UK, and our group in Leeds is here for them.", "organisation"),
+    ("We jumped off the pier at Tenby every summer as kids, freezing and brilliant.", "storyteller"),
+    ("Mum died at Airedale Hospital in 2019 and the nurses were wonderful.", "organisation"),
+    ("Our walk for everyone lost to suicide sets off from Heaton Park at 7pm.", "organisation"),
+])
+def test_a_place_after_a_fact_a_jump_for_fun_a_hospital_or_a_walk_is_not_where_someone_died(text, voice):
+    assert not {f.rule for f in check(text, voice=voice).findings} & {"safe-location", "safe-location-story"}
