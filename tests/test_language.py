@@ -583,6 +583,32 @@ def test_a_good_rules_file_loads(tmp_path):
     assert (rule.id, rule.severity, rule.region) == ("my-rule", "info", "both")
 
 
+NEAR_RULE = GOOD_RULE + """
+[[rule.match]]
+patterns = ['at peace']
+near = ['funeral']
+sentences = {sentences}
+"""
+
+
+@pytest.mark.parametrize("sentences, fires", [(0, False), (1, True)])
+def test_near_reads_the_sentences_either_side_only_when_a_rule_asks(tmp_path, sentences, fires):
+    path = tmp_path / "near.toml"
+    path.write_text(NEAR_RULE.format(id="my-rule", severity="warning", pattern="word", sentences=sentences),
+                    encoding="utf-8")
+    (rule,) = load_rules(path)
+    low = "the funeral was on friday. she is at peace now. tea after."
+    start = low.index("at peace")
+    assert rule.triggers[1].context_ok(low, start, start + len("at peace")) is fires
+
+
+def test_a_rules_file_with_too_many_sentences_says_how_many_are_allowed(tmp_path):
+    path = tmp_path / "far.toml"
+    path.write_text(NEAR_RULE.format(id="my-rule", severity="warning", pattern="word", sentences=9), encoding="utf-8")
+    with pytest.raises(RuleFileError, match="sentences must be a whole number from 0 to 3"):
+        load_rules(path)
+
+
 # ---------------------------------------------------------------- suggested text, names and more context
 
 

@@ -100,7 +100,7 @@ def _context_allows(trigger: Trigger, low: str, start: int, end: int) -> bool:
         return False
     if not (trigger.near or trigger.not_near):
         return True  # no sentence to cut out: most triggers
-    around = _sentence(low, start, end, trigger.window)
+    around = _sentence(low, start, end, trigger.window, trigger.sentences)
     if trigger.near and not trigger.near.search(around):
         return False
     return not (trigger.not_near and trigger.not_near.search(around))

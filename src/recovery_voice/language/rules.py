@@ -35,7 +35,7 @@ _SENTENCE_END = re.compile(r"(?<!\bst)(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\
                            r"[.!?\n]+(?:\s|\Z)|\n")
 
 _CONTEXT_KEYS = ("before", "not_before", "after", "not_after", "near", "not_near")
-_MATCH_KEYS = {"patterns", "case_sensitive", "window", "suggestions", *_CONTEXT_KEYS}
+_MATCH_KEYS = {"patterns", "case_sensitive", "window", "sentences", "suggestions", *_CONTEXT_KEYS}
 _RULE_KEYS = {"id", "severity", "message", "suggestions", "source", "region", "voices",
               "self_description", "article", "claim", "match", *_MATCH_KEYS}
 _FILE_KEYS = {"words", "rule"}
@@ -61,6 +61,7 @@ class Trigger(Record):
     near: re.Pattern | None = None
     not_near: re.Pattern | None = None
     window: int = DEFAULT_WINDOW
+    sentences: int = 0  # how many sentences either side near/not_near read besides the match's own
     suggestions: tuple[str, ...] = ()
     keys: frozenset[str] | None = None  # the prefixes a match starts with (see index.py)
     needs: frozenset[str] | None = None  # words of which every match contains one
@@ -98,7 +99,7 @@ class Trigger(Record):
                                     else self.not_before.search(low[lo:start])):
                 return False
         if self.near or self.not_near:
-            around = _sentence(low, start, end, self.window)
+            around = _sentence(low, start, end, self.window, self.sentences)
             if self.near and not self.near.search(around):
                 return False
             if self.not_near and self.not_near.search(around):
@@ -106,12 +107,15 @@ class Trigger(Record):
         return True
 
 
-def _sentence(low: str, start: int, end: int, window: int) -> str:
-    """Return the sentence around low[start:end], at most `window` characters either side."""
+def _sentence(low: str, start: int, end: int, window: int, sentences: int = 0) -> str:
+    """Return the sentence around low[start:end] and `sentences` more either side, at most `window` characters either side."""
     left = max(0, start - window)
-    cut = max((m.end() for m in _SENTENCE_END.finditer(low, left, start)), default=left)
-    stop = _SENTENCE_END.search(low, end, end + window)
-    return low[cut:stop.start() if stop else end + window]
+    ends = [m.end() for m in _SENTENCE_END.finditer(low, left, start)]
+    cut = ends[-1 - sentences] if len(ends) > sentences else left
+    for count, stop in enumerate(_SENTENCE_END.finditer(low, end, end + window)):
+        if count == sentences:
+            return low[cut:stop.start()]
+    return low[cut:end + window]
 
 
 class Rule(Record):
@@ -296,6 +300,9 @@ def _parse_trigger(table: dict, words: dict[str, str], where: str, derived: Deri
     window = table.get("window", DEFAULT_WINDOW)
     if not isinstance(window, int) or isinstance(window, bool) or not 0 < window <= 1000:
         raise RuleFileError(f"{where}: window must be a whole number of characters from 1 to 1000")
+    sentences = table.get("sentences", 0)
+    if not isinstance(sentences, int) or isinstance(sentences, bool) or not 0 <= sentences <= 3:
+        raise RuleFileError(f"{where}: sentences must be a whole number from 0 to 3")
     expanded = [_expand(p, words, where, lowercase=not case_sensitive) for p in patterns]
     context = {}
     for key in _CONTEXT_KEYS:
@@ -315,6 +322,7 @@ def _parse_trigger(table: dict, words: dict[str, str], where: str, derived: Deri
         needs=needed,
         case_sensitive=case_sensitive,
         window=window,
+        sentences=sentences,
         suggestions=_strings(table, "suggestions", where) if "suggestions" in table else (),
         **context,
     )
