@@ -577,3 +577,27 @@ def test_it_hears_a_chosen_day_means_gathered_quietly_the_edge_worthlessness_and
 ])
 def test_the_same_words_about_errands_walks_and_a_past_told_as_recovery_are_no_risk(text):
     assert not at_risk(text)
+
+
+# Kinds from the fourteenth set (2026-12-04), in words written for these tests.
+@pytest.mark.parametrize("text", [
+    "Booking a room at the Travelodge tonight so nobody I know is around when I score.",
+    "I honestly don't care if anyone finds me this time.",
+    "Bills paid, got the note written, got the spot picked. Just Friday to get through.",
+    "Merry Christmas all. I'm not planning on seeing the next one though.",
+    "I'd end it tonight if I had the tablets here. I'm not joking.",
+])
+def test_it_hears_using_where_nobody_finds_a_plan_made_no_next_year_and_means_wished_for(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Night shift done, going to sleep and I hope I don't wake up till two.",
+    "I'm at the end of my rope with this housing office, third letter this month.",
+    "I want to die old and cranky in a bungalow by the sea, with a dog.",
+    "I've written letters to everyone I hurt, step nine, and posted them today.",
+    "I've put my affairs in order, which at seventy-five is only sensible, and booked a cruise.",
+    "Three years ago tonight I was in A&E after an overdose. Tonight I'm at my daughter's play.",
+])
+def test_a_lie_in_a_landlord_dying_old_amends_a_will_and_an_anniversary_are_no_risk(text):
+    assert not at_risk(text)
