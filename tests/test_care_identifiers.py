@@ -564,3 +564,28 @@ def test_a_name_after_a_supervisor_skipper_or_grandmother_in_any_language_is_a_p
 ])
 def test_a_workplace_after_trustee_at_or_delivering_for_is_found(text, workplace):
     assert any(i.kind == "workplace" and workplace in i.text for i in find(text))
+
+
+# Kinds from the eleventh set (2026-12-04), in words written for these tests.
+@pytest.mark.parametrize("text, name", [
+    ("Leave the keys with Euan at the front desk.", "Euan"),
+    ("Huw drove me to my first meeting in Carmarthen.", "Huw"),
+    ("The one who got me through was a bloke everyone called Tiny.", "Tiny"),
+    ("There wis a wee wummin cried Senga who made the tea.", "Senga"),
+    ("A lad known as Buzz sold to half the estate.", "Buzz"),
+])
+def test_a_welsh_or_scots_name_and_a_name_everyone_called_someone_are_people(text, name):
+    assert any(i.kind == "person" and name in i.text for i in find(text)), found(text)
+
+
+@pytest.mark.parametrize("text, workplace", [
+    ("I clean offices for Mitie on the night shift now.", "Mitie"),
+    ("I run the Thursday group at the Beacon Centre, come along.", "Beacon Centre"),
+    ("I serve on the board of Northside Recovery these days.", "Northside Recovery"),
+])
+def test_work_said_by_its_task_a_group_run_or_a_board_is_a_workplace(text, workplace):
+    assert any(i.kind == "workplace" and workplace in i.text for i in find(text)), found(text)
+
+
+def test_the_staff_who_cared_for_a_patient_do_not_make_a_hospital_their_workplace():
+    assert not [i for i in find("The staff at St Mary's were kind when I was admitted.") if i.kind == "workplace"]

@@ -46,7 +46,7 @@ _CALLED_PLACES = ("pub", "bar", "care home", "home", "village", "town", "estate"
                   "club", "cafe", "café", "shop", "company", "firm", "street", "road", "clinic", "centre", "center",
                   "hospital", "unit", "ward", "prison", "church", "restaurant", "hotel", "farm", "charity", "project")
 _WORK_EARLIER = LazyPattern(r"(?i:\b(?:work|works|worked|working|job|employed)\b)[^.!?\n]*$")
-_CALLED_ENDS = frozenset({"called", "named", "of", "the"})
+_CALLED_ENDS = frozenset({"called", "named", "of", "the", "cried", "cawed", "as", "by"})
 _REGION_AFTER = LazyPattern(r",[ ]*(?:[A-Z]{2}\b(?![ ]+\d)|[A-Z]{2}[ ]+\d{5}|(?:" + "|".join(
     "Yorkshire Lancashire Cheshire Cambridgeshire Kent Essex Surrey Sussex Devon Cornwall Norfolk Suffolk Dorset "
     "Somerset Wiltshire Hampshire Berkshire Derbyshire Staffordshire Lincolnshire Northumberland Cumbria Fife "
@@ -71,8 +71,6 @@ _CONTRACTION = LazyPattern(r"[A-Z]['’](?:ve|d|ll|m|re|s|day|all|am|em|ye)|[A-Z
 _LOWER_NOT_NAMES = frozenset("jean jay dale lee don ken gail lynn jo ali jan ivan kay lane sandy".split())
 
 
-
-
 @cache
 def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
     """Compile the patterns that look at the words just before a name (role, work, place, "called")."""
@@ -88,11 +86,19 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     # "works at", "a pharmacist at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
     work = compile_pattern(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:" + either(ls.jobs) + r")[ ]+(?:at|for|with)"
                            r"|(?:job|jobs|worked|working|employed|shifts?)"
-                           r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)))[ ]+(?:(?P<the>the)[ ]+)?$")
+                           r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)"
+                           # Running a group is a volunteer's work: "I run the men's group at the Carnegie Centre" (a
+                           # building, with "the"; "the drop-in at Girlington" names the district it is in).
+                           r"|(?:run|runs|ran|running|lead|leads|led|host|hosts|chair|chairs|facilitate|facilitates)[ ]+"
+                           r"(?:the|a|our)[ ]+(?:[\w’']+[ ]+){0,2}(?:group|meeting|session|class|clinic|drop-in|café|cafe)[ ]+at"
+                           r"(?=[ ]+the[ ]+$)"
+                           r"))[ ]+(?:(?P<the>the)[ ]+)?$")
     place = compile_pattern(r"(?i:\b(?:" + either(ls.place_before) + r"))[ ]+(?:(?P<the>the)[ ]+)?$")
-    # "a lad called Kyle" (a person); "a care home called Sunnyside", "a pub called the Swan" (a place).
+    # "a lad called Kyle", "a lad everyone called Sparky", "a fella cried Tam" (a person); "a care home called
+    # Sunnyside", "a pub called the Swan" (a place).
     called = compile_pattern(r"(?i:\b(?:(?P<person>" + either(ls.people | ls.roles) + r")|(?P<place>" + either(_CALLED_PLACES) +
-                             r"))(?:[ ]+(?:there|here|then))?[ ]+(?:called|named|name of))[ ]+(?:(?P<the>the)[ ]+)?$")
+                             r"))(?:[ ]+(?:there|here|then|everyone|everybody|we all|they all|folk|people|they|we))?[ ]+"
+                             r"(?:called|named|name of|cried|cawed|known as|goes by|went by))[ ]+(?:(?P<the>the)[ ]+)?$")
     lower = compile_pattern(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
                             r"hugged|thanked|meet|meeting|love|miss|thanks to|thank you|thank u|cheers|shout ?out to|"
                             r"shout to|big up|ask for)[ ]+(?:(?:big|wee|little|lil|young)[ ]+)?)$")
@@ -250,8 +256,6 @@ def _words(run: re.Match) -> list[Word]:
     return words
 
 
-
-
 def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     """Split a run at words that are never names, dropping a sentence's ordinary first word."""
     groups, current = [], []
@@ -348,8 +352,6 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
             or _unlisted_person(text, group, ls))
 
 
-
-
 def _called_before(text: str, start: int) -> bool:
     """Tell whether a person's name is said to follow: "my sponsor is called Mark", "everyone called me Walshy"."""
     return bool(_CALLED_BEFORE.search(text, max(0, start - 40), start))
@@ -376,10 +378,6 @@ def _match_before(pattern, text: str, starts: list[int], start: int) -> re.Match
     return None
 
 
-
-
-
-
 def _titled(group: list[Word]) -> Found:
     """A title and a name ("Dr Patel", "Mrs O'Brien"): offered as the title and an initial ("Dr P.")."""
     # The initial keeps the sentence as it was (a name is still there) while the name itself goes.
@@ -389,16 +387,6 @@ def _titled(group: list[Word]) -> Found:
 def _lone_first_name(group: list[Word], ls: Lists) -> bool:
     """Tell whether the group is one first name ("work for Dave"): a person, not a workplace."""
     return len(group) == 1 and group[0].text.lower() in ls.names
-
-
-
-
-
-
-
-
-
-
 
 
 def _role_person(text: str, group: list[Word], cue: re.Match | None) -> Found | None:
@@ -422,10 +410,6 @@ def _called_person(text: str, group: list[Word], cue: re.Match | None) -> Found 
         kind = "workplace" if _WORK_EARLIER.search(text, max(0, start - 40), start) else "place"
         return kind, start, group[-1].end, "nearby"
     return "person", group[0].start, group[-1].end, group[0].text[0] + "."
-
-
-
-
 
 
 def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
@@ -467,10 +451,6 @@ def _surname_end(group: list[Word], ls: Lists) -> int:
             break
         end = word.end
     return end
-
-
-
-
 
 
 def _lower_case_names(text: str, ls: Lists) -> list[Found]:

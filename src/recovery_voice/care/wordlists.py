@@ -89,7 +89,7 @@ class Lists:
         self.work_ends = {phrase.split()[-1].lower() for phrase in self.work_before} | {"at", "for", "with", "the"}
         self.place_ends = {phrase.split()[-1].lower() for phrase in self.place_before} | {"the"}
         self.role_ends = {role.lower() for role in self.roles}
-        self.cue_ends = self.work_ends | self.place_ends | self.role_ends | {"called", "named", "of"}
+        self.cue_ends = self.work_ends | self.place_ends | self.role_ends | {"called", "named", "of", "cried", "cawed", "as", "by"}
 
 
 _FILES = ("first_names.txt", "places.txt", "cues.txt", "wordlists.py")  # what the lists are made from
