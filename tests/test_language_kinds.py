@@ -549,3 +549,28 @@ def test_me_dad_in_a_storytellers_words_is_her_father_not_herself():
 
 def test_a_misspelt_fellowship_name_is_still_a_name():
     assert not blocking("Alcoholics Anonymus meets in the back room on Wednesdays.")
+
+
+# Kinds from the eighth set (2026-12-04), in words written for these tests.
+@pytest.mark.parametrize("text, rule", [
+    ("The jakies outside the bookies get moved on every night.", "drunk-noun"),
+    ("Smackheadz of Leith, the group chat calls itself.", "crackhead"),
+    ("Sufferers of addiction in Fife wait months for detox.", "suffering-from"),
+    ("Clean and serene, that's our Wednesday crew.", "clean-person"),
+    ("Showed up to the meeting dirty? You're still welcome.", "dirty-person"),
+    ("Buprenorphine's just a legal high, a commenter wrote.", "replacing-one-drug"),
+    ("True recovery only begins once you get off the methadone.", "replacing-one-drug"),
+    ("Handing out naloxone is a permission slip, said the councillor.", "harm-reduction-myth"),
+    ("Needle exchanges show teenagers that injecting is fine, a letter to the paper claimed.", "harm-reduction-myth"),
+    ("A consumption room would bring more people into Leith to use, one resident said.", "harm-reduction-myth"),
+])
+def test_it_flags_regional_labels_plural_forms_and_myths_said_in_new_words(text, rule):
+    assert rule in blocking(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Our jigsaw addicts finished the 1,000-piece puzzle in a week.",
+    "Fair warning: the quiz team are total trivia junkies.",
+])
+def test_a_hobby_named_with_addict_is_a_gentle_note_not_a_label(text):
+    assert not blocking(text) and ("trivialising-addiction", "info") in rules(text)
