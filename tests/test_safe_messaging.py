@@ -289,7 +289,9 @@ def test_the_language_evaluation_sets_gain_safe_findings_only_where_a_death_is_p
         for case in cases:
             for rule, _, _ in safe_findings(case.text, voice=case.voice):
                 found[(path.name, case.line)] = rule
-    assert found == {("language_eval_2.jsonl", 434): "safe-single-cause", ("language_eval_2.jsonl", 435): "safe-single-cause"}
+    # "found together ... a suicide pact": the model hears how they were found beside the pact's own finding (2026-12-04).
+    assert found == {("language_eval_2.jsonl", 434): "safe-single-cause", ("language_eval_2.jsonl", 435): "safe-single-cause",
+                     ("language_eval_2.jsonl", 415): "safe-method"}
 
 
 def test_check_json_shows_safe_findings_as_ordinary_findings(tmp_path):

@@ -64,10 +64,18 @@ def test_a_death_that_is_no_suicide_and_not_from_drugs_is_not_read_by_the_model(
                           hand_made()) == []
 
 
-def test_the_model_leaves_alone_a_sentence_a_rule_has_flagged():
+def test_the_model_leaves_alone_a_sentence_a_rule_has_flagged_for_the_same_kind():
     text = "He died by suicide last year. He is at peace now."
     at = text.index("at peace")
-    assert model_findings(text, "organisation", RULES, [(at, at + 8)], hand_made()) == []
+    assert model_findings(text, "organisation", RULES, [(at, at + 8, "romanticising")], hand_made()) == []
+
+
+def test_a_sentence_a_rule_flagged_for_one_kind_still_gets_the_models_warning_of_another():
+    # "a parking garage on Elm Street" is a place; the model hears the method in the rest of the sentence.
+    text = "He died by suicide last year. He is at peace now."
+    at = text.index("at peace")
+    found = model_findings(text, "organisation", RULES, [(at, at + 8, "location")], hand_made())
+    assert [(f.rule, f.text) for f in found] == [("safe-romanticising", "He is at peace now.")]
 
 
 def test_disabling_a_rule_disables_the_models_findings_of_its_kind():
@@ -78,10 +86,10 @@ def test_disabling_a_rule_disables_the_models_findings_of_its_kind():
 
 def test_the_learnt_model_warns_about_a_tribute_that_makes_death_a_release():
     # No rule of safe.toml matches these words: the warning can only be the model's.
-    text = "RIP Connor, lost to suicide last week. You're free of it all now, no more pain."
+    text = "RIP Connor, lost to suicide last week. The fight is over and you can finally rest."
     found = [f for f in check(text).findings if f.rule.startswith("safe-") and f.message.startswith(safe_model.MODEL_NOTE)]
     assert found and all(f.severity in ("warning", "error") for f in found)
-    assert any("free" in f.text for f in found)
+    assert any("finally rest" in f.text for f in found)
 
 
 def test_the_learnt_model_leaves_a_safe_report_with_help_alone():

@@ -129,19 +129,21 @@ def near_a_death(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
 
 def with_the_model(text: str, voice: str, settings, findings: list[Finding]) -> list[Finding]:
     """Return the rules' findings with the model's warnings added (LanguageSettings settings), in order of where they start."""
-    taken = [(f.start, f.end) for f in findings if is_safe_messaging(f.rule)]
+    taken = [(f.start, f.end, kind_of(f.rule)) for f in findings if is_safe_messaging(f.rule)]
     more = model_findings(text, voice, settings.rules_by_id(voice), taken)
     if not more:
         return findings
     return sorted([*findings, *more], key=lambda f: (f.start, f.end, f.rule))
 
 
-def model_findings(text: str, voice: str, rules: dict, taken: list[tuple[int, int]],
+def model_findings(text: str, voice: str, rules: dict, taken: list[tuple[int, int, str]],
                    model: SafeModel | None = None) -> list[Finding]:
     """Return a warning for each sentence near a death that the model (default: the learnt one) finds breaks the guidance.
 
     `rules` maps each active rule id to its (rule, severity); `taken` are the spans that safe.toml's
-    rules flagged, whose sentences the model leaves alone.
+    rules flagged, with the kind each found. A sentence's own finding of a kind stands for the model's of
+    that kind, but not of another: a rule that found the place ("a parking garage on Elm Street") says
+    nothing of the method in the rest of the sentence, which the model may hear.
     """
     if not _any_in(normalise(text), TOPIC_WORDS):
         return []
@@ -149,8 +151,9 @@ def model_findings(text: str, voice: str, rules: dict, taken: list[tuple[int, in
     found = []
     for start, end in near_a_death(text, sentences(text)):
         sentence = text[start:end]
-        kind = None if any(a < end and start < b for a, b in taken) else model.kind_breaking(sentence)
-        if kind is None:
+        kinds_here = {kind for a, b, kind in taken if a < end and start < b}
+        kind = model.kind_breaking(sentence)
+        if kind is None or kind in kinds_here:
             continue
         rule_id = _STORY_RULES.get(kind, f"safe-{kind}") if voice == "storyteller" else f"safe-{kind}"
         if rule_id not in rules:
@@ -172,3 +175,10 @@ def load_model(path: Path = MODEL_FILE) -> SafeModel:
         raise ValueError(f"{path}: not a safe-messaging model (no {', '.join(missing)}); make it with python -m "
                          "recovery_voice.care.safe_train")
     return SafeModel(models["any"], {kind: models[kind] for kind in KINDS})
+
+
+def kind_of(rule_id: str) -> str:
+    """Return the kind of breaking the guidance a safe-messaging rule finds ("safe-method-story": "method")."""
+    if rule_id in KEPT_IDS:
+        return "sensational"  # "suicide epidemic", "suicide pact": headline words, kept in the language rules
+    return rule_id.removeprefix("safe-").removesuffix("-story")
