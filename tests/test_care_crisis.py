@@ -601,3 +601,19 @@ def test_it_hears_using_where_nobody_finds_a_plan_made_no_next_year_and_means_wi
 ])
 def test_a_lie_in_a_landlord_dying_old_amends_a_will_and_an_anniversary_are_no_risk(text):
     assert not at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Tried to end it in 2019 and got through it. Sorry to say it's back, every night this week.",
+    "Five years since the overdose. The wish to die is back and it's stronger.",
+    "Last spring I wanted to die. This month that same awful feeling has come back.",
+    "Texted my sponsor at midnight because I wanted to die. It's two now and I still do.",
+    "Every morning I think today might be the day I finally do it.",
+    "Got thirty of my husband's old tablets in the kitchen drawer, kept them back.",
+])
+def test_it_hears_a_past_crisis_returning_a_wish_still_held_and_means_kept(text):
+    assert at_risk(text)
+
+
+def test_a_past_attempt_told_without_its_i_and_a_recovery_since_is_no_risk():
+    assert not at_risk("Tried to end it in 2012. These days I coach the under-nines on a Saturday and love it.")
