@@ -609,6 +609,23 @@ def test_a_rules_file_with_too_many_sentences_says_how_many_are_allowed(tmp_path
         load_rules(path)
 
 
+def test_a_rule_can_match_all_that_an_earlier_rule_matches_and_more(tmp_path):
+    path = tmp_path / "shared.toml"
+    path.write_text(GOOD_RULE.format(id="org-rule", severity="error", pattern="word")
+                    + GOOD_RULE.format(id="story-rule", severity="warning", pattern="other").replace(
+                        "source = ", 'matches_of = "org-rule"\nsource = '), encoding="utf-8")
+    first, second = load_rules(path)
+    assert second.triggers[:1] == first.triggers and len(second.triggers) == 2
+
+
+def test_matches_of_a_rule_not_written_before_says_so(tmp_path):
+    path = tmp_path / "later.toml"
+    path.write_text(GOOD_RULE.format(id="story-rule", severity="warning", pattern="other").replace(
+        "source = ", 'matches_of = "org-rule"\nsource = '), encoding="utf-8")
+    with pytest.raises(RuleFileError, match="matches_of must name a rule written before this one"):
+        load_rules(path)
+
+
 # ---------------------------------------------------------------- suggested text, names and more context
 
 

@@ -37,7 +37,7 @@ _SENTENCE_END = re.compile(r"(?<!\bst)(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\
 _CONTEXT_KEYS = ("before", "not_before", "after", "not_after", "near", "not_near")
 _MATCH_KEYS = {"patterns", "case_sensitive", "window", "sentences", "suggestions", *_CONTEXT_KEYS}
 _RULE_KEYS = {"id", "severity", "message", "suggestions", "source", "region", "voices",
-              "self_description", "article", "claim", "match", *_MATCH_KEYS}
+              "self_description", "article", "claim", "match", "matches_of", *_MATCH_KEYS}
 _FILE_KEYS = {"words", "rule"}
 # A trigger's fields that hold patterns (LazyPatterns without flags, or None).
 _PATTERN_FIELDS = frozenset({"pattern", *_CONTEXT_KEYS, "before_reversed", "not_before_reversed"})
@@ -171,7 +171,7 @@ def _parse_files(files: list[Path], derived: Derived) -> list[Rule]:
     rules: list[Rule] = []
     for file, data in documents:
         for index, table in enumerate(data.get("rule", [])):
-            rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}", derived))
+            rules.append(_parse_rule(table, words, f"{file}: rule #{index + 1}", derived, rules))
     _check_unique(rules, files)
     return rules
 
@@ -238,8 +238,12 @@ def _check_unique(rules: list[Rule], files: list[Path]) -> None:
         regions.append(rule.region)
 
 
-def _parse_rule(table: dict, words: dict[str, str], where: str, derived: Derived) -> Rule:
-    """Turn one [[rule]] table into a Rule, naming the rule id in any error."""
+def _parse_rule(table: dict, words: dict[str, str], where: str, derived: Derived, earlier: list[Rule] = ()) -> Rule:
+    """Turn one [[rule]] table into a Rule, naming the rule id in any error.
+
+    `matches_of` names a rule before it (in `earlier`) whose matches this one also has, before its own: a
+    storyteller's version of a rule matches all the organisation's does, and more.
+    """
     if not isinstance(table, dict):
         raise RuleFileError(f"{where}: must be a table")
     rule_id = table.get("id")
@@ -261,7 +265,8 @@ def _parse_rule(table: dict, words: dict[str, str], where: str, derived: Derived
         # An empty list says on purpose that no rewrite fits (a claim); a missing one is a mistake.
         suggestions=_strings(table, "suggestions", where, required="suggestions" not in table),
         source=_text(table, "source", where),
-        triggers=_parse_triggers(table, words, where, derived),
+        triggers=_shared_triggers(table, earlier, where) + _parse_triggers(table, words, where, derived,
+                                                                           shared="matches_of" in table),
         region=region,
         voices=frozenset(voices),
         self_description=_flag(table, "self_description", where),
@@ -270,8 +275,20 @@ def _parse_rule(table: dict, words: dict[str, str], where: str, derived: Derived
     )
 
 
-def _parse_triggers(table: dict, words: dict[str, str], where: str, derived: Derived) -> tuple[Trigger, ...]:
-    """Compile the rule's own patterns (if any) and each of its [[rule.match]] tables."""
+def _shared_triggers(table: dict, earlier: list[Rule], where: str) -> tuple[Trigger, ...]:
+    """Return the triggers of the rule that `matches_of` names, which must come before this one."""
+    if "matches_of" not in table:
+        return ()
+    named = table["matches_of"]
+    found = [rule for rule in earlier if rule.id == named]
+    if not isinstance(named, str) or not found:
+        raise RuleFileError(f"{where}: matches_of must name a rule written before this one, not {named!r}")
+    return found[-1].triggers
+
+
+def _parse_triggers(table: dict, words: dict[str, str], where: str, derived: Derived,
+                    shared: bool = False) -> tuple[Trigger, ...]:
+    """Compile the rule's own patterns (if any) and each of its [[rule.match]] tables (none needed when `shared`)."""
     triggers = []
     if "patterns" in table:
         own = {k: table[k] for k in _MATCH_KEYS if k in table and k != "suggestions"}
@@ -288,7 +305,7 @@ def _parse_triggers(table: dict, words: dict[str, str], where: str, derived: Der
             bad = sorted(set(sub) - _MATCH_KEYS) if isinstance(sub, dict) else "not a table"
             raise RuleFileError(f"{where}: match #{index + 1}: unknown key(s) {bad}")
         triggers.append(_parse_trigger(sub, words, f"{where}: match #{index + 1}", derived))
-    if not triggers:
+    if not triggers and not shared:
         raise RuleFileError(f"{where}: needs patterns or at least one [[rule.match]]")
     return tuple(triggers)
 
