@@ -184,3 +184,18 @@ def test_a_new_process_reads_the_topics_from_its_cache_and_a_broken_cache_change
     assert _topics_in_a_new_process(tmp_path, "Two friends died of overdoses.") == "['drug-death']"
     cache.write_bytes(b"not a cache")
     assert _topics_in_a_new_process(tmp_path, "He died by suicide.") == "['suicide']"
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("Our Jase drowned hisself in the canal two winters back.", "suicide"),
+    ("Me brother killed hissen at nineteen and I think of him every day.", "suicide"),
+    ("Dad found me in the garage with the engine running when I was sixteen.", "suicide"),
+    ("I thought of the pills as my exit for years, until the group.", "suicide"),
+    ("The dealer who sold the heroin that led to the death of a Hull student was jailed.", "drug-death"),
+])
+def test_it_hears_dialect_reflexives_a_running_engine_a_way_out_and_a_supply_that_killed(text, topic):
+    assert topic in topics(text)
+
+
+def test_a_christmas_overdose_of_mince_pies_touches_no_topic():
+    assert topics("Overdosed on mince pies and Quality Street again, see you all at the walk on Boxing Day!") == []
