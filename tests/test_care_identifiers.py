@@ -589,3 +589,46 @@ def test_work_said_by_its_task_a_group_run_or_a_board_is_a_workplace(text, workp
 
 def test_the_staff_who_cared_for_a_patient_do_not_make_a_hospital_their_workplace():
     assert not [i for i in find("The staff at St Mary's were kind when I was admitted.") if i.kind == "workplace"]
+
+
+@pytest.mark.parametrize("text, email", [
+    ("Mail me on dawn.r @ sky . com, no spaces obviously.", "dawn.r @ sky . com"),
+    ("Write to hello (at) freshstartwalks (dot) org.", "hello (at) freshstartwalks (dot) org"),
+    ("Our group is on leithsober(at)gmail.com if you want in.", "leithsober(at)gmail.com"),
+    ("Emails to kerry at soberkerry dot com please.", "kerry at soberkerry dot com"),
+])
+def test_an_email_written_with_spaces_brackets_or_words_is_found(text, email):
+    assert ("email", email) in found(text), found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "We met at the dot com boom, when everyone was at it.",
+    "DM us @LeithRecovery. We reply within a day.",
+])
+def test_a_dot_com_boom_and_a_handle_are_no_email(text):
+    assert "email" not in kinds(text)
+
+
+@pytest.mark.parametrize("text, number", [
+    ("Ring the line on 1-888-STAY-DRY any time.", "1-888-STAY-DRY"),
+    ("text me: oh seven seven double oh, nine double oh, four two one", "oh seven seven double oh, nine double oh, four two one"),
+    ("Our Dublin office is 01 872 0455 on weekdays.", "01 872 0455"),
+])
+def test_a_phone_in_letters_said_in_words_or_irish_is_found(text, number):
+    assert ("phone", number) in found(text), found(text)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Moved to LS6 last spring and never looked back.", "LS6"),
+    ("Walton lad, L4 born and bred.", "L4"),
+    ("Peckham, SE15. Clean four years.", "SE15"),
+    ("I'm in eh7 if anyone wants a coffee.", "eh7"),
+    ("Our ZIP+4 was 60614-2231 on the form.", "60614-2231"),
+    ("Mom's place is 12 Calle Sol, San Juan PR 00907.", "00907"),
+])
+def test_a_postcode_district_or_zip_said_as_where_someone_is_from_is_found(text, code):
+    assert ("postcode", code) in [(k, w) for k, w in found(text)], found(text)
+
+
+def test_a_motorway_is_not_a_postcode():
+    assert "postcode" not in kinds("Stuck on the M6 for two hours, got to the meeting late.")

@@ -20,13 +20,22 @@ _EMAIL_NAME = LazyPattern(r"[\w.+-]{1,64}$")
 _EMAIL_DOMAIN = LazyPattern(r"[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
 _AT, _DOT = r"(?:[ ]*\[at\][ ]*|[ ]*\(at\)[ ]*|[ ]+at[ ]+)", r"(?:[ ]*\[dot\][ ]*|[ ]*\(dot\)[ ]*|[ ]+dot[ ]+|\.)"
 _SPELLED_EMAIL = LazyPattern(r"(?<![\w.])[A-Za-z0-9_%+-]+(?:(?:[ ]+dot[ ]+|\.)[A-Za-z0-9_-]+)*" + _AT + r"[A-Za-z0-9-]+"
-                             r"(?:" + _DOT + r"[A-Za-z0-9-]+)*" + _DOT + r"(?:com|org|net|uk|edu|gov|io|me|info)\b",
+                             r"(?:" + _DOT + r"[A-Za-z0-9-]+)*" + _DOT + r"(?:com|org|net|uk|edu|gov|io|me|info|ie|au|nz|ca|scot|cymru|wales|biz|us)\b",
                              re.IGNORECASE)
 # A spelled-out address needs a mail provider or a name that looks like one ("kevw77", "hope.rising"), so that
 # "we met at the dot com boom" is not taken for one.
 _MAIL_DOMAIN = LazyPattern(r"(?i:(?:at|\[at\]|\(at\))[ ]*(?:gmail|googlemail|hotmail|outlook|yahoo|icloud|btinternet|live|"
                            r"aol|protonmail|proton|sky|virginmedia|talktalk|msn|nhs|me|mac)\b)")
 _ADDRESS_LIKE_NAME = LazyPattern(r"[A-Za-z]*(?:\d|[._]|[ ]+dot[ ]+)", re.IGNORECASE)
+# ...or an "at" no sentence writes ("[at]", "(at)"), or a domain that is no everyday word ("jenna at soberjenna dot com",
+# where "met at the dot com boom" has "the").
+_BRACKETED_AT = LazyPattern(r"\[at\]|\(at\)", re.IGNORECASE)
+_PLAIN_DOMAIN = LazyPattern(r"(?i:[ ]+at[ ]+)(?!(?:the|a|an|my|our|your|his|her|their|this|that|home|work|school|last|least|first|once)\b)"
+                            r"[a-z0-9-]{3,}(?:[ ]+dot[ ]+|\.)", re.IGNORECASE)
+# An address written with spaces round its "@" and dots, so that it is not taken up by a link: "jo.b @ gmail . com"
+# (a handle, "DM us @OurHub", has no space after its "@").
+_SPACED_EMAIL = LazyPattern(r"(?<![\w.])[\w.+-]{1,64}[ ]@[ ][A-Za-z0-9-]{1,63}(?:[ ]?\.[ ]?[A-Za-z0-9-]{1,63})*"
+                            r"[ ]?\.[ ]?[A-Za-z]{2,24}\b")
 # A run that could be a phone number: seven digits or more, with spaces, dots, dashes or brackets between.
 _DIGIT_RUN = LazyPattern(r"[\d+(][\d ().\-]{5,}\d")
 _YEAR_RANGE = LazyPattern(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
@@ -34,9 +43,18 @@ _YEAR_FIRST = LazyPattern(r"(?:19|20)\d\d-\d")
 _REGIONS = {"uk": "GB", "us": "US"}
 # "1-800-662-HELP", and in the US a local number without its area code ("555-0134").
 _VANITY = LazyPattern(r"(?<![\d-])(?:1[ -])?\d{3}[ -]\d{3}[ -][A-Z]{4}\b")
+# A toll-free number spelled in letters: "1-888-STAY-DRY", "1-800-GAMBLER", "1-877-NOW-SOBR".
+_TOLL_FREE_WORDS = LazyPattern(r"(?<![\d-])(?:1[ -])?8(?:00|33|44|55|66|77|88)[ -](?=(?:[A-Z0-9]-?){7,8}\b)(?=[^ ]*[A-Z]{3})"
+                               r"[A-Z0-9]+(?:-[A-Z0-9]+){0,2}\b")
+# Digits said in words, as people write a number they don't want scraped: "oh seven seven double oh, nine double oh...".
+_SAID_DIGITS = LazyPattern(r"(?i:\b(?:oh|zero|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred)"
+                           r"(?:[ ,-]+(?:oh|zero|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred)){7,}\b)")
+_SAID_COUNT = {"double": 1, "triple": 2, "hundred": 2}  # digits a word adds beyond the next one ("hundred": "00")
 _US_LOCAL = LazyPattern(r"(?<![\d\-.,])\d{3}-\d{4}(?![\d-])")
 _MOST_PHONES = 100
+# ...and Ireland's landlines, which no UK number is shaped like: "01 842 0700", "021 455 1234".
 _NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}|0\d{2}[ -]?\d{4}[ -]?\d{4}"
+                       r"|0[1-9][ ]\d{3}[ ]\d{4}"
                        r"|(?:1[ -])?(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4})(?![\d])")
 
 
@@ -45,7 +63,8 @@ def spelled_emails(text: str, lowered: str) -> list[Found]:
     if not spells_an_email(lowered):
         return []
     return [("email", m.start(), m.end(), "[email address]") for m in _SPELLED_EMAIL.finditer(text)
-            if _MAIL_DOMAIN.search(m.group()) or _ADDRESS_LIKE_NAME.match(m.group())]
+            if _MAIL_DOMAIN.search(m.group()) or _ADDRESS_LIKE_NAME.match(m.group()) or _BRACKETED_AT.search(m.group())
+            or _PLAIN_DOMAIN.search(m.group())]
 
 
 def emails(text: str) -> list[Found]:
@@ -57,6 +76,9 @@ def emails(text: str) -> list[Found]:
         if name and domain and name.group()[0] not in ".-":
             found.append(("email", name.start(), domain.end(), "[email address]"))
         at = text.find("@", at + 1)
+    if " @ " in text:  # "to @OurHub." is a handle; an address's "@" has a space each side
+        found += [("email", m.start(), m.end(), "[email address]") for m in _SPACED_EMAIL.finditer(text)
+                  if " " in m.group() and not any(s <= m.start() < e for _, s, e, _ in found)]
     return found
 
 
@@ -80,6 +102,17 @@ def phones(text: str, region: str) -> list[Found]:
     local = _US_LOCAL.finditer(text) if region == "us" else ()
     return found + [("phone", m.start(), m.end(), "[phone number]")
                     for pattern in (_NATIONAL.finditer(text), _VANITY.finditer(text), local) for m in pattern]
+
+
+def said_phones(text: str) -> list[Found]:
+    """Find phone numbers written in words or in letters: ten digits or more said aloud, or a toll-free word number."""
+    found = [("phone", m.start(), m.end(), "[phone number]") for m in _TOLL_FREE_WORDS.finditer(text)]
+    for m in _SAID_DIGITS.finditer(text):
+        words = re.split(r"[ ,-]+", m.group().lower())
+        digits = sum(1 + _SAID_COUNT.get(word, 0) - (word in ("double", "triple")) for word in words)
+        if digits >= 10 and words[0] in ("oh", "zero", "one"):
+            found.append(("phone", m.start(), m.end(), "[phone number]"))
+    return found
 
 
 def _looks_like_a_phone(raw: str, number) -> bool:
@@ -169,15 +202,22 @@ _AREAS = frozenset(
 _POSTCODE = LazyPattern(r"[A-Z](?<![\w&][A-Z])(?P<area>(?<=[A-Z])[A-Z]?)\d[A-Z\d]?(?P<inward>[ ]?\d[A-Z]{2})?\b")
 # The outward part alone ("LS6") is also a road, a vitamin or a seat, so it counts only with words that
 # say it is an area: "in LS6", "the LS6 area", "postcode LS6".
-_AREA_BEFORE = LazyPattern(r"(?i:\b(?:in|from|near|around|round|postcode|post code)[ ]+)$")
-_AREA_AFTER = LazyPattern(r"[ ]+(?:area|postcode|district|born|raised)\b")
+_AREA_BEFORE = LazyPattern(r"(?:(?i:\b(?:in|from|near|around|round|to|postcode|post code|postcode'?s|postcode is"
+                           r"(?: literally)?)[ ]+)|\(|\b[A-Z][a-z]+,[ ]*)$")
+_AREA_AFTER = LazyPattern(r"(?:[ ]+(?:area|postcode|district|born|raised|massive|represent|lads|girls|boys|crew|way|sober|"
+                          r"end|if (?:ye|you|u|anyone))\b|\)|,[ ]*that'?s where)")
+_LOWER_OUTWARD = LazyPattern(r"[a-z]{1,2}\d{1,2}[a-z]?(?![\w-])")
+_LOWER_AREA_BEFORE = LazyPattern(r"(?i:\b(?:in|from|to|postcode|postcode'?s|postcode is)[ ]+)$")
 _LOWER_POSTCODE = LazyPattern(r"[a-z]{1,2}\d[a-z\d]?[ ]?\d[a-z]{2}\b")
 _ZIP_AFTER = LazyPattern(r"[ ]+zip\b", re.IGNORECASE)
 _AND = LazyPattern(r"[ ]*(?:,|and|or|&)[ ]*")
 _STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
-           "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY")
+           "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI")
 _ZIP = LazyPattern(r"\d(?<![\w.,£$]\d)\d{4}(?:-\d{4})?(?![\w-])")
-_ZIP_BEFORE = LazyPattern(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*codes?)?\b(?:[ ]+(?:is|was|are|were))?[\s:#]*))$")
+_ZIP_BEFORE = LazyPattern(r"(?:\b(?:" + _STATES + r"),?[ ]+|(?i:\bzip(?:[ ]*codes?)?\b(?:[ ]+(?:is|was|are|were))?[\s:#]*)"
+                          r"|\b(?:St|Ave|Rd|Blvd|Dr|Ln|Ct|Pl|Street|Avenue|Road|Boulevard|Drive|Lane|Way),[ ]+)$")
+# A ZIP said a little earlier ("they asked my zip for the waitlist. It's 85008"), or a ZIP+4 ("43207-1123"), which nothing else is.
+_ZIP_EARLIER = LazyPattern(r"(?i:\bzip\b)")
 
 
 def _postcode_at(text: str, at: int) -> list[Found]:
@@ -201,7 +241,8 @@ def _zip_at(text: str, at: int, last_zip: int) -> list[Found]:
     """Return the ZIP code starting at `at`, where a state or the word "zip" comes before or after it."""
     m = _ZIP.match(text, at)
     if m and (_ZIP_BEFORE.search(text, max(0, at - 16), at) or _ZIP_AFTER.match(text, m.end())
-              or (at - last_zip <= 6 and _AND.fullmatch(text, last_zip, at))):
+              or (at - last_zip <= 6 and _AND.fullmatch(text, last_zip, at)) or "-" in m.group()
+              or _ZIP_EARLIER.search(text, max(0, at - 60), at)):
         return [("postcode", at, m.end(), "[ZIP code]")]
     return []
 
@@ -212,6 +253,11 @@ def _lower_postcode_at(text: str, at: int) -> list[Found]:
         m = _LOWER_POSTCODE.match(text, start) if start >= 0 else None
         if m and text[m.start():at].upper() in _AREAS and (m.start() == 0 or not text[m.start() - 1].isalnum()):
             return [("postcode", m.start(), m.end(), "[postcode]")]
+    for start in (at - 2, at - 1):  # "I'm in eh6": the outward part alone, in lower case, after "in"
+        m = _LOWER_OUTWARD.match(text, start) if start >= 0 else None
+        if m and text[m.start():at].upper() in _AREAS and (m.start() == 0 or not text[m.start() - 1].isalnum()) \
+                and _LOWER_AREA_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+            return [("postcode", m.start(), m.end(), "the area")]
     return []
 
 

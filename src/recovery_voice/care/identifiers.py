@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from ..language.lazy import LazyPattern
 from . import proper
 from .wordlists import lists
-from .words import may_hold_contacts, may_name_fellowship
+from .words import may_hold_contacts, may_name_fellowship, says_digits
 
 
 KINDS = ("phone", "email", "address", "postcode", "date-of-birth", "person", "place", "workplace", "fellowship")
@@ -70,6 +70,8 @@ def _contacts(text: str, lowered: str, digits: int, region: str) -> list[tuple]:
         found += contacts.numbered(text)
     if digits >= 7:
         found += contacts.phones(text, region)
+    if digits >= 4 or says_digits(lowered):
+        found += contacts.said_phones(text)
     return found
 
 

@@ -44,8 +44,8 @@ LOWER_FELLOWSHIPS = ("aa", "na", "ca")  # only before "meetings" and the like
 
 def spells_an_email(lowered: str) -> bool:
     """Tell whether a lower-cased text has the words of an email spelled out ("jo at mail dot com")."""
-    return ((" at " in lowered or "[at]" in lowered or "(at)" in lowered)
-            and (" dot " in lowered or "[dot]" in lowered or "(dot)" in lowered))
+    return ("[at]" in lowered or "(at)" in lowered
+            or (" at " in lowered and (" dot " in lowered or "[dot]" in lowered or "(dot)" in lowered)))
 
 
 def meeting_word(lowered: str) -> bool:
@@ -61,8 +61,14 @@ def fellowship_names(text: str, lowered: str) -> tuple[str, ...]:
 
 
 def may_hold_contacts(text: str, lowered: str, digits: int) -> bool:
-    """Tell whether contacts.py's finders could find anything: digits, an "@", a spelled email or a birth word."""
-    return bool(digits) or "@" in text or spells_an_email(lowered) or any(word in lowered for word in BIRTH_WORDS)
+    """Tell whether contacts.py's finders could find anything: digits, an "@", a spelled email or phone, or a birth word."""
+    return (bool(digits) or "@" in text or spells_an_email(lowered) or any(word in lowered for word in BIRTH_WORDS)
+            or says_digits(lowered))
+
+
+def says_digits(lowered: str) -> bool:
+    """Tell cheaply whether a phone number may be said in words ("oh seven seven double oh...")."""
+    return ("oh " in lowered or "zero " in lowered) and ("seven" in lowered or "double" in lowered or "nine" in lowered)
 
 
 def may_name_fellowship(text: str, lowered: str) -> bool:
