@@ -57,6 +57,10 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 # - thirteenth: run once (2026-12-03) with the shipped detector: 0.859/0.817; developed on since (a day chosen
 #   so nobody comes, means gathered quietly, the edge again, worthlessness, a last thank-you): 0.936/0.830.
 # - fourteenth: run once (2026-12-03) with the shipped detector: 0.853/0.810; after the thirteenth's cues the same.
+#   Developed on since (2026-12-04: using where nobody finds them, a plan made, no next year, the means wished
+#   for; a lie-in, a landlord, dying old, step-nine letters and an anniversary are no risk): 0.920/0.885.
+# - 2026-12-04, a past crisis coming back told without its "I", "and I still do", today being the day: tenth
+#   0.933/0.946, eleventh 0.867/0.855, twelfth 0.907/0.850, thirteenth 0.962/0.833.
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
     "fifth": (0.88, 0.84, 65, 120),
@@ -64,11 +68,11 @@ LATER_SETS = {
     "seventh": (0.86, 0.91, 65, 120),
     "eighth": (0.97, 0.92, 70, 120),
     "ninth": (0.85, 0.92, 70, 120),
-    "tenth": (0.92, 0.93, 70, 120),
-    "eleventh": (0.82, 0.84, 70, 120),
-    "twelfth": (0.89, 0.84, 70, 120),
-    "thirteenth": (0.93, 0.82, 75, 120),
-    "fourteenth": (0.85, 0.81, 75, 120),
+    "tenth": (0.93, 0.94, 70, 120),
+    "eleventh": (0.86, 0.85, 70, 120),
+    "twelfth": (0.9, 0.85, 70, 120),
+    "thirteenth": (0.96, 0.83, 75, 120),
+    "fourteenth": (0.91, 0.88, 75, 120),
 }
 
 

@@ -144,9 +144,11 @@ TENTH_FLOOR = {"phone": (0.99, 0.95), "email": (0.99, 0.99), "address": (0.99, 0
                "fellowship": (0.96, 0.99)}
 ELEVENTH = Path(__file__).parent / "care_identifiers_eleventh.jsonl"
 # Written unseen and run once (2026-12-03), after the tenth's changes: all 0.932 / 0.834 (the session's first
-# code 0.932 / 0.830). Held out: its floor is that run.
-ELEVENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.9), "address": (0.99, 0.99), "postcode": (0.99, 0.92),
-                  "date-of-birth": (0.95, 0.84), "person": (0.87, 0.7), "place": (0.9, 0.88), "workplace": (0.95, 0.52),
+# code 0.932 / 0.830). Developed on since (2026-12-04: more first names, "a lad everyone called", work said by its
+# task, a group run at a building, emails written with spaces or words): all 0.934 / 0.863, person 0.885 / 0.802,
+# workplace 0.964 / 0.614, email 1.000 / 1.000.
+ELEVENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.99, 0.99), "postcode": (0.99, 0.92),
+                  "date-of-birth": (0.95, 0.84), "person": (0.88, 0.8), "place": (0.9, 0.88), "workplace": (0.96, 0.61),
                   "fellowship": (0.99, 0.97)}
 
 

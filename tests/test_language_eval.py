@@ -56,10 +56,11 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
 # Written later still, each held out until its first run (see their .md files); the fixes made from each
 # set's misses made it development data, so each keeps a floor a little under its score after those fixes.
 # First runs: fourth 0.837/0.845 (2026-12-01), fifth 0.875/0.857, sixth 0.954/0.830, seventh 0.905/0.776
-# (2026-12-03). All four are development data now (their misses were fixed by kind); language_eval_8 is held out:
-# run once (2026-12-03) at 0.947/0.881 (the session's first code 0.857/0.814); its floor is that run.
+# (2026-12-03). All four are development data now (their misses were fixed by kind); language_eval_8 was held out:
+# run once (2026-12-03) at 0.947/0.881 (the session's first code 0.857/0.814). Developed on since (2026-12-04:
+# hobbies as addicts, jakies, crackheadz, sufferers of addiction, new myths): 0.971/1.000.
 LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.97), "language_eval_6": (0.97, 0.91),
-              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.94, 0.88)}
+              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99)}
 ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
 
 

@@ -132,19 +132,20 @@ def test_the_third_set_used_for_development_keeps_its_floor():
 #   finding in "Overdose Alley: ... where the dying never stops" gives way to the rule's on the nickname).
 # The third number is the least recall of each topic (topics.py's patterns, then the word models).
 LATER_SETS = {
-    "fourth": (0.92, 0.77, 0.92),
-    # 2026-12-03: pills saved up before an attempt became method detail; s5-106 labels only the swallowing
-    # after it in the same sentence, so the saving counts a false alarm: 0.857 / 0.562.
-    "fifth": (0.88, 0.62, 0.89),
-    "sixth": (0.88, 0.64, 0.93),
-    "seventh": (0.97, 0.52, 0.95),
-    "eighth": (0.86, 0.66, 0.98),
-    "ninth": (0.95, 0.83, 0.93),
-    "tenth": (0.97, 0.68, 0.9),
-    "eleventh": (0.9, 0.62, 0.92),
-    "twelfth": (0.92, 0.63, 0.88),
-    # Held out: run at 0.873 / 0.539 (topics 0.926 / 0.878 recall) and after the twelfth's kinds 0.873 / 0.548.
-    "thirteenth": (0.87, 0.54, 0.87),
+    # 2026-12-04: the thirteenth's kinds (landmarks, a place after the act, public spots, dialect reflexives, drugs
+    # taken together, a bare jump, frames read a sentence either side, the model beside a rule of another kind)
+    # raised every set; each floor is its score after them, rounded down. The thirteenth was held out until
+    # 2026-12-03 (0.873 / 0.539 unseen, 0.873 / 0.548 after the twelfth's kinds) and is development data now.
+    "fourth": (0.93, 0.84, 0.92),
+    "fifth": (0.9, 0.74, 0.89),
+    "sixth": (0.89, 0.66, 0.93),
+    "seventh": (0.98, 0.58, 0.96),
+    "eighth": (0.88, 0.72, 0.98),
+    "ninth": (0.97, 0.9, 0.93),
+    "tenth": (0.97, 0.73, 0.9),
+    "eleventh": (0.91, 0.71, 0.92),
+    "twelfth": (0.93, 0.73, 0.9),
+    "thirteenth": (0.9, 0.81, 0.91),
 }
 
 
