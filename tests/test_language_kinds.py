@@ -574,3 +574,18 @@ def test_it_flags_regional_labels_plural_forms_and_myths_said_in_new_words(text,
 ])
 def test_a_hobby_named_with_addict_is_a_gentle_note_not_a_label(text):
     assert not blocking(text) and ("trivialising-addiction", "info") in rules(text)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Users of crack and heroin fill half the beds in the county jail.", "drug-user"),
+    ("A spate of veteran suicides has shaken the base.", "safe-sensational"),
+    ("RIP Shaun. His long battle is over and he's somewhere peaceful now.", "safe-romanticising"),
+    ("Our Kel took her own life with the tablets the GP had given her.", "safe-method"),
+])
+def test_it_flags_users_of_a_drug_a_spate_of_deaths_a_fight_over_and_the_means_after_the_act(text, rule):
+    assert rule in blocking(text)
+
+
+def test_a_sporting_junkie_is_a_hobby_and_a_fight_over_a_tribunal_is_no_death():
+    assert not blocking("Calling all padel junkies: courts are free on Sunday!")
+    assert "safe-romanticising" not in blocking("The tribunal is finally over and I can rest now. Thanks for the support.")

@@ -34,7 +34,7 @@ def test_a_volunteer_writing_a_tribute_is_warned_of_a_sentence_that_makes_death_
     visitor = Visitor(chromium, site.url)
     page = visitor.sign_in(PEOPLE["volunteer"], PASSWORD)
     visitor.goto("/compose?free=1")
-    page.get_by_label("Your post").fill("RIP Connor, lost to suicide last week. The fight is over and you can finally rest.")
+    page.get_by_label("Your post").fill("RIP Connor, lost to suicide last week. Sleep now, the hurting is done.")
     findings = page.locator("#text-findings")
     warning = findings.locator("li", has_text="Read as a whole, this sentence may go against safe-messaging guidance")
     warning.wait_for()  # the live check answered while typing

@@ -86,10 +86,10 @@ def test_disabling_a_rule_disables_the_models_findings_of_its_kind():
 
 def test_the_learnt_model_warns_about_a_tribute_that_makes_death_a_release():
     # No rule of safe.toml matches these words: the warning can only be the model's.
-    text = "RIP Connor, lost to suicide last week. The fight is over and you can finally rest."
+    text = "RIP Connor, lost to suicide last week. Sleep now, the hurting is done."
     found = [f for f in check(text).findings if f.rule.startswith("safe-") and f.message.startswith(safe_model.MODEL_NOTE)]
     assert found and all(f.severity in ("warning", "error") for f in found)
-    assert any("finally rest" in f.text for f in found)
+    assert any("hurting is done" in f.text for f in found)
 
 
 def test_the_learnt_model_leaves_a_safe_report_with_help_alone():
