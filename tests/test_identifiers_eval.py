@@ -150,6 +150,12 @@ ELEVENTH = Path(__file__).parent / "care_identifiers_eleventh.jsonl"
 ELEVENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.99, 0.99), "postcode": (0.99, 0.92),
                   "date-of-birth": (0.95, 0.84), "person": (0.88, 0.8), "place": (0.9, 0.88), "workplace": (0.96, 0.61),
                   "fellowship": (0.99, 0.97)}
+TWELFTH = Path(__file__).parent / "care_identifiers_twelfth.jsonl"
+# Written unseen and run once (2026-12-04) with that day's code: all 0.949 / 0.856 (the day's first code 0.945 /
+# 0.836; email recall 0.833 -> 0.967, postcode 0.800 -> 0.933). Never learnt from; floors are that run.
+TWELFTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.96), "address": (0.99, 0.92), "postcode": (0.99, 0.93),
+                 "date-of-birth": (0.99, 0.86), "person": (0.91, 0.81), "place": (0.91, 0.83), "workplace": (0.96, 0.69),
+                 "fellowship": (0.95, 0.9)}
 
 
 SCORES: dict = {}  # each set scored once per run
@@ -158,8 +164,10 @@ SCORES: dict = {}  # each set scored once per run
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
                                          (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR), (EIGHTH, EIGHTH_FLOOR),
-                                         (NINTH, NINTH_FLOOR), (TENTH, TENTH_FLOOR), (ELEVENTH, ELEVENTH_FLOOR)],
-                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh"])
+                                         (NINTH, NINTH_FLOOR), (TENTH, TENTH_FLOOR), (ELEVENTH, ELEVENTH_FLOOR),
+                                         (TWELFTH, TWELFTH_FLOOR)],
+                         ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+                              "twelfth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
