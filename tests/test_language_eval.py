@@ -60,9 +60,11 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
 # run once (2026-12-03) at 0.947/0.881 (the session's first code 0.857/0.814). Developed on since (2026-12-04:
 # hobbies as addicts, jakies, crackheadz, sufferers of addiction, new myths): 0.971/1.000.
 # language_eval_9: held out, run once (2026-12-04) with that day's code: 0.838/0.894 (the day's first code
-# 0.833/0.865). Never learnt from: its floor is that run, rounded down.
+# 0.833/0.865). Developed on since (words pointed back to as words, a naming's harm or other words asked for,
+# "? Not round here", "and never...", words written on walls, "X, me.", kin in dialect, a claim given to others
+# by the next sentence, "recoverin"): 0.941/0.913.
 LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.97), "language_eval_6": (0.97, 0.91),
-              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.83, 0.89)}
+              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.91)}
 ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
 
 

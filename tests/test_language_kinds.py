@@ -59,6 +59,13 @@ def rules(text, voice="organisation", settings=UK):
     "'Drunk' still makes it sound like a choice, and that is why we avoid it.",
     "Is 'clients' ever the right word for the people who run this place with us?",
     "You won't read 'addicts' anywhere on our website.",
+    "Ask our Hull members what being called junkies did to them at school.",
+    "The Echo called Dean a smackhead on Monday. Dean was a roofer and a grandad, and we'd like them to print that instead.",
+    "If a reporter asks us about the alkies by the canal, they will get a short talk on that word first.",
+    "Scrounger, waster, a slave to drink. Those are the headlines our families are asking editors to drop.",
+    "Winos? Not round here. The folk at our Monday lunch are neighbours.",
+    "Our style guide is short: people who use drugs, and never drug abusers.",
+    "Someone scrawled smackhead on the underpass wall, and our volunteers painted over it by lunchtime.",
 ])
 def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     assert blocking(text) == set()
@@ -78,6 +85,8 @@ def test_it_does_not_block_a_word_that_is_talked_about_rather_than_used(text):
     ("The inspection report described the residents as drunks.", "drunk-noun"),
     ("A landlord says alkies keep breaking the fence behind the flats.", "drunk-noun"),
     ("Junkies, the papers called them. They were never anything else to the editor.", "junkie"),
+    ("The tabloid called her a crackhead.", "crackhead"),
+    ("He was called a smackhead at school.", "crackhead"),
 ])
 def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule):
     assert rule in blocking(text)
@@ -114,6 +123,8 @@ def test_it_still_flags_a_word_that_is_used_next_to_talk_about_words(text, rule)
     ("Ex-junkie, that's how I describe myself, and I say it with a grin.", "junkie"),
     ("The likes of us, the old drunks from the bus station, run the breakfast club now.", "drunk-noun"),
     ("I was a bit of a junkie by the end of college.", "junkie"),
+    ("Recovering alcoholic, me. Eight years next March.", "ex-addict"),
+    ("Junkie, that was me, for the whole of the nineties.", "junkie"),
 ])
 def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule(text, rule):
     findings = [f for f in check(text, voice="storyteller", settings=UK).findings if f.rule == rule]
@@ -130,6 +141,8 @@ def test_a_storyteller_describing_themselves_gets_a_gentle_note_under_every_rule
     ("The alcoholics I grew up around were mostly kind.", "alcoholic-noun"),
     ("Like most junkies, he lied to everyone, my mum says.", "junkie"),
     ("Addicts are people too, and I am proof.", "addict-noun"),
+    ("Me mam was a drunk, and the whole close knew it.", "drunk-noun"),
+    ("Me da was a junkie till I was ten.", "junkie"),
 ])
 def test_a_storyteller_speaking_about_someone_else_is_still_flagged(text, rule):
     assert rule in blocking(text, voice="storyteller")
@@ -148,6 +161,7 @@ def test_the_organisations_own_we_is_not_self_description():
     "Thanks to Councillor Junkin and Dr Stoner for opening the garden.",
     "Our film club is showing Clean and Sober (1988) on Friday.",
     "This month's book is Junky by William Burroughs.",
+    "We have two copies of Welsh's Trainspotting and one of Burroughs' Junkie on the swap shelf.",
     "The walk starts at the car park on Stoner Hill.",
     "The National Association for Children of Alcoholics has a new helpline number.",
     "The Substance Abuse and Mental Health Services Administration published new figures.",
@@ -184,6 +198,8 @@ def test_a_label_next_to_a_name_is_still_a_use():
     ("A recovering cocaine addict spoke at the conference.", "ex-addict"),
     ("Crazy old man shouting at the buses again.", "mental-health-slur"),
     ("Recovering users staff the Friday cafe.", "ex-addict"),
+    ("Recoverin alcoholics from Leith cleared the beach on Sunday.", "ex-addict"),
+    ("Recoverin' addicts run the tuck shop now.", "ex-addict"),
     ("He was an old soak who slept by the canal.", "drunk-noun"),
     ("Boozehounds, the councillor called them.", "drunk-noun"),
     ("The forum post called her a crack whore.", "crackhead"),
@@ -279,6 +295,7 @@ def test_it_flags_harm_reduction_myths_as_a_warning_with_no_suggestion(text):
     "Methadone replaced heroin for me and gave me back my Sundays.",
     "Buprenorphine swapped the chaos for a routine I can live with.",
     "People keep asking whether methadone is just another addiction. Our nurse's answer: no, it is treatment.",
+    "Naloxone only encourages people to use more. That was the claim on three flyers in Bolton. The evidence is clear it saves lives.",
 ])
 def test_a_myth_raised_to_answer_it_or_denied_is_not_flagged(text):
     assert not blocking(text) & {"replacing-one-drug", "harm-reduction-myth"}

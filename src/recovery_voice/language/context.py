@@ -77,7 +77,10 @@ _OTHER_PEOPLE = (r"father|mother|dad|mum|mom|parents?|husband|wife|partner|boyfr
                   r"nieces?|nephews?|grand(?:son|daughter|child|kid)s?|grandchildren|grandparents?|siblings?|twins?|"
                   r"step(?:son|daughter|brother|sister)s?|in-laws|fianc\w*|flatmates?|housemates?|workmates?|"
                   r"grandad|granddad|grandma|gran|grandmother|grandfather|nan|stepdad|stepmum|stepmom|kids?|"
-                  r"children|child|baby|girl|boy|man|woman|guy|lad|lass|bloke|wife's|husband's")
+                  r"children|child|baby|girl|boy|man|woman|guy|lad|lass|bloke|wife's|husband's|"
+                  # kin as dialect says them: "me da was a drunk" is about the father
+                  r"(?<!\w)(?:da|mam|ma|maw|pa|paw)|mammy|daddy|mummy|mommy|granda|grandpa|grampa|granny|grannie|nana|"
+                  r"nanna|missus|fella|hubby|bairns?|weans?")
 # "my alcoholic father" is about the father, so "my" alone does not make it self-description.
 _ABOUT_SOMEONE_ELSE = LazyPattern(rf"(?:{_OTHER_PEOPLE})\Z")
 # A label owned by another person is about that person: "I was an addict's daughter", "a drunk's son".
@@ -101,6 +104,8 @@ _NO_SUBJECT = LazyPattern(
     r"clean|off \w+)[\s\W]+)*\Z")
 # Group self-reference next to the label: "addicts like me", "people like us, the drunks", "we alcoholics".
 _LIKE_ME_AFTER = LazyPattern(r"(?:'s)?\s+(?:like|in|among)\s+(?:all of |each of |every one of )?(?:me|us|myself|ourselves)(?!\w)"
+                             # "Ex-user, me.", "Junkie, that was me": the label owned after a comma
+                             r"|\s*,\s*(?:that(?:'s| was| is| were)\s+)?(?:me|us)\s*(?:[.,!;:\u2013\u2014]|\Z)"
                              # "Recovering alcoholic, that's what I call myself"
                              r"|\s*[,:\u2013\u2014-]?\s*(?:that's|that is|that was|it's)\s+(?:what|how)\s+(?:i|we)\s+"
                              r"(?:still\s+)?(?:call|called|describe|described|see|saw)\s+(?:myself|ourselves)(?!\w)")
@@ -299,7 +304,7 @@ _WORDING = _EndPattern(
     rf"\s*:?\s+{_LIST_ITEMS}\Z")
 _PREFERRED_NOT = _EndPattern(
     r"(?<!\w)(?:people|person|members?|friends?|neighbou?rs?|colleagues?|humans?|in recovery|died by suicide)"
-    r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
+    r"(?:\s+[\w'-]+){0,4}(?:\s*,\s*(?:and\s+|but\s+)?|\s+and\s+|\s+but\s+)(?:not|never|rather than|instead of)\s+(?:an?\s+)?\Z")
 _NAMING = _EndPattern(
     r"(?<!\w)(?:(?:call|calls|called|calling|label|labels|labelled|labeled|labelling|labeling|brand|branded|"
     r"branding)\s+(?:[\w'-]+,?\s+){0,6}?"  # a comma may end a word: "called a druggie, a wino"
@@ -318,7 +323,8 @@ _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|no longer|nobody|n
 _OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
                          r"consent)|not who (?:we|they|he|she|i) (?:are|is|was|were|am)|(?:isn't|is not|wasn't|not) (?:true|fair)|"
-                         r"nonsense|rubbish|unfair|cruel|unkind|(?:isn't|is not|wasn't|not) (?:ok|okay|acceptable|on|banter|a joke|funny))(?!\w)")
+                         r"nonsense|rubbish|unfair|cruel|unkind|(?:did|does|do|done) to (?:them|him|her|me|us|people|someone|you)|"
+                         r"(?:print|say|use|call \w+|write) (?:that|this|those|these|it) instead|(?:isn't|is not|wasn't|not) (?:ok|okay|acceptable|on|banter|a joke|funny))(?!\w)")
 _BARE_LEFT = _EndPattern(
     # a range of words after a comma or colon counts too: "ten words we retired, from clean time to service user"
     r"(?:\A|[.!?:;,/&\n]|[,:]\s*from|[,:]\s*from\s[^.!?,]{1,40}\sto|"
@@ -333,7 +339,8 @@ _WORDS_FOR_WORDS = LazyPattern(
     r"|(?<!\w)what\b[^.!?]{0,60}\bcalled(?!\w)"
     r"|(?<!\w)(?:called|call|calls|heard|hear|hears)\s+(?:any|all|one|some|each|either|both|none|most)\s+of\s+"
     r"(?:these|those|them|it)(?!\w)|(?<!\w)words like (?:it|this|that|these|those|them)(?!\w)")
-_REBUTTED = LazyPattern(r"\s*\?\s*(?:no|nope|wrong)\s*[.:;!\u2013\u2014-]")
+_REBUTTED = LazyPattern(r"\s*\?\s*(?:(?:no|nope|wrong)\s*[.:;!\u2013\u2014-]|not\s+(?:in|here|round|around|to|on|at|with)(?!\w)"
+                        r"|never(?!\w))")  # "Dope fiends? Not in our book."
 # A claim raised in order to answer it: "Myth: methadone is just another addiction. Fact: ..."
 _MYTH = LazyPattern(r"(?<!\w)myths?(?!\w)")
 _CLAIM_RAISED = LazyPattern(
@@ -354,10 +361,23 @@ _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ba
                   "insult", "name", "read")  # "read" bare: "the form read: addict", "the leaflet reads..."
 _NAMING_HINTS = ("call", "label", "brand", "describ", "refer")
 _NOT_HINTS = ("not", "never", "rather", "instead")
+_WRITTEN_HINTS = ("paint", "spray", "scrawl", "daub", "graffit", "chalk", "carv", "etch", "scratch", "wrote", "written")
 _PRINT_HINTS = ("appear", "up", "featur")  # "up" bare: _IN_PRINT takes any whitespace around it
-_WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma")
+_WORDS_HINTS = ("word", "term", "label", "phrase", "slur", "insult", "name", "languag", "vocab", "gloss", "called", "tag", "stigma",
+                "clich")
 # The word named by the noun after it: "the addict label stuck", "the junkie tag".
 _WORD_NOUN_AFTER = LazyPattern(r"[\s-]+(?:label|tag|word|term|slur|insult|stigma)s?(?!\w)")
+# The word pointed back to later in its sentence ("a quote about the crackheads ... a lecture on that word"),
+# or by the sentence after ("Battling addiction, a victim of drink. Those are the obituary cliches").
+_WORD_POINTED_BACK = LazyPattern(r"(?<!\w)(?:that|this|those|these)\s+(?:[\w'-]+\s+){0,2}?(?:words?|terms?|labels?|"
+                                 r"phrases?|clich[eé]s?|slurs?|insults?)(?!\w)")
+_NEXT_POINTS_BACK = LazyPattern(r"[\s\"'\u201d\u2019]*(?:those|these|that|this|such)(?:'s|\s+(?:are|were|is|was|'re))?\s+"
+                                r"(?:(?:the|all|just|some|our|my|their|old|same|usual)\s+)*(?:[\w'-]+\s+){0,2}?"
+                                r"(?:words?|terms?|labels?|phrases?|clich[eé]s?|slurs?|insults?|headlines?)(?!\w)")
+# Words written on a wall are words: "Somebody spray-painted jakey across the bus shelter".
+_WRITTEN_UP = _EndPattern(r"(?<!\w)(?:spray-painted|spray painted|sprayed|painted|scrawled|daubed|graffitied|chalked|"
+                          r"carved|etched|scratched|wrote|written)\s+(?:the\s+words?\s+)?\Z")
+_WRITTEN_ON = LazyPattern(r"\s+(?:across|on|over|onto|along|all over|up on|in big letters)(?!\w)")
 
 
 # A clause that is nothing but a list of three or more short items: "Pisshead, smackhead, waster.",
@@ -407,7 +427,7 @@ _QUESTION_START = LazyPattern(r"\s*(?:does|do|did|is|are|can|could|will|would|sh
 _ANSWERED_NO = LazyPattern(r"[^.!?]{0,80}\?[^.!?]{0,80}(?<!\w)(?:no|not|nope|wrong|never)(?!\w)")
 
 
-WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT = 1, 2, 4, 8, 16, 32, 64  # what mention_hints() found in a text
+WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT, WRITTEN = 1, 2, 4, 8, 16, 32, 64, 128  # what mention_hints() found
 
 
 def opens_a_sentence(low: str, start: int) -> bool:
@@ -431,7 +451,7 @@ def mention_hints(low: str) -> int:
     return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if _any_in(low, _NOT_HINTS) else 0)
             | (NAMING if _any_in(low, _NAMING_HINTS) else 0) | (WORDS if _any_in(low, _WORDS_HINTS) else 0)
             | (QUESTION if "?" in low else 0) | (LIST if low.count(",") >= 2 else 0)
-            | (PRINT if _any_in(low, _PRINT_HINTS) else 0))
+            | (PRINT if _any_in(low, _PRINT_HINTS) else 0) | (WRITTEN if _any_in(low, _WRITTEN_HINTS) else 0))
 
 
 def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hints: int = -1,
@@ -446,7 +466,8 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     if low.startswith(("'s", "' ", "\u2019s", "\u2019 "), end):
         return False  # a possessive is used of somebody: "printed addicts' names", "the junkie's kid"
     sentence_left = _left_of(low, start)
-    if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)):
+    if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)
+                  or _attributed_after(low, end)):
         return True
     if claim and hints & QUESTION and _QUESTION_START.match(sentence_left) and _ANSWERED_NO.match(low, end):
         return True
@@ -469,7 +490,9 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
         return True
     if hints & NAMING and _any_in(sentence_left, _NAMING_HINTS) and _named_and_refused(low, sentence_left, start):
         return True
-    if hints & WORDS and _WORD_NOUN_AFTER.match(low, end):
+    if hints & WORDS and (_WORD_NOUN_AFTER.match(low, end) or _pointed_back_to(low, end)):
+        return True
+    if hints & WRITTEN and _WRITTEN_ON.match(low, end) and _WRITTEN_UP.start_in(sentence_left, backwards) >= 0:
         return True
     return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, backwards, start, end)
 
@@ -503,6 +526,27 @@ def _reported_clause(low: str, sentence_left: str, cue: int, end: int) -> bool:
     """
     return bool(_SAYING.match(sentence_left, cue) and not _WORD_SHOWN_END.match(low, end)) and not _REFUSED.search(
         sentence_left)
+
+
+# A claim given to its holders by the sentence after it, then answered: "Needle exchanges keep people injecting
+# for longer. That was the view of one in three residents. The evidence says the opposite."
+_CLAIM_GIVEN_AFTER = LazyPattern(r"\s*(?:that|this)(?:'s|\s+(?:was|is|were))\s+(?:(?:the|a|one)\s+)?(?:view|claim|belief|"
+                                 r"argument|line|what\s+(?:[\w'-]+\s+){1,5}?(?:said|say|says|think|thinks|thought|believe|"
+                                 r"believes|claim|claims|told))(?!\w)")
+
+
+def _attributed_after(low: str, end: int) -> bool:
+    """Tell whether the sentence after a claim gives it to other people, and the text then answers it."""
+    stop = _SENTENCE_END.search(low, end)
+    return stop is not None and bool(_CLAIM_GIVEN_AFTER.match(low, stop.end())) and bool(_ANSWERED.search(low, stop.end()))
+
+
+def _pointed_back_to(low: str, end: int) -> bool:
+    """Tell whether the rest of the match's sentence, or the start of the next, points back to it as a word."""
+    stop = _SENTENCE_END.search(low, end)
+    if stop is None:
+        return bool(_WORD_POINTED_BACK.search(low, end))
+    return bool(_WORD_POINTED_BACK.search(low, end, stop.start()) or _NEXT_POINTS_BACK.match(low, stop.end()))
 
 
 def _next_to_a_comma(low: str, sentence_left: str, end: int) -> bool:
@@ -661,7 +705,9 @@ _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TI
 _WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|single|album|track|play|series|"
                            r"show|podcast|poem|exhibition|musical)\s+(?:called\s+|titled\s+|entitled\s+)?\Z")
 # A work after its maker's name: "Robert Wyatt's Rock Bottom", "Amy Winehouse's Rehab".
-_MAKER_BEFORE = LazyPattern(r"(?<!\w)[A-Z][\w-]+\s+[A-Z][\w-]+['\u2019]s\s+\Z")
+# One name will do after a reading word: "a copy of Burroughs' Junkie".
+_MAKER_BEFORE = LazyPattern(r"(?<!\w)(?:[A-Z][\w-]+\s+[A-Z][\w-]+['\u2019]s|(?:of|read|reading|watched|watching)\s+"
+                            r"[A-Z][\w-]+(?:['\u2019]s|s['\u2019]))\s+\Z")
 # Asked as one anchored match on the reversed 40 characters before the name (first names may sit between).
 _HONORIFIC = _EndPattern(r"(?<!\w)(?:Dr|Doctor|Prof|Professor|Mr|Mrs|Ms|Miss|Mx|Sir|Dame|Lord|Lady|Cllr|Councillor|"
                          r"Judge|Justice|Rev|Reverend|Father|Sergeant|Sgt|Inspector|Captain|Capt|Officer|PC|DC|DI|"
