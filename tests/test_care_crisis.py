@@ -617,3 +617,25 @@ def test_it_hears_a_past_crisis_returning_a_wish_still_held_and_means_kept(text)
 
 def test_a_past_attempt_told_without_its_i_and_a_recovery_since_is_no_risk():
     assert not at_risk("Tried to end it in 2012. These days I coach the under-nines on a Saturday and love it.")
+
+
+@pytest.mark.parametrize("text", [
+    "picked up a rope from the hardware shop on the way home. it's under the stairs.",
+    "Sleeping pills stashed at the back of the bathroom cabinet. Thirty of them so far.",
+    "Been looking up which car park in town is tallest. Not for the view.",
+    "I spend my evenings reading the timetable for the express trains that don't stop here.",
+    "Got a one-way coach ticket down to the cliffs for Saturday. I won't need a return.",
+    "Sat in the car at Beachy Head since six. Haven't rung anyone.",
+])
+def test_it_hears_means_got_and_counted_a_high_place_or_fast_train_looked_for_and_no_return(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Picked up a rope from the hardware shop for the new swing in the garden.",
+    "Checked which bridge is open this weekend for the fun run, Tyne Bridge is shut.",
+    "One-way ticket to Glasgow booked, the new job starts Monday and Mum's driving my stuff up.",
+    "Walked the cliffs at Beachy Head with the Sunday group, eight miles and a cream tea after.",
+])
+def test_a_swing_a_fun_run_a_move_and_a_walk_are_no_risk(text):
+    assert not at_risk(text)
