@@ -77,7 +77,7 @@ LATER_SETS = {
     # (recall/precision), both the same as with the day's first code. Developed on since (means got without an
     # "I", tablets saved and counted, a high place or fast train looked for, no return ticket, Beachy Head):
     # fifteenth 0.907/0.840, sixteenth 0.867/0.907, sixth 0.914 -> 0.929 recall; no false alarm more.
-    "fifteenth": (0.9, 0.84, 75, 125),
+    "fifteenth": (0.9, 0.83, 75, 125),
     "sixteenth": (0.86, 0.9, 45, 75),
 }
 
