@@ -400,3 +400,88 @@ def test_it_finds_a_named_place_a_few_words_after_the_act(text, voice):
 ])
 def test_a_place_after_a_fact_a_jump_for_fun_a_hospital_or_a_walk_is_not_where_someone_died(text, voice):
     assert not {f.rule for f in check(text, voice=voice).findings} & {"safe-location", "safe-location-story"}
+
+
+@pytest.mark.parametrize("text", [
+    "Three weeks after our brother took his own life we still don't know why. 'The council killed Ian,' his wife says.",
+    "Sophie, 15, ended her life in May. The trolling got her in the end, her dad said.",
+    "Apprentice took his life hours after failing his driving test",
+    "Debt collectors' letters drove Swindon dad, 41, to end his life, says widow",
+    "Teacher, 52, jumped to her death from Tamar Bridge after losing her job",
+    "The 30-year-old strangled himself after abuse online, the inquest heard.",
+])
+def test_one_cause_is_found_in_the_next_sentence_close_in_time_or_after_an_age(text):
+    assert "safe-single-cause" in {f.rule for f in check(text).findings}
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Jailed dad saw suicide as his only escape, court told", "safe-solution"),
+    ("Friends said he could not see any other way out after the farm was sold, and he took his own life.", "safe-solution"),
+    ("Nobody could reach him, so he found his own way to stop the hurting. We miss him.", "safe-solution"),
+    ("She took her own life in June. She's out of her torment now, her mum wrote.", "safe-solution"),
+    ("When he took his own life his mates said he'd finally found some peace.", "safe-romanticising"),
+    ("RIP Jordan, who chose to go on his own terms. Fly high.", "safe-romanticising"),
+    ("Since she ended her life people keep saying she was braver than all of us.", "safe-romanticising"),
+    ("Gutted about Kai. He's at rest now, safe from the demons. Ending it was all he could see.", "safe-romanticising"),
+])
+def test_death_as_an_escape_or_a_rest_is_found_in_the_forms_news_and_tributes_use(text, rule_id):
+    assert rule_id in {f.rule for f in check(text).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Canal of despair: fourth body found near Blackburn lock",
+    "Dealers turn Moss Side into a 'killing field' as overdoses reach eleven",
+    "Killer crack batch leaves three dead in Stoke",
+    "Suicides spreading through the sixth form like wildfire, parents warn",
+    "Pill craze claims three more lives in Falkirk",
+    "By March the hostel felt like a war zone, an overdose every night.",
+])
+def test_disaster_and_curse_words_for_deaths_are_sensational(text):
+    assert "safe-sensational" in {f.rule for f in check(text).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "The 44-year-old ended his life with a fistful of his wife's sleeping tablets, the coroner heard.",
+    "Our Dean swallowed a whole packet o his da's sleepin tablets and never woke up.",
+    "my cousin died last week, it was percs w fent they said",
+    "Police said the student crushed and snorted three before he was found dead.",
+    "The inquest heard he had smoked the powder off tin foil in a car park shortly before he died.",
+    "Couple found dead in garage with engine running",
+    "A man who died after he chucked himself in the Clyde off the Squinty Bridge has been named.",
+])
+def test_method_detail_in_street_words_dialect_and_headlines_is_found(text):
+    assert {f.rule for f in check(text).findings} & {"safe-method", "safe-location"}
+
+
+@pytest.mark.parametrize("text", [
+    "A woman, 26, was found dead in the restroom of a Shell gas station on Dixie Highway, deputies said.",
+    "Teen found behind the Hyde Road bus shelter died of an overdose, police confirmed.",
+    "He overdosed in a stairwell of the Broad Street parkade and died in hospital.",
+])
+def test_a_public_spot_named_before_or_after_its_noun_is_where_someone_died(text):
+    assert "safe-location" in {f.rule for f in check(text).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "She ran the Shell petrol station on Hyde Road for twenty years and died peacefully last spring.",
+    "The new bus shelter on Leeds Road is dedicated to our members who have died.",
+    "Lifeboat crews entered the water after reports of a man in difficulty; he was brought ashore alive.",
+    "After years of drinking, Dad finally found some peace in recovery before he died of cancer at 80.",
+    "Join the Out of the Darkness walk for everyone lost to suicide.",
+    "The pressure got too much for our volunteers during the flood, so we closed for a week.",
+])
+def test_workplaces_memorials_rescues_and_peace_in_recovery_are_not_safe_messaging_findings(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-")]
+
+
+def test_a_storytellers_framing_of_someone_elses_death_stays_a_warning_and_their_own_stays_theirs():
+    theirs = check("My brother killed himself in 2010. I've always said it was the debt that finished him.",
+                   voice="storyteller")
+    own = check("For years I believed dying would end my pain. Now I run the Tuesday group.", voice="storyteller")
+    assert [f.severity for f in theirs.findings if f.rule == "safe-single-cause"] == ["warning"]
+    assert [f.severity for f in own.findings if f.rule == "safe-solution"] == ["info"]
+
+
+def test_an_age_between_commas_is_no_list_of_words_being_retired():
+    found = check("Retired nurse, 64, leapt from Clifton Suspension Bridge after losing her pension")
+    assert "safe-location" in {f.rule for f in found.findings}

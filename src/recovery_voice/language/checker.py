@@ -10,7 +10,7 @@ from .context import (ARTICLE, Quotes, cue_before, in_a_list, is_mention, is_nam
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
-from .safe_model import is_safe_messaging, stays_a_warning, touches_a_death, with_the_model
+from .safe_model import framed_about_another, is_safe_messaging, stays_a_warning, touches_a_death, with_the_model
 from .settings import LanguageSettings
 from .suggest import suggestions
 from .text import Prepared, prepare
@@ -269,7 +269,8 @@ def _finding(prepared: Prepared, quotes: Quotes, voice: str, memo: dict, candida
         # Somebody's words, quoted: show them, never block them. Not for safe messaging: a relative's
         # "finally at peace" quoted in a post reaches a struggling reader all the same.
         theirs = True
-    elif voice == "storyteller" and not stays_a_warning(candidate.rule.id) and is_self_description(
+    elif voice == "storyteller" and not stays_a_warning(candidate.rule.id) and not framed_about_another(
+            candidate.rule.id, prepared.low[candidate.start:candidate.end]) and is_self_description(
             prepared.low, candidate.start, candidate.end, noun=candidate.rule.article,
             subjectless=candidate.rule.self_description):
         theirs = True  # a person's words about themselves are theirs, whichever rule matched them

@@ -484,7 +484,7 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     backwards = sentence_left[::-1]  # once, for the patterns asked as an anchored match on it
     if hints & WORDING:
         at = _WORDING.start_in(sentence_left, backwards)
-        if at >= 0 and not _reported_clause(low, sentence_left, at, end):
+        if at >= 0 and not _reported_clause(low, sentence_left, at, end) and not _AN_AGE.search(sentence_left, at):
             return True
     if hints & NOT and _any_in(sentence_left, _NOT_HINTS) and _PREFERRED_NOT.start_in(sentence_left, backwards) >= 0:
         return True
@@ -517,6 +517,10 @@ _WORD_SHOWN_END = LazyPattern(
 
 
 _SAYING = LazyPattern(r"(?:say|says|saying|said|tell|tells|told|write|writes|wrote|written|writing|tweet|tweeted)(?!\w)")
+
+
+# An age between commas makes the "list" a person described: "Retired miner, 71, leapt from...".
+_AN_AGE = LazyPattern(r",\s*\d{1,3}\s*,")
 
 
 def _reported_clause(low: str, sentence_left: str, cue: int, end: int) -> bool:

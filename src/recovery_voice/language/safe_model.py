@@ -16,6 +16,8 @@ what they were learnt from.
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,6 +66,15 @@ def stays_a_warning(rule_id: str) -> bool:
     """Tell whether a rule's findings stay warnings in a storyteller's words about themselves (method and location:
     it is the reader who is at risk, whoever wrote them; see safe.toml's header)."""
     return rule_id in _STORY_RULE_IDS
+
+
+_ANOTHER = re.compile(r"(?<![\w'])(?:he|she|they|him|her|them|his|hers|their|theirs|he's|she's|they're|he'd|she'd)(?![\w'])")
+
+
+def framed_about_another(rule_id: str, matched_low: str) -> bool:
+    """Tell whether safe-messaging words frame somebody else's death ("it was the divorce that finished him",
+    "now she's resting"): a storyteller's "I" before them does not make them the storyteller's own."""
+    return is_safe_messaging(rule_id) and _ANOTHER.search(matched_low) is not None
 
 
 class SafeModel:
