@@ -485,3 +485,19 @@ def test_a_storytellers_framing_of_someone_elses_death_stays_a_warning_and_their
 def test_an_age_between_commas_is_no_list_of_words_being_retired():
     found = check("Retired nurse, 64, leapt from Clifton Suspension Bridge after losing her pension")
     assert "safe-location" in {f.rule for f in found.findings}
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Father-of-three threw himself from Severn Bridge after row with wife", "safe-single-cause"),
+    ("Hull builder's suicide a direct result of unpaid invoices, family say", "safe-single-cause"),
+    ("My cousin took his own life in 2020. The factory killed him, nothing else.", "safe-single-cause"),
+    ("Aunt Jo took her own life last spring. It was the debt, simple as.", "safe-single-cause"),
+    ("Our Lee took his own life at 30. Me mam always said he'd put himself out of his misery.", "safe-solution"),
+    ("Skye died by suicide on Friday. She'd been hurting for years, and at least now it's finished for her.", "safe-solution"),
+    ("Funeral directors in Dundee say they can't keep up as overdoses rise again", "safe-sensational"),
+    ("Bad heroin rips through Swansea: six dead in a fortnight", "safe-sensational"),
+    ("A conveyor belt of coffins: another overdose death in Barrow", "safe-sensational"),
+    ("SUICIDE SEASON: colleges braced for the spring term", "safe-sensational"),
+])
+def test_headline_causes_ends_of_suffering_and_funeral_imagery_are_found(text, rule_id):
+    assert rule_id in {f.rule for f in check(text).findings}

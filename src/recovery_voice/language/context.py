@@ -334,8 +334,13 @@ _BARE_RIGHT = LazyPattern(
     r"\s*(?:\Z|[,:;.?!/&]|(?:and|or|nor|then|to)(?!\w)|(?:do|does|did|cause|causes)\s+(?:\w+\s+)?harm|(?:hurts?|stings?)(?!\w)|"
     r"(?:is|are|was|were)\s+(?:(?:still|just|not|also|all|the|a|an|two|three|such|only|old)\s+){0,3}"
     r"(?:words?|terms?|labels?|slurs?|phrases?|insults?|names?))")
+# A school's or a sentence's term is no word: "braced for spring term", "a prison term", "in terms of".
+_NOT_A_WORD_TERM = (r"(?<!spring )(?<!summer )(?<!autumn )(?<!winter )(?<!this )(?<!next )(?<!last )(?<!long )"
+                    r"(?<!long-)(?<!short )(?<!short-)(?<!school )(?<!prison )(?<!jail )(?<!full )(?<!first )"
+                    r"(?<!second )(?<!third )(?<!mid-)")
 _WORDS_FOR_WORDS = LazyPattern(
-    r"(?<!\w)(?:words?|terms?|labels?|phrases?|slurs?|insults?|names?|language|vocabulary|glossary)(?!\w)"
+    r"(?<!\w)(?:words?|" + _NOT_A_WORD_TERM + r"terms?(?! and conditions| of\b)|labels?|phrases?|slurs?|insults?|names?|"
+    r"language|vocabulary|glossary)(?!\w)"
     r"|(?<!\w)what\b[^.!?]{0,60}\bcalled(?!\w)"
     r"|(?<!\w)(?:called|call|calls|heard|hear|hears)\s+(?:any|all|one|some|each|either|both|none|most)\s+of\s+"
     r"(?:these|those|them|it)(?!\w)|(?<!\w)words like (?:it|this|that|these|those|them)(?!\w)")
