@@ -639,3 +639,29 @@ def test_it_hears_means_got_and_counted_a_high_place_or_fast_train_looked_for_an
 ])
 def test_a_swing_a_fun_run_a_move_and_a_walk_are_no_risk(text):
     assert not at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Tonight is my last night at the Wednesday group. I'm moving to Leeds for a new job on the trams, so this is goodbye to all of you, and thank you.",
+    "This is the final post I'll write about my mum's drinking. Next time I'll tell you about the allotment.",
+    "Our counsellor asked us to write a letter to ourselves to be opened in a year. 'Dear me, by the time you read this I hope you've gone back to college.'",
+])
+def test_a_goodbye_beside_the_writers_own_plans_is_a_move_not_a_farewell(text):
+    assert not at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "This is goodbye to all of you. I can't do this anymore.",
+    "I'm moving to a better place soon. So this is goodbye to all of you.",
+    "I feel like everyone would be better off without me.",
+])
+def test_a_goodbye_without_plans_and_a_burden_said_of_everyone_stay_a_risk(text):
+    assert at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I feel dead inside on Mondays like everyone. Coffee fixes it. Two years sober.",
+    "City lost again and I don't care anymore, they'll be the death of me. Watching with lemonade now.",
+])
+def test_feelings_shared_with_everyone_and_a_team_that_will_be_the_death_of_me_are_figures_of_speech(text):
+    assert not at_risk(text)

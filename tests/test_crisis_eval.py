@@ -64,20 +64,22 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
     "fifth": (0.88, 0.84, 65, 120),
-    "sixth": (0.92, 0.88, 65, 120),
+    "sixth": (0.92, 0.9, 65, 120),
     "seventh": (0.86, 0.91, 65, 120),
     "eighth": (0.97, 0.92, 70, 120),
     "ninth": (0.85, 0.92, 70, 120),
     "tenth": (0.93, 0.94, 70, 120),
     "eleventh": (0.86, 0.85, 70, 120),
     "twelfth": (0.9, 0.85, 70, 120),
-    "thirteenth": (0.96, 0.83, 75, 120),
+    "thirteenth": (0.96, 0.84, 75, 120),
     "fourteenth": (0.91, 0.88, 75, 120),
     # Held out, each run once (2026-12-04) with that day's code: fifteenth 0.880/0.835, sixteenth 0.778/0.897
     # (recall/precision), both the same as with the day's first code. Developed on since (means got without an
     # "I", tablets saved and counted, a high place or fast train looked for, no return ticket, Beachy Head):
-    # fifteenth 0.907/0.840, sixteenth 0.867/0.907, sixth 0.914 -> 0.929 recall; no false alarm more.
-    "fifteenth": (0.9, 0.83, 75, 125),
+    # fifteenth 0.907/0.840, sixteenth 0.867/0.907, sixth 0.914 -> 0.929 recall; no false alarm more. Then a
+    # goodbye beside the writer's plans, a feeling "like everyone", "the death of me": fifteenth precision 0.895,
+    # sixth 0.903, thirteenth 0.843; no recall lower.
+    "fifteenth": (0.9, 0.89, 75, 125),
     "sixteenth": (0.86, 0.9, 45, 75),
 }
 

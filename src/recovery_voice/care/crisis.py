@@ -47,6 +47,7 @@ ONGOING = re.compile(r"(?:\bi'?ve|\bive|\bi have|\bhave) (?:[a-z]+ )?(?:wanted|f
 NAMES_WHAT = re.compile(r"suicid|dark|death|dying|die\b")
 QUOTE_LIMIT = 240  # characters of a sentence quoted back in a reason
 NEGATION_WINDOW = 40  # characters before a cue searched for a negation
+PLANS_WINDOW = 600  # characters either side of a goodbye searched for the writer's plans
 HEAD = "<i> <a>"  # how a cue about the writer starts in crisis.toml
 EASED_SENTENCES = 2  # sentences after a soft cue searched for support or hope
 ADVERBS = 3  # softening words allowed between the writer and the cue, as <a> in crisis.toml
@@ -61,6 +62,7 @@ class Kind:
     eased: bool = False  # support or hope nearby eases it (hopelessness, unsafe use)
     past: bool = False  # a past crisis: a risk only when recent
     needs_before: bool = False  # "I feel like that again": a risk only after a crisis is mentioned
+    plans: bool = False  # a goodbye to a group, a topic or a town, beside the writer's plans, is a move
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Rules:
     hyperbole: re.Pattern
     support: re.Pattern
     boundary: re.Pattern
+    plans: re.Pattern
 
 
 MODEL_KIND, MODEL_LABEL = "words", "the words as a whole read like someone at risk now, most of all"
@@ -261,6 +264,8 @@ def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end:
         return False  # a memory ("back then I'd think: I can't go on"); a crisis coming back is never one
     if kind.eased and _eased(rules, low, match.end(), end):  # from its end: "my family are" is no support
         return False
+    if kind.plans and rules.plans.search(low, max(0, start - PLANS_WINDOW), end + PLANS_WINDOW):
+        return False  # "So this is goodbye to all of you" from someone moving to Aberdeen for a job
     return True
 
 
@@ -347,7 +352,7 @@ def _rules() -> Rules:
     kinds, bodies, others = {}, [], []
     for entry in data["kind"]:
         kind = Kind(entry["name"], entry["label"], entry.get("eased", False), entry.get("past", False),
-                    entry.get("needs_before", False))
+                    entry.get("needs_before", False), entry.get("plans", False))
         kinds[kind.name] = kind
         for cue in entry["cues"]:
             if cue.startswith(HEAD):
@@ -365,7 +370,8 @@ def _rules() -> Rules:
     return Rules(finder, first, writer, adverb, bodies, by_key, others, {}, {}, {}, kinds,
                  *(compile_pattern(time[name], flags) for name in ("past", "recent", "comparison")),
                  *(compile_pattern(context[name], flags) for name in ("negation", "other", "self_speaks",
-                                                                       "hyperbole", "support", "boundary")))
+                                                                       "hyperbole", "support", "boundary",
+                                                                       "plans")))
 
 
 def _derived() -> Derived:
