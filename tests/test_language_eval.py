@@ -62,9 +62,10 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
 # language_eval_9: held out, run once (2026-12-04) with that day's code: 0.838/0.894 (the day's first code
 # 0.833/0.865). Developed on since (words pointed back to as words, a naming's harm or other words asked for,
 # "? Not round here", "and never...", words written on walls, "X, me.", kin in dialect, a claim given to others
-# by the next sentence, "recoverin"): 0.941/0.913.
-LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.97), "language_eval_6": (0.97, 0.91),
-              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.91)}
+# by the next sentence, "recoverin"): 0.941/0.913; then harm-reduction myths as encouragement, a magnet for
+# drug use or "they'll never stop": 0.942/0.942.
+LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.98), "language_eval_6": (0.97, 0.91),
+              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.94)}
 ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
 
 

@@ -606,3 +606,21 @@ def test_it_flags_users_of_a_drug_a_spate_of_deaths_a_fight_over_and_the_means_a
 def test_a_sporting_junkie_is_a_hobby_and_a_fight_over_a_tribunal_is_no_death():
     assert not blocking("Calling all padel junkies: courts are free on Sunday!")
     assert "safe-romanticising" not in blocking("The tribunal is finally over and I can rest now. Thanks for the support.")
+
+
+@pytest.mark.parametrize("text", [
+    "Naloxone in every hostel? That'll just encourage people to push their luck.",
+    "A supervised injection site on Main Street would make the town a magnet for drug users, the petition says.",
+    "Hand out clean needles and they'll never stop, one resident told the meeting.",
+])
+def test_harm_reduction_myths_said_as_encouragement_a_magnet_or_never_stopping_are_found(text):
+    assert "harm-reduction-myth" in {f.rule for f in check(text).findings}
+
+
+@pytest.mark.parametrize("text", [
+    "Naloxone saves lives, and it doesn't make people push their luck.",
+    "The new café on the high street is a magnet for families on Saturdays.",
+])
+def test_the_evidence_told_plainly_and_an_everyday_magnet_are_no_harm_reduction_myth(text):
+    assert "harm-reduction-myth" not in {f.rule for f in check(text).findings}
+
