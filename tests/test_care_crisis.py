@@ -665,3 +665,37 @@ def test_a_goodbye_without_plans_and_a_burden_said_of_everyone_stay_a_risk(text)
 ])
 def test_feelings_shared_with_everyone_and_a_team_that_will_be_the_death_of_me_are_figures_of_speech(text):
     assert not at_risk(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Took the dog round to my sister's with her lead and bowl. Told her it's only while I'm busy at work. It isn't.",
+    "Put my bank details and my phone code in an envelope for our Lisa. She'll need them soon.",
+    "She deserves an owner who'll be around a lot longer than I'm going to be.",
+    "Nothing after this week worth planning for.",
+    "Rope's in the shed. Been out to look at it again tonight.",
+    "Still think about ending it most nights, even with the meetings.",
+    "Ah'm away doon tae the river the night.",
+    "Sat at the edge of the quarry again last night, working up to it.",
+    "Every morning I'm sick I woke up.",
+    "Can't see myself still being here at Easter.",
+    "Once I'm not here, please give my books to the Tuesday group.",
+    "Left the front door unlocked for whoever comes in the morning.",
+    "The safety plan isn't holding like it did.",
+])
+def test_cover_stories_hints_means_checked_and_quiet_goodbyes_are_a_risk_now(text):
+    assert at_risk(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "I'm done. Not with life, with the drink. Rang the alcohol team this morning.",
+    "I'm done. Handed my notice in at the warehouse and I start the peer mentor course on Monday.",
+    "Thinking of ending it with my girlfriend, she's still using.",
+    "Wild swimming in January, which is obviously a slower way to kill myself. Love it.",
+    "Dear Buckfast, this is goodbye. You can stay on the shelf at the Spar.",
+    "A lad in my group said he'd been stockpiling his meds, so I told the worker and he's getting help.",
+    "Got my tablets lined up in the dosette box for the week. Managing my own meds again.",
+    "Can't see me still being here by Easter, I've got the transfer to the Cardiff office!",
+    "Last post from me for a while, off to Spain on a working visa. Goodbye for now, everyone.",
+])
+def test_quitting_the_drink_a_break_up_a_joke_a_letter_to_a_drink_and_a_move_are_no_risk(text):
+    assert not at_risk(text), reasons(text)

@@ -632,3 +632,38 @@ def test_a_postcode_district_or_zip_said_as_where_someone_is_from_is_found(text,
 
 def test_a_motorway_is_not_a_postcode():
     assert "postcode" not in kinds("Stuck on the M6 for two hours, got to the meeting late.")
+
+
+@pytest.mark.parametrize("text, number", [
+    ("Call me, it's 07700\n900 417, after six is best.", "07700\n900 417"),
+    ("The house phone is two one two, five five five, zero one four four.", "two one two, five five five, zero one four four"),
+    ("ring oh-seven-seven-oh-oh, nine-oh-oh, five-two-one if you want a walk", "oh-seven-seven-oh-oh, nine-oh-oh, five-two-one"),
+])
+def test_a_phone_broken_over_a_line_or_said_aloud_is_found(text, number):
+    assert ("phone", number) in found(text, region="us" if "two one two" in text else "uk"), found(text)
+
+
+def test_a_local_us_number_with_a_space_after_a_word_for_a_phone_is_found():
+    assert ("phone", "555 0142") in found("My cell is 555 0142, text first.", region="us")
+
+
+@pytest.mark.parametrize("text, date", [
+    ("its my 21st on the 9th of march and im doing it sober", "9th of march"),
+    ("Grandad's 80th is on Bonfire Night and the whole family's coming.", "Bonfire Night"),
+    ("Baby boy arrived May 4th, 8lb exactly.", "May 4th"),
+    ("I'll be 50 on the twelfth of June.", "the twelfth of June"),
+    ("Born on the nineteenth of October, 1962, in Leith.", "the nineteenth of October, 1962"),
+    ("A Christmas Day baby, and always a party.", "Christmas Day"),
+])
+def test_a_birthday_by_its_number_a_babys_arrival_and_a_day_said_in_words_are_dates_of_birth(text, date):
+    assert any(kind == "date-of-birth" and date in what for kind, what in found(text)), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("I teach at Ridgeway Academy now and nobody knows.", "Ridgeway Academy"),
+    ("Been drivin for Arriva out of the Crewe depot since May.", "Arriva"),
+    ("My cousin got me on at the Tesco Extra as a night shelf-stacker.", "Tesco Extra"),
+    ("She tended bar at the Crown Inn for years.", "Crown Inn"),
+])
+def test_work_said_by_its_task_or_by_being_taken_on_names_a_workplace(text, name):
+    assert any(kind == "workplace" and name in what for kind, what in found(text)), found(text)

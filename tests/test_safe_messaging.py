@@ -501,3 +501,52 @@ def test_an_age_between_commas_is_no_list_of_words_being_retired():
 ])
 def test_headline_causes_ends_of_suffering_and_funeral_imagery_are_found(text, rule_id):
     assert rule_id in {f.rule for f in check(text).findings}
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("A lad from our estate topped himself with his grandad's shotgun in March.", "safe-method"),
+    ("Our Stevie done hisself in off the top of the Westgate car park.", "safe-location"),
+    ("The night I was ready to end it I stood on the platform at Preston for the express train.", "safe-location"),
+    ("Been ten years since my cousin ate his gun.", "safe-method"),
+    ("He died from a gunshot wound he had inflicted on himself.", "safe-method"),
+    ("Mum died by suicide. She'd tied a cord to the loft hatch.", "safe-method"),
+    ("She took her own life in 2019, after she lit a charcoal barbecue in the caravan and shut the windows.", "safe-method"),
+    ("Dad took his life. He knew how many of his sleeping tablets would be enough to do it.", "safe-method"),
+    ("The toxicology report said he had injected around 2g of heroin before he died.", "safe-method"),
+    ("He died after smoking a whole bag of monkey dust on his own.", "safe-method"),
+])
+def test_slang_acts_ligatures_charcoal_and_amounts_said_in_words_are_method_or_place(text, rule_id):
+    assert rule_id in {f.rule for f in check(text).findings}, check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Jodie took her own life last year. She's sleeping peacefully now.", "safe-romanticising"),
+    ("Two years since Aaron took his life. He chose to fly and we respect it.", "safe-romanticising"),
+    ("RIP Dean, who took his own life. Somewhere nothing can hurt you now.", "safe-romanticising"),
+    ("'Gone but free': tributes to a fisherman who took his own life", "safe-romanticising"),
+    ("Teacher ended agony with leap after years of back pain", "safe-solution"),
+    ("Suicide gave him the release he needed, his brother said.", "safe-solution"),
+    ("Keith took his own life in May. Honestly, the closures killed him.", "safe-single-cause"),
+    ("Debt blamed as father, 41, takes own life", "safe-single-cause"),
+    ("Mandy took her own life to spare her kids the debts.", "safe-single-cause"),
+    ("Cheap pills are turning Dundee into a morgue, a councillor said after the latest overdose deaths.", "safe-sensational"),
+])
+def test_rest_flight_release_one_cause_and_a_town_made_a_morgue_are_framings(text, rule_id):
+    assert rule_id in {f.rule for f in check(text).findings}, check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Four people were treated for carbon monoxide poisoning after a faulty boiler at a flat in Wigan; all are recovering.",
+    "United finally ended the pain of a nine-game losing streak with a 2-1 win.",
+    "Our spaniel swallowed a whole packet of ibuprofen last week and the vet says she'll be fine.",
+    "Our old cat was put to sleep today. She's at peace now.",
+    "Grandad tied a rope to the oak branch for the kids' swing.",
+    "Nan passed away peacefully at 97. Free from pain now and back with Grandad.",
+    "Please lock up your medication and keep it away from children.",
+    "Kids were jumping off the pier at Saltburn all afternoon.",
+    "Thinking of ending it with him. He still drinks.",
+    "Our Walk of Remembrance leaves from the Humber Bridge car park at ten.",
+])
+def test_boilers_football_pets_swings_old_age_and_walks_are_not_safe_messaging_findings(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
+        check(text).findings

@@ -37,7 +37,7 @@ _PLAIN_DOMAIN = LazyPattern(r"(?i:[ ]+at[ ]+)(?!(?:the|a|an|my|our|your|his|her|
 _SPACED_EMAIL = LazyPattern(r"(?<![\w.])[\w.+-]{1,64}[ ]@[ ][A-Za-z0-9-]{1,63}(?:[ ]?\.[ ]?[A-Za-z0-9-]{1,63})*"
                             r"[ ]?\.[ ]?[A-Za-z]{2,24}\b")
 # A run that could be a phone number: seven digits or more, with spaces, dots, dashes or brackets between.
-_DIGIT_RUN = LazyPattern(r"[\d+(][\d ().\-]{5,}\d")
+_DIGIT_RUN = LazyPattern(r"[\d+(](?:[\d ().\-]|\n(?=\d)){5,}\d")
 _YEAR_RANGE = LazyPattern(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d")
 _YEAR_FIRST = LazyPattern(r"(?:19|20)\d\d-\d")
 _REGIONS = {"uk": "GB", "us": "US"}
@@ -51,9 +51,12 @@ _SAID_DIGITS = LazyPattern(r"(?i:\b(?:oh|zero|one|two|three|four|five|six|seven|
                            r"(?:[ ,-]+(?:oh|zero|one|two|three|four|five|six|seven|eight|nine|double|triple|hundred)){7,}\b)")
 _SAID_COUNT = {"double": 1, "triple": 2, "hundred": 2}  # digits a word adds beyond the next one ("hundred": "00")
 _US_LOCAL = LazyPattern(r"(?<![\d\-.,])\d{3}-\d{4}(?![\d-])")
+# ...and with a space or none, after a word for a phone: "My phone is 555 0173", "hmu 2 talk ... 555 0163".
+_US_LOCAL_SAID = LazyPattern(r"(?i:\b(?:phone|number|call|text|txt|ring|cell|mobile|hmu|digits)\b)[^.!?\n]{0,40}?"
+                             r"(?<![\d\-.,])(?P<number>\d{3}[ ]?\d{4})(?![\d-])")
 _MOST_PHONES = 100
 # ...and Ireland's landlines, which no UK number is shaped like: "01 842 0700", "021 455 1234".
-_NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ -]?\d{3}[ -]?\d{3}|0\d{3}[ -]?\d{3}[ -]?\d{4}|0\d{2}[ -]?\d{4}[ -]?\d{4}"
+_NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ \n-]?\d{3}[ -]?\d{3}|0\d{3}[ \n-]?\d{3}[ -]?\d{4}|0\d{2}[ \n-]?\d{4}[ -]?\d{4}"
                        r"|0[1-9][ ]\d{3}[ ]\d{4}"
                        r"|(?:1[ -])?(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4})(?![\d])")
 
@@ -100,8 +103,10 @@ def phones(text: str, region: str) -> list[Found]:
             break  # each match costs phonenumbers about a millisecond; no story holds this many numbers
     # phonenumbers splits two numbers written with only a space between; the usual shapes are found here too.
     local = _US_LOCAL.finditer(text) if region == "us" else ()
-    return found + [("phone", m.start(), m.end(), "[phone number]")
-                    for pattern in (_NATIONAL.finditer(text), _VANITY.finditer(text), local) for m in pattern]
+    said = [("phone", m.start("number"), m.end("number"), "[phone number]")
+            for m in (_US_LOCAL_SAID.finditer(text) if region == "us" else ())]
+    return found + said + [("phone", m.start(), m.end(), "[phone number]")
+                           for pattern in (_NATIONAL.finditer(text), _VANITY.finditer(text), local) for m in pattern]
 
 
 def said_phones(text: str) -> list[Found]:
@@ -110,7 +115,7 @@ def said_phones(text: str) -> list[Found]:
     for m in _SAID_DIGITS.finditer(text):
         words = re.split(r"[ ,-]+", m.group().lower())
         digits = sum(1 + _SAID_COUNT.get(word, 0) - (word in ("double", "triple")) for word in words)
-        if digits >= 10 and words[0] in ("oh", "zero", "one"):
+        if digits >= 10 and words[0] in ("oh", "zero", "one") or digits == 10 and words[0] not in _SAID_COUNT:
             found.append(("phone", m.start(), m.end(), "[phone number]"))
     return found
 
@@ -137,7 +142,8 @@ _ORDINALS = ("st", "nd", "rd", "th")
 _ADDRESS = LazyPattern(
     r"\d(?<![\w.,£$]\d)\d{0,4}[A-Za-z]?,?\s+(?:(?:North|South|East|West|[NSEW])\.?\s+)?"
     r"(?:[A-Z][a-z]+gate\b|(?:(?:[A-Z][a-z'’]+|\d{1,3}(?:st|nd|rd|th))\s+){1,3}(?:" + _STREET_WORDS + r")\b\.?)"
-    r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?")
+    r"(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+    r"|\d(?<![\w.,£$]\d)\d{0,4}[A-Za-z]?,?\s+(?:Heol|Ffordd|Stryd|Lôn|Lon|Maes|Cae|Rhodfa|Clos|Teras)\s+(?:(?:y|yr|'r)\s+)?[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)?")
 _FLAT_BEFORE = LazyPattern(r"\b(?:Flat|Apartment|Apt|Unit)\.?\s+\d{1,4}[A-Za-z]?,?\s+$")
 # "i live at 12 elm street": lower case counts only right after words that say an address follows.
 _ADDRESS_LOWER = LazyPattern(r"\d(?<![\w.,£$]\d)\d{0,4}[a-z]?,?\s+(?:[a-z'’]+\s+){1,3}"
@@ -265,6 +271,9 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _ABBR = r"(?:(?<=\b\w{3})(?<!May)\.|(?<=Sept)\.)?"  # the full stop of "Jan.", not a sentence's
 _ORD = r"\d{1,2}(?:st|nd|rd|th)?"
+# The day as a word, after "the": "the tenth of March", "the twenty-third of August, 1948".
+_ORD_WORD = (r"(?:(?:twenty|thirty)[- ])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|tenth|eleventh|"
+             r"twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth")
 # Days with a name that fall on one date, or that a birth "on" names as well as a date would.
 _HOLIDAYS = ("Christmas Day|Christmas Eve|New Year['’]s Day|New Year['’]s Eve|Valentine['’]s Day|Bonfire Night|"
              "Guy Fawkes Night|Halloween|Boxing Day|Hogmanay|Paddy['’]s Day|"
@@ -283,7 +292,7 @@ _HOLIDAYS = ("Christmas Day|Christmas Eve|New Year['’]s Day|New Year['’]s Ev
 _OTHER_MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
                  "Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr|"
                  "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|wrze[sś]nia|pa[zź]dziernika|listopada|grudnia")
-_DATE_WORDS = (r"(?:the\s+)?" + _ORD + r"(?:\s+o[f']?)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
+_DATE_WORDS = (r"(?:(?:the\s+)?" + _ORD + r"|the\s+(?:" + _ORD_WORD + r"))(?:\s+o[f']?)?\s+(?P<m1>" + _MONTHS + r")" + _ABBR + r"(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
          r"|(?P<m2>" + _MONTHS + r")" + _ABBR + r"\s+(?:the\s+)?" + _ORD + r"(?:,?\s+(?P<y2>(?:19|20)\d\d|['’]\d\d\b))?"
          r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?P<y3>(?:19|20)\d\d|\d\d)\b|(?P<y5>(?:19|20)\d\d)-\d\d-\d\d\b"
          r"|\d{1,2}[/.]\d{1,2}(?![/\d]|\.\d)"
@@ -298,7 +307,7 @@ _AGE_WORDS = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[
 _DOB_CUE = LazyPattern(
     r"(?P<born>born)\s+(?:on\s+)?|(?:n?geni|nac[ií](?:d[oa])?|naci[oó]|urodzi[lł](?:em|am|a)?\s+si[eę])\s+"
     r"|birth\s+cert(?:ificate)?\b[^.!?\n\d]{0,20}?[,:]?\s*"
-    r"|(?:birthday|bday|b-day|cumpleaños|pen-?blwydd)(?:\s+(?:is|was|falls on|on)|['’]s|:)?\s*(?:on\s+)?"
+    r"|(?:birthday|bday|b-day|cumpleaños|pen-?blwydd)(?:\s+(?:girl|boy|lad|lass|gal|king|queen))?(?:\s+today)?(?:\s+(?:is|was|falls on|on)|['’]s|:|[,!])?\s*(?:on\s+)?"
     r"|b\.\s*"
     r"|(?:turn|turns|turned|turning|would\s+have\s+been|will\s+be)\s+(?:\d{1,3}|" + _AGE_WORDS + r")\s+on\s+"
     r"|(?:DOB|D\.O\.B\.?|date of birth)\s*(?:is|was|:|-|–)?\s*",
@@ -307,7 +316,17 @@ _DOB_CUE = LazyPattern(
 _YEARS_OLD = r"(?:\s+years?(?:\s+(?P<old>old|young))?)?"
 # Found from its digits (a quick scan), then the words before are looked at: "been 60 on", "'s 6 today".
 _AGED = LazyPattern(r"\d{1,3}" + _YEARS_OLD + r"\s+(?:(?P<today>today)\b[\s,(!.:–-]*(?:on\s+)?|on\s+)", re.IGNORECASE)
-_AGE_LEAD = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?)|['’]s)\s+$", re.IGNORECASE)
+# A birthday by its number, and a baby's arrival, just before the day: "its my 18th on the 3rd of jan", "Nan's 90th
+# is on Boxing Day", "Baby girl arrived June 30th".
+_NTH_ON = LazyPattern(r"(?:\b(?:my|me|his|her|their|our)|['’]s)\s+(?:1[3-9]|[2-9]\d|1[01]\d)(?:st|nd|rd|th)\s+"
+                      r"(?:birthday\s+|bday\s+|party\s+)?(?:is\s+|was\s+|falls\s+|['’]s\s+)?on\s+"
+                      r"|\b(?:baby|babby|bairn|wee one|little one)(?:\s+(?:girl|boy))?(?:\s+\w+){0,2}?\s+"
+                      r"(?:arrived|was born|came into the world)\s+(?:on\s+)?", re.IGNORECASE)
+# A date that names a birth: "a Valentine's baby", "Hogmanay 1971 is when I came into the world"; "Leap day baby, 29 Feb".
+_BORN_AFTER = LazyPattern(r"(?:['’]s)?\s+(?:baby\b|(?:is|was) when (?:i|he|she|they) (?:was born|were born|came into the world|arrived))",
+                          re.IGNORECASE)
+_BABY_BEFORE = LazyPattern(r"\b(?:day|new year|leap year) baby,?\s+$", re.IGNORECASE)
+_AGE_LEAD = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?|am|i'?m|i’m)|['’]s)\s+$", re.IGNORECASE)
 _DAY_BEFORE = LazyPattern(r"\bdays?\s+$", re.IGNORECASE)
 # A date said to be a birthday: "St Patrick's Day is me actual birthday".
 _IS_BIRTHDAY = LazyPattern(r"\s+(?:is|was)\s+(?:my|me|his|her|their|our)\s+(?:actual\s+|real\s+|own\s+)?"
@@ -346,6 +365,18 @@ def _aged_dates(text: str, lowered: str) -> list[Found]:
     if ("today" in lowered or " on " in lowered) and any(digit in text for digit in "0123456789"):
         for aged in _AGED.finditer(text):
             if _said_with_an_age(text, aged) and (date := _DATE.match(text, aged.end())):
+                found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
+    if " on " in lowered or "arrived" in lowered or "born" in lowered:
+        for nth in _NTH_ON.finditer(text):
+            if date := _DATE.match(text, nth.end()):
+                found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
+    if "baby" in lowered or "into the world" in lowered:
+        for date in _DATE.finditer(text):
+            after = _BORN_AFTER.match(text, date.end())
+            said_again = after and _APPOSITION.match(text, after.end())
+            if said_again and _DATE.match(text, said_again.end()):
+                continue  # "Leap day baby, February 29th 1988": the date after says it
+            if after or _BABY_BEFORE.search(text, max(0, date.start() - 30), date.start()):
                 found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
     for word in ("birthday", "bday") if "bday" in lowered or "birthday" in lowered else ():
         for at in occurrences(lowered, word):

@@ -63,12 +63,19 @@ def fellowship_names(text: str, lowered: str) -> tuple[str, ...]:
 def may_hold_contacts(text: str, lowered: str, digits: int) -> bool:
     """Tell whether contacts.py's finders could find anything: digits, an "@", a spelled email or phone, or a birth word."""
     return (bool(digits) or "@" in text or spells_an_email(lowered) or any(word in lowered for word in BIRTH_WORDS)
+            or "baby" in lowered or "into the world" in lowered
             or says_digits(lowered))
 
 
 def says_digits(lowered: str) -> bool:
     """Tell cheaply whether a phone number may be said in words ("oh seven seven double oh...")."""
-    return ("oh " in lowered or "zero " in lowered) and ("seven" in lowered or "double" in lowered or "nine" in lowered)
+    if ("oh " in lowered or "oh-" in lowered or "zero" in lowered) and ("seven" in lowered or "double" in lowered or "nine" in lowered):
+        return True
+    # A US number said aloud starts with its area code: "three one three, five five five, zero one six four".
+    return "zero" in lowered and sum(lowered.count(word) for word in _DIGIT_WORDS) >= 8
+
+
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 def may_name_fellowship(text: str, lowered: str) -> bool:
