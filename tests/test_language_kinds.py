@@ -624,3 +624,33 @@ def test_harm_reduction_myths_said_as_encouragement_a_magnet_or_never_stopping_a
 def test_the_evidence_told_plainly_and_an_everyday_magnet_are_no_harm_reduction_myth(text):
     assert "harm-reduction-myth" not in {f.rule for f in check(text).findings}
 
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Looking after your alcoholic's feelings is not your job.", "alcoholic-noun"),
+    ("Cuts to services for drug-addicted mams in Sunderland start in April.", "addicted-person"),
+    ("Brew and biscuits with the lads. #exjunkies #onedayatatime", "junkie"),
+    ("One dirty swab doesn't mean you lose your place, our worker says.", "dirty-test"),
+    ("Three clean drops in a row and she got her kids back at weekends.", "clean-test"),
+    ("His £200-a-day habit cost him the house.", "drug-habit"),
+    ("New funding will house the severely mentally ill in Salford.", "mentally-ill"),
+    ("I knew my eldest was dirty again the minute he walked in.", "dirty-person"),
+    ("Meth babies are being cared for on the new neonatal unit, the trust says.", "born-addicted"),
+    ("A newborn delivered already hooked on heroin was taken to intensive care.", "born-addicted"),
+    ("Handing out syringes just keeps addicts using, the leaflet claims.", "harm-reduction-myth"),
+    ("Checking pills at gigs tells teenagers drugs are safe, says the MP.", "harm-reduction-myth"),
+])
+def test_possessives_dialect_hashtags_test_slang_priced_habits_and_myths_about_checking_are_found(text, rule_id):
+    assert rule_id in blocking(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Calling our members druggies isn't calling a spade a spade. It's name-calling.", "junkie"),
+    ("My son came home asking what a junkie was, and I told him the truth.", "junkie"),
+    ("The new referral form drops the tick box marked drug abuser.", "drug-abuser"),
+    ("All 30 samples we tested came back clean of fentanyl this weekend.", "clean-test"),
+    ("Fresh towels, clean cups and a kettle: the new drop-in room is ready.", "clean-test"),
+    ("Her £4-a-day coffee habit is a running joke at the office.", "drug-habit"),
+])
+def test_name_calling_a_word_asked_about_a_form_box_a_clean_sample_and_coffee_are_not_findings(text, rule_id):
+    assert rule_id not in blocking(text), check(text).findings

@@ -296,6 +296,9 @@ _WORDING = _EndPattern(
     r"type|typed|typing|print|printed|printing|tweet|tweeted|"
     r"(?:we|i|you|still|never|posts?)\s+(?:\w+\s+)?said|"
     r"(?:the|these|those|two|both|three) (?:words?|terms?|labels?|phrases?)|"
+    # A word asked about, and a box on a form by its label: "asking what a junkie was", "the checkbox marked drug abuser".
+    r"(?:ask|asks|asked|asking|wonder|wonders|wondered|wondering|explain|explained|explaining) (?:me |us |him |her )?what (?:an?|the word)|"
+    r"(?:box|boxes|checkbox|checkboxes|column|field|option|tick ?box)\s+(?:marked|labelled|labeled|headed|saying|that said|that says)|"
     r"(?:words?|terms?|labels?|phrases?|slurs?|insults?|names?) (?:like|such as|including)|"
     # A document's words are words: "the council's leaflet said drug misusers", "the old form read addict".
     r"(?:leaflets?|posters?|signs?|headlines?|forms?|reports?|letters?|websites?|pages?|guidance|articles?|"
@@ -320,7 +323,8 @@ _REFUSED = LazyPattern(r"(?<![\w'])(?:stop|don't|do not|never|no longer|nobody|n
                        r"won't|will not|refuse|ever|please don't|quit|hate|hates|hated|dislike|"
                        r"dislikes|object|objects|tired of|sick of|correct|corrects|corrected|correcting)(?!\w)")
 # Anywhere in the text: the post objects to the naming.
-_OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|"
+_OBJECTION = LazyPattern(r"(?<!\w)(?:complain\w*|apologi[sz]\w*|stigma\w*|slurs?|hurt\w*|offensive|name[- ]?calling|"
+                         r"(?:isn't|is not|wasn't|not) (?:calling a spade a spade|telling it like it is|being honest)|"
                          r"insult\w*|deserve better|respect|angry|upset\w*|shame\w*|wrong|without (?:asking|permission|consent|their "
                          r"consent)|not who (?:we|they|he|she|i) (?:are|is|was|were|am)|(?:isn't|is not|wasn't|not) (?:true|fair)|"
                          r"nonsense|rubbish|unfair|cruel|unkind|(?:did|does|do|done) to (?:them|him|her|me|us|people|someone|you)|"
@@ -363,7 +367,8 @@ _ANSWERED = LazyPattern(r"(?<!\w)(?:but|however|fact|in fact|actually|truth|evid
 # Words one of which each pattern above needs: looked for first, because most matches have none near.
 _WORDING_HINTS = ("say", "writ", "wrote", "avoid", "reach", "retir", "drop", "ban", "stop", "instead", "rather",
                   "said", "word", "term", "label", "phrase", "swap", "replac", "typ", "print", "tweet", "slur",
-                  "insult", "name", "read")  # "read" bare: "the form read: addict", "the leaflet reads..."
+                  "insult", "name", "read",  # "read" bare: "the form read: addict", "the leaflet reads..."
+                  "ask", "wonder", "explain", "box", "column", "field", "option")
 _NAMING_HINTS = ("call", "label", "brand", "describ", "refer")
 _NOT_HINTS = ("not", "never", "rather", "instead")
 _WRITTEN_HINTS = ("paint", "spray", "scrawl", "daub", "graffit", "chalk", "carv", "etch", "scratch", "wrote", "written")
