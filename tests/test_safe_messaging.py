@@ -550,3 +550,26 @@ def test_rest_flight_release_one_cause_and_a_town_made_a_morgue_are_framings(tex
 def test_boilers_football_pets_swings_old_age_and_walks_are_not_safe_messaging_findings(text):
     assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
         check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Our Kieran went up the Skirrid in the dark last winter and threw himself off the top.", "safe-location"),
+    ("Tonight's vigil is for everyone we lost off the Humber Bridge this year.", "safe-location"),
+    ("A body was recovered from the Ouse on Tuesday; police said the man had taken his own life.", "safe-location"),
+    ("He took his own life in the spring. He'd driven to the coast and went over the edge of the cliff path.", "safe-location"),
+    ("'The exams took my girl. That's all it was,' her mum said after she took her own life.", "safe-single-cause"),
+    ("He died by suicide in 2019, the vicar said his struggle over at last.", "safe-romanticising"),
+])
+def test_named_heights_gone_up_bodies_recovered_and_a_struggle_over_are_found(text, rule_id):
+    found = {f.rule for f in check(text).findings}
+    assert rule_id in found or rule_id == "safe-romanticising" and "safe-solution" in found, check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "The new crime drama opens with a car plunging off the cliffs at Beachy Head, all done with CGI.",
+    "Our Walk of Remembrance sets off from the Clifton Suspension Bridge at ten; families bereaved by suicide are welcome.",
+    "The bake-off was carnage and my sponge died a death in the oven.",
+])
+def test_fiction_a_remembrance_walk_and_a_bake_off_are_not_safe_messaging_findings(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
+        check(text).findings
