@@ -667,3 +667,32 @@ def test_a_birthday_by_its_number_a_babys_arrival_and_a_day_said_in_words_are_da
 ])
 def test_work_said_by_its_task_or_by_being_taken_on_names_a_workplace(text, name):
     assert any(kind == "workplace" and name in what for kind, what in found(text)), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("We sat with Big Davey from the Thursday group.", "Big Davey"),
+    ("Tea with Scouse Frankie after the meeting.", "Scouse Frankie"),
+    ("Brother Earl prays with me every week.", "Brother Earl"),
+    ("My team leader Shazza threw me a party.", "team leader Shazza"),
+])
+def test_a_nickname_a_brothers_title_and_a_team_leader_name_a_person(text, name):
+    assert any(kind == "person" and what in name for kind, what in found(text)), found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Had a Dr Pepper and a Mr Kipling cake after the meeting.",
+    "Captain Morgan and Jack Daniels were my crew for years.",
+    "Rewatched Father Ted with my sponsor, cried laughing.",
+    "Gordon Ramsay would hate my cooking but I made a lasagne sober.",
+    "Doctor says my liver is healing.",
+])
+def test_brands_sitcom_characters_celebrities_and_a_bare_title_are_no_private_person(text):
+    assert "person" not in kinds(text), found(text)
+
+
+def test_a_town_that_is_also_a_first_name_is_a_place_after_in():
+    assert ("place", "Gary") in found("Got sober in Gary, Indiana, back in 1998.", region="us")
+
+
+def test_a_street_named_after_a_knight_is_a_street_not_a_person():
+    assert ("place", "Sir Donald Bradman Drive") in found("It's the one off Sir Donald Bradman Drive.")

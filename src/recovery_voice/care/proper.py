@@ -324,15 +324,21 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
         cue = venues.work_in_sentence(text, start, group[-1].after)
         return ("workplace", cue.start("the") if cue and cue.group("the") else start, group[-1].after,
                 ls.employers[text[start:group[-1].after]]) if cue else None
-    if first.text.rstrip(".") in ls.titles and len(group) > 1:
-        return _titled(group)
+    if len(group) == 2 and first.text in _NICKNAMED and group[1].text.lower() in ls.names:
+        return "person", start, group[-1].end, first.text  # "Wee Jeannie", "Irish Pete", "Big Davey": a nickname
+    if len(group) == 1 and first.text.rstrip(".") in ls.titles:
+        return None  # a title on its own names nobody: "Doctor says...", "Ask for Coach"
+    if first.text.rstrip(".") in ls.titles and len(group) > 1 and not venues.street(group):
+        return _titled(group)  # not "Sir Donald Bradman Drive", a street
     signed = venues.signed_off(text, group, ls)
     if signed:
         return signed
     if _role_after().match(text, group[-1].after) or _called_before(text, start):
         return "person", start, group[-1].end, first.text[0] + "."  # "Bill, my old landlord", "is called Mark"
-    if (_REGION_AFTER.match(text, group[-1].end) and first.text.lower() not in ls.names) or _PLACE_NOUN_BEFORE.search(
-            text, max(0, start - 20), start):
+    # "Austin, TX"; a first name too after "in" ("born in Gary, Indiana").
+    in_a_town = word_before(text, start) in ("in", "from", "near", "outside")
+    if (_REGION_AFTER.match(text, group[-1].end) and (first.text.lower() not in ls.names or in_a_town)
+            or _PLACE_NOUN_BEFORE.search(text, max(0, start - 20), start)):
         return "place", start, group[-1].end, "a town"  # "Austin, TX", "a small village, Llanfair"
     # Most names follow no cue: the word before decides which cue patterns need to run at all, and each
     # runs only from the starts of the few words before (they end with $, which matches at `start`).
@@ -376,6 +382,11 @@ def _match_before(pattern, text: str, starts: list[int], start: int) -> re.Match
         if m:
             return m
     return None
+
+
+# Words that make a first name a nickname, said as a name: "Wee Jeannie", "Scouse Frankie", "Big Col".
+_NICKNAMED = frozenset({"Wee", "Big", "Little", "Lil", "Young", "Old", "Auld", "Irish", "Scouse", "Geordie", "Welsh",
+                        "Brummie", "Cockney", "Mad", "Daft", "Fat", "Tall", "Posh"})
 
 
 def _titled(group: list[Word]) -> Found:
