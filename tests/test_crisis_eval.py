@@ -63,13 +63,13 @@ def test_recall_is_at_least_095_and_precision_at_least_09():
 #   0.933/0.946, eleventh 0.867/0.855, twelfth 0.907/0.850, thirteenth 0.962/0.833.
 LATER_SETS = {
     "fourth": (0.91, 0.83, 90, 120),
-    "fifth": (0.88, 0.84, 65, 120),
+    "fifth": (0.99, 0.86, 65, 120),
     "sixth": (0.92, 0.9, 65, 120),
-    "seventh": (0.86, 0.91, 65, 120),
+    "seventh": (0.97, 0.94, 65, 120),
     "eighth": (0.97, 0.92, 70, 120),
     "ninth": (0.85, 0.92, 70, 120),
     "tenth": (0.93, 0.94, 70, 120),
-    "eleventh": (0.86, 0.85, 70, 120),
+    "eleventh": (0.97, 0.86, 70, 120),
     "twelfth": (0.9, 0.85, 70, 120),
     "thirteenth": (0.96, 0.84, 75, 120),
     "fourteenth": (0.91, 0.88, 75, 120),
@@ -81,6 +81,13 @@ LATER_SETS = {
     # sixth 0.903, thirteenth 0.843; no recall lower.
     "fifteenth": (0.9, 0.89, 75, 125),
     "sixteenth": (0.86, 0.9, 45, 75),
+    # Held out, each run once (2026-12-04, second session) with the cues as committed then: seventeenth 0.756/0.739,
+    # eighteenth 0.889/0.889 (recall/precision). Developed on since (cover stories and their denial, hints beside
+    # passwords or a will, the means kept and checked, a place gone back to, quiet goodbyes, thoughts now without an
+    # "I"; "I'm done" with the drink or a job, break-ups and letters to a drink are no risk): 1.000/0.882 and
+    # 0.956/0.956; fifth 0.884 -> 1.000, seventh 0.861 -> 0.972, eleventh 0.867 -> 0.973 recall, no precision lower.
+    "seventeenth": (0.99, 0.88, 45, 75),
+    "eighteenth": (0.95, 0.95, 45, 75),
 }
 
 

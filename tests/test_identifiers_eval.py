@@ -157,6 +157,14 @@ TWELFTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.96), "address": (0.99,
                  "date-of-birth": (0.99, 0.86), "person": (0.91, 0.81), "place": (0.91, 0.83), "workplace": (0.96, 0.69),
                  "fellowship": (0.95, 0.9)}
 
+THIRTEENTH = Path(__file__).parent / "care_identifiers_thirteenth.jsonl"
+# Written unseen and run once (2026-12-04, second session) with the code as committed then: all 0.863 / 0.798
+# (phone recall 0.913, person 0.688 / 0.726, workplace 0.840 / 0.512). Developed on since (a number over a line
+# break or said aloud, birthdays by number, work said by its task, nicknames, brands and characters): 0.938 / 0.857.
+THIRTEENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.99, 0.99), "postcode": (0.99, 0.99),
+                    "date-of-birth": (0.99, 0.99), "person": (0.93, 0.76), "place": (0.89, 0.83),
+                    "workplace": (0.87, 0.7), "fellowship": (0.99, 0.93)}
+
 
 SCORES: dict = {}  # each set scored once per run
 
@@ -165,9 +173,9 @@ SCORES: dict = {}  # each set scored once per run
 @pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
                                          (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR), (EIGHTH, EIGHTH_FLOOR),
                                          (NINTH, NINTH_FLOOR), (TENTH, TENTH_FLOOR), (ELEVENTH, ELEVENTH_FLOOR),
-                                         (TWELFTH, TWELFTH_FLOOR)],
+                                         (TWELFTH, TWELFTH_FLOOR), (THIRTEENTH, THIRTEENTH_FLOOR)],
                          ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
-                              "twelfth"])
+                              "twelfth", "thirteenth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
