@@ -573,3 +573,26 @@ def test_named_heights_gone_up_bodies_recovered_and_a_struggle_over_are_found(te
 def test_fiction_a_remembrance_walk_and_a_bake_off_are_not_safe_messaging_findings(text):
     assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
         check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "My brother died by suicide. He wasn't a coward and he didn't take the easy way out.",
+    "Dad died of an overdose. I won't pretend he's in a better place.",
+    "Families in Wigan say: stop calling our town a death trap.",
+    "The new roundabout ends years of misery for drivers on the A49.",
+    "Resit done! She has ended her misery at last, the maths GCSE is over.",
+    "The quiz picture round was a bloodbath, sorry table four.",
+    "Recovery feels like jumping off a cliff some days, but the group is the net.",
+    "Our sponsored walk crosses the Tyne Bridge on Sunday for suicide prevention.",
+])
+def test_a_framing_denied_as_it_is_said_and_everyday_misery_bloodbaths_leaps_and_walks_are_no_findings(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
+        check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("People say he took the easy way out. He was ill and he needed help.", "safe-romanticising"),
+    ("We mark the passing of Joe, who chose to end his pain last month.", "safe-solution"),
+])
+def test_a_framing_said_and_only_answered_later_or_beside_a_passing_is_still_found(text, rule_id):
+    assert rule_id in {f.rule for f in check(text).findings}, check(text).findings

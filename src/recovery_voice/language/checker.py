@@ -10,7 +10,8 @@ from .context import (ARTICLE, Quotes, cue_before, in_a_list, is_mention, is_nam
 from .index import Index, key_of, present
 from .model import RANK, Finding, Report, new_finding, new_report
 from .rules import VOICES, Rule, Trigger
-from .safe_model import framed_about_another, is_safe_messaging, stays_a_warning, touches_a_death, with_the_model
+from .safe_model import (framed_about_another, framing_denied, is_safe_messaging, stays_a_warning, touches_a_death,
+                         with_the_model)
 from .settings import LanguageSettings
 from .suggest import suggestions
 from .text import Prepared, prepare
@@ -185,6 +186,8 @@ def _has_quotes(text: str) -> bool:
 def _mentioned(prepared: Prepared, quotes: Quotes, cues: list[int], hints: int, candidate: _Candidate) -> bool:
     """Tell whether a match is a word being talked about, which is not a finding at all."""
     start, end = candidate.span
+    if is_safe_messaging(candidate.rule.id) and framing_denied(prepared.low, candidate.start, candidate.rule.id):
+        return True
     span = quotes.innermost(start, end) if quotes.spans else None
     near = bool(cues) and cue_before(cues, candidate.start)
     if (span is not None or near) and is_mention(prepared.original, prepared.low, span, (start, end),

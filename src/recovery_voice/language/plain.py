@@ -22,7 +22,7 @@ from functools import lru_cache
 from .context import _MAX_NESTED, ARTICLE, is_mention, is_name, is_rejected, is_self_description, is_unquoted_mention, quote_spans
 from .model import RANK, Finding, Report
 from .rules import DEFAULT_WINDOW, Rule, Trigger, _sentence
-from .safe_model import is_safe_messaging, stays_a_warning, with_the_model
+from .safe_model import framing_denied, is_safe_messaging, stays_a_warning, with_the_model
 from .settings import LanguageSettings
 from .suggest import render
 from .text import Prepared, prepare
@@ -121,6 +121,8 @@ def _innermost(quotes: tuple, start: int, end: int) -> tuple[int, int] | None:
 
 def _mentioned(prepared: Prepared, quotes: tuple, match: _Match) -> bool:
     """Tell whether a match is a word being talked about ("we don't say 'junkie'"), which is not a finding."""
+    if is_safe_messaging(match.rule.id) and framing_denied(prepared.low, match.start, match.rule.id):
+        return True
     span = _innermost(quotes, *match.span)
     if is_mention(prepared.original, prepared.low, span, match.span, match.start):
         return not is_safe_messaging(match.rule.id) or is_rejected(prepared.low, match.start)

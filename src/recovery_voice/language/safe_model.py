@@ -57,6 +57,20 @@ MODEL_NOTE = "Read as a whole, this sentence may go against safe-messaging guida
 KEPT_IDS = frozenset({"suicide-epidemic", "suicide-pact"})
 
 
+# A framing denied as it is said: "he didn't take the easy way out", "I won't pretend he's in a better place",
+# "stop calling our city a death trap". Method and place are never denied away: the reader meets the detail
+# all the same. (A framing answered only afterwards stays: the reader meets it first.)
+_DENIED_BEFORE = LazyPattern(r"(?:\b(?:didn'?t|did not|never|wasn'?t|was not|weren'?t|isn'?t|is not|aren'?t|nor)\s+"
+                             r"(?:[\w']+\s+){0,2}|\b(?:won'?t|will not|don'?t|do not|can'?t) (?:pretend|say|believe)\s+"
+                             r"(?:that\s+)?(?:[\w']+\s+){0,2}|\bstop (?:calling|saying)\s+(?:[\w']+\s+){0,3})$")
+_FRAMINGS = ("romanticising", "solution", "sensational", "single-cause")
+
+
+def framing_denied(low: str, start: int, rule_id: str) -> bool:
+    """Tell whether a safe-messaging framing at low[start:] is denied where it is said."""
+    return kind_of(rule_id) in _FRAMINGS and bool(_DENIED_BEFORE.search(low[max(0, start - 60):start]))
+
+
 def is_safe_messaging(rule_id: str) -> bool:
     """Tell whether a finding's rule is a safe-messaging rule."""
     return rule_id.startswith("safe-") or rule_id in KEPT_IDS
