@@ -316,16 +316,18 @@ _DOB_CUE = LazyPattern(
 _YEARS_OLD = r"(?:\s+years?(?:\s+(?P<old>old|young))?)?"
 # Found from its digits (a quick scan), then the words before are looked at: "been 60 on", "'s 6 today".
 _AGED = LazyPattern(r"\d{1,3}" + _YEARS_OLD + r"\s+(?:(?P<today>today)\b[\s,(!.:–-]*(?:on\s+)?|on\s+)", re.IGNORECASE)
-# A birthday by its number, and a baby's arrival, just before the day: "its my 18th on the 3rd of jan", "Nan's 90th
-# is on Boxing Day", "Baby girl arrived June 30th".
-_NTH_ON = LazyPattern(r"(?:\b(?:my|me|his|her|their|our)|['’]s)\s+(?:1[3-9]|[2-9]\d|1[01]\d)(?:st|nd|rd|th)\s+"
-                      r"(?:birthday\s+|bday\s+|party\s+)?(?:is\s+|was\s+|falls\s+|['’]s\s+)?on\s+"
-                      r"|\b(?:baby|babby|bairn|wee one|little one)(?:\s+(?:girl|boy))?(?:\s+\w+){0,2}?\s+"
-                      r"(?:arrived|was born|came into the world)\s+(?:on\s+)?", re.IGNORECASE)
-# A date that names a birth: "a Valentine's baby", "Hogmanay 1971 is when I came into the world"; "Leap day baby, 29 Feb".
+# A birthday by its number just before the day ("its my 18th on the 3rd of jan", "Nan's 90th is on Boxing Day"):
+# found from the ordinal (a digit is quick to scan for), then the word before is looked at.
+_NTH_ON = LazyPattern(r"(?:1[3-9]|[2-9]\d|1[01]\d)(?:st|nd|rd|th)\s+(?:birthday\s+|bday\s+|party\s+)?"
+                      r"(?:is\s+|was\s+|falls\s+|['’]s\s+)?on\s+", re.IGNORECASE)
+_WHOSE_NTH = LazyPattern(r"(?:\b(?:my|me|his|her|their|our)|['’]s)\s+$", re.IGNORECASE)
+# A baby's arrival, and a date that names a birth, around the word "baby" ("Baby girl arrived June 30th",
+# "a Valentine's baby", "Leap day baby, February 29th 1988") or "into the world".
+_ARRIVED = LazyPattern(r"(?:\s+(?:girl|boy))?(?:\s+\w+){0,2}?\s+(?:arrived|was born|came into the world)\s+(?:on\s+)?",
+                       re.IGNORECASE)
 _BORN_AFTER = LazyPattern(r"(?:['’]s)?\s+(?:baby\b|(?:is|was) when (?:i|he|she|they) (?:was born|were born|came into the world|arrived))",
                           re.IGNORECASE)
-_BABY_BEFORE = LazyPattern(r"\b(?:day|new year|leap year) baby,?\s+$", re.IGNORECASE)
+_BABY_COMMA = LazyPattern(r",?\s+", re.IGNORECASE)
 _AGE_LEAD = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?|am|i'?m|i’m)|['’]s)\s+$", re.IGNORECASE)
 _DAY_BEFORE = LazyPattern(r"\bdays?\s+$", re.IGNORECASE)
 # A date said to be a birthday: "St Patrick's Day is me actual birthday".
@@ -366,18 +368,13 @@ def _aged_dates(text: str, lowered: str) -> list[Found]:
         for aged in _AGED.finditer(text):
             if _said_with_an_age(text, aged) and (date := _DATE.match(text, aged.end())):
                 found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
-    if " on " in lowered or "arrived" in lowered or "born" in lowered:
+    if " on " in lowered:
         for nth in _NTH_ON.finditer(text):
-            if date := _DATE.match(text, nth.end()):
+            if _WHOSE_NTH.search(text, max(0, nth.start() - 12), nth.start()) and (date := _DATE.match(text, nth.end())):
                 found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
-    if "baby" in lowered or "into the world" in lowered:
-        for date in _DATE.finditer(text):
-            after = _BORN_AFTER.match(text, date.end())
-            said_again = after and _APPOSITION.match(text, after.end())
-            if said_again and _DATE.match(text, said_again.end()):
-                continue  # "Leap day baby, February 29th 1988": the date after says it
-            if after or _BABY_BEFORE.search(text, max(0, date.start() - 30), date.start()):
-                found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
+    for word in ("baby", "babby", "bairn", "into the world"):
+        for at in occurrences(lowered, word) if word in lowered else ():
+            found += _dates_by_a_birth(text, at, at + len(word))
     for word in ("birthday", "bday") if "bday" in lowered or "birthday" in lowered else ():
         for at in occurrences(lowered, word):
             window = max(0, at - 60)
@@ -386,6 +383,19 @@ def _aged_dates(text: str, lowered: str) -> list[Found]:
                 if said and said.end() == at + len(word) and (not date.start() or not text[date.start() - 1].isalnum()):
                     found.append(("date-of-birth", date.start(), date.end(), _vaguer_date(date, False)))
     return found
+
+
+def _dates_by_a_birth(text: str, at: int, end: int) -> list[Found]:
+    """Return the date a birth word at text[at:end] names: after its arrival, the day after "day baby,", or the one before it."""
+    dates = []
+    if (arrived := _ARRIVED.match(text, end)) and (date := _DATE.match(text, arrived.end())):
+        dates.append(date)  # "Baby girl arrived June 30th"
+    elif text[max(0, at - 4):at].lower() == "day " and (date := _DATE.match(text, _BABY_COMMA.match(text, end).end())):
+        dates.append(date)  # "Leap day baby, February 29th 1988": the date after says it
+    else:
+        dates += [date for date in _DATE.finditer(text, max(0, at - 40), at)
+                  if (after := _BORN_AFTER.match(text, date.end())) and after.end() >= end]  # "a Valentine's baby"
+    return [("date-of-birth", d.start(), d.end(), _vaguer_date(d, False)) for d in dates]
 
 
 def _said_with_an_age(text: str, aged: re.Match) -> bool:
