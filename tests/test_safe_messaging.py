@@ -596,3 +596,27 @@ def test_a_framing_denied_as_it_is_said_and_everyday_misery_bloodbaths_leaps_and
 ])
 def test_a_framing_said_and_only_answered_later_or_beside_a_passing_is_still_found(text, rule_id):
     assert rule_id in {f.rule for f in check(text).findings}, check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("A man has taken his life in the Tay, police say. His family have been told.", "safe-location"),
+    ("Every spring I go to Crook Point, where she ended her life.", "safe-location"),
+    ("Our Dee walked into the sea at Barmouth one March morning and never came home. She took her own life.", "safe-location"),
+    ("'Killer fentanyl' claims second young life in Hull", "safe-sensational"),
+    ("Overdose apocalypse: six more dead on the estate this month", "safe-sensational"),
+    ("Student's final messages laid bare before he took his own life", "safe-sensational"),
+    ("Shoppers' horror as man throws himself from the shopping centre roof", "safe-sensational"),
+])
+def test_named_rivers_a_place_where_someone_ended_their_life_killers_apocalypses_and_last_messages_are_found(text, rule_id):
+    assert rule_id in {f.rule for f in check(text).findings}, check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Lifeboat crew rescue spaniel that leapt into the Severn after a stick.",
+    "Zombie walk for Halloween this Saturday, a real apocalypse of fake blood.",
+    "Her final hours at the hospice were peaceful, with Grandad holding her hand.",
+    "Five people died in the East End over the weekend, where the rogue batch is circulating.",
+])
+def test_a_dog_in_a_river_a_halloween_apocalypse_a_hospice_and_a_district_are_no_findings(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
+        check(text).findings
