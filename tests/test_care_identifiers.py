@@ -696,3 +696,13 @@ def test_a_town_that_is_also_a_first_name_is_a_place_after_in():
 
 def test_a_street_named_after_a_knight_is_a_street_not_a_person():
     assert ("place", "Sir Donald Bradman Drive") in found("It's the one off Sir Donald Bradman Drive.")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Nineteen years in the Royal Navy and the drink came with it.", "Royal Navy"),
+    ("Twenty years on the line at Vauxhall, then the redundancy.", "Vauxhall"),
+    ("I do Tuesdays at the Salford Foodbank now.", "Salford Foodbank"),
+    ("I'm on the committee at Treharris Welfare Hall these days.", "Treharris Welfare Hall"),
+])
+def test_years_in_a_service_the_line_a_volunteers_day_and_a_committee_name_a_workplace(text, name):
+    assert any(kind == "workplace" and name in what for kind, what in found(text)), found(text)
