@@ -620,3 +620,22 @@ def test_named_rivers_a_place_where_someone_ended_their_life_killers_apocalypses
 def test_a_dog_in_a_river_a_halloween_apocalypse_a_hospice_and_a_district_are_no_findings(text):
     assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
         check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Police said the man died by suicide when he jumped from the sixth floor of a parking garage.", "safe-location"),
+    ("The 30-year-old died after stepping off a twelfth-floor balcony, police said.", "safe-location"),
+    ("Fourth jumper this year at the Humber, and still no barriers.", "safe-method"),
+])
+def test_parking_garages_floors_balconies_stepped_off_and_a_counted_jumper_are_found(text, rule_id):
+    found = {f.rule for f in check(text).findings}
+    assert rule_id in found or {"safe-method", "safe-location"} & found, check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Christmas jumper day at the hub on Friday, wear your worst one!",
+    "She stepped off the bus at the third stop and walked to the meeting.",
+])
+def test_a_christmas_jumper_and_a_bus_stop_are_no_findings(text):
+    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
+        check(text).findings
