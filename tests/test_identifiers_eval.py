@@ -152,9 +152,10 @@ ELEVENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.99
                   "fellowship": (0.99, 0.97)}
 TWELFTH = Path(__file__).parent / "care_identifiers_twelfth.jsonl"
 # Written unseen and run once (2026-12-04) with that day's code: all 0.949 / 0.856 (the day's first code 0.945 /
-# 0.836; email recall 0.833 -> 0.967, postcode 0.800 -> 0.933). Never learnt from; floors are that run.
+# 0.836; email recall 0.833 -> 0.967, postcode 0.800 -> 0.933). Never learnt from; floors were that run, raised
+# since with the fixes other sets taught (2026-12-04: dates of birth 0.957, workplaces 0.761).
 TWELFTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.96), "address": (0.99, 0.92), "postcode": (0.99, 0.93),
-                 "date-of-birth": (0.99, 0.86), "person": (0.91, 0.81), "place": (0.91, 0.83), "workplace": (0.96, 0.69),
+                 "date-of-birth": (0.99, 0.95), "person": (0.91, 0.81), "place": (0.93, 0.83), "workplace": (0.97, 0.76),
                  "fellowship": (0.95, 0.9)}
 
 THIRTEENTH = Path(__file__).parent / "care_identifiers_thirteenth.jsonl"
