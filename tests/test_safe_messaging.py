@@ -20,6 +20,11 @@ def safe_findings(text, voice="organisation"):
     return [(f.rule, f.severity, f.text) for f in check(text, voice=voice).findings if f.rule.startswith("safe-")]
 
 
+def safe_warnings(text):
+    """Return the rule of each safe- finding above info in a text (what a reviewer would be asked to look at)."""
+    return [rule for rule, severity, _ in safe_findings(text) if severity != "info"]
+
+
 # One or more sentences of each kind, in the organisation's voice, with the rule that must answer them.
 KINDS = [
     ("He hanged himself in his flat in 2019.", "safe-method"),
@@ -548,8 +553,7 @@ def test_rest_flight_release_one_cause_and_a_town_made_a_morgue_are_framings(tex
     "Our Walk of Remembrance leaves from the Humber Bridge car park at ten.",
 ])
 def test_boilers_football_pets_swings_old_age_and_walks_are_not_safe_messaging_findings(text):
-    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
-        check(text).findings
+    assert not safe_warnings(text), check(text).findings
 
 
 @pytest.mark.parametrize("text, rule_id", [
@@ -571,8 +575,7 @@ def test_named_heights_gone_up_bodies_recovered_and_a_struggle_over_are_found(te
     "The bake-off was carnage and my sponge died a death in the oven.",
 ])
 def test_fiction_a_remembrance_walk_and_a_bake_off_are_not_safe_messaging_findings(text):
-    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
-        check(text).findings
+    assert not safe_warnings(text), check(text).findings
 
 
 @pytest.mark.parametrize("text", [
@@ -586,8 +589,7 @@ def test_fiction_a_remembrance_walk_and_a_bake_off_are_not_safe_messaging_findin
     "Our sponsored walk crosses the Tyne Bridge on Sunday for suicide prevention.",
 ])
 def test_a_framing_denied_as_it_is_said_and_everyday_misery_bloodbaths_leaps_and_walks_are_no_findings(text):
-    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
-        check(text).findings
+    assert not safe_warnings(text), check(text).findings
 
 
 @pytest.mark.parametrize("text, rule_id", [
@@ -618,8 +620,7 @@ def test_named_rivers_a_place_where_someone_ended_their_life_killers_apocalypses
     "Five people died in the East End over the weekend, where the rogue batch is circulating.",
 ])
 def test_a_dog_in_a_river_a_halloween_apocalypse_a_hospice_and_a_district_are_no_findings(text):
-    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
-        check(text).findings
+    assert not safe_warnings(text), check(text).findings
 
 
 @pytest.mark.parametrize("text, rule_id", [
@@ -637,5 +638,4 @@ def test_parking_garages_floors_balconies_stepped_off_and_a_counted_jumper_are_f
     "She stepped off the bus at the third stop and walked to the meeting.",
 ])
 def test_a_christmas_jumper_and_a_bus_stop_are_no_findings(text):
-    assert not [f.rule for f in check(text).findings if f.rule.startswith("safe-") and f.severity != "info"], \
-        check(text).findings
+    assert not safe_warnings(text), check(text).findings

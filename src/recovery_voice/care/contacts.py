@@ -53,7 +53,7 @@ _SAID_COUNT = {"double": 1, "triple": 2, "hundred": 2}  # digits a word adds bey
 _US_LOCAL = LazyPattern(r"(?<![\d\-.,])\d{3}-\d{4}(?![\d-])")
 # ...and with a space or none, after a word for a phone: "My phone is 555 0173", "hmu 2 talk ... 555 0163".
 _US_LOCAL_SAID = LazyPattern(r"(?i:\b(?:phone|number|call|text|txt|ring|cell|mobile|hmu|digits)\b)[^.!?\n]{0,40}?"
-                             r"(?<![\d\-.,])(?P<number>\d{3}[ ]?\d{4})(?![\d-])")
+                             r"(?<![\d\-.,])(?<!\d[ ])(?P<number>\d{3}[ ]?\d{4})(?![\d-])")  # not the end of a longer number
 _MOST_PHONES = 100
 # ...and Ireland's landlines, which no UK number is shaped like: "01 842 0700", "021 455 1234".
 _NATIONAL = LazyPattern(r"(?<![\d+-])(?:0\d{4}[ \n-]?\d{3}[ -]?\d{3}|0\d{3}[ \n-]?\d{3}[ -]?\d{4}|0\d{2}[ \n-]?\d{4}[ -]?\d{4}"
@@ -327,7 +327,7 @@ _ARRIVED = LazyPattern(r"(?:\s+(?:girl|boy))?(?:\s+\w+){0,2}?\s+(?:arrived|was b
                        re.IGNORECASE)
 _BORN_AFTER = LazyPattern(r"(?:['’]s)?\s+(?:baby\b|(?:is|was) when (?:i|he|she|they) (?:was born|were born|came into the world|arrived))",
                           re.IGNORECASE)
-_BABY_COMMA = LazyPattern(r",?\s+", re.IGNORECASE)
+_BABY_COMMA = LazyPattern(r",?\s*")  # matches anywhere, so its end is always there to read
 _AGE_LEAD = LazyPattern(r"(?:\b(?:be|been|turns?|turned|turning|is|was|aged?|am|i'?m|i’m)|['’]s)\s+$", re.IGNORECASE)
 _DAY_BEFORE = LazyPattern(r"\bdays?\s+$", re.IGNORECASE)
 # A date said to be a birthday: "St Patrick's Day is me actual birthday".
