@@ -166,6 +166,13 @@ THIRTEENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.
                     "date-of-birth": (0.99, 0.99), "person": (0.93, 0.76), "place": (0.89, 0.83),
                     "workplace": (0.87, 0.7), "fellowship": (0.99, 0.93)}
 
+FOURTEENTH = Path(__file__).parent / "care_identifiers_fourteenth.jsonl"
+# Held out, run once (2026-12-04, third session) with the code as committed then: all 0.922 / 0.845 (person
+# 0.876 / 0.858, place 0.900 / 0.829, workplace 0.935 / 0.677). Floors are that run, rounded down.
+FOURTEENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.99, 0.94), "postcode": (0.99, 0.95),
+                    "date-of-birth": (0.99, 0.95), "person": (0.87, 0.85), "place": (0.9, 0.82),
+                    "workplace": (0.93, 0.67), "fellowship": (0.98, 0.97)}
+
 
 SCORES: dict = {}  # each set scored once per run
 
@@ -174,9 +181,10 @@ SCORES: dict = {}  # each set scored once per run
 @pytest.mark.parametrize("path, floor", [(THIRD, THIRD_FLOOR), (FOURTH, FOURTH_FLOOR), (FIFTH, FIFTH_FLOOR),
                                          (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR), (EIGHTH, EIGHTH_FLOOR),
                                          (NINTH, NINTH_FLOOR), (TENTH, TENTH_FLOOR), (ELEVENTH, ELEVENTH_FLOOR),
-                                         (TWELFTH, TWELFTH_FLOOR), (THIRTEENTH, THIRTEENTH_FLOOR)],
+                                         (TWELFTH, TWELFTH_FLOOR), (THIRTEENTH, THIRTEENTH_FLOOR),
+                                         (FOURTEENTH, FOURTEENTH_FLOOR)],
                          ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
-                              "twelfth", "thirteenth"])
+                              "twelfth", "thirteenth", "fourteenth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]
