@@ -68,9 +68,11 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
 # Developed on since (possessives after "your", test slang, priced habits, babies delivered hooked, myths about
 # syringes and pill checking; name-calling objected to and a word asked about are mentions): 0.925/0.943.
 # language_eval_11: held out, run once (2026-12-04, third session) with the rules as committed then: 0.920/0.868.
+# Developed on since (misspelt and dialect plurals, IVDUs, run-on hashtags, "he is alcoholic", Scots "ah wis",
+# "X's no a word", a programme by its fans, a band called..., myths with no keyword): 0.962/0.953.
 LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.98), "language_eval_6": (0.97, 0.91),
               "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.94),
-              "language_eval_10": (0.92, 0.94), "language_eval_11": (0.92, 0.86)}
+              "language_eval_10": (0.92, 0.94), "language_eval_11": (0.96, 0.95)}
 ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
 
 

@@ -654,3 +654,43 @@ def test_possessives_dialect_hashtags_test_slang_priced_habits_and_myths_about_c
 ])
 def test_name_calling_a_word_asked_about_a_form_box_a_clean_sample_and_coffee_are_not_findings(text, rule_id):
     assert rule_id not in blocking(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Free breakfast every Saturday: recovering alchoholics, families, whoever.", "ex-addict"),
+    ("Three alcies and a vicar walk into a cafe.", "drunk-noun"),
+    ("IVDUs in the valley now have a pharmacy needle exchange.", "injecting-drug-user"),
+    ("Day 400 for our intern Marisol #dopefiendnomore", "junkie"),
+    ("Ten years on and still going strong #junkiefree", "junkie"),
+    ("My uncle he is alcoholic since I was small.", "alcoholic-noun"),
+    ("Being on a script isn't really being in recovery, is it?", "replacing-one-drug"),
+    ("Residents on Suboxone must taper off in 90 days, because recovery means nothing in your system.",
+     "replacing-one-drug"),
+    ("Overdose prevention centres just make it simpler for people to keep using, the MP said.", "harm-reduction-myth"),
+    ("Free test strips at the front desk. Some worried they'd encourage kids to try stuff.", "harm-reduction-myth"),
+])
+def test_misspelt_plurals_run_on_hashtags_a_predicate_label_and_unkeyworded_myths_are_found(text, rule_id):
+    assert rule_id in blocking(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Jakey's no a word we use in this hoose.", "drunk-noun"),
+    ("Junkie's not a word, it's a slur.", "junkie"),
+    ("Shoutout to the Rehab Addict fans in our Tuesday group: bring a sander.", "addict-noun"),
+    ("The punch at the party is alcoholic, the lemonade is not.", "alcoholic-noun"),
+    ("Recovery means nothing without the people around you.", "replacing-one-drug"),
+])
+def test_a_word_said_to_be_no_word_a_programme_by_its_fans_and_a_drink_are_not_findings(text, rule_id):
+    assert rule_id not in blocking(text), check(text).findings
+
+
+def test_a_scots_storyteller_saying_ah_wis_gets_a_gentle_note():
+    found = check("Ah wis an alky, nae two ways aboot it.", voice="storyteller", settings=UK).findings
+    assert [f.severity for f in found if f.rule == "drunk-noun"] == ["info"]
+    found = check("Ah, the alky days were grim for my da.", voice="storyteller", settings=UK).findings
+    assert "error" in [f.severity for f in found if f.rule == "drunk-noun"]
+
+
+def test_a_band_named_after_its_kind_is_a_name():
+    text = "Amy Tan once played in a band with Stephen King called the Rock Bottom Remainders."
+    assert "rock-bottom" not in rules(text)

@@ -129,7 +129,10 @@ _PRONOUN = LazyPattern(r"(?<![\w'])(i|i'm|i've|i'd|me|my|we|we're|we've|us|our|h
 _FIRST = frozenset(("i", "i'm", "i've", "i'd", "me", "my", "we", "we're", "we've", "us", "our"))
 # First person anywhere before the match in its sentence ("I spent ten years suffering from...",
 # "My NA keyring says 5 years clean"), unless the sentence turns to somebody else first.
-_FIRST_PERSON = LazyPattern(r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|we|we're|we've|we'd|us|our|my|me|myself|ourselves)(?![\w'])")
+# Scots "ah" is "I" before a verb: "Ah wis an alky", "ah'm four year sober" (not "Ah, the old days").
+_FIRST_PERSON = LazyPattern(r"(?<![\w'])(?:i|i'm|i've|i'd|i'll|we|we're|we've|we'd|us|our|my|me|myself|ourselves|"
+                            r"ah'm|ah've|ah'd|ah'll|ah(?= (?:wis|wiz|wus|was|am|had|hud|huv|got|goat|been|used|never|"
+                            r"cannae|couldnae|dinnae|didnae|wisnae|ken|kent|knew|went|wid|started|stoapped|stopped)\b))(?![\w'])")
 _SOMEONE_ELSE = LazyPattern(
     r"(?<![\w'])(?:he|she|they|him|her|his|their|them|he's|she's|they're|they'd|he'd|she'd|someone|somebody|"
     r"everyone|everybody|anyone|people|others|nobody|"
@@ -402,16 +405,19 @@ _TALK = LazyPattern(r"(?<!\w)(?:heard|hear|hears|said|say|says|called|shouted|sh
 # A label with no article opening its sentence as the subject of a sentence about it: "Crackhead is not a
 # description", "Addict is a label"; or asked about: "Is addict ever okay?". A headline's "Addict is jailed"
 # has neither after it.
+# "Jakey's no a word we use": the "'s" is "is", not a possessive.
+_IS_CONTRACTED = LazyPattern(r"['\u2019]s\s+(?:not|no|nae|never|just|only|a|an)(?!\w)")
 _BARE_SUBJECT = LazyPattern(r"\s+(?:is|isn't|was|wasn't)\s+(?:not|never|no|a|an|the|just|still|only|how|what|one)(?!\w)")
 # ...or the word as a thing written, shouted or weighed: "Smackhead was sprayed on the bus shelter",
 # "Pothead and stoner sound harmless", "Addict or person with an addiction?"
 _AS_A_WORD = LazyPattern(
-    r"(?:\s+(?:and|or)\s+[\w'-]+)*\s+(?:(?:was|were|is|are|had been|has been|have been|got|gets|been)\s+"
+    r"(?:\s+(?:and|or)\s+[\w'-]+)*(?:\s+|(?=['\u2019]s\s))(?:(?:was|were|is|are|had been|has been|have been|got|gets|been)\s+"
     r"(?:\w+\s+)?(?:painted|spray-painted|sprayed|scrawled|daubed|written|carved|graffitied|chalked|etched|"
     r"scratched|tagged|shouted|yelled|chanted|hurled|printed|typed|tattooed)|sound(?:s|ed)?\s"
     # "Druggie isn't banter, it's a slur": what the word is, or is not
-    r"|(?:is|isn't|is not|was|wasn't|ain't|'s)\s+(?:not\s+|never\s+|just\s+)?(?:banter|a joke|funny|a slur|a word|an insult|"
-    r"offensive|ok|okay|acceptable|a nickname|a compliment)(?!\w))"
+    # (Scots "no" and "nae" for "not"; "Jakey's no a word we use": the "'s" is "is".)
+    r"|(?:(?:is|isn't|is not|was|wasn't|ain't|['\u2019]s)\s+(?:(?:not|no|nae|never|just)\s+)?)"
+    r"(?:banter|a joke|funny|a slur|a word|an insult|offensive|ok|okay|acceptable|a nickname|a compliment)(?!\w))"
     r"|\s*(?:,\s*|\s+)(?:or|vs\.?|versus)\s+(?:an?\s+)?(?:person|people|someone|individual|member)s?(?!\w)")
 # A label put first and given to somebody else's mouth ("Smack-heads, the Echo called them", "A crackhead, that's
 # all he was to the paper")...
@@ -473,7 +479,7 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     """
     if hints & QUESTION and _REBUTTED.match(low, end):
         return True  # "Born addicted? No: ..."
-    if low.startswith(("'s", "' ", "\u2019s", "\u2019 "), end):
+    if low.startswith(("'s", "' ", "\u2019s", "\u2019 "), end) and not _IS_CONTRACTED.match(low, end):
         return False  # a possessive is used of somebody: "printed addicts' names", "the junkie's kid"
     sentence_left = _left_of(low, start)
     if claim and (_MYTH.search(sentence_left) or _CLAIM_RAISED.search(sentence_left) and _ANSWERED.search(low, end)
@@ -718,6 +724,11 @@ _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TI
 # A title after what it names: "the documentary Junkie Town", "the song Addicted to Love".
 _WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|single|album|track|play|series|"
                            r"show|podcast|poem|exhibition|musical)\s+(?:called\s+|titled\s+|entitled\s+)?\Z")
+# A work or a band named a little after its kind: "played in a band with Stephen King called the Rock Bottom Remainders".
+_CALLED_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|album|play|series|show|podcast|"
+                             r"band|group|musical|boat|horse)\b[^.!?\n]{0,40}?\b(?:called|named|titled)\s+(?:the\s+)?\Z")
+# A programme known by its fans or episodes: "the Rehab Addict fans in our Tuesday group".
+_FANS_AFTER = LazyPattern(rf"(?:\s+{_TITLE_WORD}){{0,3}}?\s+(?:fans|viewers|fandom|episodes?|box set|theme tune|soundtrack)\b")
 # A work after its maker's name: "Robert Wyatt's Rock Bottom", "Amy Winehouse's Rehab".
 # One name will do after a reading word: "a copy of Burroughs' Junkie".
 _MAKER_BEFORE = LazyPattern(r"(?<!\w)(?:[A-Z][\w-]+\s+[A-Z][\w-]+['\u2019]s|(?:of|read|reading|watched|watching)\s+"
@@ -740,8 +751,9 @@ def is_name(text: str, start: int, end: int) -> bool:
     words = _WORDS.findall(text, start, end)
     if not words or not all(w[0].isupper() or w in _SMALL_WORDS for w in words) or (start and text[start - 1] == "#"):
         return False
-    return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end)
+    return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end) or _FANS_AFTER.match(text, end)
                 or _NAME_BEFORE.search(text, max(0, start - 80), start)
                 or _HONORIFIC.start_in(text[max(0, start - 40):start]) >= 0
                 or _WORK_BEFORE.search(text, max(0, start - 24), start)
+                or _CALLED_BEFORE.search(text, max(0, start - 70), start)
                 or _MAKER_BEFORE.search(text, max(0, start - 40), start))

@@ -25,6 +25,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _HASHTAG = re.compile(r"(?<![\w#])#\w+")
 # Where CamelCase hashtags change word: lower→Upper, the end of an acronym (NHSRecovery), letters↔digits.
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+# A lower-case hashtag often ends in one of these words, run on from the word before: "#dopefiendnomore",
+# "#junkiefree". A cut goes before it when at least four letters come before it.
+_TAIL = re.compile(r"(?<=[a-z]{4})(?:nomore|forlife|4life|forever|free|life|strong|proud|warrior)\Z")
 _end = itemgetter(1)
 _STRETCH = re.compile(r"\S*")  # a stretch of text without whitespace
 # Web addresses, @handles (incl. Mastodon's @name@server) and email addresses are names, not prose.
@@ -144,6 +147,8 @@ def _split_hashtags(norm: str, index: Segments | None) -> tuple[str, Segments | 
     """Space out the words of CamelCase hashtags (#RecoveringAddict), returning text, offset map and tag spans."""
     tags = _hashtags(norm)
     cuts = [m.start() for start, end in tags for m in _CAMEL.finditer(norm, start, end)]
+    cuts += [m.start() for start, end in tags if norm[start + 1:end].islower() for m in _TAIL.finditer(norm, start, end)]
+    cuts.sort()
     if not cuts:
         return norm, index, tuple(tags)
     parts, last = [], 0
