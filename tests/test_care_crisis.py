@@ -699,3 +699,24 @@ def test_cover_stories_hints_means_checked_and_quiet_goodbyes_are_a_risk_now(tex
 ])
 def test_quitting_the_drink_a_break_up_a_joke_a_letter_to_a_drink_and_a_move_are_no_risk(text):
     assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Been saving my tablets instead of taking them. Nearly a month's worth now.",
+    "Told the dog rescue I'm going to live with my daughter. I'm not.",
+    "The cat will need someone who'll be there for her next month, and that won't be me.",
+    "Left my keys and bank cards with my sister tonight. She doesn't know why yet.",
+    "I've written the boys cards for their next five birthdays, just in case.",
+])
+def test_medication_kept_back_a_cover_story_about_oneself_keys_handed_over_and_cards_for_later_are_a_risk_now(text):
+    assert at_risk(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "If I have to sit through one more fire drill at work I will walk into the sea. Love you all really.",
+    "Told the rescue I'm moving to Leeds for work. I am, and I start Monday!",
+    "I've written Mum a card for her birthday next week, just in case the post is slow.",
+    "My sister doesn't know why yet, but I've booked us a surprise weekend in York.",
+])
+def test_a_chore_joked_about_a_true_move_a_card_in_good_time_and_a_surprise_are_no_risk(text):
+    assert not at_risk(text), reasons(text)
