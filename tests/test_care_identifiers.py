@@ -722,3 +722,35 @@ def test_a_local_number_is_not_found_again_inside_a_longer_one():
     from recovery_voice.care.contacts import phones
     text = "Call the house line, 604 555 0109, ask for Jo."
     assert [text[start:end] for _, start, end, _ in phones(text, "us")] == ["604 555 0109"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("grew up above my dad's takeaway, the Royal Balti, on the main road.", "Royal Balti"),
+    ("Mum ran a sweet shop on Belgrave Road, Ramesh's, for thirty years.", "Ramesh's"),
+    ("My father had Haddad Auto Repair on Warren Ave for 22 years.", "Haddad Auto Repair"),
+    ("Sully, the bouncer at Rosie's on Elm, carried me to the ER.", "Rosie's"),
+    ("We went to the pub every night after our shifts at Halifax Building Society.", "Halifax Building Society"),
+    ("My grandma was a lunch lady at Rogers High for 30 years.", "Rogers High"),
+])
+def test_a_business_named_after_its_kind_or_by_its_trade_and_the_place_of_a_job_are_workplaces(text, name):
+    assert name in found_as("workplace", text), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Pete the milkman knocked on my door when my empties had been out for a week.", "Pete"),
+    ("Ray, the driver on the 43, used to wait for me at the stop.", "Ray"),
+    ("Gus, who works nights at the garage, let me sit inside till my ride came.", "Gus"),
+    ("Denise behind the bar was the first to tell me to my face.", "Denise"),
+])
+def test_a_first_name_opening_a_sentence_with_a_job_after_it_is_a_person(text, name):
+    assert name in found_as("person", text), found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The lady on the bakery, Dawn, was the first person I told.",
+    "We moved to Des Moines, Iowa, when I was six.",
+    "I binge-watched Ted Lasso in detox and cried at every episode.",
+])
+def test_a_first_name_after_a_shop_a_town_named_like_a_person_and_a_tv_character_are_not_workplaces_or_people(text):
+    assert "workplace" not in kinds(text) and not any(
+        word in " ".join(found_as("person", text)) for word in ("Des", "Ted")), found(text)

@@ -85,8 +85,12 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
                            r"))(?:[ ]*,)?[ ]+$")
     # "works at", "a pharmacist at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
     work = compile_pattern(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:" + either(ls.jobs) + r")[ ]+(?:at|for|with)"
-                           r"|(?:job|jobs|worked|working|employed|shifts?)"
+                           r"|(?:job|jobs|worked|working|employed)"
                            r"(?:[ ]+(?!the\b)[\w’']+){1,3}[ ]+(?:at|for|with)"
+                           # "after our shifts at Lloyds", "worked in Dunlops" ("worked in Leeds": a town, kept a place)
+                           r"|shifts?(?:[ ]+(?!the\b)[\w’']+){0,3}[ ]+(?:at|for|with)"
+                           r"|(?:worked|working|works|work|employed)[ ]+in"
+                           r"|(?:" + either(ls.jobs) + r")[ ]+in"
                            # Running a group is a volunteer's work: "I run the men's group at the Carnegie Centre" (a
                            # building, with "the"; "the drop-in at Girlington" names the district it is in).
                            r"|(?:run|runs|ran|running|lead|leads|led|host|hosts|chair|chairs|facilitate|facilitates)[ ]+"
@@ -230,6 +234,8 @@ def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> b
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
+    if text[start - 2:start] == ", " and _BUSINESS_BEFORE.search(text, max(0, start - 80), start):
+        return False  # "a sweet shop on Belgrave Road, Ramesh's": the shop's name
     if text[end:end + 1] in ", " and _role_after().match(text, end):
         return False  # "Florence, my key worker", "Jack was my dealer"
     if venues.after_a_sign_off(text, start, ls):
@@ -277,6 +283,7 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     if first and _SENTENCE_START.search(text, max(0, first[0].start - 6), first[0].start) \
             and not _known(first[0].text, ls) and not _unlisted_speaker(text, words, ls) \
             and not _role_after().match(text, first[-1].after) and not _REGION_AFTER.match(text, first[-1].end) \
+            and not (len(first) == 1 and first[0].text.lower() in ls.name_words and _job_after().match(text, first[0].after)) \
             and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in venues.STRONG_STREETS)):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
@@ -333,6 +340,9 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     signed = venues.signed_off(text, group, ls)
     if signed:
         return signed
+    if len(group) == 1 and (first.text.lower() in ls.names or first.text.lower() in ls.name_words) and (
+            _job_after().match(text, group[-1].after)):
+        return "person", start, group[-1].end, first.text[0] + "."  # "Pete the milkman", "Gus, who works nights"
     if _role_after().match(text, group[-1].after) or _called_before(text, start):
         return "person", start, group[-1].end, first.text[0] + "."  # "Bill, my old landlord", "is called Mark"
     # "Austin, TX"; a first name too after "in" ("born in Gary, Indiana").
@@ -346,8 +356,17 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     starts = _word_starts(text, start) if before in ls.cue_ends else []
     cue = before in ls.work_ends and (_match_before(work, text, starts, start)
                                       or (venues.at_or_for(text, start) and venues.work_in_sentence(text, start, group[-1].after)))
+    if cue and _shop_by_its_owner(text, group) and _match_before(work, text, starts, start):
+        # "the bouncer at Rosie's on Elm": the bar, not Rosie (a job said, not only "at" in a sentence about work)
+        return "workplace", venues.workplace(text, group, cue, ls)[1], group[-1].after, "a local business"
     if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls):  # "works in Leeds" is a place
         return venues.workplace(text, group, cue, ls)
+    if (_BUSINESS_BEFORE.search(text, max(0, start - 80), start) and (group[-1].possessive or not (
+            len(group) == 1 and (first.text.lower() in ls.names or first.text.lower() in ls.name_words)))
+            or venues.trade_name(group)):
+        # "my dad's takeaway, the Royal Balti", "a sweet shop on Belgrave Road, Chandran's", "Saleh Auto Repair"
+        found = venues.workplace(text, group, None, ls)
+        return (found[0], found[1], group[-1].after if group[-1].possessive else found[2], found[3])
     if venues.EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
         return venues.workplace(text, group, None, ls)
     return (venues.street(group) or venues.venue(text, group, ls)
@@ -356,6 +375,29 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
             or (before in ls.place_ends and venues.cued_place(text, group, _match_before(place, text, starts, start), ls))
             or _named_person(text, group, ls) or venues.listed_place(group, ls) or venues.saints(group)
             or _unlisted_person(text, group, ls))
+
+
+# A business named just after what it is: "my dad's takeaway, the Royal Balti", "the barber's on Soho Road, Lewis Cuts".
+_BUSINESS_BEFORE = LazyPattern(
+    r"(?i:\b(?:shop|takeaway|barber['’]?s|butcher['’]?s|café|cafe|chippy|chip shop|bakery|salon|garage|factory|mill|"
+    r"firm|business|store|diner|newsagent['’]?s|bookies|yard|restaurant|pub|bar|surgery|practice))"
+    r"(?:[ ]+(?:on|in|off|at|by)[ ]+[A-Z][\w'’-]*(?:[ ]+[A-Z][\w'’-]*){0,3})?,[ ]+(?:the[ ]+)?$")
+# A possessive first name ending its clause after a work cue is a business: "at Rosie's on Elm", "worked at Kelly's."
+_CLAUSE_GOES_ON = LazyPattern(r"(?:[ ]+(?:on|in|at|off|near|by|till|until|for|and|where|which|when|since|from)\b|[ ]*[,.!?;:)]|[ ]*$)")
+
+
+def _shop_by_its_owner(text: str, group: list[Word]) -> bool:
+    """Tell whether a lone possessive name after a work cue is a shop or bar ("Rosie's", "Chandran's"), not a person."""
+    return len(group) == 1 and group[0].possessive and bool(_CLAUSE_GOES_ON.match(text, group[0].after))
+
+
+@cache
+def _job_after() -> re.Pattern:
+    """Compile the pattern of a first name's job said after it: "Pete the milkman", "Ray, the driver on the 43"."""
+    jobs = "|".join(re.escape(job).replace(r"\ ", "[ ]+") for job in sorted(lists().jobs, key=_longest_first))
+    return compile_pattern(r"(?:[ ]*,[ ]*|[ ]+)(?:the[ ]+(?:[\w'’-]+[ ]+)?(?i:" + jobs + r")\b"
+                           r"|who[ ]+(?:works|worked|runs|ran|drives|drove|owns|owned|has|had)[ ]+(?:\w+[ ]+)?(?:at|for|the|a)\b"
+                           r"|behind[ ]+the[ ]+(?:bar|counter|desk|till|tills))")
 
 
 def _called_before(text: str, start: int) -> bool:
@@ -428,6 +470,8 @@ def _named_person(text: str, group: list[Word], ls: Lists) -> Found | None:
     if group[0].text.isupper() and len(group[0].text) > 1:
         return None  # "I rang FRANK": a service's name in capitals, not a person's
     first = group[0].text.lower()
+    if len(group) > 1 and text[group[0].start:group[-1].end] in ls.places:
+        return None  # "Des Moines", "Fergus Falls": a town whose first word is a first name
     if first in ls.names:
         return "person", group[0].start, _surname_end(group, ls), group[0].text[0] + "."
     if first in ls.name_words and (_surname_end(group, ls) > group[0].end or _SPEECH_AFTER.match(text, group[-1].end)

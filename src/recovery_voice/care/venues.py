@@ -118,6 +118,17 @@ def workplace(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> 
     return "workplace", start, group[-1].end, words
 
 
+# The last word of a small business's name says its trade: "Saleh Auto Repair", "Walker Panels", "Lewis Cuts".
+_TRADES = frozenset("Repair Repairs Cuts Panels Motors Autos Tyres Bakery Salon Barbers Butchers Plumbing Builders "
+                    "Joinery Roofing Scaffolding Haulage Removals Taxis Cabs Carpets Electrical Electrics Catering "
+                    "Landscaping Florist Florists Plastering Glazing Kebabs Pizzas Fisheries Tailoring".split())
+
+
+def trade_name(group: list[Word]) -> bool:
+    """Tell whether capitalised words name a small business by its trade ("Walker Panels")."""
+    return len(group) >= 2 and group[-1].text in _TRADES
+
+
 def street(group: list[Word]) -> Found | None:
     """A street without a house number ("on Elm Street"): offered as "a street nearby"."""
     if len(group) < 2 or group[-1].text not in STRONG_STREETS or group[-2].text in _NOT_ALONE_STREETS:
