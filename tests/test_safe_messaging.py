@@ -639,3 +639,36 @@ def test_parking_garages_floors_balconies_stepped_off_and_a_counted_jumper_are_f
 ])
 def test_a_christmas_jumper_and_a_bus_stop_are_no_findings(text):
     assert not safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("RIP bro, gone at 23 from a bag laced with fent. Two bumps was all it took.", "safe-method"),
+    ("The inquest heard she had searched how much of her father's sertraline would be fatal.", "safe-method"),
+    ("He had saved up weeks of tablets before his attempt, and swallowed the lot.", "safe-method"),
+    ("The coroner heard he crushed his mother's oxycodone tablets and snorted them.", "safe-method"),
+    ("The coroner found she took her own life by injecting the contents of four pens.", "safe-method"),
+    ("Man, 60, died on rocks at Porthcurno Beach, inquest hears.", "safe-location"),
+    ("He drove out to the old quarry at Tor Hill, and that was where they found him.", "safe-location"),
+    ("Locals now call the headland 'the Welsh Beachy Head' after three deaths this year.", "safe-sensational"),
+    ("Suicide: county reels as spate of deaths follows the harvest.", "safe-sensational"),
+    ("RIP Jaz, can't believe you took your own life. She said you had flown free at last.", "safe-romanticising"),
+    ("'He's safe with his grandad now': family's tribute to son, 19, who died by suicide.", "safe-romanticising"),
+    ("rip bro, you took your own life and the angels needed you more than we did.", "safe-romanticising"),
+    ("ngl my cousin was so brave for killin himself, miss u.", "safe-romanticising"),
+    ("Dad, 41, jumped from the bridge weeks after losing his job, inquest told.", "safe-single-cause"),
+    ("Another lad took his life last week over the herd tests. Red tape is killing farmers.", "safe-single-cause"),
+])
+def test_amounts_enough_lethal_doses_looked_up_pills_all_taken_rocks_places_likened_and_heaven_taking_them_are_found(
+        text, rule_id):
+    assert rule_id in safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "We watched seals on the rocks at Porthcurno Beach all afternoon.",
+    "She's safe with her nan now while I'm in hospital for my op.",
+    "Police confirmed the man died two days after his arrest; the inquest continues.",
+    "The new crime drama opens with a car plunging off the cliffs at Beachy Head, all done with CGI.",
+    "Two scoops was all it took to win the bake-off.",
+])
+def test_seals_a_child_with_her_nan_a_timeline_a_drama_and_a_bake_off_are_no_findings(text):
+    assert not safe_warnings(text), check(text).findings

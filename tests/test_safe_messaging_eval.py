@@ -159,8 +159,11 @@ LATER_SETS = {
     # since: 0.910 / 0.882 and 0.902 / 0.806.
     "sixteenth": (0.9, 0.88, 0.84),
     "seventeenth": (0.9, 0.8, 0.86),
-    # Held out, run once (2026-12-04, third session) with the code as committed then: 0.769 / 0.722.
-    "eighteenth": (0.76, 0.72, 0.84),
+    # Held out, run once (2026-12-04, third session) with the code as committed then: 0.769 / 0.722. Developed on
+    # since (an amount "all it took", a lethal dose looked up, pills all taken, tablets crushed, pens injected, rocks
+    # at a named place, a place likened to Beachy Head, a spate of deaths, flown free, heaven needing them, safe with
+    # the dead, brave for it, "weeks after losing", "red tape is killing farmers"): 0.812 / 0.931; no other set lower.
+    "eighteenth": (0.81, 0.93, 0.84),
 }
 
 
