@@ -672,3 +672,19 @@ def test_amounts_enough_lethal_doses_looked_up_pills_all_taken_rocks_places_like
 ])
 def test_seals_a_child_with_her_nan_a_timeline_a_drama_and_a_bake_off_are_no_findings(text):
     assert not safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("some days i still think dying would be the end of all this pain. anyway.", "safe-solution"),
+    ("'The debts broke him. He saw no other way to make it stop,' his brother said after the suicide.", "safe-solution"),
+    ("Please stop sharing the clip filmed on the Forth Road Bridge this morning. That was somebody's son.",
+     "safe-location"),
+])
+def test_death_as_the_end_of_the_pain_no_other_way_seen_and_a_shared_clip_of_a_named_bridge_are_found(text, rule_id):
+    assert rule_id in safe_warnings(text), check(text).findings
+
+
+def test_a_storytellers_own_past_thought_that_dying_would_relieve_others_is_a_gentle_note():
+    found = safe_findings("When I relapsed I told myself dying would be a relief for my mum. That voice lied.",
+                          voice="storyteller")
+    assert [severity for rule, severity, _ in found if rule == "safe-solution"] == ["info"]
