@@ -720,3 +720,15 @@ def test_medication_kept_back_a_cover_story_about_oneself_keys_handed_over_and_c
 ])
 def test_a_chore_joked_about_a_true_move_a_card_in_good_time_and_a_surprise_are_no_risk(text):
     assert not at_risk(text), reasons(text)
+
+
+@pytest.mark.parametrize("text", [
+    "its 2am and im up again. not dark stuff, just my brain replaying the job interview over and over",
+    "I've given up on the gym. Not on me. Back to the swimming baths next week with my sister.",
+])
+def test_a_writer_saying_plainly_it_is_nothing_dark_is_no_risk_where_no_cue_speaks(text):
+    assert not at_risk(text), reasons(text)
+
+
+def test_saying_it_is_nothing_dark_does_not_outweigh_a_cue():
+    assert at_risk("Not dark stuff, honestly. I just don't want to be here anymore.")

@@ -90,8 +90,9 @@ LATER_SETS = {
     "eighteenth": (0.95, 0.95, 45, 75),
     # Held out, run once (2026-12-04, third session) with the cues as committed then: 0.911/0.854 (recall/precision).
     # Developed on since (medication kept back, a cover story about oneself, keys handed over "he doesn't know why
-    # yet", cards for later birthdays, a chore joked about): 1.000/0.882; no other set lower.
-    "nineteenth": (0.99, 0.88, 45, 75),
+    # yet", cards for later birthdays, a chore joked about; "not dark stuff" said where only the word model spoke):
+    # 1.000/0.918; fourth and seventeenth precision up, no other set lower.
+    "nineteenth": (0.99, 0.91, 45, 75),
 }
 
 

@@ -106,6 +106,7 @@ class Rules:
     support: re.Pattern
     boundary: re.Pattern
     plans: re.Pattern
+    reassured: re.Pattern
 
 
 MODEL_KIND, MODEL_LABEL = "words", "the words as a whole read like someone at risk now, most of all"
@@ -136,8 +137,8 @@ def concerns(text: str) -> list[Concern]:
 
 
 def _model_says(text: str) -> bool:
-    """Tell whether the word model finds the text at risk."""
-    return crisis_model.load_model().at_risk(text)
+    """Tell whether the word model finds the text at risk, unless the writer says plainly it is nothing dark."""
+    return crisis_model.load_model().at_risk(text) and not _rules().reassured.search(text.lower())
 
 
 def reasons(text: str) -> list[str]:
@@ -371,7 +372,7 @@ def _rules() -> Rules:
                  *(compile_pattern(time[name], flags) for name in ("past", "recent", "comparison")),
                  *(compile_pattern(context[name], flags) for name in ("negation", "other", "self_speaks",
                                                                        "hyperbole", "support", "boundary",
-                                                                       "plans")))
+                                                                       "plans", "reassured")))
 
 
 def _derived() -> Derived:
