@@ -71,8 +71,8 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
 # Developed on since (misspelt and dialect plurals, IVDUs, run-on hashtags, "he is alcoholic", Scots "ah wis",
 # "X's no a word", a programme by its fans, a band called..., myths with no keyword): 0.962/0.953.
 LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.98), "language_eval_6": (0.97, 0.91),
-              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.94),
-              "language_eval_10": (0.92, 0.94), "language_eval_11": (0.96, 0.95)}
+              "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.96),
+              "language_eval_10": (0.92, 0.98), "language_eval_11": (0.96, 0.95)}
 ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
 
 

@@ -694,3 +694,23 @@ def test_a_scots_storyteller_saying_ah_wis_gets_a_gentle_note():
 def test_a_band_named_after_its_kind_is_a_name():
     text = "Amy Tan once played in a band with Stephen King called the Rock Bottom Remainders."
     assert "rock-bottom" not in rules(text)
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Anyone who's been dirty this week is still welcome at Friday's circle.", "dirty-person"),
+    ("Ten of the women in our supported housing are dirty right now.", "dirty-person"),
+    ("The lads said you're not really recovering while you're still on your script.", "replacing-one-drug"),
+    ("Ye're no in recovery if ye're still gettin yer methadone, a man told oor stall.", "replacing-one-drug"),
+    ("Real sobriety means off everything, prescriptions included.", "replacing-one-drug"),
+    ("Applicants must be completely off all substances, including Suboxone and methadone.", "replacing-one-drug"),
+])
+def test_people_dirty_this_week_and_medication_ruled_out_of_recovery_are_found(text, rule_id):
+    assert rule_id in blocking(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("The kitchen is dirty right now, sorry, the dishwasher broke.", "dirty-person"),
+    ("We've been off everything, including the telly, for a week of camping.", "replacing-one-drug"),
+])
+def test_a_dirty_kitchen_and_a_week_off_the_telly_are_not_findings(text, rule_id):
+    assert rule_id not in blocking(text), check(text).findings
