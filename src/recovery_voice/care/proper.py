@@ -146,7 +146,7 @@ def find(text: str) -> list[Found]:
             hit = _classify(text, group, ls)
             if hit:
                 found.append(hit)
-    found += _lower_case_names(text, ls) + _lower_case_places(text, ls)
+    found += _lower_case_names(text, ls) + venues.lower_case_places(text, ls)
     return found + _people_around(text, found, ls) + venues.lower_employers(text, ls)
 
 
@@ -234,7 +234,7 @@ def _plainly_no_name(text: str, start: int, end: int, word: str, ls: Lists) -> b
     lower = word.lower()
     if lower in ls.names or lower in ls.name_words or word in ls.places or word in ls.employers:
         return False
-    if text[start - 2:start] == ", " and _BUSINESS_BEFORE.search(text, max(0, start - 80), start):
+    if text[start - 2:start] == ", " and venues.named_after_its_kind(text, start):
         return False  # "a sweet shop on Belgrave Road, Ramesh's": the shop's name
     if text[end:end + 1] in ", " and _role_after().match(text, end):
         return False  # "Florence, my key worker", "Jack was my dealer"
@@ -283,7 +283,7 @@ def _groups(text: str, words: list[Word], ls: Lists) -> list[list[Word]]:
     if first and _SENTENCE_START.search(text, max(0, first[0].start - 6), first[0].start) \
             and not _known(first[0].text, ls) and not _unlisted_speaker(text, words, ls) \
             and not _role_after().match(text, first[-1].after) and not _REGION_AFTER.match(text, first[-1].end) \
-            and not (len(first) == 1 and first[0].text.lower() in ls.name_words and _job_after().match(text, first[0].after)) \
+            and not (_a_first_name(first, ls) and _job_after().match(text, first[0].after)) \
             and not (len(first) > 1 and (first[-1].text.lower() in ls.venues or first[-1].text in venues.STRONG_STREETS)):
         groups[0] = groups[0][1:]
     return [group for group in groups if group]
@@ -340,8 +340,7 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     signed = venues.signed_off(text, group, ls)
     if signed:
         return signed
-    if len(group) == 1 and (first.text.lower() in ls.names or first.text.lower() in ls.name_words) and (
-            _job_after().match(text, group[-1].after)):
+    if _a_first_name(group, ls) and _job_after().match(text, group[-1].after):
         return "person", start, group[-1].end, first.text[0] + "."  # "Pete the milkman", "Gus, who works nights"
     if _role_after().match(text, group[-1].after) or _called_before(text, start):
         return "person", start, group[-1].end, first.text[0] + "."  # "Bill, my old landlord", "is called Mark"
@@ -356,17 +355,15 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     starts = _word_starts(text, start) if before in ls.cue_ends else []
     cue = before in ls.work_ends and (_match_before(work, text, starts, start)
                                       or (venues.at_or_for(text, start) and venues.work_in_sentence(text, start, group[-1].after)))
-    if cue and _shop_by_its_owner(text, group) and _match_before(work, text, starts, start):
-        # "the bouncer at Rosie's on Elm": the bar, not Rosie (a job said, not only "at" in a sentence about work)
-        return "workplace", venues.workplace(text, group, cue, ls)[1], group[-1].after, "a local business"
+    # "the bouncer at Rosie's on Elm": the bar, not Rosie (a job said, not only "at" in a sentence about work)
+    shop = cue and _match_before(work, text, starts, start) and venues.owners_shop(text, group, cue, ls)
+    if shop:
+        return shop
     if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls):  # "works in Leeds" is a place
         return venues.workplace(text, group, cue, ls)
-    if (_BUSINESS_BEFORE.search(text, max(0, start - 80), start) and (group[-1].possessive or not (
-            len(group) == 1 and (first.text.lower() in ls.names or first.text.lower() in ls.name_words)))
-            or venues.trade_name(group)):
-        # "my dad's takeaway, the Royal Balti", "a sweet shop on Belgrave Road, Chandran's", "Saleh Auto Repair"
-        found = venues.workplace(text, group, None, ls)
-        return (found[0], found[1], group[-1].after if group[-1].possessive else found[2], found[3])
+    named = venues.business_named(text, group, ls, _a_first_name(group, ls))
+    if named:
+        return named
     if venues.EMPLOYS_AFTER.match(text, group[-1].after) and not _lone_first_name(group, ls):  # "Kroger fired me"
         return venues.workplace(text, group, None, ls)
     return (venues.street(group) or venues.venue(text, group, ls)
@@ -375,20 +372,6 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
             or (before in ls.place_ends and venues.cued_place(text, group, _match_before(place, text, starts, start), ls))
             or _named_person(text, group, ls) or venues.listed_place(group, ls) or venues.saints(group)
             or _unlisted_person(text, group, ls))
-
-
-# A business named just after what it is: "my dad's takeaway, the Royal Balti", "the barber's on Soho Road, Lewis Cuts".
-_BUSINESS_BEFORE = LazyPattern(
-    r"(?i:\b(?:shop|takeaway|barber['’]?s|butcher['’]?s|café|cafe|chippy|chip shop|bakery|salon|garage|factory|mill|"
-    r"firm|business|store|diner|newsagent['’]?s|bookies|yard|restaurant|pub|bar|surgery|practice))"
-    r"(?:[ ]+(?:on|in|off|at|by)[ ]+[A-Z][\w'’-]*(?:[ ]+[A-Z][\w'’-]*){0,3})?,[ ]+(?:the[ ]+)?$")
-# A possessive first name ending its clause after a work cue is a business: "at Rosie's on Elm", "worked at Kelly's."
-_CLAUSE_GOES_ON = LazyPattern(r"(?:[ ]+(?:on|in|at|off|near|by|till|until|for|and|where|which|when|since|from)\b|[ ]*[,.!?;:)]|[ ]*$)")
-
-
-def _shop_by_its_owner(text: str, group: list[Word]) -> bool:
-    """Tell whether a lone possessive name after a work cue is a shop or bar ("Rosie's", "Chandran's"), not a person."""
-    return len(group) == 1 and group[0].possessive and bool(_CLAUSE_GOES_ON.match(text, group[0].after))
 
 
 @cache
@@ -435,6 +418,11 @@ def _titled(group: list[Word]) -> Found:
     """A title and a name ("Dr Patel", "Mrs O'Brien"): offered as the title and an initial ("Dr P.")."""
     # The initial keeps the sentence as it was (a name is still there) while the name itself goes.
     return "person", group[0].start, group[-1].end, f"{group[0].text} {group[-1].text[0]}."
+
+
+def _a_first_name(group: list[Word], ls: Lists) -> bool:
+    """Tell whether the group is one first name, also one that is an everyday word ("Ray", "Dawn")."""
+    return len(group) == 1 and (group[0].text.lower() in ls.names or group[0].text.lower() in ls.name_words)
 
 
 def _lone_first_name(group: list[Word], ls: Lists) -> bool:
@@ -525,15 +513,4 @@ def _lower_case_names(text: str, ls: Lists) -> list[Found]:
                 found.append(("person", role.start("role"), end, role.group("role")))
             elif lower.search(text, max(0, at - 20), at):
                 found.append(("person", at, end, name[0].upper() + "."))
-    return found
-
-
-def _lower_case_places(text: str, ls: Lists) -> list[Found]:
-    """Towns written in lower case ("baltimore made me"): places.txt's, but not those that are everyday words."""
-    found = []
-    for name in {word.strip(PUNCTUATION) for word in text.split()} & ls.lower_places:
-        for at in occurrences(text, name):  # as written: "Leeds United" is the finder's above, not this one's
-            end = at + len(name)
-            if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum():
-                found.append(("place", at, end, "a town"))
     return found

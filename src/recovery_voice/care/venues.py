@@ -118,6 +118,42 @@ def workplace(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> 
     return "workplace", start, group[-1].end, words
 
 
+# A business named just after what it is: "my dad's takeaway, the Royal Balti", "the barber's on Soho Road, Lewis Cuts".
+_BUSINESS_BEFORE = LazyPattern(
+    r"(?i:\b(?:shop|takeaway|barber['’]?s|butcher['’]?s|café|cafe|chippy|chip shop|bakery|salon|garage|factory|mill|"
+    r"firm|business|store|diner|newsagent['’]?s|bookies|yard|restaurant|pub|bar|surgery|practice))"
+    r"(?:[ ]+(?:on|in|off|at|by)[ ]+[A-Z][\w'’-]*(?:[ ]+[A-Z][\w'’-]*){0,3})?,[ ]+(?:the[ ]+)?$")
+# A possessive first name ending its clause after a work cue is a business: "at Rosie's on Elm", "worked at Kelly's."
+_CLAUSE_GOES_ON = LazyPattern(r"(?:[ ]+(?:on|in|at|off|near|by|till|until|for|and|where|which|when|since|from)\b|[ ]*[,.!?;:)]|[ ]*$)")
+
+
+def shop_by_its_owner(text: str, group: list[Word]) -> bool:
+    """Tell whether a lone possessive name after a work cue is a shop or bar ("Rosie's", "Chandran's"), not a person."""
+    return len(group) == 1 and group[0].possessive and bool(_CLAUSE_GOES_ON.match(text, group[0].after))
+
+
+def owners_shop(text: str, group: list[Word], cue: re.Match, ls: Lists) -> Found | None:
+    """A lone possessive name after a job, as a business ("the bouncer at Rosie's on Elm"), or None."""
+    if not shop_by_its_owner(text, group):
+        return None
+    return "workplace", workplace(text, group, cue, ls)[1], group[-1].after, "a local business"
+
+
+def business_named(text: str, group: list[Word], ls: Lists, first_name: bool) -> Found | None:
+    """A small business named after its kind ("my dad's takeaway, the Royal Balti"; not a first name: "the lady
+    on the bakery, Dawn") or by its trade ("Saleh Auto Repair"), or None."""
+    after_kind = named_after_its_kind(text, group[0].start) and (group[-1].possessive or not first_name)
+    if not (after_kind or trade_name(group)):
+        return None
+    found = workplace(text, group, None, ls)
+    return found[0], found[1], group[-1].after if group[-1].possessive else found[2], found[3]
+
+
+def named_after_its_kind(text: str, start: int) -> bool:
+    """Tell whether the name at `start` follows the kind of business it is and a comma ("my dad's takeaway, the ...")."""
+    return bool(_BUSINESS_BEFORE.search(text, max(0, start - 80), start))
+
+
 # The last word of a small business's name says its trade: "Saleh Auto Repair", "Walker Panels", "Lewis Cuts".
 _TRADES = frozenset("Repair Repairs Cuts Panels Motors Autos Tyres Bakery Salon Barbers Butchers Plumbing Builders "
                     "Joinery Roofing Scaffolding Haulage Removals Taxis Cabs Carpets Electrical Electrics Catering "
@@ -216,4 +252,15 @@ def lower_employers(text: str, ls: Lists) -> list[Found]:
                 continue
             if work_in_sentence(text, at, end):
                 found.append(("workplace", at, end, ls.lower_employers[word]))
+    return found
+
+
+def lower_case_places(text: str, ls: Lists) -> list[Found]:
+    """Towns written in lower case ("baltimore made me"): places.txt's, but not those that are everyday words."""
+    found = []
+    for name in {word.strip(PUNCTUATION) for word in text.split()} & ls.lower_places:
+        for at in occurrences(text, name):  # as written: "Leeds United" is the finder's above, not this one's
+            end = at + len(name)
+            if not (at and text[at - 1].isalnum()) and not text[end:end + 1].isalnum():
+                found.append(("place", at, end, "a town"))
     return found
