@@ -754,3 +754,24 @@ def test_a_first_name_opening_a_sentence_with_a_job_after_it_is_a_person(text, n
 def test_a_first_name_after_a_shop_a_town_named_like_a_person_and_a_tv_character_are_not_workplaces_or_people(text):
     assert "workplace" not in kinds(text) and not any(
         word in " ".join(found_as("person", text)) for word in ("Des", "Ted")), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Grew up in Todmorden, moved to Hebden Bridge at 20.", "Todmorden"),
+    ("Westies forever, Tallaght born and bred.", "Tallaght"),
+    ("Kirsty, Motherwell. Two years sober on Friday.", "Motherwell"),
+])
+def test_towns_and_districts_of_the_larger_gazetteer_are_places(text, name):
+    assert name in found_as("place", text), found(text)
+
+
+@pytest.mark.parametrize("text, kind, name", [
+    ("I'm in Fargo and I work at Sanford on the medical floor as a CNA.", "workplace", "Sanford"),
+    ("Dad was a miner at Mount Isa for thirty years.", "workplace", "Mount Isa"),
+    ("Big up the nurses on Ward 12 at Lewisham hospital.", "place", "Lewisham"),
+    ("I left at seventeen for Belfast and never looked back.", "place", "Belfast"),
+    ("I grew up at 9 Belgrave Gate above my dad's shop.", "address", "9 Belgrave Gate"),
+])
+def test_a_listed_town_after_a_job_is_the_employer_unless_a_venue_word_follows_and_northern_streets_are_addresses(
+        text, kind, name):
+    assert any(name in what for what in found_as(kind, text)), found(text)

@@ -136,7 +136,9 @@ def _looks_like_a_phone(raw: str, number) -> bool:
 # Street addresses: a house number, then one to three capitalised words and a street word.
 _STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Close|Way|Crescent|Cres|Place|Pl|Terrace|Grove|"
                  "Court|Ct|Gardens|Gdns|Boulevard|Blvd|Hill|Row|Square|Sq|Mews|Parade|Walk|Rise|Vale|Highway|Hwy|"
-                 "Parkway|Pkwy|Circle|Cir|Trail|Broadway|Esplanade|Wharf|Quay|View|Green|Park")
+                 "Parkway|Pkwy|Circle|Cir|Trail|Broadway|Esplanade|Wharf|Quay|View|Green|Park|"
+                 # Northern English and Scots street words: "9 Belgrave Gate", "17 Sneinton Dale", "4 Kirk Wynd"
+                 "Gate|Dale|Wynd|Brae|Loan|Vennel|Fold|Croft|Ginnel")
 _DIGITS = LazyPattern(r"\d+")
 _ORDINALS = ("st", "nd", "rd", "th")
 _ADDRESS = LazyPattern(

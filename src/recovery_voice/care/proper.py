@@ -359,7 +359,8 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     shop = cue and _match_before(work, text, starts, start) and venues.owners_shop(text, group, cue, ls)
     if shop:
         return shop
-    if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls):  # "works in Leeds" is a place
+    job_at = bool(cue) and _match_before(work, text, starts, start) is not None
+    if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls, job_at):  # "works in Leeds": a place
         return venues.workplace(text, group, cue, ls)
     named = venues.business_named(text, group, ls, _a_first_name(group, ls))
     if named:

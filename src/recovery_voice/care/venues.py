@@ -74,12 +74,21 @@ def signed_off(text: str, group: list[Word], ls: Lists) -> Found | None:
     return "place", group[0].start, group[-1].end, "a town"
 
 
-def town(text: str, group: list[Word], ls: Lists) -> bool:
-    """Tell whether the group is a town or district from the list, or in no list but after "in" ("work in Hackney")."""
+def town(text: str, group: list[Word], ls: Lists, job_at: bool = False) -> bool:
+    """Tell whether the group is a town or district from the list, or in no list but after "in" ("work in Hackney").
+
+    `job_at` says a job was named before ("a CNA at", "drove for"): a listed place straight after its "at" or "for"
+    is the employer named after it ("a CNA at Sanford", "drove for Goodyear"), unless a venue word follows ("at
+    Lewisham hospital").
+    """
     name = text[group[0].start:group[-1].end]
+    before = word_before(text, group[0].start)
+    if name in ls.employers:
+        return False  # "the Vauxhall plant": the carmaker, not the London district
     if name in ls.places or name in ls.place_words:
-        return True
-    return word_before(text, group[0].start) == "in" and name not in ls.employers and group[-1].text.lower() not in (
+        after = _LOWER_WORDS_AFTER.match(text, group[-1].after)
+        return not job_at or before not in ("at", "for", "with") or bool(after and after.group(1).split()[0] in ls.venues)
+    return before == "in" and name not in ls.employers and group[-1].text.lower() not in (
         ls.venues) and group[-1].text not in _ORGANISATIONS
 
 
