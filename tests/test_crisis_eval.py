@@ -93,6 +93,8 @@ LATER_SETS = {
     # yet", cards for later birthdays, a chore joked about; "not dark stuff" said where only the word model spoke):
     # 1.000/0.918; fourth and seventeenth precision up, no other set lower.
     "nineteenth": (0.99, 0.91, 45, 75),
+    # Held out, run once (2026-12-04, third session) with the cues as committed then: 0.778/0.854 (recall/precision).
+    "twentieth": (0.77, 0.85, 45, 75),
 }
 
 

@@ -176,6 +176,14 @@ FOURTEENTH_FLOOR = {"phone": (0.99, 0.99), "email": (0.99, 0.99), "address": (0.
                     "workplace": (0.94, 0.76), "fellowship": (0.98, 0.97)}
 
 
+FIFTEENTH = Path(__file__).parent / "care_identifiers_fifteenth.jsonl"
+# Held out, run once (2026-12-04, third session) with the code as committed then: all 0.916 / 0.840 (person
+# 0.852 / 0.793, place 0.885 / 0.894, workplace 0.981 / 0.520, phone precision 0.963). Floors are that run, rounded down.
+FIFTEENTH_FLOOR = {"phone": (0.96, 0.99), "email": (0.99, 0.99), "address": (0.99, 0.94), "postcode": (0.99, 0.99),
+                   "date-of-birth": (0.99, 0.92), "person": (0.85, 0.79), "place": (0.88, 0.89),
+                   "workplace": (0.98, 0.52), "fellowship": (0.99, 0.97)}
+
+
 SCORES: dict = {}  # each set scored once per run
 
 
@@ -184,9 +192,9 @@ SCORES: dict = {}  # each set scored once per run
                                          (SIXTH, SIXTH_FLOOR), (SEVENTH, SEVENTH_FLOOR), (EIGHTH, EIGHTH_FLOOR),
                                          (NINTH, NINTH_FLOOR), (TENTH, TENTH_FLOOR), (ELEVENTH, ELEVENTH_FLOOR),
                                          (TWELFTH, TWELFTH_FLOOR), (THIRTEENTH, THIRTEENTH_FLOOR),
-                                         (FOURTEENTH, FOURTEENTH_FLOOR)],
+                                         (FOURTEENTH, FOURTEENTH_FLOOR), (FIFTEENTH, FIFTEENTH_FLOOR)],
                          ids=["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
-                              "twelfth", "thirteenth", "fourteenth"])
+                              "twelfth", "thirteenth", "fourteenth", "fifteenth"])
 def test_on_the_sets_written_after_the_detector_each_kind_keeps_what_it_reached(path, floor, kind):
     score = SCORES.get(path) or SCORES.setdefault(path, evaluate(load_cases(path)))
     least_precision, least_recall = floor[kind]

@@ -70,9 +70,14 @@ def test_the_third_set_is_scored_and_its_score_reported(record_property, capsys)
 # language_eval_11: held out, run once (2026-12-04, third session) with the rules as committed then: 0.920/0.868.
 # Developed on since (misspelt and dialect plurals, IVDUs, run-on hashtags, "he is alcoholic", Scots "ah wis",
 # "X's no a word", a programme by its fans, a band called..., myths with no keyword): 0.962/0.953.
+# language_eval_12: held out, run once (2026-12-04, third session) with the rules as committed then: 0.808/0.792.
+# Developed on since (wording reported from a sign, form or page and corrected, a word called a phrase, names said
+# with what they are, alcos, ice heads, abusers of, habits priced and fed, dirty ones, "is she clean now", medication
+# swaps): 0.951/0.915; all twelve sets pooled 0.973/0.978.
 LATER_SETS = {"language_eval_4": (0.96, 0.94), "language_eval_5": (0.96, 0.98), "language_eval_6": (0.97, 0.91),
               "language_eval_7": (0.94, 0.93), "language_eval_8": (0.97, 0.99), "language_eval_9": (0.94, 0.96),
-              "language_eval_10": (0.92, 0.98), "language_eval_11": (0.96, 0.95)}
+              "language_eval_10": (0.92, 0.98), "language_eval_11": (0.96, 0.95),
+              "language_eval_12": (0.95, 0.91)}
 ALL_SETS = [EVAL, EVAL_2, EVAL_3] + [Path(__file__).parent / f"{name}.jsonl" for name in LATER_SETS]
 
 

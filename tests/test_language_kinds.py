@@ -714,3 +714,42 @@ def test_people_dirty_this_week_and_medication_ruled_out_of_recovery_are_found(t
 ])
 def test_a_dirty_kitchen_and_a_week_off_the_telly_are_not_findings(text, rule_id):
     assert rule_id not in blocking(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("The alcos outside the bottle shop have been moved on again, a trader said.", "drunk-noun"),
+    ("Ice heads are turning up at the ED every weekend now, a nurse told the inquiry.", "crackhead"),
+    ("Abusers of prescription painkillers will face tougher checks at pharmacies.", "drug-abuser"),
+    ("Her habit was costing £60 a day by the end, the court heard.", "drug-habit"),
+    ("The court page described her as someone who stole to feed her habit.", "drug-habit"),
+    ("We don't take dirty ones on the work crew, the contractor told our job coach.", "dirty-person"),
+    ("Is she still using, or is she clean now? Families ask us that most.", "clean-person"),
+    ("Users who inject in the library restrooms have new sharps boxes.", "injecting-drug-user"),
+    ("Handing out Narcan at the bus station only tells folks it's okay to go on using.", "harm-reduction-myth"),
+    ("Sobriety, not substitution: that's been our way since 1994.", "replacing-one-drug"),
+    ("He's only swapped the bottle for whatever pills the club doctor hands him.", "replacing-one-drug"),
+    ("Applicants must be fully drug-free, and that includes prescribed methadone.", "replacing-one-drug"),
+])
+def test_slang_plurals_priced_and_fed_habits_questions_about_a_person_and_medication_swaps_are_found(text, rule_id):
+    assert rule_id in blocking(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("If the sign in your window still says drug users must wait at the side hatch, we've got free replacement "
+     "signs.", "drug-user"),
+    ("Our flu flyer says substance abusers can get a free shot at the clinic. Great news, dated wording.",
+     "drug-abuser"),
+    ("Your court report called a 41-year-old man a heroin addict in the headline. He has a name.", "addict-noun"),
+    ("A caller said recovering alcoholic is a perfectly fine phrase because AA uses it.", "ex-addict"),
+    ("Alcohol-free quiz night at the Drunkard's Rest, the old coaching inn, this Thursday.", "drunk-noun"),
+    ("The Psychos, the Dundee rockabilly band, are retiring at the end of the year.", "mental-health-slur"),
+    ("New on the shelf: The Recovering Alcoholic's Guide to Baking, a charity cookbook.", "ex-addict"),
+    ("Thanks to the law firm that gave us free advice. Their clients usually pay a lot more.", "clients"),
+])
+def test_wording_reported_and_corrected_a_word_called_a_phrase_and_names_said_with_what_they_are_are_not_findings(
+        text, rule_id):
+    assert rule_id not in blocking(text), check(text).findings
+
+
+def test_a_report_with_no_correction_still_uses_the_word():
+    assert "addict-noun" in blocking("The council's report says addicts are to blame for the rise in shoplifting.")

@@ -164,6 +164,8 @@ LATER_SETS = {
     # at a named place, a place likened to Beachy Head, a spate of deaths, flown free, heaven needing them, safe with
     # the dead, brave for it, "weeks after losing", "red tape is killing farmers"): 0.812 / 0.931; no other set lower.
     "eighteenth": (0.81, 0.93, 0.84),
+    # Held out, run once (2026-12-04, third session) with the code as committed then: 0.804 / 0.717.
+    "nineteenth": (0.8, 0.71, 0.91),
 }
 
 

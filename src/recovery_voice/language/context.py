@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
+from . import reported
 from .lazy import LazyPattern, compile_pattern, remembered
 from .reverse import reversed_source
 from .text import occurrences
@@ -443,7 +444,7 @@ _QUESTION_START = LazyPattern(r"\s*(?:does|do|did|is|are|can|could|will|would|sh
 _ANSWERED_NO = LazyPattern(r"[^.!?]{0,80}\?[^.!?]{0,80}(?<!\w)(?:no|not|nope|wrong|never)(?!\w)")
 
 
-WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT, WRITTEN = 1, 2, 4, 8, 16, 32, 64, 128  # what mention_hints() found
+WORDING, NOT, NAMING, WORDS, QUESTION, LIST, PRINT, WRITTEN, REPORTED = 1, 2, 4, 8, 16, 32, 64, 128, 256  # mention_hints()
 
 
 def opens_a_sentence(low: str, start: int) -> bool:
@@ -467,7 +468,8 @@ def mention_hints(low: str) -> int:
     return ((WORDING if _any_in(low, _WORDING_HINTS) else 0) | (NOT if _any_in(low, _NOT_HINTS) else 0)
             | (NAMING if _any_in(low, _NAMING_HINTS) else 0) | (WORDS if _any_in(low, _WORDS_HINTS) else 0)
             | (QUESTION if "?" in low else 0) | (LIST if low.count(",") >= 2 else 0)
-            | (PRINT if _any_in(low, _PRINT_HINTS) else 0) | (WRITTEN if _any_in(low, _WRITTEN_HINTS) else 0))
+            | (PRINT if _any_in(low, _PRINT_HINTS) else 0) | (WRITTEN if _any_in(low, _WRITTEN_HINTS) else 0)
+            | (REPORTED if _any_in(low, reported.HINTS) else 0))
 
 
 def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hints: int = -1,
@@ -509,6 +511,8 @@ def is_unquoted_mention(low: str, start: int, end: int, claim: bool = False, hin
     if hints & WORDS and (_WORD_NOUN_AFTER.match(low, end) or _pointed_back_to(low, end)):
         return True
     if hints & WRITTEN and _WRITTEN_ON.match(low, end) and _WRITTEN_UP.start_in(sentence_left, backwards) >= 0:
+        return True
+    if hints & REPORTED and reported.is_reported_and_corrected(low, sentence_left, start, end):
         return True
     return bool(hints & WORDS) and _listed_near_words_for_words(low, sentence_left, backwards, start, end)
 
@@ -714,11 +718,11 @@ _INSTITUTION = (r"(?:Anonymous|An(?:on|oy|no|onm)\w*|Act|Administration|Institut
 # Substance Abuse Prevention and Treatment Block Grant", "the Substance Misuse Delivery Plan".
 _PLACE = (r"(?:Hill|Street|St|Road|Rd|Lane|Avenue|Ave|Way|Close|Park|Green|Square|Bridge|Haven|Bay|Cove|Point|"
           r"Valley|Woods?|Common|Heath|Moor|Gardens|Place|Drive|Row|Terrace|Crescent|Estate|Farm|Inn|Arms|"
-          r"Tavern|Hall|House|Grant|Plan|Strategy|Standards|Book|Report|Survey|Index|Fund|Board|Agency|Authority|"
+          r"Tavern|Rest|Hall|House|Grant|Plan|Strategy|Standards|Book|Report|Survey|Index|Fund|Board|Agency|Authority|"
           r"Panel|Group|Review|Framework|Bill|Regulations|Living|Lodge|Homes?|Residence|Cup|League|Festival|Awards?|Games|"
           r"Marathon|Choir|Club)")
 _TITLE_WORD = r"(?:[A-Z][\w'\u2019-]*|and|of|the|for|on|&)"
-_NAME_AFTER = LazyPattern(rf"[\s-]+(?:{_TITLE_WORD}[\s-]+){{0,4}}?(?:{_INSTITUTION}|{_PLACE})\b")
+_NAME_AFTER = LazyPattern(rf"(?:['\u2019]s)?[\s-]+(?:{_TITLE_WORD}[\s-]+){{0,4}}?(?:{_INSTITUTION}|{_PLACE})\b")
 _NAME_BEFORE = LazyPattern(rf"\b{_INSTITUTION}\s+(?:on|for|of|against)\s+(?:{_TITLE_WORD}\s+){{0,4}}\Z")
 # A surname after a title: "Dr Stoner", "Councillor Lush", "Prof Junker".
 # A title after what it names: "the documentary Junkie Town", "the song Addicted to Love".
@@ -727,6 +731,11 @@ _WORK_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|
 # A work or a band named a little after its kind: "played in a band with Stephen King called the Rock Bottom Remainders".
 _CALLED_BEFORE = LazyPattern(r"(?<!\w)(?:film|movie|documentary|book|novel|memoir|song|album|play|series|show|podcast|"
                              r"band|group|musical|boat|horse)\b[^.!?\n]{0,40}?\b(?:called|named|titled)\s+(?:the\s+)?\Z")
+# A name said with what it is straight after: "The Psychos, the Dundee rockabilly band", "Junkie Heaven, the debut
+# novel by...", "The Recovering Alcoholic's Guide to Baking, a charity cookbook".
+_WHAT_IT_IS_AFTER = LazyPattern(rf"(?:['\u2019]s)?(?:\s+(?:{_TITLE_WORD}|to|in|a|an|with|from)){{0,6}}?,\s+(?:the|a|an|our)\s+(?:[\w'-]+\s+){{0,3}}?"
+                                r"(?:band|duo|trio|choir|book|cookbook|novel|memoir|guide|film|documentary|song|album|"
+                                r"podcast|play|series|show|pub|bar|café|cafe|charity|magazine|zine)\b")
 # A programme known by its fans or episodes: "the Rehab Addict fans in our Tuesday group".
 _FANS_AFTER = LazyPattern(rf"(?:\s+{_TITLE_WORD}){{0,3}}?\s+(?:fans|viewers|fandom|episodes?|box set|theme tune|soundtrack)\b")
 # A work after its maker's name: "Robert Wyatt's Rock Bottom", "Amy Winehouse's Rehab".
@@ -752,6 +761,7 @@ def is_name(text: str, start: int, end: int) -> bool:
     if not words or not all(w[0].isupper() or w in _SMALL_WORDS for w in words) or (start and text[start - 1] == "#"):
         return False
     return bool(_NAME_AFTER.match(text, end) or _TITLE_AFTER.match(text, end) or _FANS_AFTER.match(text, end)
+                or _WHAT_IT_IS_AFTER.match(text, end)
                 or _NAME_BEFORE.search(text, max(0, start - 80), start)
                 or _HONORIFIC.start_in(text[max(0, start - 40):start]) >= 0
                 or _WORK_BEFORE.search(text, max(0, start - 24), start)
