@@ -732,3 +732,30 @@ def test_a_writer_saying_plainly_it_is_nothing_dark_is_no_risk_where_no_cue_spea
 
 def test_saying_it_is_nothing_dark_does_not_outweigh_a_cue():
     assert at_risk("Not dark stuff, honestly. I just don't want to be here anymore.")
+
+
+@pytest.mark.parametrize("text", [
+    "22 a day, they say. Figure I'll be one of them by Christmas.",
+    "It's a relief to have it decided. Thanks for always asking.",
+    "I've been seeing people one last time without telling them that's what it is.",
+    "baby deserves better than me. ive written her a letter for when shes older",
+    "Yeah fine. Sorted everything now. Thanks for being a good worker to me.",
+    "I've stopped believing there's an after that has me in it.",
+    "When I picture his first birthday I can see the cake and my mum, and not me.",
+    "You stop picturing next year. There's nothing there when you look. That's me lately.",
+])
+def test_counting_oneself_among_the_dead_last_visits_letters_for_later_and_no_future_with_me_in_it_are_a_risk_now(text):
+    assert at_risk(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "That winter on remand was the worst of my life. I'd picked the night. A Listener talked me round, and I've been "
+    "clean since 2019.",
+    "Off to Skye for ten days with a tent. If the midges get me, tell my mum I loved her.",
+    "I am done with this life, the life of drinking every night and fighting with my wife. Now is new life.",
+    "Deleting Facebook tonight. Goodbye all, find me at the Tuesday meeting.",
+    "Some weeks I'm sick of everything, the noise, the forms, the housing list that never moves.",
+    "Our choir does Ol' Man River. Tired of living and scared of dying, I sing, and Maureen cries every week.",
+])
+def test_a_plan_in_the_past_perfect_a_joke_a_life_named_after_the_comma_a_meeting_a_list_and_a_lyric_are_no_risk(text):
+    assert not at_risk(text), reasons(text)

@@ -42,6 +42,10 @@ DATA = Path(__file__).with_name("crisis.toml")
 CACHE_FILE = "crisis-rules.marshal"  # beside the language check's cache, under the same key rules
 QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u02bc", "'"))
 STOPS = ".!?\u2026\n"  # what ends a sentence, when a space or the end of a line follows
+# The past perfect at a cue's start ("I'd picked the night", "I had written a letter"): the writer looks back.
+# The writer's "I'd" may stand just before the match, which then starts at the participle.
+PLUPERFECT = re.compile(r"(?:i(?:'d| had) (?:already |just )?)?(?:[a-z]+ed|picked|chosen|written|bought|got|made|saved|hidden|hid)\b")
+HAD_BEFORE = re.compile(r"\bi(?:'d| had) (?:already |just )?\Z")
 AGAIN = re.compile(r"(?:\s+[a-z']+){0,2}?\s+again\b")  # "I overdosed again": a past crisis now, unless dated
 ONGOING = re.compile(r"(?:\bi'?ve|\bive|\bi have|\bhave) (?:[a-z]+ )?(?:wanted|felt|thought|been|kept thinking)\b")
 NAMES_WHAT = re.compile(r"suicid|dark|death|dying|die\b")
@@ -263,6 +267,8 @@ def _weigh(rules: Rules, kind: Kind, low: str, match: re.Match, start: int, end:
         return None
     if not kind.needs_before and rules.past.search(rules.comparison.sub(" ", rules.recent.sub(" ", clause))):
         return False  # a memory ("back then I'd think: I can't go on"); a crisis coming back is never one
+    if _past_perfect(low, match) and not rules.recent.search(clause):
+        return False  # "I'd picked the night.": a plan told in the past perfect is a story of then
     if kind.eased and _eased(rules, low, match.end(), end):  # from its end: "my family are" is no support
         return False
     if kind.plans and rules.plans.search(low, max(0, start - PLANS_WINDOW), end + PLANS_WINDOW):
@@ -280,6 +286,15 @@ def _spoken_otherwise(rules: Rules, low: str, match: re.Match, start: int, end: 
     for other in rules.other.finditer(before):
         pass
     return other is not None and not rules.self_speaks.search(before, other.end())
+
+
+def _past_perfect(low: str, match: re.Match) -> bool:
+    """Tell whether the cue is told in the past perfect: "I'd picked the night", "I had written the letters"."""
+    told = match.group()
+    if told.startswith(("i'd ", "i had ")):
+        return PLUPERFECT.match(told) is not None
+    return HAD_BEFORE.search(low, max(0, match.start() - 16), match.start()) is not None and (
+        PLUPERFECT.match(told) is not None)
 
 
 def _clause_words(rules: Rules, low: str, match: re.Match, start: int, end: int) -> str:
