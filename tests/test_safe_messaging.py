@@ -688,3 +688,29 @@ def test_a_storytellers_own_past_thought_that_dying_would_relieve_others_is_a_ge
     found = safe_findings("When I relapsed I told myself dying would be a relief for my mum. That voice lied.",
                           voice="storyteller")
     assert [severity for rule, severity, _ in found if rule == "safe-solution"] == ["info"]
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("Rest easy Auntie Mo. The drink took you far too soon but you're dancing free now.", "safe-romanticising"),
+    ("RIP Dan. He's with the sea now.", "safe-romanticising"),
+    ("Xylazine epidemic leaves trail of corpses across Kensington", "safe-sensational"),
+    ("Nitazene horror: two more dead in Birmingham this week", "safe-sensational"),
+    ("He died from alcohol poisoning. 'When they shut the day centre, they signed his death certificate.'",
+     "safe-single-cause"),
+    ("Her body gave up on the drink in the end. The loneliness after Nana was what finished her.", "safe-single-cause"),
+    ("She dropped a whole gram of crystal in one go and she died that night.", "safe-method"),
+    ("'Suicide was his escape from years of pain,' says farmer's widow", "safe-solution"),
+    ("He died by suicide in February. He wanted the hurting to stop and that was how he stopped it.", "safe-solution"),
+    ("The veteran shot himself in the parking lot of the VA clinic on Tuesday.", "safe-location"),
+])
+def test_free_with_the_sea_horror_words_a_death_certificate_signed_a_whole_gram_and_an_escape_from_years_of_pain_are_found(
+        text, rule_id):
+    assert rule_id in safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "pls dont take anything this wknd theres a bad batch going round, test your stuff",
+    "We scattered his ashes at the beach last spring and walked home along the cliffs.",
+])
+def test_a_drug_warning_and_ashes_scattered_are_no_findings(text):
+    assert not safe_warnings(text), check(text).findings

@@ -164,8 +164,11 @@ LATER_SETS = {
     # at a named place, a place likened to Beachy Head, a spate of deaths, flown free, heaven needing them, safe with
     # the dead, brave for it, "weeks after losing", "red tape is killing farmers"): 0.812 / 0.931; no other set lower.
     "eighteenth": (0.81, 0.93, 0.84),
-    # Held out, run once (2026-12-04, third session) with the code as committed then: 0.804 / 0.717.
-    "nineteenth": (0.8, 0.71, 0.91),
+    # Held out, run once (2026-12-04, third session) with the code as committed then: 0.804 / 0.717. Developed on
+    # since (one with the sea, dancing free, horror words, a death certificate signed, what finished him, pills that
+    # turned out to be pressed with something else, a whole gram, redosing, an escape from years of pain, drug
+    # warnings are no method): 0.846 / 0.867.
+    "nineteenth": (0.84, 0.86, 0.91),
 }
 
 
