@@ -775,3 +775,30 @@ def test_towns_and_districts_of_the_larger_gazetteer_are_places(text, name):
 def test_a_listed_town_after_a_job_is_the_employer_unless_a_venue_word_follows_and_northern_streets_are_addresses(
         text, kind, name):
     assert any(name in what for what in found_as(kind, text)), found(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Abba cooked at the Shapla on Brick Lane for thirty years.", "Shapla"),
+    ("I did my nursing at Wythenshawe and stayed there eleven years.", "Wythenshawe"),
+    ("I drove a taxi for Arrow Cars off Leeds Road for fifteen years.", "Arrow Cars"),
+    ("i was a medic at Walter Reed and came home with a habit.", "Walter Reed"),
+    ("I was a bookkeeper at Weinberg's Deli on Murray Ave for a decade.", "Weinberg's Deli"),
+    ("My father was headmaster at Ysgol Glan Clwyd and drank every night.", "Ysgol Glan Clwyd"),
+    ("Father Zbigniew at St. Florian got me to AA.", "St. Florian"),
+    ("Imam Saleem from Victoria Park mosque found me in the car park.", "Victoria Park"),
+    ("Mom's place was Lucky Nails on Bolsa Avenue.", "Lucky Nails"),
+])
+def test_work_said_by_what_was_done_an_occupation_a_title_at_a_place_and_a_shop_that_is_named_are_workplaces(text, name):
+    assert any(name in what for what in found_as("workplace", text)), found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I was a customer at Tesco for years, nothing more.",
+    "The woman at the Job Centre asked for my address.",
+    "Last time he drove me to detox at Mercy instead of booking me.",
+    "I was there, off my face, in the corridor at the General.",
+    "worked at the Vauxhall plant at Ellesmere Port for 19 years",
+])
+def test_a_customer_a_woman_at_a_desk_a_lift_a_corridor_and_a_plant_at_a_town_name_no_new_workplace(text):
+    found_workplaces = found_as("workplace", text)
+    assert not any(word in " ".join(found_workplaces) for word in ("Tesco", "Job Centre", "Mercy", "General", "Ellesmere")), found(text)

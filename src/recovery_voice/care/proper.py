@@ -91,6 +91,31 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
                            r"|shifts?(?:[ ]+(?!the\b)[\w’']+){0,3}[ ]+(?:at|for|with)"
                            r"|(?:worked|working|works|work|employed)[ ]+in"
                            r"|(?:" + either(ls.jobs) + r")[ ]+in"
+                           # Work said by what was done: "cooked at the Shapla", "did my nursing at Wythenshawe", "drove a
+                           # taxi for Arrow Cars", "cashiered at the H-E-B", "behind the bar in Tigh Uí Cheallaigh".
+                           r"|drove[ ]+(?:a|an|the)[ ]+(?:[\w’'-]+[ ]+){0,2}?(?:taxi|cab|truck|lorry|bus|van|forklift|tractor|"
+                           r"train|tram|ambulance)[ ]+(?:for|at|out[ ]+of)"
+                           r"|(?:cooked|cooking|cashiered|cashiering|nursed|portering|portered|"
+                           r"cleaned|cleaning|taught|teaching|served|serving|sewed|sewing|packed|packing|coached|"
+                           r"coaching|bartended|bartending|managed|did[ ]+my[ ]+(?:nursing|training|apprenticeship|"
+                           r"placement)|did[ ]+the[ ]+(?:hair|nails|books|cooking|cleaning))"
+                           r"(?:[ ]+(?!the\b)[\w’']+){0,3}[ ]+(?:at|for)"
+                           r"|behind[ ]+the[ ]+(?:bar|counter|till|tills)[ ]+(?:at|in)"
+                           # An occupation by its ending, before "at": "a medic at", "headmaster at", "a bookkeeper at"
+                           # (not who is served there: a customer, a patient, a member, a student).
+                           r"|(?:a|an|as)[ ]+(?:[a-z]+[ ]+)?(?!(?:customer|member|visitor|stranger|patient|resident|"
+                           r"prisoner|inmate|client|user|passenger|spectator|volunteer|newcomer|regular|student|pupil|"
+                           r"fan|supporter|player|punter|guest|runner|walker|swimmer|mother|father|brother|sister|"
+                           r"daughter|partner|other|neighbour|neighbor|lodger|tenant|owner|winner|loser|drinker|smoker|"
+                           r"gambler|dealer|beggar|sleeper|woman|man|gentleman|corner|counter|shelter|center|centre|"
+                           r"corridor|floor|door|flyer|poster|sticker|banner|letter|number|order|offer|error|mirror|"
+                           r"trailer|cooler|freezer|heater|locker|container|scanner|printer|computer|monitor)\b)"
+                           r"[a-z]+(?:er|or|ist|ian|man|woman)[ ]+at"
+                           r"|(?:headmaster|headmistress|headteacher|head[ ]+teacher|principal)[ ]+(?:at|of)"
+                           # Someone by title at their place: "Father Zbigniew at St. Florian", "Imam Saleem from Victoria
+                           # Park mosque", "Coach Des at Repton".
+                           r"|(?:father|fr|imam|pastor|rabbi|reverend|rev|coach|sister|ksiądz|ksiadz|sheikh|canon|vicar)"
+                           r"\.?[ ]+[\w’'-]+(?:[ ]+[\w’'-]+)?[ ]+(?:at|from)"
                            # Running a group is a volunteer's work: "I run the men's group at the Carnegie Centre" (a
                            # building, with "the"; "the drop-in at Girlington" names the district it is in).
                            r"|(?:run|runs|ran|running|lead|leads|led|host|hosts|chair|chairs|facilitate|facilitates)[ ]+"

@@ -130,8 +130,8 @@ def workplace(text: str, group: list[Word], cue: re.Match | None, ls: Lists) -> 
 # A business named just after what it is: "my dad's takeaway, the Royal Balti", "the barber's on Soho Road, Lewis Cuts".
 _BUSINESS_BEFORE = LazyPattern(
     r"(?i:\b(?:shop|takeaway|barber['’]?s|butcher['’]?s|café|cafe|chippy|chip shop|bakery|salon|garage|factory|mill|"
-    r"firm|business|store|diner|newsagent['’]?s|bookies|yard|restaurant|pub|bar|surgery|practice))"
-    r"(?:[ ]+(?:on|in|off|at|by)[ ]+[A-Z][\w'’-]*(?:[ ]+[A-Z][\w'’-]*){0,3})?,[ ]+(?:the[ ]+)?$")
+    r"firm|business|store|diner|newsagent['’]?s|bookies|yard|restaurant|pub|bar|surgery|practice|spot|place))"
+    r"(?:[ ]+(?:on|in|off|at|by)[ ]+[A-Z][\w'’-]*(?:[ ]+[A-Z][\w'’-]*){0,3})?(?:,|[ ]+(?:is|was|were))[ ]+(?:the[ ]+)?$")
 # A possessive first name ending its clause after a work cue is a business: "at Rosie's on Elm", "worked at Kelly's."
 _CLAUSE_GOES_ON = LazyPattern(r"(?:[ ]+(?:on|in|at|off|near|by|till|until|for|and|where|which|when|since|from)\b|[ ]*[,.!?;:)]|[ ]*$)")
 

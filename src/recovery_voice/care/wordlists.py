@@ -86,7 +86,8 @@ class Lists:
         self.venue_starts = {venue.split()[0] for venue in self.venues}
         self.place_starts = {place.split()[0] for place in self.places}
         # The last word of each kind of cue: a name after any other word cannot follow that cue.
-        self.work_ends = {phrase.split()[-1].lower() for phrase in self.work_before} | {"at", "for", "with", "the"}
+        self.work_ends = {phrase.split()[-1].lower() for phrase in self.work_before} | {"at", "for", "with", "the", "in",
+                                                                                          "from", "of"}
         self.place_ends = {phrase.split()[-1].lower() for phrase in self.place_before} | {"the"}
         self.role_ends = {role.lower() for role in self.roles}
         self.cue_ends = self.work_ends | self.place_ends | self.role_ends | {"called", "named", "of", "cried", "cawed", "as", "by"}
