@@ -802,3 +802,8 @@ def test_work_said_by_what_was_done_an_occupation_a_title_at_a_place_and_a_shop_
 def test_a_customer_a_woman_at_a_desk_a_lift_a_corridor_and_a_plant_at_a_town_name_no_new_workplace(text):
     found_workplaces = found_as("workplace", text)
     assert not any(word in " ".join(found_workplaces) for word in ("Tesco", "Job Centre", "Mercy", "General", "Ellesmere")), found(text)
+
+
+def test_digits_inside_a_code_with_letters_before_them_are_no_phone():
+    assert "phone" not in kinds("the tracking number is JD0002213948 55 and the trainers still aint come")
+    assert "phone" in kinds("Ring me on 07700 900417 tonight.")

@@ -97,6 +97,8 @@ def phones(text: str, region: str) -> list[Found]:
     matches = phonenumbers.PhoneNumberMatcher(text, _REGIONS.get(region, "GB"), leniency=phonenumbers.Leniency.POSSIBLE,
                                               max_tries=300)
     for tried, match in enumerate(matches, start=1):
+        if match.start and text[match.start - 1].isalpha():
+            continue  # inside a code with letters before it ("tracking number JD0002213948"), not a phone
         if _looks_like_a_phone(match.raw_string, match.number):
             found.append(("phone", match.start, match.end, "[phone number]"))
         if tried == _MOST_PHONES:
