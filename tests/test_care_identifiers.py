@@ -807,3 +807,15 @@ def test_a_customer_a_woman_at_a_desk_a_lift_a_corridor_and_a_plant_at_a_town_na
 def test_digits_inside_a_code_with_letters_before_them_are_no_phone():
     assert "phone" not in kinds("the tracking number is JD0002213948 55 and the trainers still aint come")
     assert "phone" in kinds("Ring me on 07700 900417 tonight.")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Ma pal Shuggie fae the Garngad covered my shifts.", "Shuggie"),
+    ("Mi wife Pearline, God rest her, kept me going.", "Pearline"),
+    ("Mano brolis Tadas took me to detox.", "Tadas"),
+    ("My aunty Hodan found me a room.", "Hodan"),
+    ("Chacha Balbir was the one who said enough.", "Balbir"),
+    ("My lieutenant, Lt. Kavanagh, drove me to my first meeting.", "Kavanagh"),
+])
+def test_dialect_possessives_roles_and_titles_from_many_communities_name_a_person(text, name):
+    assert any(name in who for who in found_as("person", text)), found(text)

@@ -21,7 +21,7 @@ Found = tuple[str, int, int, str]
 
 # A title's full stop belongs to it ("Dr. Patel"); a possessive 's is matched and left out of a name's span.
 # Patterns are compiled when first used, so that `recovery-voice check` starts as quickly as before.
-_TITLE_DOT = r"(?:(?:(?<=Mr|Ms|Mx|Dr|St|Fr)|(?<=Mrs|Rev|Sgt|Det)|(?<=Prof|Cllr|Insp))\.(?=[ ]))?"
+_TITLE_DOT = r"(?:(?:(?<=Mr|Ms|Mx|Dr|St|Fr|Lt)|(?<=Mrs|Rev|Sgt|Det)|(?<=Prof|Cllr|Insp|Capt))\.(?=[ ]))?"
 _WORD = r"[A-Z][\w'’&-]*" + _TITLE_DOT  # "Dave", "O'Brien", "McDonald's", "Stoke-on-Trent", "B&Q", "Dr."
 # A run of capitalised words, joined by spaces (and "of", "upon", "&": "Bank of England"). The pattern
 # starts with a bare capital, the regular expression engine's quick path; what stands before is looked
@@ -81,8 +81,10 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
         return "|".join(re.escape(item).replace(r"\ ", r"\s+") for item in sorted(items, key=_longest_first))
 
     roles = either(ls.roles)
-    role = compile_pattern(r"(?i:\b(?:my|our|his|her|their|your|me|the|a)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
-                           r"))(?:[ ]*,)?[ ]+$")
+    # "my sponsor Dave", dialect possessives too ("ma pal Shuggie", "mi wife Pearline", "wor lass", "mano brolis Tadas"),
+    # and a role placed somewhere before a comma: "My sponsor in Cocaine Anonymous, Basia".
+    role = compile_pattern(r"(?i:\b(?:my|our|his|her|their|your|me|ma|mi|mah|mo|wor|oor|mano|the|a)\s+(?:[\w’'-]+\s+)?)"
+                           r"(?P<role>(?i:" + roles + r"))(?:[ ]+(?:in|at|from|on)[ ]+[\w’'. -]{1,30}?)?(?:[ ]*,)?[ ]+$")
     # "works at", "a pharmacist at", and a few words between a job and its "at" ("my first job in recovery at Greggs").
     work = compile_pattern(r"(?i:\b(?:" + either(ls.work_before) + r"|(?:" + either(ls.jobs) + r")[ ]+(?:at|for|with)"
                            r"|(?:job|jobs|worked|working|employed)"
@@ -131,7 +133,7 @@ def _cues() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern, re.Pattern,
     lower = compile_pattern(r"(?i:\b(?:rang|called|texted|phoned|messaged|met|told|asked|with|me and|me n|saw|visited|"
                             r"hugged|thanked|meet|meeting|love|miss|thanks to|thank you|thank u|cheers|shout ?out to|"
                             r"shout to|big up|ask for)[ ]+(?:(?:big|wee|little|lil|young)[ ]+)?)$")
-    role_lower = compile_pattern(r"(?i:\b(?:my|our|his|her|their|me)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
+    role_lower = compile_pattern(r"(?i:\b(?:my|our|his|her|their|me|ma|mi|mah|mo|wor|oor)\s+(?:[\w’'-]+\s+)?)(?P<role>(?i:" + roles +
                                  r"))[ ]+$")
     return role, work, place, called, lower, role_lower
 
