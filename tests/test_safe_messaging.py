@@ -714,3 +714,11 @@ def test_free_with_the_sea_horror_words_a_death_certificate_signed_a_whole_gram_
 ])
 def test_a_drug_warning_and_ashes_scattered_are_no_findings(text):
     assert not safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "Kelly's death-defying leap at the last fence at Punchestown, still can't believe she stayed on",
+    "Divers plunged 27 metres from the cliffs of Inis Mor as the cliff diving world series returned.",
+])
+def test_a_leap_at_a_fence_and_cliff_diving_are_no_findings(text):
+    assert not safe_warnings(text), check(text).findings

@@ -167,8 +167,8 @@ LATER_SETS = {
     # Held out, run once (2026-12-04, third session) with the code as committed then: 0.804 / 0.717. Developed on
     # since (one with the sea, dancing free, horror words, a death certificate signed, what finished him, pills that
     # turned out to be pressed with something else, a whole gram, redosing, an escape from years of pain, drug
-    # warnings are no method): 0.846 / 0.867.
-    "nineteenth": (0.84, 0.86, 0.91),
+    # warnings are no method, cliff diving and show jumping are sport): 0.873 / 0.867.
+    "nineteenth": (0.87, 0.86, 0.91),
 }
 
 
