@@ -722,3 +722,24 @@ def test_a_drug_warning_and_ashes_scattered_are_no_findings(text):
 ])
 def test_a_leap_at_a_fence_and_cliff_diving_are_no_findings(text):
     assert not safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text, rule_id", [
+    ("He walked into the sea with his coat pockets full of stones and was found dead on Sunday.", "safe-method"),
+    ("Paddy died in the car with the engine running, the inquest heard.", "safe-method"),
+    ("Two capfuls of his nan's liquid morphine in a can of Monster. He was 16 and he never woke up.", "safe-method"),
+    ("Officers believe she had injected a mix of fentanyl and xylazine. She died at the scene.", "safe-method"),
+    ("Another young guy gone Friday after smoking benzo-dope off foil. Rest easy, Tommy.", "safe-method"),
+    ("Dad took every tablet in the house the night he lost the mill job. He came through it.", "safe-method"),
+    ("Our Joey put himself out of his misery, me nan said, after he died by suicide.", "safe-solution"),
+])
+def test_stones_an_engine_running_capfuls_a_mix_injected_foil_every_tablet_and_a_mercy_are_found(text, rule_id):
+    assert rule_id in safe_warnings(text), check(text).findings
+
+
+@pytest.mark.parametrize("text", [
+    "I used to inject heroin every day; now I run the needle exchange on Mondays.",
+    "We sat in the car with the engine running to warm up before the walk.",
+])
+def test_a_past_habit_told_as_recovery_and_a_warm_car_are_no_findings(text):
+    assert not safe_warnings(text), check(text).findings
