@@ -142,7 +142,7 @@ def concerns(text: str) -> list[Concern]:
 
 def _model_says(text: str) -> bool:
     """Tell whether the word model finds the text at risk, unless the writer says plainly it is nothing dark."""
-    return crisis_model.load_model().at_risk(text) and not _rules().reassured.search(text.lower())
+    return crisis_model.load_model().at_risk(text) and not _rules().reassured.search(_lower(text))
 
 
 def reasons(text: str) -> list[str]:
@@ -291,10 +291,8 @@ def _spoken_otherwise(rules: Rules, low: str, match: re.Match, start: int, end: 
 def _past_perfect(low: str, match: re.Match) -> bool:
     """Tell whether the cue is told in the past perfect: "I'd picked the night", "I had written the letters"."""
     told = match.group()
-    if told.startswith(("i'd ", "i had ")):
-        return PLUPERFECT.match(told) is not None
-    return HAD_BEFORE.search(low, max(0, match.start() - 16), match.start()) is not None and (
-        PLUPERFECT.match(told) is not None)
+    return PLUPERFECT.match(told) is not None and (
+        told.startswith(("i'd ", "i had ")) or HAD_BEFORE.search(low, max(0, match.start() - 16), match.start()) is not None)
 
 
 def _clause_words(rules: Rules, low: str, match: re.Match, start: int, end: int) -> str:

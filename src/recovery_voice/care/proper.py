@@ -380,14 +380,14 @@ def _classify(text: str, group: list[Word], ls: Lists) -> Found | None:
     # runs only from the starts of the few words before (they end with $, which matches at `start`).
     before = word_before(text, start)
     starts = _word_starts(text, start) if before in ls.cue_ends else []
-    cue = before in ls.work_ends and (_match_before(work, text, starts, start)
-                                      or (venues.at_or_for(text, start) and venues.work_in_sentence(text, start, group[-1].after)))
+    job = _match_before(work, text, starts, start) if before in ls.work_ends else None  # a job said before the name
+    cue = job or (before in ls.work_ends and venues.at_or_for(text, start)
+                  and venues.work_in_sentence(text, start, group[-1].after))
     # "the bouncer at Rosie's on Elm": the bar, not Rosie (a job said, not only "at" in a sentence about work)
-    shop = cue and _match_before(work, text, starts, start) and venues.owners_shop(text, group, cue, ls)
+    shop = job and venues.owners_shop(text, group, job, ls)
     if shop:
         return shop
-    job_at = bool(cue) and _match_before(work, text, starts, start) is not None
-    if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls, job_at):  # "works in Leeds": a place
+    if cue and not _lone_first_name(group, ls) and not venues.town(text, group, ls, job is not None):  # "works in Leeds"
         return venues.workplace(text, group, cue, ls)
     named = venues.business_named(text, group, ls, _a_first_name(group, ls))
     if named:
@@ -450,7 +450,7 @@ def _titled(group: list[Word]) -> Found:
 
 def _a_first_name(group: list[Word], ls: Lists) -> bool:
     """Tell whether the group is one first name, also one that is an everyday word ("Ray", "Dawn")."""
-    return len(group) == 1 and (group[0].text.lower() in ls.names or group[0].text.lower() in ls.name_words)
+    return _lone_first_name(group, ls) or (len(group) == 1 and group[0].text.lower() in ls.name_words)
 
 
 def _lone_first_name(group: list[Word], ls: Lists) -> bool:

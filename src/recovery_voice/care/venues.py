@@ -88,8 +88,7 @@ def town(text: str, group: list[Word], ls: Lists, job_at: bool = False) -> bool:
     if name in ls.places or name in ls.place_words:
         after = _LOWER_WORDS_AFTER.match(text, group[-1].after)
         return not job_at or before not in ("at", "for", "with") or bool(after and after.group(1).split()[0] in ls.venues)
-    return before == "in" and name not in ls.employers and group[-1].text.lower() not in (
-        ls.venues) and group[-1].text not in _ORGANISATIONS
+    return before == "in" and group[-1].text.lower() not in ls.venues and group[-1].text not in _ORGANISATIONS
 
 
 def at_or_for(text: str, start: int) -> bool:
